@@ -1,0 +1,89 @@
+#include "random.hpp"
+
+#include <Random123/philox.h>
+#include <openssl/evp.h>
+
+#include <bit>
+#include <cmath>
+#include <stdexcept>
+
+namespace m1 {
+
+namespace {
+
+using philox = r123::Philox4x32_R<10>;
+
+philox::ctr_type counter(std::uint64_t block, std::uint32_t id1, std::uint32_t id2,
+                         std::uint32_t id3) noexcept {
+    // NEURON (nrnran123.cpp) keeps the draw index in the first counter word and the three ids in
+    // the others, in the order (seq, id3, id1, id2).
+    return {{static_cast<std::uint32_t>(block), id3, id1, id2}};
+}
+
+std::uint32_t md5_prefix(const void* data, std::size_t size) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(data, size, digest, &length, EVP_md5(), nullptr) != 1 || length < 4)
+        throw std::runtime_error("MD5 digest failed (OpenSSL)");
+    return (std::uint32_t(digest[0]) << 24) | (std::uint32_t(digest[1]) << 16) |
+           (std::uint32_t(digest[2]) << 8) | std::uint32_t(digest[3]);
+}
+
+}  // namespace
+
+random_stream::random_stream(std::uint32_t id1, std::uint32_t id2, std::uint32_t id3,
+                             std::uint32_t global_index) noexcept
+    : id1_(id1), id2_(id2), id3_(id3), key_(global_index) {}
+
+void random_stream::refill() noexcept {
+    philox generator;
+    const auto out = generator(counter(block_, id1_, id2_, id3_), philox::key_type{{key_, 0}});
+    for (int i = 0; i < 4; ++i) words_[i] = out.v[i];
+}
+
+std::uint32_t random_stream::next_word() noexcept {
+    const std::uint64_t block = position_ >> 2;
+    if (block != block_) {
+        block_ = block;
+        refill();
+    }
+    return words_[position_++ & 3];
+}
+
+void random_stream::seek(std::uint64_t draw) noexcept { position_ = draw; }
+
+double random_stream::uniform(double low, double high) noexcept {
+    const double delta = high - low;
+    return low + delta * uniform01();
+}
+
+double random_stream::normal(double mean, double variance) noexcept {
+    // gnu/Normal.cpp: polar method, first variate only, nothing cached between calls.
+    double v1, v2, w;
+    do {
+        v1 = 2.0 * uniform01() - 1.0;
+        v2 = 2.0 * uniform01() - 1.0;
+        w = v1 * v1 + v2 * v2;
+    } while (w > 1.0);
+    const double x = v1 * std::sqrt(-2.0 * std::log(w) / w);
+    return mean + x * std::sqrt(variance);
+}
+
+double random_stream::negexp(double mean) noexcept { return -mean * std::log(uniform01()); }
+
+double uniform01_at(std::uint32_t id1, std::uint32_t id2, std::uint32_t id3,
+                    std::uint64_t draw) noexcept {
+    philox generator;
+    const auto out = generator(counter(draw >> 2, id1, id2, id3), philox::key_type{{0, 0}});
+    return (double(out.v[draw & 3]) + 1.0) / 4294967297.0;
+}
+
+std::uint32_t hash_str(std::string_view text) { return md5_prefix(text.data(), text.size()); }
+
+std::uint32_t hash_list(std::span<const std::uint64_t> values) {
+    // array('L') on Linux x86-64 is the machine's 64-bit little-endian unsigned long.
+    static_assert(std::endian::native == std::endian::little);
+    return md5_prefix(values.data(), values.size_bytes());
+}
+
+}  // namespace m1
