@@ -1,0 +1,47 @@
+#pragma once
+// Typed errors. Every error about user input says where: the file, the key path inside it
+// (NetPyNE style, e.g. netParams.connParams.12.weight) and, where known, the line and column.
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace m1 {
+
+struct source_location {
+    std::string file;      // as the user named it
+    std::string key_path;  // dotted path inside the file; empty for the file as a whole
+    std::size_t line = 0;  // 1-based; 0 = unknown
+    std::size_t column = 0;
+};
+
+// The user's input (model file, run configuration, sweep) is wrong.
+class input_error : public std::runtime_error {
+public:
+    input_error(source_location where, const std::string& what);
+    const source_location& where() const noexcept { return where_; }
+    const std::string& reason() const noexcept { return reason_; }
+
+private:
+    source_location where_;
+    std::string reason_;
+};
+
+// A string function (NetPyNE expression) does not parse or names something unknown. The model
+// loader rethrows it as an input_error with the key path and line of the string.
+class expression_error : public std::runtime_error {
+public:
+    expression_error(const std::string& what, std::size_t offset)
+        : std::runtime_error(what), offset_(offset) {}
+    std::size_t offset() const noexcept { return offset_; }  // 0-based character in the string
+
+private:
+    std::size_t offset_;
+};
+
+// The run could not be carried out (an output directory that cannot be written, HDF5 failure).
+class run_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+}  // namespace m1

@@ -1,0 +1,69 @@
+#pragma once
+// The one HDF5 file a run leaves: run.h5 in the run's output directory. Layout (docs/run-file.md):
+//   /spikes/<population>/timestamps  float64 ms (attr units="ms"), /node_ids uint64 (index within
+//                                    the population); attr sorting="by_time" on the group (SONATA)
+//   /cells/{gid,population,cell_type,x,y,z,ynorm}   one row per cell, gid order
+//   /connectivity/contacts           uint64 [pre population][post population][synaptic mechanism]
+//                                    with the names as attributes
+//   /run                             attributes (format_version, model_file, seed, ...) and the
+//                                    dataset /run/model, the effective model as JSON text
+//   /traces/...                      optional soma voltage traces
+// The file is written under a temporary name in the same directory and renamed when complete, so
+// a file named run.h5 is always whole.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace m1 {
+
+struct population_spikes {
+    std::string population;
+    std::vector<double> timestamps;         // ms, sorted by time (ties by node id)
+    std::vector<std::uint64_t> node_ids;    // index within the population
+};
+
+struct cell_table {
+    std::vector<std::uint64_t> gid;
+    std::vector<std::string> population;
+    std::vector<std::string> cell_type;
+    std::vector<double> x, y, z, ynorm;
+};
+
+struct connectivity_table {
+    std::vector<std::string> pre_populations;
+    std::vector<std::string> post_populations;
+    std::vector<std::string> synaptic_mechanisms;
+    // contacts[(pre * post_populations.size() + post) * synaptic_mechanisms.size() + mech]
+    std::vector<std::uint64_t> contacts;
+};
+
+struct voltage_trace {
+    std::string population;
+    std::uint64_t node_id = 0;  // index within the population
+    std::uint64_t gid = 0;
+    std::vector<double> v;      // mV, sample k at time k * record_step
+};
+
+using attribute_value = std::variant<std::int64_t, double, std::string>;
+
+struct run_record {
+    std::vector<population_spikes> spikes;  // one entry per population, in model order
+    cell_table cells;
+    connectivity_table connectivity;
+    std::vector<std::pair<std::string, attribute_value>> run_attributes;  // in this order
+    std::string model_json;                 // the effective model, /run/model
+    double record_step = 0;                 // ms, for traces
+    std::vector<voltage_trace> traces;
+};
+
+// Writes `record` to `path` atomically (temporary name, then rename). Throws run_error naming the
+// path when the directory cannot be written; leaves no partial file behind.
+void write_run_file(const std::filesystem::path& path, const run_record& record);
+
+// Reads the spikes back (tests, later the analysis layer).
+std::vector<population_spikes> read_run_spikes(const std::filesystem::path& path);
+
+}  // namespace m1
