@@ -41,7 +41,7 @@ public:
 
     double evaluate(const expression_scope& scope) const;
 
-    bool is_constant() const noexcept;       // no variables, no random functions
+    bool is_constant() const noexcept;       // no variables, no netParams names, no random functions
     bool uses_random() const noexcept;       // calls uniform(), normal(), ...
     bool uses_pre() const noexcept;          // names pre_* or dist_*
     bool uses_post() const noexcept;         // names post_* or dist_*

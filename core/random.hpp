@@ -25,6 +25,19 @@ public:
     double normal(double mean, double variance) noexcept;  // Marsaglia polar, 2nd argument variance
     double negexp(double mean) noexcept;                   // -mean * ln(u)
 
+    // The rest of hoc's Random distributions (ivocrand.cpp builds a fresh gnu/ distribution per
+    // call, so nothing carries over between calls), each consuming draws exactly as NEURON does.
+    // Arguments are taken as hoc takes them (doubles, truncated where hoc truncates); hoc's range
+    // checks are the caller's (see each line).
+    double lognormal(double mean, double variance) noexcept;  // gnu/LogNorm.cpp: pow(e, normal)
+    double discunif(double low, double high) noexcept;         // integer in [low, high]
+    double poisson(double mean) noexcept;                      // never returns if exp(-mean) == 0
+    double binomial(double n, double p) noexcept;              // hoc: 0 <= n <= 1e99, 0 <= p <= 1
+    double geometric(double mean) noexcept;                    // hoc: 0 <= mean <= 1; hangs at 1
+    double hypergeo(double mean, double variance) noexcept;   // gnu/HypGeom.cpp, two draws
+    double erlang(double mean, double variance) noexcept;     // k = round(mean²/variance) draws
+    double weibull(double alpha, double beta) noexcept;       // pow(beta * -ln(1-u), 1/alpha)
+
     std::uint64_t position() const noexcept { return position_; }
     void seek(std::uint64_t draw) noexcept;
     void discard(std::uint64_t draws) noexcept { seek(position_ + draws); }
@@ -41,6 +54,9 @@ private:
 // one number per (pre, post) pair at a computed position.
 double uniform01_at(std::uint32_t id1, std::uint32_t id2, std::uint32_t id3,
                     std::uint64_t draw) noexcept;
+// Draws 4*block .. 4*block+3 of the stream at once (one Philox evaluation).
+void uniform01_block(std::uint32_t id1, std::uint32_t id2, std::uint32_t id3, std::uint64_t block,
+                     double out[4]) noexcept;
 
 // NetPyNE's stream ids (netpyne/sim/utils.py): the first 8 hex digits of an MD5 digest as an
 // integer, over the UTF-8 text (hashStr) or over each integer as a 64-bit little-endian word

@@ -1,0 +1,35 @@
+#pragma once
+// A JSON file read with nlohmann's ordered_json (NetPyNE files are ordered: the order of popParams
+// and connParams fixes gids and rule order), together with where each value stands in the text, so
+// that an error can name the file, the key path and the line.
+#include "error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace m1 {
+
+class json_document {
+public:
+    // Throws input_error naming the file (and line and column for malformed JSON).
+    static json_document read_file(const std::filesystem::path& path);
+    static json_document parse(std::string text, std::string file_name);
+
+    const nlohmann::ordered_json& root() const noexcept { return root_; }
+    const std::string& file() const noexcept { return file_; }
+    // `key_path` is dotted, as in errors: "netParams.connParams.12.weight". Unknown paths give the
+    // location of the nearest known parent.
+    source_location locate(std::string_view key_path) const;
+    [[noreturn]] void fail(std::string_view key_path, const std::string& what) const;
+
+private:
+    std::string file_;
+    nlohmann::ordered_json root_;
+    std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> positions_;
+};
+
+}  // namespace m1

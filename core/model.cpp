@@ -1,0 +1,656 @@
+#include "model.hpp"
+
+#include "netpyne_keys.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace m1 {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+}
+
+std::string type_name(const json& v) {
+    if (v.is_number()) return "a number";
+    if (v.is_string()) return "a string";
+    if (v.is_boolean()) return "true/false";
+    if (v.is_array()) return "a list";
+    if (v.is_object()) return "an object";
+    return "null";
+}
+
+// Reads one JSON object of a NetPyNE section, remembering which keys were used, so that every key
+// left over can be checked against NetPyNE's own list (finish()).
+class object_reader {
+public:
+    object_reader(const json_document& doc, const json& value, std::string path,
+                  std::string section, std::vector<std::string>& warnings)
+        : doc_(doc), value_(value), path_(std::move(path)), section_(std::move(section)),
+          warnings_(warnings) {
+        if (!value_.is_object())
+            doc_.fail(path_, "must be an object, not " + type_name(value_));
+    }
+
+    const std::string& path() const { return path_; }
+    bool has(const std::string& key) const { return value_.contains(key); }
+    bool has_been_read(const std::string& key) const { return used_.count(key) > 0; }
+    const json* find(const std::string& key) {
+        auto it = value_.find(key);
+        if (it == value_.end()) return nullptr;
+        used_.insert(key);
+        return &*it;
+    }
+    [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+        doc_.fail(join(path_, key), what);
+    }
+
+    std::optional<double> number(const std::string& key) {
+        const json* v = find(key);
+        if (!v) return std::nullopt;
+        if (v->is_boolean()) return v->get<bool>() ? 1.0 : 0.0;  // Python: True == 1
+        if (!v->is_number()) fail(key, "must be a number, not " + type_name(*v));
+        const double x = v->get<double>();
+        if (!std::isfinite(x)) fail(key, "must be a finite number");
+        return x;
+    }
+    double number(const std::string& key, double fallback) { return number(key).value_or(fallback); }
+    double positive(const std::string& key, double fallback) {
+        const double x = number(key, fallback);
+        if (!(x > 0)) fail(key, "must be positive, not " + format(x));
+        return x;
+    }
+    std::optional<std::string> text(const std::string& key) {
+        const json* v = find(key);
+        if (!v) return std::nullopt;
+        if (!v->is_string()) fail(key, "must be a string, not " + type_name(*v));
+        return v->get<std::string>();
+    }
+    std::vector<double> numbers(const std::string& key) {
+        std::vector<double> out;
+        const json* v = find(key);
+        if (!v) return out;
+        if (!v->is_array()) fail(key, "must be a list of numbers");
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            if (!(*v)[i].is_number())
+                doc_.fail(join(join(path_, key), std::to_string(i)), "must be a number");
+            out.push_back((*v)[i].get<double>());
+        }
+        return out;
+    }
+    std::array<double, 2> range(const std::string& key, std::array<double, 2> fallback) {
+        const json* v = find(key);
+        if (!v) return fallback;
+        if (!v->is_array() || v->size() != 2 || !(*v)[0].is_number() || !(*v)[1].is_number())
+            fail(key, "must be a list of two numbers [low, high]");
+        std::array<double, 2> r{(*v)[0].get<double>(), (*v)[1].get<double>()};
+        if (!(r[0] <= r[1])) fail(key, "low must not exceed high");
+        return r;
+    }
+
+    // Every key not read above: NetPyNE must know it, and it must hold NetPyNE's default value
+    // (NetPyNE's own JSON export writes many such keys); anything else is refused.
+    void finish(const std::set<std::string>& descriptive = {}) {
+        const json& known = netpyne_known_keys();
+        const json* section = known.contains(section_) ? &known.at(section_) : nullptr;
+        for (auto it = value_.begin(); it != value_.end(); ++it) {
+            const std::string& key = it.key();
+            if (used_.count(key) || descriptive.count(key)) continue;
+            if (!section || !section->contains(key))
+                fail(key, "unknown key" + suggestion(key, section));
+            const json& fallback = section->at(key);
+            if (!fallback.is_null() && equal_values(it.value(), fallback)) continue;
+            fail(key, "NetPyNE's '" + key + "' is not supported by m1batch except at its default " +
+                          (fallback.is_null() ? std::string("(unset)") : fallback.dump()) +
+                          "; this file sets " + it.value().dump());
+        }
+    }
+
+    static std::string format(double x) {
+        std::ostringstream s;
+        s << x;
+        return s.str();
+    }
+
+private:
+    static bool equal_values(const json& a, const json& b) {
+        if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
+        if (a.is_boolean() && b.is_number()) return double(a.get<bool>()) == b.get<double>();
+        if (a.is_number() && b.is_boolean()) return a.get<double>() == double(b.get<bool>());
+        if (a.is_array() && b.is_array()) {
+            if (a.size() != b.size()) return false;
+            for (std::size_t i = 0; i < a.size(); ++i)
+                if (!equal_values(a[i], b[i])) return false;
+            return true;
+        }
+        if (a.is_object() && b.is_object()) {
+            if (a.size() != b.size()) return false;
+            for (auto it = a.begin(); it != a.end(); ++it)
+                if (!b.contains(it.key()) || !equal_values(it.value(), b.at(it.key()))) return false;
+            return true;
+        }
+        return a == b;
+    }
+    static std::string suggestion(const std::string& key, const json* section) {
+        if (!section) return "";
+        std::string best;
+        std::size_t best_distance = 3;
+        for (auto it = section->begin(); it != section->end(); ++it) {
+            const std::size_t d = edit_distance(key, it.key());
+            if (d < best_distance) {
+                best_distance = d;
+                best = it.key();
+            }
+        }
+        return best.empty() ? "" : " (did you mean '" + best + "'?)";
+    }
+    static std::size_t edit_distance(const std::string& a, const std::string& b) {
+        std::vector<std::size_t> row(b.size() + 1);
+        for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            std::size_t diagonal = row[0];
+            row[0] = i;
+            for (std::size_t j = 1; j <= b.size(); ++j) {
+                const std::size_t up = row[j];
+                const bool same = std::tolower(a[i - 1]) == std::tolower(b[j - 1]);
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+                diagonal = up;
+            }
+        }
+        return row[b.size()];
+    }
+
+    const json_document& doc_;
+    const json& value_;
+    std::string path_;
+    std::string section_;
+    std::vector<std::string>& warnings_;
+    std::set<std::string> used_;
+};
+
+const std::set<std::string> coordinate_tags = {"x", "y", "z", "xnorm", "ynorm", "znorm"};
+const std::set<std::string> text_tags = {"pop", "cellType", "cellModel"};
+
+conditions read_conditions(const json_document& doc, const json& value, const std::string& path) {
+    if (!value.is_object()) doc.fail(path, "must be an object of cell tag conditions");
+    conditions out;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        const std::string key_path = join(path, it.key());
+        tag_condition c;
+        c.key = it.key();
+        const json& v = it.value();
+        if (coordinate_tags.count(c.key)) {
+            if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number())
+                doc.fail(key_path, "must be a range [low, high]");
+            c.is_range = true;
+            c.low = v[0].get<double>();
+            c.high = v[1].get<double>();
+            if (!(c.low <= c.high)) doc.fail(key_path, "low must not exceed high");
+        } else if (text_tags.count(c.key)) {
+            if (v.is_string()) {
+                c.values.push_back(v.get<std::string>());
+            } else if (v.is_array()) {
+                for (std::size_t i = 0; i < v.size(); ++i) {
+                    if (!v[i].is_string())
+                        doc.fail(join(key_path, std::to_string(i)), "must be a string");
+                    c.values.push_back(v[i].get<std::string>());
+                }
+            } else {
+                doc.fail(key_path, "must be a string or a list of strings");
+            }
+        } else {
+            doc.fail(key_path, "unknown cell tag '" + c.key +
+                                   "': conditions may use pop, cellType, cellModel, x, y, z, "
+                                   "xnorm, ynorm, znorm");
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+expression read_expression(const json_document& doc, const json& value, const std::string& path,
+                           const expression_globals& globals, bool allow_pre) {
+    if (value.is_number()) return expression::constant(value.get<double>());
+    if (!value.is_string()) doc.fail(path, "must be a number or a string function");
+    const std::string text = value.get<std::string>();
+    try {
+        expression e = expression::compile(text, globals);
+        if (e.uses_pre() && !allow_pre)
+            doc.fail(path, "'" + text + "' names a presynaptic cell, which a stimulation has not");
+        return e;
+    } catch (const expression_error& err) {
+        source_location where = doc.locate(path);
+        throw input_error(where, "string function '" + text + "': " + err.what() +
+                                     " (at character " + std::to_string(err.offset() + 1) + ")");
+    }
+}
+
+// Whether `text` (a string function) names the identifier `name`.
+bool names(const std::string& text, const std::string& name) {
+    auto is_word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; };
+    for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+        const bool starts = at == 0 || !is_word(text[at - 1]);
+        const bool ends = at + name.size() == text.size() || !is_word(text[at + name.size()]);
+        if (starts && ends) return true;
+    }
+    return false;
+}
+
+std::string sha256_of_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    return sha256_hex(buffer.str());
+}
+
+// netParams attributes m1batch reads itself (the rest must be NetPyNE defaults or user numbers).
+void read_globals(object_reader& net, model_spec& m) {
+    m.scale = net.positive("scale", 1);
+    m.size_x = net.positive("sizeX", 100);
+    m.size_y = net.positive("sizeY", 100);
+    m.size_z = net.positive("sizeZ", 100);
+    m.scale_conn_weight = net.number("scaleConnWeight", 1);
+    m.scale_conn_weight_netstims = net.number("scaleConnWeightNetStims", 1);
+    m.default_weight = net.number("defaultWeight", 1);
+    m.default_delay = net.number("defaultDelay", 1);
+    m.prop_velocity = net.positive("propVelocity", 500);
+    m.default_threshold = net.number("defaultThreshold", 10);
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < length; ++i) {
+        out.push_back(hex[digest[i] >> 4]);
+        out.push_back(hex[digest[i] & 15]);
+    }
+    return out;
+}
+
+model_spec load_model(const std::filesystem::path& path) {
+    const json_document doc = json_document::read_file(path);
+    model_spec m = parse_model(doc);
+    m.sha256 = sha256_of_file(path);
+    return m;
+}
+
+model_spec parse_model(const json_document& doc) {
+    model_spec m;
+    m.file = doc.file();
+    m.document = doc.root();
+    const json& root = doc.root();
+    if (!root.is_object()) doc.fail("", "a model file must be a JSON object with netParams");
+    for (auto it = root.begin(); it != root.end(); ++it) {
+        static const std::set<std::string> top = {"netParams", "simConfig", "source", "expected",
+                                                  "translation_notes"};
+        if (!top.count(it.key()))
+            doc.fail(it.key(), "unknown top-level key: a model file has netParams and simConfig "
+                               "(and the descriptive source, expected, translation_notes)");
+    }
+    if (!root.contains("netParams")) doc.fail("", "no netParams");
+
+    // --- netParams: globals first, since every string function may use them.
+    object_reader net(doc, root.at("netParams"), "netParams", "netParams", m.warnings);
+    read_globals(net, m);
+    static const std::set<std::string> sections = {"popParams", "cellParams", "synMechParams",
+                                                   "stimSourceParams", "stimTargetParams",
+                                                   "connParams", "annots"};
+    // Every number in netParams may be used by a string function (probLambda, ItoIweight, ...).
+    std::vector<std::string> user_numbers;
+    for (auto it = root.at("netParams").begin(); it != root.at("netParams").end(); ++it) {
+        if (it.value().is_number() && !sections.count(it.key())) {
+            m.globals[it.key()] = it.value().get<double>();
+            if (!net.has_been_read(it.key())) user_numbers.push_back(it.key());
+        }
+    }
+
+    // --- synaptic mechanisms
+    std::map<std::string, std::size_t> mech_index;
+    if (const json* mechs = net.find("synMechParams")) {
+        if (!mechs->is_object()) net.fail("synMechParams", "must be an object");
+        for (auto it = mechs->begin(); it != mechs->end(); ++it) {
+            object_reader r(doc, it.value(), "netParams.synMechParams." + it.key(),
+                            "synMechParams", m.warnings);
+            synaptic_mechanism s;
+            s.name = it.key();
+            s.mod = r.text("mod").value_or("");
+            if (s.mod != "Exp2Syn" && s.mod != "MyExp2SynBB")
+                r.fail("mod", "synaptic mechanism '" + s.mod +
+                                  "' is not supported (Exp2Syn and MyExp2SynBB are)");
+            s.tau1 = r.positive("tau1", 0.1);
+            s.tau2 = r.positive("tau2", 10);
+            s.e = r.number("e", 0);
+            if (s.mod == "MyExp2SynBB") s.gmax = r.number("gmax", 1e9);
+            if (s.tau1 >= s.tau2 && s.mod == "Exp2Syn")
+                r.fail("tau1", "Exp2Syn needs tau1 < tau2 (NEURON would change tau1)");
+            r.finish();
+            mech_index[s.name] = m.synaptic_mechanisms.size();
+            m.synaptic_mechanisms.push_back(std::move(s));
+        }
+    }
+    auto find_mech = [&](object_reader& r, const std::string& key) -> std::size_t {
+        auto name = r.text(key);
+        if (!name) {
+            if (m.synaptic_mechanisms.empty()) r.fail(key, "no synMechParams are defined");
+            return 0;  // NetPyNE: the first synaptic mechanism
+        }
+        auto found = mech_index.find(*name);
+        if (found == mech_index.end())
+            r.fail(key, "unknown synaptic mechanism '" + *name + "'");
+        return found->second;
+    };
+
+    // --- populations
+    if (const json* pops = net.find("popParams")) {
+        if (!pops->is_object()) net.fail("popParams", "must be an object");
+        for (auto it = pops->begin(); it != pops->end(); ++it) {
+            object_reader r(doc, it.value(), "netParams.popParams." + it.key(), "popParams",
+                            m.warnings);
+            population_spec p;
+            p.name = it.key();
+            p.cell_model = r.text("cellModel").value_or("");
+            p.cell_type = r.text("cellType").value_or("");
+            if (p.cell_model == "NetStim") p.kind = population_kind::netstim;
+            else if (p.cell_model == "VecStim") p.kind = population_kind::vecstim;
+            else p.kind = population_kind::izhikevich;
+            if (auto n = r.number("numCells")) {
+                if (*n < 0 || std::floor(*n) != *n)
+                    r.fail("numCells", "must be a whole number of cells");
+                p.num_cells = static_cast<std::int64_t>(*n);
+            }
+            if (auto d = r.number("density")) {
+                if (*d < 0) r.fail("density", "must not be negative");
+                p.density = *d;
+            }
+            if (p.num_cells && p.density)
+                r.fail("density", "give numCells or density, not both");
+            if (!p.num_cells && !p.density)
+                r.fail("", "needs numCells or density");
+            p.xnorm_range = r.range("xnormRange", {0, 1});
+            p.ynorm_range = r.range("ynormRange", {0, 1});
+            p.znorm_range = r.range("znormRange", {0, 1});
+            if (p.kind == population_kind::netstim) {
+                if (r.has("rate") && r.has("interval")) r.fail("rate", "give rate or interval");
+                if (auto rate = r.number("rate")) {
+                    if (!(*rate > 0)) r.fail("rate", "must be positive");
+                    p.interval = 1000.0 / *rate;
+                } else {
+                    p.interval = r.positive("interval", 10);
+                }
+                p.noise = std::clamp(r.number("noise", 0), 0.0, 1.0);
+                p.start = r.number("start", 0);
+                p.number = r.number("number", 1e9);
+                p.seed = r.number("seed");
+            } else if (p.kind == population_kind::vecstim) {
+                p.spike_times = r.numbers("spkTimes");
+                if (!std::is_sorted(p.spike_times.begin(), p.spike_times.end()))
+                    r.fail("spkTimes", "spike times must be in increasing order");
+            }
+            r.finish();
+            m.populations.push_back(std::move(p));
+        }
+    }
+    if (m.populations.empty()) net.fail("popParams", "the model has no populations");
+
+    // --- cell rules: one soma holding one Izhi2007b point process
+    if (const json* rules = net.find("cellParams")) {
+        if (!rules->is_object()) net.fail("cellParams", "must be an object");
+        for (auto it = rules->begin(); it != rules->end(); ++it) {
+            const std::string path = "netParams.cellParams." + it.key();
+            object_reader r(doc, it.value(), path, "cellParams", m.warnings);
+            cell_rule c;
+            c.label = it.key();
+            if (const json* conds = r.find("conds"))
+                c.conds = read_conditions(doc, *conds, path + ".conds");
+            const json* secs = r.find("secs");
+            if (!secs || !secs->is_object() || secs->size() != 1)
+                r.fail("secs", "m1batch simulates single-compartment cells: give exactly one "
+                               "section holding an Izhi2007b point process");
+            const std::string sec_path = path + ".secs." + secs->begin().key();
+            object_reader sec(doc, secs->begin().value(), sec_path, "cellParams.secs", m.warnings);
+            if (const json* geom_json = sec.find("geom")) {
+                object_reader geom(doc, *geom_json, sec_path + ".geom", "cellParams.secs.geom",
+                                   m.warnings);
+                c.geometry.diam = geom.positive("diam", c.geometry.diam);
+                c.geometry.L = geom.positive("L", c.geometry.L);
+                c.geometry.cm = geom.positive("cm", c.geometry.cm);
+                c.geometry.Ra = geom.positive("Ra", c.geometry.Ra);
+                if (geom.number("nseg", 1) != 1)
+                    geom.fail("nseg", "m1batch simulates single-compartment cells: nseg must be 1");
+                geom.finish();
+            }
+            if (const json* mechs = sec.find("mechs"); mechs && !mechs->empty())
+                sec.fail("mechs", "membrane mechanisms are not supported: the cell is an "
+                                  "Izhi2007b point process on a passive-free soma");
+            if (auto v = sec.number("vinit")) c.v_init = *v;
+            const json* pointps = sec.find("pointps");
+            if (!pointps || !pointps->is_object() || pointps->size() != 1)
+                sec.fail("pointps", "needs exactly one point process, an Izhi2007b");
+            const std::string pp_path = sec_path + ".pointps." + pointps->begin().key();
+            object_reader pp(doc, pointps->begin().value(), pp_path, "cellParams.secs.pointps",
+                             m.warnings);
+            const std::string mod = pp.text("mod").value_or("");
+            if (mod != "Izhi2007b")
+                pp.fail("mod", "point process '" + mod + "' is not supported (Izhi2007b is)");
+            if (pp.has("vref"))
+                pp.fail("vref", "spikes are detected on the soma voltage; vref is not supported");
+            if (pp.number("loc", 0.5) != 0.5) pp.fail("loc", "the point process sits at 0.5");
+            izhikevich_params& z = c.izhikevich;
+            z.C = pp.positive("C", z.C);
+            z.k = pp.number("k", z.k);
+            z.vr = pp.number("vr", z.vr);
+            z.vt = pp.number("vt", z.vt);
+            z.vpeak = pp.number("vpeak", z.vpeak);
+            z.a = pp.number("a", z.a);
+            z.b = pp.number("b", z.b);
+            z.c = pp.number("c", z.c);
+            z.d = pp.number("d", z.d);
+            z.Iin = pp.number("Iin", z.Iin);
+            z.alive = pp.number("alive", 1) != 0;
+            pp.number("cellid");  // a label NEURON's mechanism keeps; no effect
+            const double celltype = pp.number("celltype", 1);
+            if (celltype < 1 || celltype > 7 || std::floor(celltype) != celltype)
+                pp.fail("celltype", "must be 1 (RS), 2 (IB), 3 (CH), 4 (LTS), 5 (FS), 6 (TC) or "
+                                    "7 (RTN)");
+            z.celltype = static_cast<int>(celltype);
+            pp.finish({"verbose"});
+            sec.finish();
+            r.finish();
+            m.cell_rules.push_back(std::move(c));
+        }
+    }
+
+    // --- stimulation
+    std::map<std::string, std::size_t> source_index;
+    if (const json* sources = net.find("stimSourceParams")) {
+        if (!sources->is_object()) net.fail("stimSourceParams", "must be an object");
+        for (auto it = sources->begin(); it != sources->end(); ++it) {
+            object_reader r(doc, it.value(), "netParams.stimSourceParams." + it.key(),
+                            "stimSourceParams", m.warnings);
+            stim_source s;
+            s.name = it.key();
+            const std::string type = r.text("type").value_or("");
+            if (type == "NetStim") {
+                s.kind = stim_kind::netstim;
+                if (r.has("rate") && r.has("interval")) r.fail("rate", "give rate or interval");
+                if (auto rate = r.number("rate")) {
+                    if (!(*rate > 0)) r.fail("rate", "must be positive");
+                    s.interval = 1000.0 / *rate;
+                } else {
+                    s.interval = r.positive("interval", 10);
+                }
+                s.noise = std::clamp(r.number("noise", 0), 0.0, 1.0);
+                s.start = r.number("start", 0);
+                s.number = r.number("number", 1e9);
+            } else if (type == "IClamp") {
+                s.kind = stim_kind::iclamp;
+                s.del = r.number("del", 0);
+                s.dur = r.number("dur", 0);
+                s.amp = r.number("amp", 0);
+                if (s.dur < 0) r.fail("dur", "must not be negative");
+            } else if (type == "VecStim") {
+                s.kind = stim_kind::vecstim;
+                s.spike_times = r.numbers("spkTimes");
+                if (!std::is_sorted(s.spike_times.begin(), s.spike_times.end()))
+                    r.fail("spkTimes", "spike times must be in increasing order");
+            } else {
+                r.fail("type", "stimulation type '" + type +
+                                   "' is not supported (NetStim, IClamp and VecStim are)");
+            }
+            r.finish();
+            source_index[s.name] = m.stim_sources.size();
+            m.stim_sources.push_back(std::move(s));
+        }
+    }
+    if (const json* targets = net.find("stimTargetParams")) {
+        if (!targets->is_object()) net.fail("stimTargetParams", "must be an object");
+        for (auto it = targets->begin(); it != targets->end(); ++it) {
+            const std::string path = "netParams.stimTargetParams." + it.key();
+            object_reader r(doc, it.value(), path, "stimTargetParams", m.warnings);
+            stim_target t;
+            t.name = it.key();
+            const auto source = r.text("source");
+            if (!source) r.fail("source", "names no stimSourceParams entry");
+            auto found = source_index.find(*source);
+            if (found == source_index.end())
+                r.fail("source", "unknown stimulation source '" + *source + "'");
+            t.source = found->second;
+            if (const json* conds = r.find("conds"))
+                t.conds = read_conditions(doc, *conds, path + ".conds");
+            if (r.number("loc", 0.5) != 0.5) r.fail("loc", "stimulations sit at 0.5");
+            if (auto sec = r.text("sec"); sec && *sec != "soma")
+                r.fail("sec", "the cells have one section, 'soma'");
+            if (r.number("synsPerConn", 1) != 1) r.fail("synsPerConn", "must be 1");
+            if (m.stim_sources[t.source].kind != stim_kind::iclamp) {
+                t.synaptic_mechanism = find_mech(r, "synMech");
+                const json* w = r.find("weight");
+                t.weight = w ? read_expression(doc, *w, path + ".weight", m.globals, false)
+                             : expression::constant(m.default_weight);
+                const json* d = r.find("delay");
+                t.delay = d ? read_expression(doc, *d, path + ".delay", m.globals, false)
+                            : expression::constant(m.default_delay);
+            }
+            r.finish();
+            m.stim_targets.push_back(std::move(t));
+        }
+    }
+
+    // --- connectivity rules
+    if (const json* rules = net.find("connParams")) {
+        if (!rules->is_object()) net.fail("connParams", "must be an object");
+        for (auto it = rules->begin(); it != rules->end(); ++it) {
+            const std::string path = "netParams.connParams." + it.key();
+            object_reader r(doc, it.value(), path, "connParams", m.warnings);
+            connectivity_rule c;
+            c.label = it.key();
+            if (const json* pre = r.find("preConds"))
+                c.pre = read_conditions(doc, *pre, path + ".preConds");
+            if (const json* post = r.find("postConds"))
+                c.post = read_conditions(doc, *post, path + ".postConds");
+            c.synaptic_mechanism = find_mech(r, "synMech");
+            // NetPyNE's choice of connFunc (conn.py connectCells): probability, then convergence,
+            // then divergence, else fullConn.
+            const char* amount_key = nullptr;
+            if (r.has("probability")) {
+                c.kind = connectivity_kind::probability;
+                amount_key = "probability";
+            } else if (r.has("convergence")) {
+                c.kind = connectivity_kind::convergence;
+                amount_key = "convergence";
+            } else if (r.has("divergence")) {
+                c.kind = connectivity_kind::divergence;
+                amount_key = "divergence";
+            }
+            if (auto func = r.text("connFunc")) {
+                static const std::map<std::string, connectivity_kind> funcs = {
+                    {"probConn", connectivity_kind::probability},
+                    {"convConn", connectivity_kind::convergence},
+                    {"divConn", connectivity_kind::divergence},
+                    {"fullConn", connectivity_kind::full}};
+                auto f = funcs.find(*func);
+                if (f == funcs.end() || (amount_key && f->second != c.kind) ||
+                    (!amount_key && f->second != connectivity_kind::full))
+                    r.fail("connFunc", "'" + *func + "' does not fit the rule's keys");
+            }
+            if (amount_key)
+                c.amount = read_expression(doc, *r.find(amount_key), join(path, amount_key),
+                                           m.globals, true);
+            const json* w = r.find("weight");
+            c.weight = w ? read_expression(doc, *w, path + ".weight", m.globals, true)
+                         : expression::constant(m.default_weight);
+            const json* d = r.find("delay");
+            c.delay = d ? read_expression(doc, *d, path + ".delay", m.globals, true)
+                        : expression::constant(m.default_delay);
+            if (c.delay.is_constant()) {
+                const double delay = c.delay.evaluate({});
+                if (!(delay > 0))
+                    r.fail("delay", "a connection delay must be positive, not " +
+                                        object_reader::format(delay));
+            }
+            if (auto sec = r.text("sec"); sec && *sec != "soma")
+                r.fail("sec", "the cells have one section, 'soma'");
+            if (r.number("loc", 0.5) != 0.5) r.fail("loc", "synapses sit at 0.5");
+            if (r.number("synsPerConn", 1) != 1) r.fail("synsPerConn", "must be 1");
+            r.finish();
+            m.connectivity_rules.push_back(std::move(c));
+        }
+    }
+
+    // A number m1batch does not read itself is a user variable when some string function names it;
+    // otherwise it must be a NetPyNE setting at its default (finish), so that a misspelt setting is
+    // not taken silently for a variable.
+    for (const std::string& key : user_numbers) {
+        bool used = false;
+        auto uses = [&](const expression& e) { return !e.is_constant() && names(e.text(), key); };
+        for (const auto& c : m.connectivity_rules)
+            used = used || uses(c.amount) || uses(c.weight) || uses(c.delay);
+        for (const auto& t : m.stim_targets) used = used || uses(t.weight) || uses(t.delay);
+        if (used) net.find(key);
+    }
+    net.finish({"annots"});
+
+    // --- simConfig
+    if (root.contains("simConfig")) {
+        object_reader sim(doc, root.at("simConfig"), "simConfig", "simConfig", m.warnings);
+        m.sim.duration = sim.positive("duration", 1000);
+        m.sim.dt = sim.positive("dt", 0.025);
+        m.sim.record_step = sim.positive("recordStep", 0.1);
+        if (const json* s = sim.find("seeds")) {
+            object_reader seeds(doc, *s, "simConfig.seeds", "simConfig.seeds", m.warnings);
+            auto seed = [&](const char* key, std::uint32_t fallback) {
+                const double x = seeds.number(key, fallback);
+                if (x < 0 || x > 4294967295.0 || std::floor(x) != x)
+                    seeds.fail(key, "a seed is a whole number from 0 to 2^32-1");
+                return static_cast<std::uint32_t>(x);
+            };
+            m.sim.seed.conn = seed("conn", 1);
+            m.sim.seed.stim = seed("stim", 1);
+            m.sim.seed.loc = seed("loc", 1);
+            seeds.finish();
+        }
+        m.allow_self_connections = sim.number("allowSelfConns", 0) != 0;
+        // Exp2Syn is linear: one synapse per NetCon or one per cell and mechanism give the same
+        // dynamics (SEMANTICS.md §3), so either setting is accepted.
+        sim.number("oneSynPerNetcon");
+        if (auto cvode = sim.number("cvode_active"); cvode && *cvode != 0)
+            sim.fail("cvode_active", "m1batch integrates with NEURON's fixed step only");
+        sim.finish();
+    }
+    return m;
+}
+
+}  // namespace m1

@@ -1,0 +1,301 @@
+// The keys NetPyNE 1.1.0 knows in each section of a model file, with NetPyNE's defaults.
+// Data only: transcribed from NetPyNE v1.1.0 (specs/netParams.py NetParams.__init__,
+// specs/simConfig.py SimConfig.__init__, sim/validator.py, and the code reading each key; see
+// docs/netpyne-semantics.md for the citations and for what each null means).
+#include "netpyne_keys.hpp"
+
+#include <array>
+
+namespace m1 {
+
+namespace {
+
+// Key order within a section follows NetPyNE's own order (__init__ order for netParams and
+// simConfig, validator order elsewhere); keys NetPyNE reads but never sets come last.
+constexpr const char* known_keys_json = R"json(
+{
+  "netParams": {
+    "_labelid": 0,
+    "scale": 1,
+    "sizeX": 100,
+    "sizeY": 100,
+    "sizeZ": 100,
+    "shape": "cuboid",
+    "rotateCellsRandomly": false,
+    "defineCellShapes": false,
+    "correctBorder": false,
+    "cellsVisualizationSpacingMultiplier": [1, 1, 1],
+    "scaleConnWeight": 1,
+    "scaleConnWeightNetStims": 1,
+    "scaleConnWeightModels": false,
+    "defaultWeight": 1,
+    "defaultDelay": 1,
+    "defaultThreshold": 10,
+    "propVelocity": 500.0,
+    "mapping": {},
+    "cellParams": {},
+    "popParams": {},
+    "popTagsCopiedToCells": ["cellModel", "cellType"],
+    "synMechParams": {},
+    "connParams": {},
+    "subConnParams": {},
+    "stimSourceParams": {},
+    "stimTargetParams": {},
+    "rxdParams": {},
+    "version": null,
+    "probLambda": null,
+    "ItoIweight": null,
+    "annots": null
+  },
+  "simConfig": {
+    "duration": 1000.0,
+    "tstop": 1000.0,
+    "dt": 0.025,
+    "hParams": {"celsius": 6.3, "v_init": -65.0, "clamp_resist": 0.001},
+    "coreneuron": false,
+    "dump_coreneuron_model": false,
+    "random123": false,
+    "cache_efficient": false,
+    "gpu": false,
+    "cvode_active": false,
+    "use_fast_imem": false,
+    "cvode_atol": 0.001,
+    "seeds": {"conn": 1, "stim": 1, "loc": 1, "cell": 1},
+    "rand123GlobalIndex": null,
+    "createNEURONObj": true,
+    "createPyStruct": true,
+    "addSynMechs": true,
+    "includeParamsLabel": true,
+    "gatherOnlySimData": false,
+    "compactConnFormat": false,
+    "connRandomSecFromList": true,
+    "distributeSynsUniformly": true,
+    "pt3dRelativeToCellLocation": true,
+    "invertedYCoord": true,
+    "allowSelfConns": false,
+    "allowConnsWithWeight0": true,
+    "oneSynPerNetcon": true,
+    "saveCellSecs": true,
+    "saveCellConns": true,
+    "timing": true,
+    "saveTiming": false,
+    "printRunTime": false,
+    "printPopAvgRates": false,
+    "printSynsAfterRule": false,
+    "verbose": false,
+    "progressBar": 2,
+    "recordCells": [],
+    "recordTraces": {},
+    "recordCellsSpikes": -1,
+    "recordStim": false,
+    "recordLFP": [],
+    "recordDipole": false,
+    "recordDipolesHNN": false,
+    "saveIMembrane": false,
+    "saveLFPCells": false,
+    "saveLFPPops": false,
+    "saveDipoleCells": false,
+    "saveDipolePops": false,
+    "recordStep": 0.1,
+    "recordTime": true,
+    "simLabel": "",
+    "saveFolder": "",
+    "filename": "model_output",
+    "saveDataInclude": ["netParams", "netCells", "netPops", "simConfig", "simData"],
+    "timestampFilename": false,
+    "savePickle": false,
+    "saveJson": false,
+    "saveMat": false,
+    "saveCSV": false,
+    "saveDpk": false,
+    "saveHDF5": false,
+    "saveDat": false,
+    "backupCfgFile": [],
+    "validateNetParams": false,
+    "analysis": {},
+    "use_local_dt": null,
+    "saveWeights": null,
+    "intervalFolder": null
+  },
+  "popParams": {
+    "cellType": null,
+    "cellModel": null,
+    "originalFormat": null,
+    "cellsList": null,
+    "numCells": null,
+    "density": null,
+    "gridSpacing": null,
+    "xRange": null,
+    "yRange": null,
+    "zRange": null,
+    "xnormRange": null,
+    "ynormRange": null,
+    "znormRange": null,
+    "spkTimes": null,
+    "diversity": false,
+    "dynamicRates": null,
+    "params": null,
+    "vref": null,
+    "seed": null,
+    "rate": null,
+    "rates": null,
+    "interval": null,
+    "number": 1000000000.0,
+    "start": null,
+    "noise": null,
+    "spikePattern": null,
+    "pulses": null
+  },
+  "cellParams": {
+    "conds": {},
+    "secs": null,
+    "secLists": {},
+    "globals": {},
+    "diversityFraction": null,
+    "cellModel": null,
+    "params": {},
+    "vars": {}
+  },
+  "cellParams.secs": {
+    "geom": {},
+    "topol": {},
+    "mechs": {},
+    "ions": {},
+    "pointps": {},
+    "synMechs": [],
+    "spikeGenLoc": null,
+    "vinit": null,
+    "weightNorm": null,
+    "threshold": null
+  },
+  "cellParams.secs.geom": {
+    "diam": null,
+    "L": null,
+    "Ra": null,
+    "cm": null,
+    "nseg": null,
+    "pt3d": null
+  },
+  "cellParams.secs.pointps": {
+    "mod": null,
+    "loc": 0.5,
+    "vref": null,
+    "synList": null
+  },
+  "synMechParams": {
+    "mod": null,
+    "loc": null,
+    "selfNetCon": null,
+    "pointerParams": null,
+    "label": null
+  },
+  "stimSourceParams": {
+    "type": null,
+    "originalFormat": null,
+    "rate": null,
+    "interval": null,
+    "noise": 0.0,
+    "start": 0,
+    "number": 1000000000.0,
+    "seed": null,
+    "shape": null,
+    "plast": null,
+    "del": null,
+    "dur": null,
+    "amp": null,
+    "gain": null,
+    "rstim": null,
+    "tau1": null,
+    "tau2": null,
+    "onset": null,
+    "tau": null,
+    "gmax": null,
+    "e": null,
+    "dur1": null,
+    "dur2": null,
+    "dur3": null,
+    "amp1": null,
+    "amp2": null,
+    "amp3": null,
+    "rs": null,
+    "spkTimes": null,
+    "pulses": null,
+    "waveform": null,
+    "field": null,
+    "mod_based": null
+  },
+  "stimTargetParams": {
+    "source": null,
+    "conds": null,
+    "sec": null,
+    "loc": null,
+    "weight": 1.0,
+    "delay": 1.0,
+    "synsPerConn": 1,
+    "synMech": null,
+    "synMechWeightFactor": null,
+    "synMechDelayFactor": null,
+    "synMechLocFactor": null
+  },
+  "connParams": {
+    "preConds": null,
+    "postConds": null,
+    "connFunc": null,
+    "probability": null,
+    "convergence": null,
+    "divergence": null,
+    "connList": null,
+    "synMech": null,
+    "weight": null,
+    "delay": null,
+    "loc": null,
+    "synsPerConn": 1,
+    "sec": null,
+    "synMechWeightFactor": null,
+    "synMechDelayFactor": null,
+    "synMechLocFactor": null,
+    "distinctSecsPerSynMech": false,
+    "disynapticBias": null,
+    "shape": null,
+    "plast": null,
+    "weightIndex": 0,
+    "gapJunction": null,
+    "preSec": "soma",
+    "preLoc": 0.5,
+    "threshold": null,
+    "connRandomSecFromList": null,
+    "distributeSynsUniformly": null
+  },
+  "conds": {
+    "pop": null,
+    "cellType": null,
+    "cellModel": null,
+    "x": null,
+    "y": null,
+    "z": null,
+    "xnorm": null,
+    "ynorm": null,
+    "znorm": null,
+    "cellList": null,
+    "gid": null
+  }
+}
+)json";
+
+}  // namespace
+
+const nlohmann::ordered_json& netpyne_known_keys() {
+    static const nlohmann::ordered_json keys = nlohmann::ordered_json::parse(known_keys_json);
+    return keys;
+}
+
+bool netpyne_section_allows_any_key(std::string_view section) noexcept {
+    static constexpr std::array<std::string_view, 8> open = {
+        "netParams",     "simConfig",         "popParams",        "cellParams.secs.geom",
+        "synMechParams", "stimSourceParams",  "cellParams.secs.pointps", "conds"};
+    for (std::string_view s : open)
+        if (s == section) return true;
+    return false;
+}
+
+}  // namespace m1

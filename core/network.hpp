@@ -1,0 +1,38 @@
+#pragma once
+// The network built from a recipe: the synapse table the engine delivers spikes through, laid out
+// for that access pattern (one contiguous run per presynaptic cell, sorted by postsynaptic cell so
+// that a cell group finds its part of a run by binary search), plus the counts a run file reports.
+#include "recipe.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace m1 {
+
+// Izhikevich cells are simulated; artificial cells (NetStim, VecStim populations) only emit spikes.
+// A "slot" numbers the simulated cells contiguously, in gid order.
+struct synapse_table {
+    std::vector<std::uint64_t> offsets;    // by presynaptic gid: its synapses are [offsets[g], offsets[g+1])
+    std::vector<std::uint32_t> post_slot;  // sorted within each presynaptic run
+    std::vector<std::uint8_t> synaptic_mechanism;
+    std::vector<double> weight;            // µS
+    std::vector<double> delay;             // ms
+
+    std::size_t size() const noexcept { return post_slot.size(); }
+};
+
+struct network {
+    std::vector<std::int32_t> slot_of_gid;  // -1 for artificial cells
+    std::vector<gid_type> gid_of_slot;
+    synapse_table synapses;
+    double min_delay = 0, max_delay = 0;    // over cell-to-cell synapses from simulated cells
+    double max_artificial_delay = 0;        // over synapses from artificial cells
+    // contacts[(pre_pop * num_pops + post_pop) * num_mechs + mech]
+    std::vector<std::uint64_t> contacts;
+    std::uint64_t num_contacts = 0;
+};
+
+// Builds the network in parallel (oneTBB); the result does not depend on the number of threads.
+network build_network(const recipe& r);
+
+}  // namespace m1

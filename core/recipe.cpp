@@ -1,0 +1,297 @@
+#include "recipe.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace m1 {
+
+namespace {
+
+bool in_list(const std::vector<std::string>& values, const std::string& tag) {
+    return std::find(values.begin(), values.end(), tag) != values.end();
+}
+
+double coordinate(const cell_position& p, const std::string& key) {
+    if (key == "x") return p.x;
+    if (key == "y") return p.y;
+    if (key == "z") return p.z;
+    if (key == "xnorm") return p.xnorm;
+    if (key == "ynorm") return p.ynorm;
+    return p.znorm;
+}
+
+}  // namespace
+
+recipe::recipe(const model_spec& model) : model_(model) {
+    place_cells();
+    select_rules();
+    draw_stimulations();
+}
+
+// Populations in file order, gids consecutive (SEMANTICS.md §1).
+void recipe::place_cells() {
+    const model_spec& m = model_;
+    gid_type next_gid = 0;
+    for (std::size_t p = 0; p < m.populations.size(); ++p) {
+        const population_spec& spec = m.populations[p];
+        std::uint32_t n = 0;
+        if (spec.density) {
+            // Pop.createCellsDensity: Python's left-to-right evaluation, then truncation.
+            double volume = m.size_y / 1e3 * m.size_x / 1e3 * m.size_z / 1e3;
+            volume *= spec.ynorm_range[1] - spec.ynorm_range[0];
+            volume *= spec.xnorm_range[1] - spec.xnorm_range[0];
+            volume *= spec.znorm_range[1] - spec.znorm_range[0];
+            n = static_cast<std::uint32_t>(*spec.density * volume);
+        } else {
+            n = static_cast<std::uint32_t>(static_cast<double>(*spec.num_cells) * m.scale);
+        }
+        populations_.push_back({p, next_gid, n});
+        next_gid += n;
+    }
+    population_of_.resize(next_gid);
+    positions_.resize(next_gid);
+    cell_rule_.assign(next_gid, -1);
+
+    tbb::parallel_for(std::size_t(0), populations_.size(), [&](std::size_t p) {
+        const population_layout& layout = populations_[p];
+        const population_spec& spec = m.populations[layout.spec];
+        // One stream per population, Random123(N, first gid, seeds.loc); uniform(0,1) spends one
+        // draw installing the distribution, then x, y, z norms are drawn cell by cell.
+        random_stream stream(layout.size, layout.first_gid, m.sim.seed.loc);
+        stream.discard(1);
+        auto scaled = [](double u, const std::array<double, 2>& range) {
+            return u * (range[1] - range[0]) + range[0];
+        };
+        for (std::uint32_t i = 0; i < layout.size; ++i) {
+            const gid_type gid = layout.first_gid + i;
+            cell_position& pos = positions_[gid];
+            pos.xnorm = scaled(stream.uniform01(), spec.xnorm_range);
+            pos.ynorm = scaled(stream.uniform01(), spec.ynorm_range);
+            pos.znorm = scaled(stream.uniform01(), spec.znorm_range);
+            pos.x = m.size_x * pos.xnorm;
+            pos.y = m.size_y * pos.ynorm;
+            pos.z = m.size_z * pos.znorm;
+            population_of_[gid] = static_cast<std::uint16_t>(p);
+        }
+    });
+
+    // Each Izhikevich cell takes the one cellParams rule whose conds it meets (closed ranges,
+    // as NetPyNE's checkConditions).
+    for (const population_layout& layout : populations_) {
+        const population_spec& spec = m.populations[layout.spec];
+        if (spec.kind != population_kind::izhikevich) continue;
+        for (std::uint32_t i = 0; i < layout.size; ++i) {
+            const gid_type gid = layout.first_gid + i;
+            std::int16_t found = -1;
+            for (std::size_t r = 0; r < m.cell_rules.size(); ++r) {
+                if (!matches(m.cell_rules[r].conds, gid, true)) continue;
+                if (found >= 0)
+                    throw input_error({m.file, "netParams.cellParams." + m.cell_rules[r].label, 0, 0},
+                                      "cells of population " + spec.name +
+                                          " meet the conds of two cell rules, " +
+                                          m.cell_rules[found].label + " and " +
+                                          m.cell_rules[r].label + "; m1batch needs exactly one");
+                found = static_cast<std::int16_t>(r);
+            }
+            if (found < 0)
+                throw input_error({m.file, "netParams.popParams." + spec.name, 0, 0},
+                                  "no cellParams rule's conds match cell " + std::to_string(i) +
+                                      " of population " + spec.name + " (cellType '" +
+                                      spec.cell_type + "')");
+            cell_rule_[gid] = found;
+        }
+    }
+}
+
+const cell_rule* recipe::cell_rule_of(gid_type gid) const {
+    return cell_rule_[gid] < 0 ? nullptr : &model_.cell_rules[cell_rule_[gid]];
+}
+
+bool recipe::matches(const conditions& conds, gid_type gid, bool closed_ranges) const {
+    const population_spec& pop = population_spec_of(gid);
+    for (const tag_condition& c : conds) {
+        if (c.is_range) {
+            const double v = coordinate(positions_[gid], c.key);
+            if (v < c.low) return false;
+            if (closed_ranges ? v > c.high : v >= c.high) return false;
+        } else if (c.key == "pop") {
+            if (!in_list(c.values, pop.name)) return false;
+        } else if (c.key == "cellType") {
+            if (!in_list(c.values, pop.cell_type)) return false;
+        } else if (c.key == "cellModel") {
+            if (!in_list(c.values, pop.cell_model)) return false;
+        }
+    }
+    return true;
+}
+
+std::vector<gid_type> recipe::select(const conditions& conds) const {
+    std::vector<gid_type> out;
+    for (gid_type gid = 0; gid < num_cells(); ++gid)
+        if (matches(conds, gid, false)) out.push_back(gid);
+    return out;
+}
+
+void recipe::select_rules() {
+    const auto& rules = model_.connectivity_rules;
+    rules_.resize(rules.size());
+    tbb::parallel_for(std::size_t(0), rules.size(), [&](std::size_t r) {
+        rule_selection& s = rules_[r];
+        s.pre = select(rules[r].pre);
+        if (!s.pre.empty()) s.post = select(rules[r].post);  // NetPyNE skips post when pre is empty
+        const std::vector<std::uint64_t> pre(s.pre.begin(), s.pre.end());
+        const std::vector<std::uint64_t> post(s.post.begin(), s.post.end());
+        s.pre_hash = hash_list(pre);
+        s.post_hash = hash_list(post);
+    });
+    // Which rules each cell takes part in, as presynaptic and as postsynaptic cell.
+    auto build = [&](bool pre_side, std::vector<std::uint32_t>& offsets,
+                     std::vector<membership>& entries) {
+        offsets.assign(num_cells() + 1, 0);
+        for (const rule_selection& s : rules_)
+            for (gid_type g : pre_side ? s.pre : s.post) ++offsets[g + 1];
+        for (std::size_t g = 0; g < num_cells(); ++g) offsets[g + 1] += offsets[g];
+        entries.resize(offsets.back());
+        std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
+        for (std::size_t r = 0; r < rules_.size(); ++r) {
+            const auto& cells = pre_side ? rules_[r].pre : rules_[r].post;
+            for (std::uint32_t i = 0; i < cells.size(); ++i)
+                entries[fill[cells[i]]++] = {static_cast<std::uint16_t>(r), i};
+        }
+    };
+    std::string idle;
+    std::size_t idle_count = 0;
+    for (std::size_t r = 0; r < rules_.size(); ++r) {
+        if (rules_[r].pre.empty() || rules_[r].post.empty()) {
+            idle += (idle_count++ ? ", " : "") + rules[r].label;
+        }
+    }
+    if (idle_count)
+        warnings_.push_back(std::to_string(idle_count) +
+                            " connectivity rules select no presynaptic or no postsynaptic cells "
+                            "and make no connections: netParams.connParams " + idle);
+    build(true, pre_offsets_, pre_memberships_);
+    build(false, post_offsets_, post_memberships_);
+}
+
+void recipe::make_connection(std::size_t r, std::uint32_t i, std::uint32_t j, double draw,
+                             std::vector<connection>& out) const {
+    const connectivity_rule& rule = model_.connectivity_rules[r];
+    const rule_selection& s = rules_[r];
+    const gid_type pre = s.pre[i], post = s.post[j];
+    const expression_scope scope{&positions_[pre], &positions_[post], nullptr};
+    if (rule.kind == connectivity_kind::probability) {
+        const double probability =
+            rule.amount.is_constant() ? rule.amount.evaluate({}) : rule.amount.evaluate(scope);
+        if (!(probability >= draw)) return;
+    }
+    // Self-pairs are drawn (the stream does not shift) and then dropped (cfg.allowSelfConns).
+    if (pre == post && !model_.allow_self_connections) return;
+    random_stream pair_stream(pre, post, model_.sim.seed.conn);
+    expression_scope pair_scope = scope;
+    pair_scope.rng = &pair_stream;
+    connection c;
+    c.pre = pre;
+    c.post = post;
+    c.rule = static_cast<std::uint16_t>(r);
+    c.synaptic_mechanism = static_cast<std::uint8_t>(rule.synaptic_mechanism);
+    c.weight = rule.weight.evaluate(pair_scope) * model_.scale_conn_weight;
+    c.delay = rule.delay.evaluate(pair_scope);
+    out.push_back(c);
+}
+
+void recipe::connections_from(gid_type pre, std::vector<connection>& out) const {
+    for (std::uint32_t k = pre_offsets_[pre]; k < pre_offsets_[pre + 1]; ++k) {
+        const auto [r, i] = pre_memberships_[k];
+        const rule_selection& s = rules_[r];
+        const std::uint64_t n_post = s.post.size();
+        const connectivity_rule& rule = model_.connectivity_rules[r];
+        if (rule.kind == connectivity_kind::probability) {
+            // Pair (i, j) takes draw 1 + i*|post| + j of Random123(hash(pre), hash(post), conn):
+            // consecutive j share Philox blocks of four.
+            const std::uint64_t first = 1 + i * n_post;
+            double block[4];
+            std::uint64_t loaded = ~std::uint64_t{0};
+            for (std::uint32_t j = 0; j < n_post; ++j) {
+                const std::uint64_t draw = first + j;
+                if ((draw >> 2) != loaded) {
+                    loaded = draw >> 2;
+                    uniform01_block(s.pre_hash, s.post_hash, model_.sim.seed.conn, loaded, block);
+                }
+                make_connection(r, i, j, block[draw & 3], out);
+            }
+        } else if (rule.kind == connectivity_kind::full) {
+            for (std::uint32_t j = 0; j < n_post; ++j) make_connection(r, i, j, 0.0, out);
+        } else {
+            throw input_error({model_.file, "netParams.connParams." + rule.label, 0, 0},
+                              "convergence and divergence rules are not implemented yet");
+        }
+    }
+}
+
+void recipe::connections_on(gid_type post, std::vector<connection>& out) const {
+    for (std::uint32_t k = post_offsets_[post]; k < post_offsets_[post + 1]; ++k) {
+        const auto [r, j] = post_memberships_[k];
+        const rule_selection& s = rules_[r];
+        const connectivity_rule& rule = model_.connectivity_rules[r];
+        for (std::uint32_t i = 0; i < s.pre.size(); ++i) {
+            if (rule.kind == connectivity_kind::probability) {
+                const double draw = uniform01_at(s.pre_hash, s.post_hash, model_.sim.seed.conn,
+                                                 1 + std::uint64_t(i) * s.post.size() + j);
+                make_connection(r, i, j, draw, out);
+            } else if (rule.kind == connectivity_kind::full) {
+                make_connection(r, i, j, 0.0, out);
+            } else {
+                throw input_error({model_.file, "netParams.connParams." + rule.label, 0, 0},
+                                  "convergence and divergence rules are not implemented yet");
+            }
+        }
+    }
+}
+
+// stimTargetParams: every target cell gets its own source; string weights and delays are drawn
+// per target rule from one stream, Random123(hashStr('stim_' + type), hashList(targets), stim),
+// cell by cell in gid order (SEMANTICS.md §5).
+void recipe::draw_stimulations() {
+    const model_spec& m = model_;
+    netstim_hash_ = hash_str("NetStim");
+    std::vector<std::vector<cell_stimulation>> per_cell(num_cells());
+    for (std::size_t t = 0; t < m.stim_targets.size(); ++t) {
+        const stim_target& target = m.stim_targets[t];
+        const stim_source& source = m.stim_sources[target.source];
+        std::vector<gid_type> cells = select(target.conds);
+        if (cells.empty())
+            warnings_.push_back("netParams.stimTargetParams." + target.name +
+                                ": selects no cells; nothing is stimulated");
+        std::erase_if(cells, [&](gid_type g) { return is_artificial(g); });
+        const std::vector<std::uint64_t> ids(cells.begin(), cells.end());
+        const char* type = source.kind == stim_kind::netstim   ? "stim_NetStim"
+                           : source.kind == stim_kind::vecstim ? "stim_VecStim"
+                                                               : "stim_IClamp";
+        random_stream stream(hash_str(type), hash_list(ids), m.sim.seed.stim);
+        for (gid_type gid : cells) {
+            cell_stimulation s;
+            s.target = t;
+            if (source.kind != stim_kind::iclamp) {
+                const expression_scope scope{nullptr, &positions_[gid], &stream};
+                s.synaptic_mechanism = static_cast<std::uint8_t>(target.synaptic_mechanism);
+                s.weight = target.weight.evaluate(scope) * m.scale_conn_weight_netstims;
+                s.delay = target.delay.evaluate(scope);
+            }
+            per_cell[gid].push_back(s);
+        }
+    }
+    stimulation_offsets_.assign(num_cells() + 1, 0);
+    for (std::size_t g = 0; g < num_cells(); ++g)
+        stimulation_offsets_[g + 1] = stimulation_offsets_[g] + per_cell[g].size();
+    stimulations_.reserve(stimulation_offsets_.back());
+    for (auto& v : per_cell) stimulations_.insert(stimulations_.end(), v.begin(), v.end());
+}
+
+stream_key recipe::netstim_stream(gid_type gid) const {
+    return {netstim_hash_, gid, model_.sim.seed.stim};
+}
+
+}  // namespace m1

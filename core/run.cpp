@@ -1,0 +1,375 @@
+#include "run.hpp"
+
+#include "run_file.hpp"
+
+#include <sys/resource.h>
+#include <toml++/toml.h>
+
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <cmath>
+#include <iomanip>
+#include <ostream>
+#include <set>
+
+namespace m1 {
+
+namespace {
+
+source_location where(const std::filesystem::path& file, const std::string& key,
+                      const toml::node* node) {
+    source_location loc{file.string(), key, 0, 0};
+    if (node) {
+        loc.line = node->source().begin.line;
+        loc.column = node->source().begin.column;
+    }
+    return loc;
+}
+
+template <class T>
+std::optional<T> value_of(const toml::table& table, const std::filesystem::path& file,
+                          const std::string& key, const char* expected) {
+    const toml::node* node = table.get(key);
+    if (!node) return std::nullopt;
+    if constexpr (std::is_same_v<T, double>) {
+        if (auto v = node->value<double>()) return *v;  // integers convert too
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+        if (node->is_integer()) return node->as_integer()->get();
+    } else {
+        if (node->is_string()) return node->as_string()->get();
+    }
+    throw input_error(where(file, key, node), std::string("must be ") + expected);
+}
+
+std::string absolute_from(const std::filesystem::path& base, const std::string& path) {
+    std::filesystem::path p(path);
+    if (p.is_relative()) p = base / p;
+    return p.lexically_normal().string();
+}
+
+}  // namespace
+
+run_config load_run_config(const std::filesystem::path& path) {
+    run_config config;
+    config.file = path;
+    toml::table root;
+    try {
+        root = toml::parse_file(path.string());
+    } catch (const toml::parse_error& e) {
+        const auto& begin = e.source().begin;
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec))
+            throw input_error({path.string(), "", 0, 0}, "no such file");
+        throw input_error({path.string(), "", begin.line, begin.column},
+                          "malformed TOML: " + std::string(e.description()));
+    }
+    static const std::set<std::string> known = {"model", "output", "seed", "threads", "duration",
+                                                "dt", "scale", "seeds", "record"};
+    for (auto&& [key, node] : root) {
+        const std::string k(key.str());
+        if (!known.count(k)) {
+            std::string hint = k == "sweep" ? " (sweeps come with the batch layer)" : "";
+            throw input_error(where(path, k, &node), "unknown key" + hint);
+        }
+    }
+    const std::filesystem::path base = path.parent_path();
+    auto model = value_of<std::string>(root, path, "model", "a path to a model file");
+    if (!model) throw input_error({path.string(), "model", 0, 0}, "missing: the model file to run");
+    config.model = absolute_from(base, *model);
+    auto output = value_of<std::string>(root, path, "output", "a directory path");
+    if (!output) throw input_error({path.string(), "output", 0, 0}, "missing: the output directory");
+    config.output = absolute_from(base, *output);
+
+    auto seed_value = [&](const toml::table& t, const std::string& key, const std::string& path_key)
+        -> std::optional<std::uint32_t> {
+        const toml::node* node = t.get(key);
+        if (!node) return std::nullopt;
+        if (!node->is_integer() || node->as_integer()->get() < 0 ||
+            node->as_integer()->get() > 4294967295LL)
+            throw input_error(where(path, path_key, node),
+                              "a seed is a whole number from 0 to 4294967295");
+        return static_cast<std::uint32_t>(node->as_integer()->get());
+    };
+    config.seed = seed_value(root, "seed", "seed");
+    if (const toml::node* node = root.get("seeds")) {
+        const toml::table* t = node->as_table();
+        if (!t) throw input_error(where(path, "seeds", node), "must be a table: [seeds]");
+        if (config.seed)
+            throw input_error(where(path, "seeds", node), "give seed or [seeds], not both");
+        m1::seeds s;
+        for (auto&& [key, sub] : *t) {
+            const std::string k(key.str());
+            if (k != "conn" && k != "stim" && k != "loc")
+                throw input_error(where(path, "seeds." + k, &sub),
+                                  "unknown key (seeds are conn, stim, loc)");
+        }
+        s.conn = seed_value(*t, "conn", "seeds.conn").value_or(1);
+        s.stim = seed_value(*t, "stim", "seeds.stim").value_or(1);
+        s.loc = seed_value(*t, "loc", "seeds.loc").value_or(1);
+        config.seeds = s;
+    }
+    if (auto threads = value_of<std::int64_t>(root, path, "threads", "a whole number")) {
+        if (*threads < 0)
+            throw input_error(where(path, "threads", root.get("threads")), "must not be negative");
+        config.threads = static_cast<std::size_t>(*threads);
+    }
+    auto positive = [&](const char* key) -> std::optional<double> {
+        auto v = value_of<double>(root, path, key, "a number");
+        if (v && !(*v > 0 && std::isfinite(*v)))
+            throw input_error(where(path, key, root.get(key)), "must be positive");
+        return v;
+    };
+    config.duration = positive("duration");
+    config.dt = positive("dt");
+    config.scale = positive("scale");
+    if (const toml::node* node = root.get("record")) {
+        const toml::table* t = node->as_table();
+        if (!t) throw input_error(where(path, "record", node), "must be a table: [record]");
+        for (auto&& [key, sub] : *t) {
+            const std::string k(key.str());
+            if (k != "traces")
+                throw input_error(where(path, "record." + k, &sub), "unknown key");
+            const toml::array* list = sub.as_array();
+            if (!list)
+                throw input_error(where(path, "record.traces", &sub),
+                                  "must be a list of \"population:index\"");
+            for (const toml::node& item : *list) {
+                if (!item.is_string())
+                    throw input_error(where(path, "record.traces", &item),
+                                      "must be a list of \"population:index\"");
+                config.traces.push_back(item.as_string()->get());
+            }
+        }
+    }
+    return config;
+}
+
+model_spec effective_model(const run_config& config) {
+    json_document doc = json_document::read_file(config.model);
+    nlohmann::ordered_json changed = doc.root();
+    if (changed.is_object() && changed.contains("netParams") && changed["netParams"].is_object()) {
+        auto& net = changed["netParams"];
+        if (config.scale) {
+            // M1.py's scaling: the same column narrowed (sizeX and sizeZ by sqrt(scale)), so
+            // densities and the depth profile are unchanged; netParams.scale for numCells pops.
+            const double factor = std::sqrt(*config.scale);
+            net["sizeX"] = (net.contains("sizeX") ? net["sizeX"].get<double>() : 100.0) * factor;
+            net["sizeZ"] = (net.contains("sizeZ") ? net["sizeZ"].get<double>() : 100.0) * factor;
+            net["scale"] = (net.contains("scale") ? net["scale"].get<double>() : 1.0) * *config.scale;
+        }
+        auto& sim = changed["simConfig"];
+        if (config.duration) sim["duration"] = *config.duration;
+        if (config.dt) sim["dt"] = *config.dt;
+        if (config.seed) sim["seeds"] = {{"conn", *config.seed}, {"stim", *config.seed},
+                                         {"loc", *config.seed}};
+        if (config.seeds)
+            sim["seeds"] = {{"conn", config.seeds->conn}, {"stim", config.seeds->stim},
+                            {"loc", config.seeds->loc}};
+    }
+    // Values changed by the configuration keep the file's positions for error messages.
+    json_document effective = json_document::parse(changed.dump(1), config.model.string());
+    model_spec m;
+    try {
+        m = parse_model(doc.root() == changed ? doc : effective);
+    } catch (const input_error& e) {
+        if (doc.root() == changed) throw;
+        // Report with the original file's line where the key exists there.
+        source_location loc = doc.locate(e.where().key_path);
+        throw input_error(loc, e.reason());
+    }
+    m.document = std::move(changed);
+    return m;
+}
+
+double peak_rss_mib() {
+    struct rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
+}
+
+run_summary run_instance(const run_config& config, std::ostream* log) {
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    model_spec model = effective_model(config);
+    {
+        std::ifstream in(config.model, std::ios::binary);
+        std::ostringstream bytes;
+        bytes << in.rdbuf();
+        model.sha256 = sha256_hex(bytes.str());
+    }
+    if (log)
+        *log << "model " << config.model.string() << ": " << model.populations.size()
+             << " populations, " << model.connectivity_rules.size() << " connectivity rules\n";
+    for (const std::string& w : model.warnings)
+        if (log) *log << "warning: " << w << "\n";
+
+    // The output directory must be writable before minutes of work are spent.
+    std::error_code ec;
+    std::filesystem::create_directories(config.output, ec);
+    if (ec || !std::filesystem::is_directory(config.output))
+        throw run_error("cannot create output directory " + config.output.string() + ": " +
+                        (ec ? ec.message() : std::string("a file is in the way")));
+
+    tbb::task_arena arena(config.threads > 0 ? static_cast<int>(config.threads)
+                                             : tbb::task_arena::automatic);
+    std::unique_ptr<recipe> rec;
+    network net;
+    arena.execute([&] {
+        rec = std::make_unique<recipe>(model);
+        net = build_network(*rec);
+    });
+    for (const std::string& w : rec->warnings())
+        if (log) *log << "warning: " << w << "\n";
+
+    simulation_options options;
+    options.duration = model.sim.duration;
+    options.dt = model.sim.dt;
+    options.threads = config.threads;
+    options.record_step = model.sim.record_step;
+    std::vector<std::pair<std::size_t, std::uint32_t>> traced;  // population, index
+    for (const std::string& t : config.traces) {
+        const auto colon = t.rfind(':');
+        bool found = false;
+        if (colon != std::string::npos) {
+            const std::string pop = t.substr(0, colon);
+            for (std::size_t p = 0; p < rec->populations().size(); ++p) {
+                if (model.populations[rec->populations()[p].spec].name != pop) continue;
+                std::uint32_t index = 0;
+                try {
+                    index = static_cast<std::uint32_t>(std::stoul(t.substr(colon + 1)));
+                } catch (...) {
+                    break;
+                }
+                if (index >= rec->populations()[p].size) break;
+                options.traced_cells.push_back(rec->populations()[p].first_gid + index);
+                traced.emplace_back(p, index);
+                found = true;
+            }
+        }
+        if (!found)
+            throw input_error({config.file.string(), "record.traces", 0, 0},
+                              "'" + t + "' names no cell (population:index, index < population size)");
+    }
+    const auto t_built = clock::now();
+    const double build_s = std::chrono::duration<double>(t_built - t0).count();
+    if (log)
+        *log << "built " << rec->num_cells() << " cells and " << net.num_contacts
+             << " synaptic contacts in " << std::fixed << std::setprecision(2) << build_s << " s\n";
+
+    simulation sim(*rec, net, options);
+    simulation_result result = sim.run();
+
+    // The run file.
+    run_record record;
+    const auto pops = rec->populations();
+    record.spikes.resize(pops.size());
+    for (std::size_t p = 0; p < pops.size(); ++p)
+        record.spikes[p].population = model.populations[pops[p].spec].name;
+    for (const spike& s : result.spikes) {
+        const std::size_t p = rec->population_of(s.gid);
+        record.spikes[p].timestamps.push_back(s.time);
+        record.spikes[p].node_ids.push_back(s.gid - pops[p].first_gid);
+    }
+    cell_table& cells = record.cells;
+    for (gid_type g = 0; g < rec->num_cells(); ++g) {
+        const population_spec& spec = rec->population_spec_of(g);
+        const cell_position& pos = rec->position(g);
+        cells.gid.push_back(g);
+        cells.population.push_back(spec.name);
+        cells.cell_type.push_back(spec.cell_type);
+        cells.x.push_back(pos.x);
+        cells.y.push_back(pos.y);
+        cells.z.push_back(pos.z);
+        cells.ynorm.push_back(pos.ynorm);
+    }
+    for (const auto& p : pops) {
+        record.connectivity.pre_populations.push_back(model.populations[p.spec].name);
+        record.connectivity.post_populations.push_back(model.populations[p.spec].name);
+    }
+    for (const auto& s : model.synaptic_mechanisms)
+        record.connectivity.synaptic_mechanisms.push_back(s.name);
+    if (model.synaptic_mechanisms.empty()) record.connectivity.synaptic_mechanisms.push_back("none");
+    record.connectivity.contacts = net.contacts;
+    record.model_json = model.document.dump(1);
+    record.record_step = model.sim.record_step;
+    for (std::size_t i = 0; i < traced.size(); ++i) {
+        voltage_trace tr;
+        tr.population = model.populations[pops[traced[i].first].spec].name;
+        tr.node_id = traced[i].second;
+        tr.gid = options.traced_cells[i];
+        tr.v = std::move(result.traces[i]);
+        record.traces.push_back(std::move(tr));
+    }
+    const std::uint32_t seed = config.seed ? *config.seed : model.sim.seed.conn;
+    auto& attrs = record.run_attributes;
+    attrs.emplace_back("format_version", std::int64_t{1});
+    attrs.emplace_back("model_file", config.model.string());
+    attrs.emplace_back("model_sha256", model.sha256);
+    attrs.emplace_back("seed", std::int64_t{seed});
+    attrs.emplace_back("seed_conn", std::int64_t{model.sim.seed.conn});
+    attrs.emplace_back("seed_stim", std::int64_t{model.sim.seed.stim});
+    attrs.emplace_back("seed_loc", std::int64_t{model.sim.seed.loc});
+    attrs.emplace_back("dt_ms", model.sim.dt);
+    attrs.emplace_back("duration_ms", model.sim.duration);
+    attrs.emplace_back("threads", std::int64_t(config.threads > 0
+                                                   ? config.threads
+                                                   : std::size_t(tbb::info::default_concurrency())));
+    attrs.emplace_back("version", std::string(M1_VERSION));
+    attrs.emplace_back("build_s", build_s);
+    attrs.emplace_back("simulate_s", result.simulate_seconds);
+    attrs.emplace_back("cells", std::int64_t(rec->num_cells()));
+    attrs.emplace_back("synapses", std::int64_t(net.num_contacts));
+    attrs.emplace_back("steps", std::int64_t(result.steps));
+    attrs.emplace_back("config_file", config.file.string());
+
+    run_summary summary;
+    summary.run_file = config.output / "run.h5";
+    write_run_file(summary.run_file, record);
+
+    summary.cells = rec->num_cells();
+    summary.synapses = net.num_contacts;
+    summary.spikes = result.spikes.size();
+    summary.duration_ms = model.sim.duration;
+    summary.build_s = build_s;
+    summary.simulate_s = result.simulate_seconds;
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        population_summary ps;
+        ps.name = model.populations[pops[p].spec].name;
+        ps.cells = pops[p].size;
+        for (std::size_t q = 0; q < pops.size(); ++q)
+            for (std::size_t m = 0; m < record.connectivity.synaptic_mechanisms.size(); ++m)
+                ps.incoming_synapses +=
+                    net.contacts[(q * pops.size() + p) * record.connectivity.synaptic_mechanisms.size() + m];
+        // NetPyNE's popRates: spikes with 0 <= t <= duration.
+        for (double t : record.spikes[p].timestamps)
+            if (t >= 0 && t <= model.sim.duration) ++ps.spikes;
+        ps.rate_hz = ps.cells ? double(ps.spikes) / ps.cells / (model.sim.duration / 1000.0) : 0;
+        summary.populations.push_back(ps);
+    }
+    summary.peak_rss_mb = peak_rss_mib();
+    return summary;
+}
+
+void print_summary(const run_summary& s, std::ostream& out) {
+    out << std::left << std::setw(12) << "population" << std::right << std::setw(8) << "cells"
+        << std::setw(14) << "synapses in" << std::setw(10) << "spikes" << std::setw(10)
+        << "rate Hz" << "\n";
+    for (const auto& p : s.populations)
+        out << std::left << std::setw(12) << p.name << std::right << std::setw(8) << p.cells
+            << std::setw(14) << p.incoming_synapses << std::setw(10) << p.spikes << std::setw(10)
+            << std::fixed << std::setprecision(2) << p.rate_hz << "\n";
+    const double rate = s.cells ? double(s.spikes) / s.cells / (s.duration_ms / 1000.0) : 0;
+    out << std::left << std::setw(12) << "total" << std::right << std::setw(8) << s.cells
+        << std::setw(14) << s.synapses << std::setw(10) << s.spikes << std::setw(10)
+        << std::fixed << std::setprecision(2) << rate << "\n";
+    out << std::setprecision(2) << "build " << s.build_s << " s, simulate " << s.simulate_s
+        << " s, real-time factor " << std::setprecision(3) << (s.simulate_s / (s.duration_ms / 1000.0))
+        << ", peak memory " << std::setprecision(0) << s.peak_rss_mb << " MiB\n"
+        << "run file: " << s.run_file.string() << "\n";
+}
+
+}  // namespace m1

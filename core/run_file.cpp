@@ -1,0 +1,616 @@
+// The run file (docs/run-file.md), written with HDF5's C API.
+//
+// Every HDF5 identifier lives in an h5_handle (RAII). Every call is checked; a failure throws
+// run_error "cannot write <path>: <what failed> (HDF5: <innermost message of the error stack>)".
+// HDF5's own printing of error stacks is switched off for the duration of each call into this
+// file and restored afterwards.
+//
+// Atomicity: the file is written as "<path>.tmp.<pid>" in the same directory, closed, fsync'ed
+// and renamed onto <path>. On any failure the handles are closed and the temporary file removed,
+// so <path> is either the previous file (untouched) or the new, complete one.
+#include "run_file.hpp"
+
+#include "error.hpp"
+
+#include <hdf5.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+namespace m1 {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// HDF5 plumbing
+
+// An HDF5 identifier and the function that closes it. Move-only.
+class h5_handle {
+public:
+    using closer = herr_t (*)(hid_t);
+
+    h5_handle() = default;
+    h5_handle(hid_t id, closer close) noexcept : id_(id), close_(close) {}
+    h5_handle(const h5_handle&) = delete;
+    h5_handle& operator=(const h5_handle&) = delete;
+    h5_handle(h5_handle&& other) noexcept : id_(other.id_), close_(other.close_) {
+        other.id_ = H5I_INVALID_HID;
+    }
+    h5_handle& operator=(h5_handle&& other) noexcept {
+        if (this != &other) {
+            reset();
+            id_ = other.id_;
+            close_ = other.close_;
+            other.id_ = H5I_INVALID_HID;
+        }
+        return *this;
+    }
+    ~h5_handle() { reset(); }
+
+    hid_t get() const noexcept { return id_; }
+    operator hid_t() const noexcept { return id_; }  // NOLINT: handles are passed to H5* calls
+
+    // Closes now and reports the result (closing a file flushes it, so that result matters).
+    herr_t close() noexcept {
+        herr_t r = 0;
+        if (id_ >= 0 && close_ != nullptr) r = close_(id_);
+        id_ = H5I_INVALID_HID;
+        return r;
+    }
+    void reset() noexcept { (void)close(); }
+
+private:
+    hid_t id_ = H5I_INVALID_HID;
+    closer close_ = nullptr;
+};
+
+// Switches off HDF5's automatic printing of error stacks on this thread (the library is built
+// thread-safe, where the setting is per thread) and restores the previous handler afterwards.
+class hdf5_quiet {
+public:
+    hdf5_quiet() noexcept {
+        if (H5Eget_auto2(H5E_DEFAULT, &func_, &data_) < 0) {
+            func_ = nullptr;
+            data_ = nullptr;
+        }
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        H5Eclear2(H5E_DEFAULT);
+    }
+    ~hdf5_quiet() {
+        H5Eclear2(H5E_DEFAULT);
+        H5Eset_auto2(H5E_DEFAULT, func_, data_);
+    }
+    hdf5_quiet(const hdf5_quiet&) = delete;
+    hdf5_quiet& operator=(const hdf5_quiet&) = delete;
+
+private:
+    H5E_auto2_t func_ = nullptr;
+    void* data_ = nullptr;
+};
+
+// The innermost entry of the current error stack (the most specific reason), then clears it.
+std::string hdf5_reason() {
+    std::string reason;
+    auto walk = [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
+        if (n == 0 && err != nullptr && err->desc != nullptr)
+            *static_cast<std::string*>(out) = err->desc;
+        return 0;
+    };
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk, &reason);
+    H5Eclear2(H5E_DEFAULT);
+    return reason;
+}
+
+std::string errno_text(int err) { return std::system_category().message(err); }
+
+// Checks HDF5 results and turns failures into run_error "<verb> <file>: <what> (HDF5: ...)".
+class checker {
+public:
+    checker(std::string verb, std::string file) : verb_(std::move(verb)), file_(std::move(file)) {}
+
+    [[noreturn]] void fail(const std::string& what) const {
+        throw run_error(verb_ + " " + file_ + ": " + what);
+    }
+    [[noreturn]] void fail_hdf5(const std::string& what) const {
+        const std::string reason = hdf5_reason();
+        fail(reason.empty() ? what : what + " (HDF5: " + reason + ")");
+    }
+    h5_handle handle(hid_t id, h5_handle::closer close, const std::string& what) const {
+        if (id < 0) fail_hdf5(what);
+        return h5_handle(id, close);
+    }
+    void ok(herr_t r, const std::string& what) const {
+        if (r < 0) fail_hdf5(what);
+    }
+    const std::string& file() const { return file_; }
+
+private:
+    std::string verb_;
+    std::string file_;
+};
+
+template <class T>
+hid_t native_type() {
+    if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
+    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_NATIVE_UINT32;
+    else static_assert(!sizeof(T), "no HDF5 type for T");
+}
+
+// The file types are the SONATA conventions' explicit little-endian types.
+template <class T>
+hid_t file_type() {
+    if constexpr (std::is_same_v<T, double>) return H5T_IEEE_F64LE;
+    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_STD_U64LE;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_STD_I64LE;
+    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_STD_U32LE;
+    else static_assert(!sizeof(T), "no HDF5 type for T");
+}
+
+std::string join(const std::string& parent, const std::string& name) {
+    return parent == "/" ? "/" + name : parent + "/" + name;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+class writer {
+public:
+    explicit writer(const checker& check) : check_(check) {
+        string_type_ = check_.handle(H5Tcopy(H5T_C_S1), H5Tclose, "cannot create the string type");
+        check_.ok(H5Tset_size(string_type_, H5T_VARIABLE), "cannot create the string type");
+        check_.ok(H5Tset_cset(string_type_, H5T_CSET_UTF8), "cannot create the string type");
+    }
+
+    [[noreturn]] void fail(const std::string& what) const { check_.fail(what); }
+
+    // A group; with creation-order tracking of its links (children) and attributes if asked.
+    h5_handle group(hid_t parent, const std::string& parent_path, const std::string& name,
+                    bool track_links = false, bool track_attributes = false) const {
+        const std::string where = join(parent_path, name);
+        const std::string what = "cannot create group " + where;
+        h5_handle gcpl = check_.handle(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, what);
+        const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+        if (track_links) check_.ok(H5Pset_link_creation_order(gcpl, order), what);
+        if (track_attributes) check_.ok(H5Pset_attr_creation_order(gcpl, order), what);
+        return check_.handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT),
+                             H5Gclose, what);
+    }
+
+    // A dataset of numbers with the given dimensions, written in one call. Contiguous layout, no
+    // compression: each dataset is written once and read whole.
+    template <class T>
+    h5_handle numbers(hid_t parent, const std::string& parent_path, const std::string& name,
+                      const T* data, std::initializer_list<hsize_t> dims) const {
+        const std::string where = join(parent_path, name);
+        const std::string what = "cannot write dataset " + where;
+        std::vector<hsize_t> d(dims);
+        h5_handle space = check_.handle(
+            H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), H5Sclose, what);
+        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), file_type<T>(), space,
+                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                      H5Dclose, what);
+        hsize_t n = 1;
+        for (hsize_t x : d) n *= x;
+        if (n > 0)
+            check_.ok(H5Dwrite(set, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
+        return set;
+    }
+
+    template <class T>
+    h5_handle numbers(hid_t parent, const std::string& parent_path, const std::string& name,
+                      const std::vector<T>& data) const {
+        return numbers(parent, parent_path, name, data.data(), {hsize_t(data.size())});
+    }
+
+    // A 1-D dataset of variable-length UTF-8 strings.
+    void strings(hid_t parent, const std::string& parent_path, const std::string& name,
+                 const std::vector<std::string>& values) const {
+        const std::string what = "cannot write dataset " + join(parent_path, name);
+        const auto pointers = c_strings(values);
+        hsize_t n = values.size();
+        h5_handle space = check_.handle(H5Screate_simple(1, &n, nullptr), H5Sclose, what);
+        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), string_type_, space,
+                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                      H5Dclose, what);
+        if (n > 0)
+            check_.ok(H5Dwrite(set, string_type_, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+                      what);
+    }
+
+    // A scalar dataset holding one variable-length UTF-8 string (no size limit, unlike
+    // attributes, which must fit in 64 KiB).
+    void string_scalar(hid_t parent, const std::string& parent_path, const std::string& name,
+                       const std::string& value) const {
+        const std::string what = "cannot write dataset " + join(parent_path, name);
+        const char* pointer = value.c_str();
+        h5_handle space = check_.handle(H5Screate(H5S_SCALAR), H5Sclose, what);
+        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), string_type_, space,
+                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                      H5Dclose, what);
+        check_.ok(H5Dwrite(set, string_type_, H5S_ALL, H5S_ALL, H5P_DEFAULT, &pointer), what);
+    }
+
+    // Attributes. `where` names the object for messages.
+    void attribute(hid_t object, const std::string& where, const std::string& name,
+                   hid_t stored_type, hid_t memory_type, const void* value,
+                   std::initializer_list<hsize_t> dims = {}) const {
+        const std::string what = "cannot write attribute " + name + " of " + where;
+        std::vector<hsize_t> d(dims);
+        h5_handle space = d.empty() ? check_.handle(H5Screate(H5S_SCALAR), H5Sclose, what)
+                                    : check_.handle(H5Screate_simple(static_cast<int>(d.size()),
+                                                                     d.data(), nullptr),
+                                                    H5Sclose, what);
+        h5_handle attr = check_.handle(
+            H5Acreate2(object, name.c_str(), stored_type, space, H5P_DEFAULT, H5P_DEFAULT),
+            H5Aclose, what);
+        hsize_t n = 1;
+        for (hsize_t x : d) n *= x;
+        if (n > 0) check_.ok(H5Awrite(attr, memory_type, value), what);
+    }
+
+    template <class T>
+    void attribute(hid_t object, const std::string& where, const std::string& name,
+                   T value) const {
+        attribute(object, where, name, file_type<T>(), native_type<T>(), &value);
+    }
+
+    void attribute(hid_t object, const std::string& where, const std::string& name,
+                   const std::string& value) const {
+        const char* pointer = value.c_str();
+        attribute(object, where, name, string_type_, string_type_, &pointer);
+    }
+
+    void attribute(hid_t object, const std::string& where, const std::string& name,
+                   const std::vector<std::string>& values) const {
+        const auto pointers = c_strings(values);
+        attribute(object, where, name, string_type_, string_type_, pointers.data(),
+                  {hsize_t(values.size())});
+    }
+
+    const checker& check() const { return check_; }
+
+private:
+    static std::vector<const char*> c_strings(const std::vector<std::string>& values) {
+        std::vector<const char*> pointers;
+        pointers.reserve(values.size());
+        for (const auto& s : values) pointers.push_back(s.c_str());
+        return pointers;
+    }
+
+    const checker& check_;
+    h5_handle string_type_;
+};
+
+void check_name(const writer& w, const std::string& kind, const std::string& name) {
+    if (name.empty() || name == "." || name.find('/') != std::string::npos)
+        w.fail(kind + " name '" + name + "' cannot name an HDF5 group (empty, '.' or has '/')");
+}
+
+// SONATA: /spikes/<population>/{timestamps (double, attr units), node_ids (uint64)} and the enum
+// attribute `sorting` on the population group. The enum type is the one libsonatareport writes
+// and libsonata reads: base H5T_STD_U8LE, members none=0, by_id=1, by_time=2.
+void write_spikes(const writer& w, hid_t file, const std::vector<population_spikes>& spikes) {
+    const checker& c = w.check();
+    const std::string what_enum = "cannot create the SONATA sorting enum type";
+    h5_handle sorting = c.handle(H5Tenum_create(H5T_STD_U8LE), H5Tclose, what_enum);
+    const std::pair<const char*, std::uint8_t> members[] = {{"none", 0}, {"by_id", 1}, {"by_time", 2}};
+    for (const auto& [name, value] : members)
+        c.ok(H5Tenum_insert(sorting, name, &value), what_enum);
+    const std::uint8_t by_time = 2;
+
+    h5_handle root = w.group(file, "/", "spikes", /*track_links=*/true);
+    for (const auto& pop : spikes) {
+        check_name(w, "population", pop.population);
+        const std::string where = "/spikes/" + pop.population;
+        if (pop.timestamps.size() != pop.node_ids.size())
+            w.fail("spikes of population " + pop.population + " have " +
+                   std::to_string(pop.timestamps.size()) + " timestamps but " +
+                   std::to_string(pop.node_ids.size()) + " node ids");
+        for (std::size_t i = 1; i < pop.timestamps.size(); ++i)
+            if (!(pop.timestamps[i - 1] <= pop.timestamps[i]))
+                w.fail("spikes of population " + pop.population +
+                       " are not sorted by time (at spike " + std::to_string(i) + ")");
+        h5_handle group = w.group(root, "/spikes", pop.population);
+        w.attribute(group, where, "sorting", sorting, sorting, &by_time);
+        h5_handle times = w.numbers(group, where, "timestamps", pop.timestamps);
+        w.attribute(times, where + "/timestamps", "units", std::string("ms"));
+        w.numbers(group, where, "node_ids", pop.node_ids);
+    }
+}
+
+void write_cells(const writer& w, hid_t file, const cell_table& cells) {
+    const std::size_t n = cells.gid.size();
+    auto same = [&](std::size_t size, const char* column) {
+        if (size != n)
+            w.fail("cell column " + std::string(column) + " has " + std::to_string(size) +
+                   " rows but gid has " + std::to_string(n));
+    };
+    same(cells.population.size(), "population");
+    same(cells.cell_type.size(), "cell_type");
+    same(cells.x.size(), "x");
+    same(cells.y.size(), "y");
+    same(cells.z.size(), "z");
+    same(cells.ynorm.size(), "ynorm");
+    h5_handle group = w.group(file, "/", "cells", /*track_links=*/true);
+    w.numbers(group, "/cells", "gid", cells.gid);
+    w.strings(group, "/cells", "population", cells.population);
+    w.strings(group, "/cells", "cell_type", cells.cell_type);
+    w.numbers(group, "/cells", "x", cells.x);
+    w.numbers(group, "/cells", "y", cells.y);
+    w.numbers(group, "/cells", "z", cells.z);
+    w.numbers(group, "/cells", "ynorm", cells.ynorm);
+}
+
+void write_connectivity(const writer& w, hid_t file, const connectivity_table& conn) {
+    const hsize_t pre = conn.pre_populations.size();
+    const hsize_t post = conn.post_populations.size();
+    const hsize_t mech = conn.synaptic_mechanisms.size();
+    if (conn.contacts.size() != pre * post * mech)
+        w.fail("connectivity has " + std::to_string(conn.contacts.size()) + " contact counts, " +
+               "expected " + std::to_string(pre) + " x " + std::to_string(post) + " x " +
+               std::to_string(mech));
+    h5_handle group = w.group(file, "/", "connectivity");
+    h5_handle set =
+        w.numbers(group, "/connectivity", "contacts", conn.contacts.data(), {pre, post, mech});
+    const std::string where = "/connectivity/contacts";
+    w.attribute(set, where, "pre_populations", conn.pre_populations);
+    w.attribute(set, where, "post_populations", conn.post_populations);
+    w.attribute(set, where, "synaptic_mechanisms", conn.synaptic_mechanisms);
+}
+
+void write_run(const writer& w, hid_t file, const run_record& record) {
+    h5_handle group = w.group(file, "/", "run", /*track_links=*/false, /*track_attributes=*/true);
+    for (const auto& [name, value] : record.run_attributes)
+        std::visit([&](const auto& v) { w.attribute(group, "/run", name, v); }, value);
+    w.string_scalar(group, "/run", "model", record.model_json);
+}
+
+void write_traces(const writer& w, hid_t file, const run_record& record) {
+    const auto& traces = record.traces;
+    if (traces.empty()) return;
+    if (!(record.record_step > 0) || !std::isfinite(record.record_step))
+        w.fail("traces need a positive record_step, not " + std::to_string(record.record_step));
+    h5_handle group = w.group(file, "/", "traces", /*track_links=*/true);
+    w.attribute(group, "/traces", "record_step", record.record_step);
+
+    const std::size_t samples = traces.front().v.size();
+    std::vector<double> v;
+    v.reserve(traces.size() * samples);
+    std::vector<std::string> population;
+    std::vector<std::uint64_t> node_id, gid;
+    for (std::size_t i = 0; i < traces.size(); ++i) {
+        const auto& t = traces[i];
+        if (t.v.size() != samples)
+            w.fail("voltage traces differ in length: trace " + std::to_string(i) + " (gid " +
+                   std::to_string(t.gid) + ") has " + std::to_string(t.v.size()) +
+                   " samples, trace 0 has " + std::to_string(samples));
+        v.insert(v.end(), t.v.begin(), t.v.end());
+        population.push_back(t.population);
+        node_id.push_back(t.node_id);
+        gid.push_back(t.gid);
+    }
+    std::vector<double> time(samples);
+    for (std::size_t k = 0; k < samples; ++k) time[k] = static_cast<double>(k) * record.record_step;
+
+    w.numbers(group, "/traces", "v", v.data(), {hsize_t(traces.size()), hsize_t(samples)});
+    w.numbers(group, "/traces", "time", time);
+    w.strings(group, "/traces", "population", population);
+    w.numbers(group, "/traces", "node_id", node_id);
+    w.numbers(group, "/traces", "gid", gid);
+}
+
+// The contents of the file (without the file handling).
+void write_contents(const checker& c, hid_t file, const run_record& record) {
+    writer w(c);
+    // SONATA's common HDF5 conventions ask every file for a uint32 `magic` = 0x0A7A and a
+    // 2-element uint32 `version` at the root (bmtk writes both into its spike files).
+    w.attribute(file, "/", "magic", std::uint32_t{0x0A7A});
+    const std::uint32_t version[2] = {0, 1};
+    w.attribute(file, "/", "version", H5T_STD_U32LE, H5T_NATIVE_UINT32, version, {2});
+    write_spikes(w, file, record.spikes);
+    write_cells(w, file, record.cells);
+    write_connectivity(w, file, record.connectivity);
+    write_run(w, file, record);
+    write_traces(w, file, record);
+}
+
+// A file descriptor that closes itself.
+class fd_handle {
+public:
+    explicit fd_handle(int fd) noexcept : fd_(fd) {}
+    fd_handle(const fd_handle&) = delete;
+    fd_handle& operator=(const fd_handle&) = delete;
+    ~fd_handle() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const noexcept { return fd_; }
+    int release_and_close() noexcept {
+        const int r = fd_ >= 0 ? ::close(fd_) : 0;
+        fd_ = -1;
+        return r;
+    }
+
+private:
+    int fd_;
+};
+
+// Removes the temporary file unless dismissed.
+class remove_on_failure {
+public:
+    explicit remove_on_failure(std::filesystem::path p) : path_(std::move(p)) {}
+    remove_on_failure(const remove_on_failure&) = delete;
+    remove_on_failure& operator=(const remove_on_failure&) = delete;
+    ~remove_on_failure() {
+        if (armed_) {
+            std::error_code ignored;
+            std::filesystem::remove(path_, ignored);
+        }
+    }
+    void dismiss() noexcept { armed_ = false; }
+
+private:
+    std::filesystem::path path_;
+    bool armed_ = true;
+};
+
+// Run files of one process are written one at a time: the temporary name is per process, and
+// HDF5 serializes its calls anyway.
+std::mutex& write_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+h5_handle file_access(const checker& c, bool lock_files) {
+    h5_handle fapl = c.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot set up file access");
+#if H5_VERSION_GE(1, 10, 7)
+    // The temporary file is ours alone, so the writer does not lock it; readers lock where the
+    // file system supports it and carry on where it does not (NFS, Lustre).
+    c.ok(H5Pset_file_locking(fapl, lock_files, /*ignore_when_disabled=*/true),
+         "cannot set up file access");
+#else
+    (void)lock_files;
+#endif
+    return fapl;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+std::vector<std::string> link_names(const checker& c, hid_t group, const std::string& where) {
+    const std::string what = "cannot list " + where;
+    h5_handle gcpl = c.handle(H5Gget_create_plist(group), H5Pclose, what);
+    unsigned order = 0;
+    c.ok(H5Pget_link_creation_order(gcpl, &order), what);
+    const H5_index_t index =
+        (order & H5P_CRT_ORDER_TRACKED) != 0 ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    H5G_info_t info;
+    c.ok(H5Gget_info(group, &info), what);
+    // By index rather than H5Literate, whose callback type differs between HDF5 1.10 and 1.12.
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+        const ssize_t size =
+            H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+        if (size < 0) c.fail_hdf5(what);
+        std::string name(static_cast<std::size_t>(size) + 1, '\0');
+        if (H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, name.data(), name.size(),
+                               H5P_DEFAULT) < 0)
+            c.fail_hdf5(what);
+        name.resize(static_cast<std::size_t>(size));
+        names.push_back(std::move(name));
+    }
+    return names;
+}
+
+template <class T>
+std::vector<T> read_numbers_1d(const checker& c, hid_t parent, const std::string& name,
+                               const std::string& where) {
+    const std::string what = "cannot read " + where;
+    h5_handle set = c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, what);
+    h5_handle space = c.handle(H5Dget_space(set), H5Sclose, what);
+    const int rank = H5Sget_simple_extent_ndims(space);
+    if (rank < 0) c.fail_hdf5(what);
+    if (rank != 1) c.fail(where + " is not one-dimensional");
+    hsize_t n = 0;
+    if (H5Sget_simple_extent_dims(space, &n, nullptr) < 0) c.fail_hdf5(what);
+    std::vector<T> values(n);
+    if (n > 0)
+        c.ok(H5Dread(set, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), what);
+    return values;
+}
+
+}  // namespace
+
+void write_run_file(const std::filesystem::path& path, const run_record& record) {
+    const std::string name = path.string();
+    std::filesystem::path temporary = path;
+    temporary += ".tmp." + std::to_string(::getpid());
+
+    std::lock_guard<std::mutex> lock(write_mutex());
+    hdf5_quiet quiet;
+
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw run_error("cannot create " + name + ": " + errno_text(EISDIR));
+
+    // Create the temporary file ourselves first: the errno says clearly why a directory cannot be
+    // written ("Permission denied", "No such file or directory", "Not a directory", ...).
+    fd_handle fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+    if (fd.get() < 0) {
+        const int err = errno;
+        throw run_error("cannot create " + name + ": " + errno_text(err));
+    }
+    remove_on_failure cleanup(temporary);
+
+    {
+        const checker c("cannot write", name);
+        h5_handle fapl = file_access(c, /*lock_files=*/false);
+        h5_handle file = c.handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+                                  H5Fclose, "cannot create " + temporary.string());
+        write_contents(c, file, record);
+        if (file.close() < 0) c.fail_hdf5("cannot close " + temporary.string());
+    }
+
+    if (::fsync(fd.get()) != 0) {
+        const int err = errno;
+        throw run_error("cannot write " + name + ": fsync of " + temporary.string() + ": " +
+                        errno_text(err));
+    }
+    if (fd.release_and_close() != 0) {
+        const int err = errno;
+        throw run_error("cannot write " + name + ": close of " + temporary.string() + ": " +
+                        errno_text(err));
+    }
+    std::filesystem::rename(temporary, path, ec);
+    if (ec)
+        throw run_error("cannot write " + name + ": cannot rename " + temporary.string() +
+                        " to it: " + ec.message());
+    cleanup.dismiss();
+}
+
+std::vector<population_spikes> read_run_spikes(const std::filesystem::path& path) {
+    const std::string name = path.string();
+    hdf5_quiet quiet;
+    {
+        // HDF5 does not say why a file cannot be opened; open(2) does.
+        fd_handle probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (probe.get() < 0) {
+            const int err = errno;
+            throw run_error("cannot read " + name + ": " + errno_text(err));
+        }
+    }
+    const checker c("cannot read", name);
+    h5_handle fapl = file_access(c, /*lock_files=*/true);
+    h5_handle file = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose,
+                              "not an HDF5 file or cannot be opened");
+    h5_handle spikes = c.handle(H5Gopen2(file, "spikes", H5P_DEFAULT), H5Gclose,
+                                "cannot open group /spikes");
+    std::vector<population_spikes> result;
+    for (const std::string& population : link_names(c, spikes, "/spikes")) {
+        const std::string where = "/spikes/" + population;
+        h5_handle group = c.handle(H5Gopen2(spikes, population.c_str(), H5P_DEFAULT), H5Gclose,
+                                   "cannot open group " + where);
+        population_spikes p;
+        p.population = population;
+        p.timestamps = read_numbers_1d<double>(c, group, "timestamps", where + "/timestamps");
+        p.node_ids = read_numbers_1d<std::uint64_t>(c, group, "node_ids", where + "/node_ids");
+        if (p.timestamps.size() != p.node_ids.size())
+            c.fail(where + " has " + std::to_string(p.timestamps.size()) + " timestamps but " +
+                   std::to_string(p.node_ids.size()) + " node_ids");
+        result.push_back(std::move(p));
+    }
+    return result;
+}
+
+}  // namespace m1

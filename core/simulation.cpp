@@ -1,0 +1,653 @@
+#include "simulation.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace m1 {
+
+namespace {
+
+constexpr double pi = 3.14159265358979323846;  // NEURON's PI
+constexpr std::size_t group_size = 64;           // cells per group: a group's state stays in cache
+
+// A NetStim feeding one cell (stimTargetParams with a NetStim source), NEURON's netstim.mod with
+// noiseFromRandom: intervals (1-noise)*interval + noise*interval*negexp(1).
+struct background_source {
+    std::uint32_t slot = 0;
+    std::uint8_t mech = 0;
+    double weight = 0, delay = 0;
+    double interval = 0, noise = 0, number = 0;
+    double next_time = 0;     // time of the next NetStim event
+    double emitted = 0;       // ispike
+    bool on = false;
+    std::size_t arrival = 0;  // step whose inputs the next event joins
+    random_stream stream{0, 0, 0};
+};
+
+struct current_clamp {
+    double del = 0, dur = 0, amp = 0;
+};
+
+// A VecStim feeding one cell: the same spike times for every target.
+struct played_source {
+    std::uint32_t slot = 0;
+    std::uint8_t mech = 0;
+    double weight = 0, delay = 0;
+    const std::vector<double>* times = nullptr;
+    std::size_t next = 0;
+};
+
+// An artificial cell of a NetStim or VecStim population: emits spikes through the network.
+struct artificial_cell {
+    gid_type gid = 0;
+    bool netstim = false;
+    double interval = 0, noise = 0, number = 0, emitted = 0, next_time = 0;
+    bool on = false;
+    const std::vector<double>* times = nullptr;
+    std::size_t next = 0;
+    random_stream stream{0, 0, 0};
+};
+
+}  // namespace
+
+struct simulation::state {
+    const recipe& rec;
+    const network& net;
+    simulation_options opt;
+    std::size_t cells = 0, mechs = 0, steps = 0;
+    double dt = 0;
+    std::vector<double> t_start, t_mid;  // NEURON's accumulated t at the start and middle of a step
+
+    // Cell constants and state, one array per variable (slot order).
+    std::vector<double> C, k, vr, vt, vpeak, a, b, c, d, Iin, threshold;
+    std::vector<std::uint8_t> celltype;
+    std::vector<double> point_factor, cap_d, A_s, B_s, A_e, B_e;  // NEURON's tree coefficients
+    std::vector<double> v_root, v_soma, v_end, u;
+    std::vector<std::uint8_t> spike_flag, watch_flag;
+    std::vector<double> syn_A, syn_B;  // [slot * mechs + mech]
+
+    // Synaptic mechanism constants.
+    std::vector<double> syn_factor, syn_decay1, syn_decay2, syn_e, syn_gmax;
+
+    // Inputs of the next ring_size steps: [(step % ring_size) * cells + slot] * mechs + mech.
+    std::size_t ring_size = 0, epoch_steps = 1;
+    std::vector<double> ring;
+
+    std::vector<std::uint32_t> clamp_offsets;
+    std::vector<current_clamp> clamps;
+    std::vector<std::uint32_t> background_offsets;
+    std::vector<background_source> backgrounds;
+    std::vector<std::size_t> next_background_step;  // per slot: the earliest arrival
+    std::vector<std::uint32_t> played_offsets;
+    std::vector<played_source> played;
+    std::vector<std::size_t> next_played_step;
+    std::vector<artificial_cell> artificial;
+
+    struct step_spike {
+        std::size_t step;
+        gid_type gid;
+    };
+    std::vector<std::vector<step_spike>> group_spikes;
+    std::vector<std::size_t> trace_slots;
+    std::vector<std::vector<double>> traces;
+    std::size_t trace_every = 0;
+
+    state(const recipe& r, const network& n, simulation_options o)
+        : rec(r), net(n), opt(std::move(o)) {}
+
+    // The first step whose inputs an event at time T joins: NEURON delivers an event at the first
+    // boundary whose delivery time (t_n + dt/2) it does not exceed.
+    std::size_t step_of(double T) const {
+        if (!(T > t_mid[0])) return 0;
+        std::size_t n = static_cast<std::size_t>(std::max(0.0, std::floor(T / dt - 0.5)));
+        if (n >= t_mid.size()) return t_mid.size();
+        while (n < t_mid.size() && t_mid[n] < T) ++n;
+        while (n > 0 && t_mid[n - 1] >= T) --n;
+        return n;
+    }
+
+    void setup();
+    void first_background_events();
+    void advance_group(std::size_t group, std::size_t first_step, std::size_t last_step);
+    void deliver(std::span<const spike> spikes, std::span<const std::size_t> emitted_steps,
+                 std::size_t group);
+    void emit_artificial(std::size_t first_step, std::size_t last_step, std::vector<spike>& out,
+                         std::vector<std::size_t>& out_steps);
+    void draw_background_interval(background_source& s);
+};
+
+simulation::simulation(const recipe& r, const network& net, simulation_options options)
+    : state_(std::make_unique<state>(r, net, std::move(options))) {
+    state_->setup();
+}
+
+simulation::~simulation() = default;
+
+void simulation::state::setup() {
+    const model_spec& m = rec.model();
+    dt = opt.dt;
+    if (!(dt > 0)) throw run_error("dt must be positive");
+    if (!(opt.duration > 0)) throw run_error("duration must be positive");
+    // ncs2nrn_integrate: n = int((tstop - t)/dt + 1e-9) steps.
+    steps = static_cast<std::size_t>(opt.duration / dt + 1e-9);
+    t_start.resize(steps + 2);
+    t_mid.resize(steps + 2);
+    double t = 0;
+    for (std::size_t n = 0; n < steps + 2; ++n) {
+        t_start[n] = t;
+        t += 0.5 * dt;
+        t_mid[n] = t;
+        t += 0.5 * dt;
+    }
+
+    cells = net.gid_of_slot.size();
+    mechs = std::max<std::size_t>(m.synaptic_mechanisms.size(), 1);
+    auto sized = [&](auto& v, auto value) { v.assign(cells, value); };
+    for (auto* v : {&C, &k, &vr, &vt, &vpeak, &a, &b, &c, &d, &Iin, &threshold, &point_factor,
+                    &cap_d, &A_s, &B_s, &A_e, &B_e, &v_root, &v_soma, &v_end, &u})
+        sized(*v, 0.0);
+    sized(celltype, std::uint8_t{1});
+    sized(spike_flag, std::uint8_t{0});
+    sized(watch_flag, std::uint8_t{0});
+    syn_A.assign(cells * mechs, 0.0);
+    syn_B.assign(cells * mechs, 0.0);
+
+    for (std::size_t s = 0; s < cells; ++s) {
+        const cell_rule& rule = *rec.cell_rule_of(net.gid_of_slot[s]);
+        const izhikevich_params& z = rule.izhikevich;
+        C[s] = z.C; k[s] = z.k; vr[s] = z.vr; vt[s] = z.vt; vpeak[s] = z.vpeak;
+        a[s] = z.a; b[s] = z.b; c[s] = z.c; d[s] = z.d; Iin[s] = z.Iin;
+        celltype[s] = static_cast<std::uint8_t>(z.celltype);
+        threshold[s] = m.default_threshold;
+        // treeset.cpp nrn_area_ri and connection_coef for one section of one segment: the soma
+        // node s between the zero-area (area 100) root node r and end node e.
+        const soma_geometry& g = rule.geometry;
+        const double dx = g.L;
+        const double area = pi * g.diam * dx;
+        const double rleft = 1e-2 * g.Ra * (dx / 2) / (pi * g.diam * g.diam / 4.);
+        const double rinv = 1. / rleft;
+        B_s[s] = -1.e2 * rinv / area;
+        A_s[s] = -1.e2 * rinv / 1.e2;
+        B_e[s] = -1.e2 * rinv / 1.e2;
+        A_e[s] = -1.e2 * rinv / area;
+        point_factor[s] = 1.e2 / area;
+        cap_d[s] = (.001 / dt) * g.cm;
+        // finitialize: every node at v_init; the Izhi2007b INITIAL sets u = 0.2*vr and its t = 0
+        // self-event sets the soma node to vr.
+        v_root[s] = v_end[s] = rule.v_init;
+        v_soma[s] = z.vr;
+        u[s] = 0.2 * z.vr;
+    }
+
+    syn_factor.assign(mechs, 0.0);
+    syn_decay1.assign(mechs, 0.0);
+    syn_decay2.assign(mechs, 0.0);
+    syn_e.assign(mechs, 0.0);
+    syn_gmax.assign(mechs, std::numeric_limits<double>::infinity());
+    for (std::size_t i = 0; i < m.synaptic_mechanisms.size(); ++i) {
+        const synaptic_mechanism& s = m.synaptic_mechanisms[i];
+        double tau1 = s.tau1, tau2 = s.tau2;
+        // exp2syn.mod INITIAL (MyExp2SynBB has no lower clamp)
+        if (tau1 / tau2 > .9999) tau1 = .9999 * tau2;
+        if (s.mod == "Exp2Syn" && tau1 / tau2 < 1e-9) tau1 = tau2 * 1e-9;
+        const double tp = (tau1 * tau2) / (tau2 - tau1) * std::log(tau2 / tau1);
+        double factor = -std::exp(-tp / tau1) + std::exp(-tp / tau2);
+        syn_factor[i] = 1 / factor;
+        // cnexp: A = A + (1 - exp(dt*(-1/tau1)))*(-A)
+        syn_decay1[i] = 1. - std::exp(dt * ((-1.0) / tau1));
+        syn_decay2[i] = 1. - std::exp(dt * ((-1.0) / tau2));
+        syn_e[i] = s.e;
+        if (s.mod == "MyExp2SynBB") syn_gmax[i] = s.gmax;
+    }
+
+    // Epochs as long as the shortest cell-to-cell delay allows: a spike sent in one epoch never
+    // lands inside it.
+    const double max_step = 10.0;  // pc.set_maxstep(10)
+    std::size_t L = static_cast<std::size_t>(std::max(1.0, std::floor(max_step / dt)));
+    if (net.synapses.size() > 0 && std::isfinite(net.min_delay)) {
+        const double lag = std::ceil(net.min_delay / dt - 0.5 - 1e-6);
+        if (lag < 1)
+            throw run_error("the shortest connection delay (" + std::to_string(net.min_delay) +
+                            " ms) is shorter than the time step: m1batch needs delays of at "
+                            "least dt");
+        L = std::min(L, static_cast<std::size_t>(lag));
+    }
+    epoch_steps = std::max<std::size_t>(L, 1);
+    const double longest = std::max(net.max_delay, net.max_artificial_delay);
+    ring_size = epoch_steps + static_cast<std::size_t>(std::ceil(longest / dt)) + 3;
+    ring.assign(ring_size * cells * mechs, 0.0);
+
+    // Stimulation of each cell.
+    clamp_offsets.assign(cells + 1, 0);
+    background_offsets.assign(cells + 1, 0);
+    played_offsets.assign(cells + 1, 0);
+    for (std::size_t s = 0; s < cells; ++s) {
+        const gid_type gid = net.gid_of_slot[s];
+        for (const cell_stimulation& st : rec.stimulations_on(gid)) {
+            const stim_target& target = m.stim_targets[st.target];
+            const stim_source& source = m.stim_sources[target.source];
+            if (source.kind == stim_kind::iclamp) {
+                clamps.push_back({source.del, source.dur, source.amp});
+            } else if (source.kind == stim_kind::netstim) {
+                background_source b;
+                b.slot = static_cast<std::uint32_t>(s);
+                b.mech = st.synaptic_mechanism;
+                b.weight = st.weight;
+                b.delay = st.delay;
+                b.interval = source.interval;
+                b.noise = source.noise;
+                b.number = source.number;
+                const stream_key key = rec.netstim_stream(gid);
+                b.stream = random_stream(key.id1, key.id2, key.id3);
+                b.stream.discard(1);  // NetPyNE's negexp(1) call installing the distribution
+                if (source.start >= 0 && source.number > 0) {
+                    b.on = true;
+                    b.next_time = source.start;  // completed in first_background_events
+                }
+                backgrounds.push_back(b);
+                (void)target;
+            } else {
+                played_source p;
+                p.slot = static_cast<std::uint32_t>(s);
+                p.mech = st.synaptic_mechanism;
+                p.weight = st.weight;
+                p.delay = st.delay;
+                p.times = &source.spike_times;
+                played.push_back(p);
+            }
+        }
+        clamp_offsets[s + 1] = static_cast<std::uint32_t>(clamps.size());
+        background_offsets[s + 1] = static_cast<std::uint32_t>(backgrounds.size());
+        played_offsets[s + 1] = static_cast<std::uint32_t>(played.size());
+    }
+    first_background_events();
+
+    // Artificial cells.
+    for (const population_layout& layout : rec.populations()) {
+        const population_spec& spec = m.populations[layout.spec];
+        if (spec.kind == population_kind::izhikevich) continue;
+        for (std::uint32_t i = 0; i < layout.size; ++i) {
+            artificial_cell cell;
+            cell.gid = layout.first_gid + i;
+            if (spec.kind == population_kind::netstim) {
+                cell.netstim = true;
+                cell.interval = spec.interval;
+                cell.noise = spec.noise;
+                cell.number = spec.number;
+                const stream_key key = rec.netstim_stream(cell.gid);
+                cell.stream = random_stream(key.id1, key.id2, key.id3);
+                cell.stream.discard(1);
+                if (spec.start >= 0 && spec.number > 0) {
+                    cell.on = true;
+                    const double mean = cell.interval > 0 ? cell.interval : .01;
+                    const double invl = cell.noise == 0
+                                            ? mean
+                                            : (1. - cell.noise) * mean +
+                                                  cell.noise * mean * cell.stream.negexp(1.0);
+                    cell.next_time = std::max(0.0, spec.start + invl - mean * (1. - cell.noise));
+                }
+            } else {
+                cell.times = &spec.spike_times;
+            }
+            artificial.push_back(cell);
+        }
+    }
+
+    const std::size_t groups = (cells + group_size - 1) / group_size;
+    group_spikes.resize(groups);
+    for (gid_type gid : opt.traced_cells) {
+        if (gid >= net.slot_of_gid.size() || net.slot_of_gid[gid] < 0)
+            throw run_error("cell " + std::to_string(gid) + " cannot be traced: not a simulated cell");
+        trace_slots.push_back(static_cast<std::size_t>(net.slot_of_gid[gid]));
+    }
+    traces.assign(trace_slots.size(), {});
+    for (std::size_t i = 0; i < trace_slots.size(); ++i) traces[i].push_back(v_soma[trace_slots[i]]);
+    if (!trace_slots.empty()) {
+        const double every = opt.record_step / dt;
+        trace_every = static_cast<std::size_t>(std::llround(every));
+        if (trace_every < 1 || std::fabs(every - double(trace_every)) > 1e-9)
+            throw run_error("recordStep must be a whole multiple of dt");
+    }
+}
+
+// netstim.mod: the first event at start + invl(interval) - interval*(1 - noise), not before 0.
+void simulation::state::first_background_events() {
+    for (background_source& s : backgrounds) {
+        if (!s.on) continue;
+        const double mean = s.interval > 0 ? s.interval : .01;
+        const double invl =
+            s.noise == 0 ? mean : (1. - s.noise) * mean + s.noise * mean * s.stream.negexp(1.0);
+        double event = s.next_time + invl - s.interval * (1. - s.noise);
+        if (event < 0) event = 0;
+        s.next_time = event;
+        s.arrival = std::max(step_of(s.next_time), step_of(s.next_time + s.delay));
+    }
+    next_background_step.assign(cells, std::numeric_limits<std::size_t>::max());
+    for (const background_source& s : backgrounds)
+        if (s.on) next_background_step[s.slot] = std::min(next_background_step[s.slot], s.arrival);
+    next_played_step.assign(cells, std::numeric_limits<std::size_t>::max());
+    for (played_source& p : played) {
+        if (p.times->empty()) continue;
+        const double T = (*p.times)[0];
+        next_played_step[p.slot] =
+            std::min(next_played_step[p.slot], std::max(step_of(T), step_of(T + p.delay)));
+    }
+}
+
+// After an event: ispike += 1, next_invl(), and the next event one interval later.
+void simulation::state::draw_background_interval(background_source& s) {
+    s.emitted += 1;
+    const double mean = s.interval > 0 ? s.interval : .01;
+    const double invl =
+        s.noise == 0 ? mean : (1. - s.noise) * mean + s.noise * mean * s.stream.negexp(1.0);
+    if (s.emitted >= s.number) s.on = false;
+    s.next_time = s.next_time + invl;
+    s.arrival = std::max(step_of(s.next_time), step_of(s.next_time + s.delay));
+}
+
+// Advances the cells of one group through steps [first_step, last_step).
+void simulation::state::advance_group(std::size_t group, std::size_t first_step,
+                                      std::size_t last_step) {
+    const std::size_t lo = group * group_size, hi = std::min(cells, lo + group_size);
+    std::vector<step_spike>& spikes = group_spikes[group];
+    double input[8];
+    for (std::size_t n = first_step; n < last_step; ++n) {
+        const double tm = t_mid[n];
+        const double delta = tm - (n == 0 ? 0.0 : t_mid[n - 1]);  // Izhi2007b's t - t0
+        double* ring_row = ring.data() + (n % ring_size) * cells * mechs;
+        for (std::size_t s = lo; s < hi; ++s) {
+            // 1. Threshold checks at t_n: the spike detector (10 mV) and the mechanism's WATCH.
+            const double v0 = v_soma[s];
+            if (v0 - threshold[s] > 0) {
+                if (!spike_flag[s]) {
+                    spike_flag[s] = 1;
+                    spikes.push_back({n, net.gid_of_slot[s]});
+                }
+            } else {
+                spike_flag[s] = 0;
+            }
+            const int type = celltype[s];
+            const double peak = type == 4 ? vpeak[s] - 0.1 * u[s]
+                              : type == 6 ? vpeak[s] + 0.1 * u[s]
+                                          : vpeak[s];
+            if (v0 - peak > 0) {
+                if (!watch_flag[s]) {
+                    watch_flag[s] = 1;
+                    // NET_RECEIVE flag 2 at t_n + 1e-10, delivered in this step.
+                    if (type == 4) {
+                        v_soma[s] = c[s] + 0.04 * u[s];
+                        u[s] = (u[s] + d[s]) < 670 ? u[s] + d[s] : 670;
+                    } else if (type == 5) {
+                        v_soma[s] = c[s];
+                    } else if (type == 6) {
+                        v_soma[s] = c[s] - 0.1 * u[s];
+                        u[s] = u[s] + d[s];
+                    } else {
+                        v_soma[s] = c[s];
+                        u[s] = u[s] + d[s];
+                    }
+                }
+            } else {
+                watch_flag[s] = 0;
+            }
+
+            // 2. Events: network input gathered in the ring, then the cell's own stimulation.
+            double* in = ring_row + s * mechs;
+            for (std::size_t m = 0; m < mechs; ++m) {
+                input[m] = in[m];
+                in[m] = 0;
+            }
+            if (next_background_step[s] == n) {
+                std::size_t next = std::numeric_limits<std::size_t>::max();
+                for (std::uint32_t i = background_offsets[s]; i < background_offsets[s + 1]; ++i) {
+                    background_source& src = backgrounds[i];
+                    while (src.on && src.arrival == n) {
+                        input[src.mech] += src.weight * syn_factor[src.mech];
+                        draw_background_interval(src);
+                    }
+                    if (src.on) next = std::min(next, src.arrival);
+                }
+                next_background_step[s] = next;
+            }
+            if (next_played_step[s] == n) {
+                std::size_t next = std::numeric_limits<std::size_t>::max();
+                for (std::uint32_t i = played_offsets[s]; i < played_offsets[s + 1]; ++i) {
+                    played_source& p = played[i];
+                    while (p.next < p.times->size()) {
+                        const double T = (*p.times)[p.next];
+                        const std::size_t arrival = std::max(step_of(T), step_of(T + p.delay));
+                        if (arrival != n) {
+                            next = std::min(next, arrival);
+                            break;
+                        }
+                        input[p.mech] += p.weight * syn_factor[p.mech];
+                        ++p.next;
+                    }
+                }
+                next_played_step[s] = next;
+            }
+            double* A = syn_A.data() + s * mechs;
+            double* B = syn_B.data() + s * mechs;
+            for (std::size_t m = 0; m < mechs; ++m) {
+                if (input[m] != 0) {
+                    A[m] = A[m] + input[m];
+                    B[m] = B[m] + input[m];
+                }
+            }
+
+            // 3. Currents at t_n + dt/2, each mechanism as nocmodl computes it: at v + 0.001 and
+            // at v, the conductance by finite difference; mechanisms in NEURON's type order.
+            const double v = v_soma[s];
+            const double mfact = point_factor[s];
+            double rhs = 0, diag = 0;
+            for (std::uint32_t i = clamp_offsets[s]; i < clamp_offsets[s + 1]; ++i) {
+                const current_clamp& cl = clamps[i];
+                const double i_clamp = (tm < cl.del + cl.dur && tm >= cl.del) ? cl.amp : 0.0;
+                rhs += i_clamp * mfact;  // ELECTRODE_CURRENT: inward positive
+                diag -= ((i_clamp - i_clamp) / .001) * mfact;
+            }
+            for (std::size_t m = 0; m < mechs; ++m) {
+                double g = B[m] - A[m];
+                if (g > syn_gmax[m]) g = syn_gmax[m];
+                const double i1 = g * ((v + .001) - syn_e[m]);
+                const double i0 = g * (v - syn_e[m]);
+                rhs -= i0 * mfact;
+                diag += ((i1 - i0) / .001) * mfact;
+            }
+            {
+                const double vv = v + .001;
+                double uu = u[s];
+                const double aa = a[s], vrr = vr[s];
+                if (type < 5) {
+                    uu = uu + delta * aa * (b[s] * (vv - vrr) - uu);
+                } else if (type == 5) {
+                    const double dd = d[s];
+                    if (vv < dd) uu = uu + delta * aa * (0 - uu);
+                    else uu = uu + delta * aa * ((0.025 * (vv - dd) * (vv - dd) * (vv - dd)) - uu);
+                } else {
+                    const double bb = type == 6 ? (vv > -65 ? 0 : 15) : (vv > -65 ? 2 : 10);
+                    uu = uu + delta * aa * (bb * (vv - vrr) - uu);
+                }
+                u[s] = uu;  // the second evaluation, at v, has t - t0 = 0 and leaves u alone
+                const double kk = k[s], vtt = vt[s], cc = C[s], in_ = Iin[s];
+                const double i1 = -(kk * (vv - vrr) * (vv - vtt) - uu + in_) / cc / 1000;
+                const double i0 = -(kk * (v - vrr) * (v - vtt) - uu + in_) / cc / 1000;
+                rhs -= i0 * mfact;
+                diag += ((i1 - i0) / .001) * mfact;
+            }
+            diag += cap_d[s];
+
+            // 4. The 3-node tree: assemble, triangularise, back-substitute (treeset.cpp, solve.cpp).
+            double rhs_r = 0, rhs_s = rhs, rhs_e = 0;
+            double d_r = 0, d_s = diag, d_e = 0;
+            const double as = A_s[s], bs = B_s[s], ae = A_e[s], be = B_e[s];
+            double dv = v_root[s] - v;
+            rhs_s -= bs * dv;
+            rhs_r += as * dv;
+            dv = v - v_end[s];
+            rhs_e -= be * dv;
+            rhs_s += ae * dv;
+            d_s = d_s - bs;
+            d_r -= as;
+            d_e = d_e - be;
+            d_s -= ae;
+            double p = ae / d_e;
+            d_s -= p * be;
+            rhs_s -= p * rhs_e;
+            p = as / d_s;
+            d_r -= p * bs;
+            rhs_r -= p * rhs_s;
+            rhs_r /= d_r;
+            rhs_s -= bs * rhs_r;
+            rhs_s /= d_s;
+            rhs_e -= be * rhs_s;
+            rhs_e /= d_e;
+            v_root[s] += rhs_r;
+            v_soma[s] = v + rhs_s;
+            v_end[s] += rhs_e;
+
+            // 5. States at t_{n+1}: Exp2Syn's cnexp decay.
+            for (std::size_t m = 0; m < mechs; ++m) {
+                A[m] = A[m] + syn_decay1[m] * (-A[m]);
+                B[m] = B[m] + syn_decay2[m] * (-B[m]);
+            }
+        }
+        // Vector.record at recordStep: the soma voltage at t_{n+1}.
+        if (trace_every && (n + 1) % trace_every == 0) {
+            for (std::size_t i = 0; i < trace_slots.size(); ++i)
+                if (trace_slots[i] >= lo && trace_slots[i] < hi)
+                    traces[i].push_back(v_soma[trace_slots[i]]);
+        }
+    }
+}
+
+void simulation::state::deliver(std::span<const spike> spikes,
+                                std::span<const std::size_t> emitted_steps, std::size_t group) {
+    const std::uint32_t lo = static_cast<std::uint32_t>(group * group_size);
+    const std::uint32_t hi = static_cast<std::uint32_t>(std::min(cells, lo + group_size));
+    const synapse_table& t = net.synapses;
+    for (std::size_t i = 0; i < spikes.size(); ++i) {
+        const spike& sp = spikes[i];
+        const std::size_t emitted = emitted_steps[i];
+        const std::uint32_t* begin = t.post_slot.data() + t.offsets[sp.gid];
+        const std::uint32_t* end = t.post_slot.data() + t.offsets[sp.gid + 1];
+        const std::uint32_t* first = std::lower_bound(begin, end, lo);
+        for (const std::uint32_t* q = first; q != end && *q < hi; ++q) {
+            const std::size_t k = static_cast<std::size_t>(q - t.post_slot.data());
+            const std::size_t arrival =
+                std::max(emitted, step_of(sp.time + t.delay[k]));
+            if (arrival >= steps) continue;  // lands after the run
+            const std::uint8_t m = t.synaptic_mechanism[k];
+            ring[((arrival % ring_size) * cells + *q) * mechs + m] += t.weight[k] * syn_factor[m];
+        }
+    }
+}
+
+// Spikes of artificial cells emitted in steps [first_step, last_step): NetStim populations as
+// netstim.mod, VecStim populations at their listed times. They are known ahead of the cells, so
+// they are delivered before the epoch is advanced, whatever their delays.
+void simulation::state::emit_artificial(std::size_t first_step, std::size_t last_step,
+                                        std::vector<spike>& out,
+                                        std::vector<std::size_t>& out_steps) {
+    const double t_end = t_start[steps];
+    for (artificial_cell& cell : artificial) {
+        if (cell.netstim) {
+            while (cell.on) {
+                const std::size_t at = step_of(cell.next_time);
+                if (at >= last_step || cell.next_time > t_end) break;
+                out.push_back({cell.next_time, cell.gid});
+                out_steps.push_back(std::max(at, first_step));
+                cell.emitted += 1;
+                const double mean = cell.interval > 0 ? cell.interval : .01;
+                const double invl = cell.noise == 0 ? mean
+                                                    : (1. - cell.noise) * mean +
+                                                          cell.noise * mean * cell.stream.negexp(1.0);
+                if (cell.emitted >= cell.number) cell.on = false;
+                cell.next_time = cell.next_time + invl;
+            }
+        } else {
+            while (cell.next < cell.times->size()) {
+                const double T = (*cell.times)[cell.next];
+                const std::size_t at = step_of(T);
+                if (at >= last_step || T > t_end) break;
+                out.push_back({T, cell.gid});
+                out_steps.push_back(std::max(at, first_step));
+                ++cell.next;
+            }
+        }
+    }
+}
+
+simulation_result simulation::run() {
+    state& st = *state_;
+    simulation_result result;
+    result.steps = st.steps;
+    const std::size_t groups = st.group_spikes.size();
+    const int threads = st.opt.threads > 0 ? static_cast<int>(st.opt.threads)
+                                           : tbb::task_arena::automatic;
+    tbb::task_arena arena(threads);
+    const auto start = std::chrono::steady_clock::now();
+
+    std::vector<spike> epoch_spikes, artificial_spikes;
+    std::vector<std::size_t> epoch_steps, artificial_steps;
+    arena.execute([&] {
+        for (std::size_t first = 0; first < st.steps; first += st.epoch_steps) {
+            const std::size_t last = std::min(st.steps, first + st.epoch_steps);
+
+            artificial_spikes.clear();
+            artificial_steps.clear();
+            st.emit_artificial(first, last, artificial_spikes, artificial_steps);
+            if (!artificial_spikes.empty()) {
+                tbb::parallel_for(std::size_t(0), groups, [&](std::size_t g) {
+                    st.deliver(artificial_spikes, artificial_steps, g);
+                });
+            }
+
+            tbb::parallel_for(std::size_t(0), groups,
+                              [&](std::size_t g) { st.advance_group(g, first, last); });
+
+            // Merge the groups' spikes in (step, gid) order: the delivery order, and so the
+            // result, is then the same for any number of threads.
+            epoch_spikes.clear();
+            epoch_steps.clear();
+            std::vector<state::step_spike> merged;
+            for (auto& g : st.group_spikes) {
+                merged.insert(merged.end(), g.begin(), g.end());
+                g.clear();
+            }
+            std::sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) {
+                return x.step != y.step ? x.step < y.step : x.gid < y.gid;
+            });
+            for (const auto& s : merged) {
+                epoch_spikes.push_back({st.t_start[s.step] + 1e-10, s.gid});
+                epoch_steps.push_back(s.step);
+            }
+            if (!epoch_spikes.empty()) {
+                tbb::parallel_for(std::size_t(0), groups, [&](std::size_t g) {
+                    st.deliver(epoch_spikes, epoch_steps, g);
+                });
+            }
+            const std::size_t before = result.spikes.size();
+            result.spikes.insert(result.spikes.end(), epoch_spikes.begin(), epoch_spikes.end());
+            result.spikes.insert(result.spikes.end(), artificial_spikes.begin(),
+                                 artificial_spikes.end());
+            std::sort(result.spikes.begin() + static_cast<std::ptrdiff_t>(before),
+                      result.spikes.end(), [](const spike& x, const spike& y) {
+                          return x.time != y.time ? x.time < y.time : x.gid < y.gid;
+                      });
+        }
+    });
+    result.simulate_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.traces = std::move(st.traces);
+    return result;
+}
+
+}  // namespace m1

@@ -1,0 +1,47 @@
+#pragma once
+// The engine: advances the simulated cells with NEURON's fixed-step semantics (SEMANTICS.md §2,
+// §3, §6) in epochs as long as the shortest cell-to-cell delay, delivering the spikes of one epoch
+// into the next through per-cell input rings. Cells are advanced in fixed groups in parallel
+// (oneTBB); spikes are merged in (time, gid) order at each epoch boundary and every input ring is
+// written by one group in that order, so the result does not depend on the number of threads.
+#include "network.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace m1 {
+
+struct spike {
+    double time = 0;  // ms: t_n + 1e-10 for cells (NEURON's threshold detector), exact for
+                      // artificial cells
+    gid_type gid = 0;
+};
+
+struct simulation_options {
+    double duration = 1000;  // ms
+    double dt = 0.025;       // ms
+    std::size_t threads = 0; // 0: all cores
+    std::vector<gid_type> traced_cells;  // soma voltage recorded every record_step
+    double record_step = 0.1;
+};
+
+struct simulation_result {
+    std::vector<spike> spikes;                // sorted by (time, gid)
+    std::vector<std::vector<double>> traces;  // one per traced cell, sample k at k*record_step
+    std::size_t steps = 0;
+    double simulate_seconds = 0;              // wall time of the integration loop
+};
+
+class simulation {
+public:
+    simulation(const recipe& r, const network& net, simulation_options options);
+    ~simulation();
+    simulation_result run();
+
+private:
+    struct state;
+    std::unique_ptr<state> state_;
+};
+
+}  // namespace m1

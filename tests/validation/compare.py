@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Runs a validation case in m1batch and in NEURON and compares the spike times.
+
+    /usr/bin/python3 compare.py --m1batch PATH --case CASE.json --workdir DIR [--mech-dir DIR]
+    /usr/bin/python3 compare.py --m1batch PATH --case cases/ --workdir DIR     (every case)
+
+For each case, in DIR (or DIR/<case name> when several cases are given):
+  1. writes run.toml:   model = "<absolute path of the case>"
+                        output = "<DIR>/m1"
+     (duration and dt come from the case's simConfig);
+  2. runs `m1batch [--m1batch-arg ...] DIR/run.toml`;
+  3. reads DIR/m1/run.h5: /spikes/cell/timestamps (float64, ms) of population "cell";
+  4. runs neuron_run.py on the case (NEURON 8.2 + tests/validation/izhi2007b.mod), giving
+     DIR/neuron.json;
+  5. compares. Pass = the same number of spikes and every spike time within one dt of NEURON's
+     (the acceptance criterion); the table also says whether the two are bit-identical.
+
+Prints one table row per case; exits 1 if any case fails (2 on a usage or setup error).
+`--neuron-only` skips m1batch (steps 1-3) and only runs NEURON, e.g. to test the NEURON half.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+POPULATION = "cell"
+
+
+def toml_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def read_m1_spikes(h5_path, population=POPULATION):
+    import h5py
+    import numpy as np
+    with h5py.File(h5_path, "r") as f:
+        if "spikes" not in f:
+            raise RuntimeError("%s has no /spikes group" % h5_path)
+        group = f["spikes"]
+        if population not in group:
+            # docs/run-file.md: every population has a group, empty ones included
+            raise RuntimeError("%s has no /spikes/%s group (populations: %s)" % (
+                h5_path, population, ", ".join(group.keys()) or "none"))
+        ts = np.asarray(group[population]["timestamps"][()], dtype=np.float64)
+        return [float(x) for x in ts]
+
+
+def run_m1batch(m1batch, extra_args, case_path, workdir, timeout):
+    out_dir = os.path.join(workdir, "m1")
+    toml = os.path.join(workdir, "run.toml")
+    with open(toml, "w") as f:
+        f.write("model = %s\n" % toml_string(os.path.abspath(case_path)))
+        f.write("output = %s\n" % toml_string(out_dir))
+    h5 = os.path.join(out_dir, "run.h5")
+    if os.path.exists(h5):
+        os.remove(h5)
+    cmd = [m1batch] + list(extra_args) + [toml]
+    t0 = time.time()
+    proc = subprocess.run(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=timeout)
+    with open(os.path.join(workdir, "m1batch.log"), "w") as f:
+        f.write("$ %s\n%s" % (" ".join(cmd), proc.stdout))
+    if proc.returncode != 0:
+        raise RuntimeError("m1batch exited with %d:\n%s" % (proc.returncode, proc.stdout[-4000:]))
+    if not os.path.isfile(h5):
+        raise RuntimeError("m1batch wrote no %s:\n%s" % (h5, proc.stdout[-4000:]))
+    return read_m1_spikes(h5), time.time() - t0
+
+
+def run_neuron(case_path, workdir, mech_dir, timeout):
+    out = os.path.join(workdir, "neuron.json")
+    cmd = [sys.executable, os.path.join(HERE, "neuron_run.py"), case_path, "--out", out,
+           "--mech-dir", mech_dir]
+    t0 = time.time()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError("neuron_run.py exited with %d:\n%s" % (proc.returncode,
+                                                                  proc.stdout[-4000:]))
+    with open(out) as f:
+        return json.load(f), time.time() - t0
+
+
+def compare_spikes(ref, got, dt):
+    """-> (ok, max_abs_dt or None, bit_identical, message)"""
+    if len(ref) != len(got):
+        first = next((i for i in range(min(len(ref), len(got))) if abs(ref[i] - got[i]) > dt),
+                     min(len(ref), len(got)))
+        return False, None, False, "spike counts differ (NEURON %d, m1batch %d); first " \
+            "disagreement at spike %d: NEURON %s, m1batch %s" % (
+                len(ref), len(got), first, ref[first] if first < len(ref) else "-",
+                got[first] if first < len(got) else "-")
+    if not ref:
+        return True, 0.0, True, ""
+    diffs = [abs(a - b) for a, b in zip(ref, got)]
+    worst = max(diffs)
+    identical = all(a == b for a, b in zip(ref, got))
+    # "within one dt": dt itself passes (a spike one step early or late), with room for the
+    # representation error of t (accumulated in steps of dt/2).
+    ok = worst <= dt * (1 + 1e-6)
+    msg = ""
+    if not ok:
+        i = diffs.index(worst)
+        msg = "spike %d: NEURON %.10f, m1batch %.10f (|dt| %.6g > dt %g)" % (
+            i, ref[i], got[i], worst, dt)
+    return ok, worst, identical, msg
+
+
+def case_list(paths):
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            out += sorted(os.path.join(p, f) for f in os.listdir(p) if f.endswith(".json"))
+        else:
+            out.append(p)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--m1batch", help="path of the m1batch executable")
+    ap.add_argument("--m1batch-arg", action="append", default=[],
+                    help="extra argument put before the run file (repeatable)")
+    ap.add_argument("--case", action="append", required=True,
+                    help="case JSON, or a folder of them (repeatable)")
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--mech-dir", help="compiled NMODL (default: WORKDIR/mech)")
+    ap.add_argument("--neuron-only", action="store_true", help="run only the NEURON half")
+    ap.add_argument("--timeout", type=float, default=300)
+    args = ap.parse_args(argv)
+    if not args.neuron_only and not args.m1batch:
+        ap.error("--m1batch is required (or --neuron-only)")
+    if args.m1batch and not os.access(args.m1batch, os.X_OK):
+        print("compare.py: %s is not an executable" % args.m1batch, file=sys.stderr)
+        return 2
+    cases = case_list(args.case)
+    if not cases:
+        print("compare.py: no cases", file=sys.stderr)
+        return 2
+    workroot = os.path.abspath(args.workdir)
+    mech_dir = os.path.abspath(args.mech_dir or os.path.join(workroot, "mech"))
+    sys.path.insert(0, HERE)
+    import neuron_run
+    neuron_run.build_mechanisms(mech_dir, quiet=True)
+
+    header = "%-28s %5s %7s %7s %12s %10s  %s" % ("case", "dt", "NEURON", "m1batch",
+                                                  "max|dt| ms", "identical", "result")
+    print(header)
+    print("-" * len(header))
+    failures = 0
+    for case_path in cases:
+        name = os.path.splitext(os.path.basename(case_path))[0]
+        workdir = workroot if len(cases) == 1 else os.path.join(workroot, name)
+        os.makedirs(workdir, exist_ok=True)
+        with open(case_path) as f:
+            case = json.load(f)
+        dt = float(case["simConfig"]["dt"])
+        notes = []
+        try:
+            ref, _ = run_neuron(case_path, workdir, mech_dir, args.timeout)
+            expected = case.get("expected", {}).get("neuron_spike_count")
+            if expected is not None and expected != len(ref["spikes"]):
+                notes.append("NEURON gave %d spikes, the case file expects %d"
+                             % (len(ref["spikes"]), expected))
+            if args.neuron_only:
+                print("%-28s %5g %7d %7s %12s %10s  %s" % (name, dt, len(ref["spikes"]), "-",
+                                                           "-", "-", "NEURON ran"))
+                continue
+            got, _ = run_m1batch(args.m1batch, args.m1batch_arg, case_path, workdir,
+                                 args.timeout)
+            with open(os.path.join(workdir, "m1batch_spikes.json"), "w") as f:
+                json.dump({"spikes": got}, f)
+        except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
+            failures += 1
+            print("%-28s %5g %7s %7s %12s %10s  ERROR" % (name, dt, "-", "-", "-", "-"))
+            print("    " + str(e).replace("\n", "\n    "))
+            continue
+        ok, worst, identical, msg = compare_spikes(ref["spikes"], got, dt)
+        if not ok:
+            failures += 1
+        print("%-28s %5g %7d %7d %12s %10s  %s" % (
+            name, dt, len(ref["spikes"]), len(got),
+            "-" if worst is None else "%.3g" % worst, "yes" if identical else "no",
+            "PASS" if ok else "FAIL"))
+        for n in ([msg] if msg else []) + notes:
+            print("    " + n)
+    if not args.neuron_only:
+        print("%d of %d cases passed" % (len(cases) - failures, len(cases)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,372 @@
+#!/usr/bin/python3
+"""Run one m1batch validation case in plain NEURON and write its spike times.
+
+    /usr/bin/python3 neuron_run.py CASE.json --out OUT.json [--mech-dir DIR]
+    /usr/bin/python3 neuron_run.py --build-mech --mech-dir DIR
+
+A case is a small NetPyNE-layout JSON file ({"netParams": ..., "simConfig": ...}) with one Izhi
+cell (population "cell", numCells 1) driven by IClamp current steps and/or fixed presynaptic spike
+trains (VecStim populations with spkTimes). NetPyNE is not needed: the case is built directly in
+NEURON the way NetPyNE 1.1.0 would build it (/work/shared/model/SEMANTICS.md):
+
+* Section soma, nseg 1, geom (diam, L, cm) from the cell's cellParams rule, nothing inserted;
+  Izhi2007b (tests/validation/izhi2007b.mod) at soma(0.5) with the rule's parameters.
+* Per connection (oneSynPerNetcon): its own Exp2Syn at soma(loc) with the synMech's tau1, tau2, e;
+  a NetCon(None, syn) with weight = weight * scaleConnWeight (uS); the presynaptic spike times
+  are put on the queue from an FInitializeHandler with nc.event(spkTime + delay), which is when a
+  VecStim -> NetCon(delay) would deliver them.
+* Per stimTargetParams entry: an IClamp at soma(loc) with del, dur, amp.
+* Spikes: a threshold detector NetCon(soma(0.5)._ref_v, None) at 10 mV registered with
+  ParallelContext (pc.cell, pc.spike_record), as NetPyNE does.
+* Fixed step, secondorder 0, cvode off, h.dt = steps_per_ms^-1 = simConfig.dt,
+  h.finitialize(-65), then pc.set_maxstep(10); pc.psolve(duration) (--integrator fadvance: a
+  plain loop of round(duration/dt) h.fadvance() calls instead).
+
+The output JSON: {"spikes": [ms...], "neuron_version": str, "steps": int, "t_end": ms,
+"v_at_0": mV (soma v right after finitialize), "u_at_0", "cm_total_nF", "case": path, ...}.
+
+The mechanism library is compiled on first use into --mech-dir (default: a "mech" folder next to
+--out) with nrnivmodl and the two Debian 12 workarounds (see build_mechanisms()).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MOD_FILES = [os.path.join(HERE, "izhi2007b.mod")]
+V_INIT = -65.0          # NetPyNE's default v_init
+SPIKE_THRESHOLD = 10.0  # NetPyNE's defaultThreshold
+
+
+# ----------------------------------------------------------------------------------------------
+# Building the mechanism library
+# ----------------------------------------------------------------------------------------------
+
+def _find_nrnmech_makefile():
+    """nrnivmodl runs `make -f ${bindir}/nrnmech_makefile`; Debian ships it elsewhere."""
+    nrnivmodl = shutil.which("nrnivmodl") or "/usr/bin/nrnivmodl"
+    candidates = [os.path.join(os.path.dirname(os.path.realpath(nrnivmodl)), "nrnmech_makefile"),
+                  "/usr/bin/nrnmech_makefile", "/usr/lib/nrn/nrnmech_makefile",
+                  "/usr/share/nrn/nrnmech_makefile"]
+    for c in candidates:
+        if os.path.isfile(c):
+            return nrnivmodl, c
+    raise SystemExit("neuron_run.py: nrnmech_makefile not found (is neuron-dev installed?)")
+
+
+def _find_libnrniv_dir():
+    for d in ("/usr/lib/nrn", "/usr/lib", "/usr/lib/x86_64-linux-gnu"):
+        if os.path.isfile(os.path.join(d, "libnrniv.so")):
+            return d
+    return None
+
+
+def mech_lib_path(mech_dir):
+    return os.path.join(mech_dir, "x86_64", "libnrnmech.so")
+
+
+def build_mechanisms(mech_dir, quiet=False):
+    """Compiles MOD_FILES into mech_dir/x86_64/libnrnmech.so (if missing or out of date).
+
+    Debian 12's nrnivmodl (NEURON 8.2.2) needs two workarounds:
+    1. it looks for nrnmech_makefile next to itself (/usr/bin) but the package installs it in
+       /usr/lib/nrn. Instead of adding a link in /usr/bin we point nrnivmodl's NRNHOME_EXEC at
+       a private folder mech_dir/shim whose bin/nrnmech_makefile links to the real one
+       (nrnivmodl takes the makefile from ${NRNHOME_EXEC}/bin; everything else still comes from
+       /usr because the makefile is passed ROOT=/usr).
+    2. linking needs -L/usr/lib/nrn (libnrniv.so): -loadflags "-L/usr/lib/nrn".
+    The final step, linking the `special` executable, then fails (missing ivstream.h); the
+    shared library x86_64/libnrnmech.so is complete by then and is all Python needs, so a
+    failing exit status is accepted when the library was (re)built.
+    """
+    mech_dir = os.path.abspath(mech_dir)
+    lib = mech_lib_path(mech_dir)
+    mod_dir = os.path.join(mech_dir, "mod")
+    os.makedirs(mod_dir, exist_ok=True)
+    up_to_date = os.path.isfile(lib)
+    for src in MOD_FILES:
+        dst = os.path.join(mod_dir, os.path.basename(src))
+        with open(src, "rb") as f:
+            text = f.read()
+        old = None
+        if os.path.isfile(dst):
+            with open(dst, "rb") as f:
+                old = f.read()
+        if old != text:
+            with open(dst, "wb") as f:
+                f.write(text)
+            up_to_date = False
+    if up_to_date:
+        return lib
+
+    nrnivmodl, makefile = _find_nrnmech_makefile()
+    env = dict(os.environ)
+    how = []
+    if os.path.dirname(makefile) != os.path.dirname(os.path.realpath(nrnivmodl)):
+        shim_bin = os.path.join(mech_dir, "shim", "bin")
+        os.makedirs(shim_bin, exist_ok=True)
+        link = os.path.join(shim_bin, "nrnmech_makefile")
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink(makefile, link)
+        env["NRNHOME_EXEC"] = os.path.join(mech_dir, "shim")
+        how.append("NRNHOME_EXEC=%s (bin/nrnmech_makefile -> %s)" % (env["NRNHOME_EXEC"], makefile))
+    cmd = [nrnivmodl]
+    libdir = _find_libnrniv_dir()
+    if libdir and libdir != "/usr/lib":
+        cmd += ["-loadflags", "-L" + libdir]
+    cmd.append("mod")
+    if os.path.exists(lib):
+        os.remove(lib)
+    t0 = time.time()
+    proc = subprocess.run(cmd, cwd=mech_dir, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    with open(os.path.join(mech_dir, "nrnivmodl.log"), "w") as f:
+        f.write("$ %s %s\n%s" % (" ".join(how), " ".join(cmd), proc.stdout))
+    if not os.path.isfile(lib):
+        sys.stderr.write(proc.stdout)
+        raise SystemExit("neuron_run.py: nrnivmodl did not produce %s (log: %s)"
+                         % (lib, os.path.join(mech_dir, "nrnivmodl.log")))
+    if not quiet:
+        print("built %s in %.1f s with: %s %s (exit %d%s)" % (
+            lib, time.time() - t0, " ".join(how), " ".join(cmd), proc.returncode,
+            "; only `special` failed, as expected on Debian" if proc.returncode else ""))
+    return lib
+
+
+def load_neuron(mech_dir):
+    """Imports NEURON quietly and loads the compiled mechanisms (once per process)."""
+    lib = build_mechanisms(mech_dir, quiet=True)
+    os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
+    from neuron import h
+    if not hasattr(h, "Izhi2007b"):
+        if not h.nrn_load_dll(lib):
+            raise SystemExit("neuron_run.py: could not load " + lib)
+    h.load_file("stdrun.hoc")
+    return h
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading a case
+# ----------------------------------------------------------------------------------------------
+
+def _matches(conds, tags):
+    for key, want in conds.items():
+        have = tags.get(key)
+        if isinstance(want, list):
+            if len(want) == 2 and all(isinstance(x, (int, float)) for x in want) \
+                    and isinstance(have, (int, float)):
+                if not (want[0] <= have <= want[1]):
+                    return False
+            elif have not in want:
+                return False
+        elif have != want:
+            return False
+    return True
+
+
+def describe_case(case):
+    """The case as plain data: the one Izhi cell, its stims and its input trains."""
+    net = case["netParams"]
+    sim = case["simConfig"]
+    pops = net["popParams"]
+    izhi = [(name, p) for name, p in pops.items() if p.get("cellModel") == "Izhi"]
+    if len(izhi) != 1 or izhi[0][1].get("numCells", 1) != 1:
+        raise SystemExit("case must have exactly one Izhi population with numCells 1")
+    pop_name, pop = izhi[0]
+    tags = {"pop": pop_name, "cellModel": "Izhi", "cellType": pop.get("cellType")}
+    geom, izh = {}, None
+    for rule in net["cellParams"].values():
+        if _matches(rule.get("conds", {}), tags):
+            for sec_name, sec in rule["secs"].items():
+                if sec_name != "soma":
+                    raise SystemExit("only a soma section is supported")
+                geom.update(sec.get("geom", {}))
+                for pp in sec.get("pointps", {}).values():
+                    izh = dict(pp)
+    if izh is None or izh.get("mod") != "Izhi2007b":
+        raise SystemExit("no Izhi2007b point process for population " + pop_name)
+
+    stims = []
+    for label, tgt in net.get("stimTargetParams", {}).items():
+        if not _matches(tgt.get("conds", {}), tags):
+            continue
+        src = net["stimSourceParams"][tgt["source"]]
+        if src.get("type") != "IClamp":
+            raise SystemExit("only IClamp stim sources are supported")
+        stims.append({"label": label, "sec": tgt.get("sec", "soma"), "loc": tgt.get("loc", 0.5),
+                      "del": float(src["del"]), "dur": float(src["dur"]), "amp": float(src["amp"])})
+
+    scale_w = float(net.get("scaleConnWeight", 1))
+    conns = []
+    for label, c in net.get("connParams", {}).items():
+        if not _matches(c.get("postConds", {}), tags):
+            continue
+        pre = [(n, p) for n, p in pops.items() if _matches(c.get("preConds", {}), {
+            "pop": n, "cellModel": p.get("cellModel"), "cellType": p.get("cellType")})]
+        if c.get("probability", 1.0) != 1.0:
+            raise SystemExit("connection %s: only probability 1.0 is supported" % label)
+        for pre_name, p in pre:
+            if p.get("cellModel") != "VecStim" or p.get("numCells", 1) != 1:
+                raise SystemExit("connection %s: presynaptic pop must be one VecStim" % label)
+            mech = net["synMechParams"][c["synMech"]]
+            if mech.get("mod") != "Exp2Syn":
+                raise SystemExit("only Exp2Syn synapses are supported")
+            conns.append({"label": label, "pre": pre_name,
+                          "spkTimes": [float(x) for x in p["spkTimes"]],
+                          "synMech": c["synMech"], "tau1": float(mech["tau1"]),
+                          "tau2": float(mech["tau2"]), "e": float(mech["e"]),
+                          "weight": float(c["weight"]) * scale_w,
+                          "delay": float(c.get("delay", net.get("defaultDelay", 1))),
+                          "sec": c.get("sec", "soma"), "loc": c.get("loc", 0.5)})
+    return {"pop": pop_name, "cellType": pop.get("cellType"), "geom": geom, "izhi": izh,
+            "stims": stims, "conns": conns, "duration": float(sim["duration"]),
+            "dt": float(sim["dt"])}
+
+
+# ----------------------------------------------------------------------------------------------
+# Running it
+# ----------------------------------------------------------------------------------------------
+
+def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False):
+    """Builds and runs the described case; returns the result dictionary."""
+    soma = h.Section(name="soma")
+    soma.nseg = 1
+    soma.diam = d["geom"].get("diam", 500.0 / 3.141592653589793)  # NEURON's defaults otherwise
+    soma.L = d["geom"].get("L", 100.0)
+    soma.cm = d["geom"].get("cm", 1.0)
+    if "Ra" in d["geom"]:
+        soma.Ra = d["geom"]["Ra"]
+    izh = h.Izhi2007b(soma(0.5))
+    for key, value in d["izhi"].items():
+        if key not in ("mod", "loc", "vref", "synList"):
+            setattr(izh, key, value)
+
+    keep = []  # NEURON objects must outlive the run
+    # NetPyNE's order: cells, then connections, then stims.
+    syn_events = []
+    for c in d["conns"]:
+        syn = h.Exp2Syn(soma(c["loc"]))
+        syn.tau1, syn.tau2, syn.e = c["tau1"], c["tau2"], c["e"]
+        nc = h.NetCon(None, syn)
+        nc.weight[0] = c["weight"]
+        nc.delay = c["delay"]
+        arrivals = [ts + c["delay"] for ts in c["spkTimes"]]  # VecStim spike time + delay
+        syn_events.append((nc, arrivals))
+        keep += [syn, nc]
+    for s in d["stims"]:
+        ic = h.IClamp(soma(s["loc"]))
+        ic.delay, ic.dur, ic.amp = s["del"], s["dur"], s["amp"]
+        keep.append(ic)
+
+    def queue_events():
+        for nc, arrivals in syn_events:
+            for ta in arrivals:
+                nc.event(ta)
+    fih = h.FInitializeHandler(queue_events)
+
+    pc = h.ParallelContext()
+    pc.set_gid2node(0, pc.id())
+    det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+    det.threshold = SPIKE_THRESHOLD
+    pc.cell(0, det)
+    spk_t, spk_id = h.Vector(), h.Vector()
+    pc.spike_record(-1, spk_t, spk_id)
+
+    trace = {}
+    if record_trace:
+        for name, ref in (("t", h._ref_t), ("v", soma(0.5)._ref_v), ("u", izh._ref_u)):
+            trace[name] = h.Vector().record(ref)
+    derivtype_vec = None
+    if fs_watch_probe:
+        derivtype_vec = h.Vector().record(izh._ref_derivtype)
+
+    h.cvode_active(0)
+    h.secondorder = 0
+    h.dt = d["dt"]
+    h.steps_per_ms = 1.0 / d["dt"]
+    h.tstop = d["duration"]
+    h.finitialize(V_INIT)
+    v0, u0 = soma(0.5).v, izh.u
+    steps = 0
+    if integrator == "psolve":
+        pc.set_maxstep(10)
+        pc.psolve(d["duration"])
+        steps = None
+    else:
+        n = int(round(d["duration"] / d["dt"]))
+        for _ in range(n):
+            h.fadvance()
+        steps = n
+    area = h.area(0.5, sec=soma)
+    out = {
+        "spikes": list(spk_t),
+        "neuron_version": h.nrnversion(),
+        "integrator": integrator,
+        "steps": steps,
+        "t_end": h.t,
+        "dt": d["dt"],
+        "duration": d["duration"],
+        "v_at_0": v0,
+        "u_at_0": u0,
+        "area_um2": area,
+        "cm_total_nF": 1e-5 * soma.cm * area,
+        "cell_type": d["cellType"],
+        "celltype": d["izhi"].get("celltype"),
+    }
+    if record_trace:
+        out["trace"] = {k: list(v) for k, v in trace.items()}
+    if derivtype_vec is not None:
+        out["derivtype_values"] = sorted(set(derivtype_vec))
+        out["derivtype_changes"] = int(sum(1 for i in range(1, len(derivtype_vec))
+                                           if derivtype_vec[i] != derivtype_vec[i - 1]))
+    del fih, keep
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("case", nargs="?", help="case JSON (NetPyNE layout)")
+    ap.add_argument("--out", help="output JSON (default: stdout)")
+    ap.add_argument("--mech-dir", help="where the NMODL is compiled (default: mech/ next to --out)")
+    ap.add_argument("--build-mech", action="store_true", help="only compile the NMODL")
+    ap.add_argument("--integrator", choices=["psolve", "fadvance"], default="psolve")
+    ap.add_argument("--trace", action="store_true", help="also write t, v, u per step")
+    args = ap.parse_args(argv)
+
+    mech_dir = args.mech_dir
+    if mech_dir is None:
+        base = os.path.dirname(os.path.abspath(args.out)) if args.out else os.getcwd()
+        mech_dir = os.path.join(base, "mech")
+    if args.build_mech:
+        build_mechanisms(mech_dir)
+        h = load_neuron(mech_dir)
+        print("loaded Izhi2007b from %s into %s" % (mech_lib_path(os.path.abspath(mech_dir)),
+                                                   h.nrnversion().strip()))
+        return 0
+    if not args.case:
+        ap.error("a case file is needed")
+    with open(args.case) as f:
+        case = json.load(f)
+    d = describe_case(case)
+    h = load_neuron(mech_dir)
+    out = run_case(h, d, integrator=args.integrator, record_trace=args.trace,
+                   fs_watch_probe=(d["izhi"].get("celltype") == 5))
+    out["case"] = os.path.abspath(args.case)
+    text = json.dumps(out, indent=1)
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""validation.neuron_selfcheck: checks that NEURON (with tests/validation/izhi2007b.mod) behaves
+the way /work/shared/model/SEMANTICS.md says, on every validation case.
+
+    /usr/bin/python3 selfcheck.py --mech-dir DIR [--workdir DIR] [--cases DIR] [-j N]
+
+Checks:
+* Random123: h.Random().Random123(5,7,1) gives the uniforms 0.29160632372563555,
+  0.2802923686615442, 0.8020078407595848; Random123(3,0,1) with successive normal(5,3) gives
+  3.7842355145082602, 4.549768540652473, 8.704871632838197 (section 0).
+* per case, NEURON run by neuron_run.py:
+  - the cell starts at v = vr and u = 0.2 vr (soma v right after finitialize);
+  - total membrane capacitance: 0.10000003576 nF for the 2017 soma (diam = L = 10 um,
+    cm 31.831), 9.896e-4 nF for the 2016 soma (diam 5, L 6.3, cm 1);
+  - the spike count is the one recorded in the case ("expected");
+  - semantics_ref.py (a transcription of sections 2, 3 and 6: 3-node tree solve, two current
+    evaluations per step, boundary event delivery) gives bit-identical spike times and an
+    identical soma voltage at every step;
+  - FS cells: the WATCH(v > d)/WATCH(v < d) events do fire (derivtype toggles) and still change
+    nothing, since semantics_ref has no such events and matches bit for bit;
+* an IT cell driven by a current step spikes;
+* pc.psolve (NetPyNE's driver) and a plain h.fadvance() loop give the same spikes.
+Exit status 1 if anything fails.
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import neuron_run  # noqa: E402
+import semantics_ref  # noqa: E402
+
+CM_2017_NF = 0.10000003576   # SEMANTICS.md section 2 (printed to 11 digits)
+CM_2016_NF = 9.896e-4        # SEMANTICS.md section 9 (printed to 4 digits)
+
+
+def run_neuron(case_path, out_path, mech_dir, integrator="psolve", trace=True):
+    cmd = [sys.executable, os.path.join(HERE, "neuron_run.py"), case_path, "--out", out_path,
+           "--mech-dir", mech_dir, "--integrator", integrator]
+    if trace:
+        cmd.append("--trace")
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError("neuron_run.py failed on %s:\n%s" % (case_path, proc.stdout[-3000:]))
+    with open(out_path) as f:
+        return json.load(f)
+
+
+def check_case(case_path, workdir, mech_dir):
+    """-> (name, n_spikes, [failure messages], info)"""
+    name = os.path.splitext(os.path.basename(case_path))[0]
+    fails = []
+    with open(case_path) as f:
+        case = json.load(f)
+    d = neuron_run.describe_case(case)
+    out = run_neuron(case_path, os.path.join(workdir, name + ".neuron.json"), mech_dir)
+    spikes = out["spikes"]
+    vr = float(d["izhi"]["vr"])
+    if out["v_at_0"] != vr:
+        fails.append("v after finitialize is %r, not vr = %r" % (out["v_at_0"], vr))
+    if out["u_at_0"] != 0.2 * vr:
+        fails.append("u after finitialize is %r, not 0.2 vr = %r" % (out["u_at_0"], 0.2 * vr))
+    g = d["geom"]
+    if (g.get("diam"), g.get("L"), g.get("cm")) == (10, 10, 31.831):
+        if abs(out["cm_total_nF"] - CM_2017_NF) > 5e-12:
+            fails.append("C_m = %.14g nF, not %.11f" % (out["cm_total_nF"], CM_2017_NF))
+    elif (g.get("diam"), g.get("L"), g.get("cm")) == (5, 6.3, 1):
+        if abs(out["cm_total_nF"] - CM_2016_NF) > 5e-8:
+            fails.append("C_m = %.8g nF, not %.4g" % (out["cm_total_nF"], CM_2016_NF))
+    expected = case.get("expected", {}).get("neuron_spike_count")
+    if expected is None:
+        fails.append("the case records no expected.neuron_spike_count")
+    elif expected != len(spikes):
+        fails.append("NEURON gave %d spikes, the case expects %d" % (len(spikes), expected))
+
+    ref = semantics_ref.simulate(d, record=True)
+    if ref["area_um2"] != out["area_um2"]:
+        fails.append("soma area: NEURON %r, SEMANTICS %r" % (out["area_um2"], ref["area_um2"]))
+    if ref["t_end"] != out["t_end"]:
+        fails.append("t at the end: NEURON %r, SEMANTICS %r" % (out["t_end"], ref["t_end"]))
+    v_neuron = out["trace"]["v"][1:]   # [0] is t = 0
+    n = min(len(v_neuron), len(ref["v"]))
+    if len(v_neuron) != len(ref["v"]):
+        fails.append("steps: NEURON %d, SEMANTICS %d" % (len(v_neuron), len(ref["v"])))
+    dv = max((abs(a - b) for a, b in zip(v_neuron[:n], ref["v"][:n])), default=0.0)
+    if dv != 0.0:
+        first = next(i for i in range(n) if v_neuron[i] != ref["v"][i])
+        fails.append("soma v differs from the SEMANTICS transcription: max %.3g mV, first at "
+                     "step %d (t = %.4f)" % (dv, first + 1, out["trace"]["t"][first + 1]))
+    if ref["spikes"] != spikes:
+        fails.append("spikes differ from the SEMANTICS transcription (NEURON %d, SEMANTICS %d)"
+                     % (len(spikes), len(ref["spikes"])))
+    info = {"max_dv": dv, "bitwise": ref["spikes"] == spikes and dv == 0.0}
+    if d["izhi"].get("celltype") == 5 and spikes:
+        changes = out.get("derivtype_changes", 0)
+        info["derivtype_changes"] = changes
+        if changes == 0:
+            fails.append("FS: the WATCH(v > d)/(v < d) events never fired")
+    return name, len(spikes), fails, info
+
+
+def check_integrators(case_path, workdir, mech_dir):
+    name = os.path.splitext(os.path.basename(case_path))[0]
+    a = run_neuron(case_path, os.path.join(workdir, name + ".psolve.json"), mech_dir, "psolve",
+                   trace=False)
+    b = run_neuron(case_path, os.path.join(workdir, name + ".fadvance.json"), mech_dir,
+                   "fadvance", trace=False)
+    if a["spikes"] != b["spikes"] or a["t_end"] != b["t_end"]:
+        return ["%s: pc.psolve and an h.fadvance loop differ (%d vs %d spikes, t_end %r vs %r)"
+                % (name, len(a["spikes"]), len(b["spikes"]), a["t_end"], b["t_end"])]
+    return []
+
+
+RANDOM123_PROBE = r"""
+import os, sys, json
+os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
+from neuron import h
+r = h.Random()
+r.Random123(5, 7, 1)
+u = [r.uniform(0, 1), r.repick(), r.repick()]
+r2 = h.Random()
+r2.Random123(3, 0, 1)
+n = [r2.normal(5, 3) for _ in range(3)]
+print(json.dumps({"uniform": u, "normal": n}))
+"""
+
+
+def check_random123():
+    proc = subprocess.run([sys.executable, "-c", RANDOM123_PROBE], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        return ["Random123 probe failed: " + proc.stderr[-2000:]]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    fails = []
+    want_u = [0.29160632372563555, 0.2802923686615442, 0.8020078407595848]
+    want_n = [3.7842355145082602, 4.549768540652473, 8.704871632838197]
+    if got["uniform"] != want_u:
+        fails.append("Random123(5,7,1) uniforms %r, expected %r" % (got["uniform"], want_u))
+    if got["normal"] != want_n:
+        fails.append("Random123(3,0,1) normal(5,3) draws %r, expected %r" % (got["normal"], want_n))
+    return fails
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--mech-dir", required=True)
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--cases", default=os.path.join(HERE, "cases"))
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args(argv)
+    mech_dir = os.path.abspath(args.mech_dir)
+    workdir = os.path.abspath(args.workdir or os.path.join(mech_dir, "..", "selfcheck"))
+    os.makedirs(workdir, exist_ok=True)
+    neuron_run.build_mechanisms(mech_dir, quiet=True)
+    cases = sorted(glob.glob(os.path.join(args.cases, "*.json")))
+    if not cases:
+        print("selfcheck: no cases in " + args.cases)
+        return 1
+
+    failures = []
+    r123 = check_random123()
+    failures += r123
+    print("Random123 test vectors: %s" % ("FAIL" if r123 else "ok"))
+
+    results = {}
+    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futs = {pool.submit(check_case, c, workdir, mech_dir): c for c in cases}
+        integ = [pool.submit(check_integrators, c, workdir, mech_dir) for c in cases
+                 if os.path.basename(c) in ("IT_GABAA_irregular_dt005.json",
+                                            "PV_step_strong_dt01.json",
+                                            "SOM_step_hidden_dt005.json",
+                                            "PT_step_rheo_dt005.json")]
+        for fut in concurrent.futures.as_completed(futs):
+            try:
+                name, n, fails, info = fut.result()
+            except Exception as e:  # noqa: BLE001 - report and go on
+                name = os.path.basename(futs[fut])
+                n, fails, info = -1, ["crashed: %s" % e], {}
+            results[name] = (n, fails, info)
+        for fut in integ:
+            failures += fut.result()
+
+    print("%-28s %7s %10s  %s" % ("case", "spikes", "bitwise", "result"))
+    for name in sorted(results):
+        n, fails, info = results[name]
+        extra = ""
+        if "derivtype_changes" in info:
+            extra = " (FS WATCH toggles: %d)" % info["derivtype_changes"]
+        print("%-28s %7d %10s  %s%s" % (name, n, "yes" if info.get("bitwise") else "no",
+                                        "FAIL" if fails else "ok", extra))
+        for f in fails:
+            print("    " + f)
+        failures += ["%s: %s" % (name, f) for f in fails]
+
+    it_steps = [results[k][0] for k in results if k.startswith("IT_step_") and "_sub_" not in k]
+    if not it_steps or min(it_steps) <= 0:
+        failures.append("an IT cell driven by a supra-threshold current step did not spike")
+    print("pc.psolve vs h.fadvance loop: %s" % (
+        "FAIL" if any("psolve" in f for f in failures) else "identical"))
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed on %d cases" % len(cases))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+"""A plain-Python transcription of /work/shared/model/SEMANTICS.md sections 2, 3 and 6 for one cell.
+
+It integrates a validation case (as described by neuron_run.describe_case) the way the document
+says NEURON does -- the 3-node tree solve, the two current evaluations per step, event delivery at
+step boundaries -- in IEEE double arithmetic with NEURON's expression forms. The self-check
+(selfcheck.py) compares its spike times and voltage trace with NEURON's, bit for bit: this is
+what "NEURON reproduces SEMANTICS.md" means in the suite, and a reference m1batch's engine
+developers can step through.
+
+Nothing here is used by compare.py; m1batch is compared with NEURON itself.
+"""
+
+import math
+
+PI = 3.14159265358979323846  # NEURON's PI
+RA_DEFAULT = 35.4            # NEURON's default axial resistivity (ohm cm)
+ZERO_AREA = 1.0e2            # NEURON's area for the zero-area nodes (um2)
+V_INIT = -65.0
+THRESHOLD = 10.0
+TEPS = 1e-10                 # threshold crossings are stamped t_n + 1e-10
+
+
+class Exp2Syn:
+    """NEURON's exp2syn.mod (cnexp), one instance per connection."""
+
+    def __init__(self, tau1, tau2, e):
+        if tau1 / tau2 > .9999:
+            tau1 = .9999 * tau2
+        self.tau1, self.tau2, self.e = tau1, tau2, e
+        tp = (tau1 * tau2) / (tau2 - tau1) * math.log(tau2 / tau1)
+        factor = -math.exp(-tp / tau1) + math.exp(-tp / tau2)
+        self.factor = 1 / factor
+        self.A = 0.0
+        self.B = 0.0
+
+    def receive(self, weight):
+        self.A = self.A + weight * self.factor
+        self.B = self.B + weight * self.factor
+
+    def current(self, v):
+        g = self.B - self.A
+        return g * (v - self.e)
+
+    def decay(self, dt):
+        # nocmodl's cnexp form: A = A + (1. - exp(dt*((-1.0)/tau1)))*(-(0.0)/((-1.0)/tau1) - A)
+        self.A = self.A + (1. - math.exp(dt * ((-1.0) / self.tau1))) * (-(0.0) / ((-1.0) / self.tau1) - self.A)
+        self.B = self.B + (1. - math.exp(dt * ((-1.0) / self.tau2))) * (-(0.0) / ((-1.0) / self.tau2) - self.B)
+
+
+class Izhi:
+    """Izhi2007b (tests/validation/izhi2007b.mod), SEMANTICS.md section 2."""
+
+    def __init__(self, p):
+        self.C = float(p.get("C", 100))
+        self.k = float(p.get("k", 0.7))
+        self.vr = float(p.get("vr", -60))
+        self.vt = float(p.get("vt", -40))
+        self.vpeak = float(p.get("vpeak", 35))
+        self.a = float(p.get("a", 0.03))
+        self.b = float(p.get("b", -2))
+        self.c = float(p.get("c", -50))
+        self.d = float(p.get("d", 100))
+        self.Iin = float(p.get("Iin", 0))
+        self.celltype = float(p.get("celltype", 1))
+        self.u = 0.2 * self.vr
+        self.t0 = 0.0
+        self.watch_flag = False   # WATCH(spike) edge state
+
+    def current(self, v, t):
+        delta = t - self.t0
+        a, u = self.a, self.u
+        ct = self.celltype
+        if ct < 5:
+            u = u + delta * a * (self.b * (v - self.vr) - u)
+        elif ct == 5:
+            d = self.d
+            if v < d:
+                u = u + delta * a * (0.0 - u)
+            else:
+                u = u + delta * a * ((0.025 * (v - d) * (v - d) * (v - d)) - u)
+        elif ct == 6 or ct == 7:
+            if ct == 6:
+                self.b = 0.0 if v > -65.0 else 15.0
+            else:
+                self.b = 2.0 if v > -65.0 else 10.0
+            u = u + delta * a * (self.b * (v - self.vr) - u)
+        self.u = u
+        self.t0 = t
+        return -(self.k * (v - self.vr) * (v - self.vt) - u + self.Iin) / self.C / 1000.0
+
+    def watch_value(self, v):
+        if self.celltype == 4:
+            return v - (self.vpeak - 0.1 * self.u)
+        if self.celltype == 6:
+            return v - (self.vpeak + 0.1 * self.u)
+        return v - self.vpeak
+
+    def reset(self, v):
+        """Flag-2 event: returns the new v."""
+        ct = self.celltype
+        if ct == 4:
+            v = self.c + 0.04 * self.u
+            if (self.u + self.d) < 670:
+                self.u = self.u + self.d
+            else:
+                self.u = 670.0
+        elif ct == 5:
+            v = self.c
+        elif ct == 6:
+            v = self.c - 0.1 * self.u
+            self.u = self.u + self.d
+        else:
+            v = self.c
+            self.u = self.u + self.d
+        return v
+
+
+def simulate(d, n_steps=None, record=False):
+    """Runs the case; returns {"spikes": [...], "v": [...] (per step, after the update)}."""
+    dt = d["dt"]
+    geom = d["geom"]
+    diam, L, cm = float(geom["diam"]), float(geom["L"]), float(geom["cm"])
+    ra = float(geom.get("Ra", RA_DEFAULT))
+    # treeset.cpp: nrn_area_ri, connection_coef (nseg = 1)
+    dx = L / 1.0
+    area = PI * diam * dx
+    rleft = 1e-2 * ra * (dx / 2) / (PI * diam * diam / 4.)
+    rinv_s = 1. / (rleft + 0.)
+    rinv_e = 1. / rleft
+    # node order: 0 = root r (x = 0), 1 = segment s (x = 0.5), 2 = end e (x = 1); parent(1) = 0,
+    # parent(2) = 1
+    area_n = [ZERO_AREA, area, ZERO_AREA]
+    B = [0.0, -1.e2 * rinv_s / area_n[1], -1.e2 * rinv_e / area_n[2]]
+    A = [0.0, -1.e2 * rinv_s / area_n[0], -1.e2 * rinv_e / area_n[1]]
+    parent = [None, 0, 1]
+    mfac = 1.e2 / area  # point process density factor (nocmodl: _g *= 1.e2/(_nd_area))
+
+    izh = Izhi(d["izhi"])
+    syns, events = [], []
+    for c in d["conns"]:
+        s = Exp2Syn(c["tau1"], c["tau2"], c["e"])
+        syns.append(s)
+        for ts in c["spkTimes"]:
+            events.append((ts + c["delay"], len(syns) - 1, c["weight"]))
+    events.sort(key=lambda x: x[0])
+    clamps = [(s["del"], s["dur"], s["amp"]) for s in d["stims"]]
+
+    v = [V_INIT, izh.vr, V_INIT]   # the t = 0 self event writes only the segment node
+    t = 0.0
+    if n_steps is None:
+        n_steps = int(round(d["duration"] / dt))
+    cj = 1.0 / dt
+    cfac = .001 * cj
+    det_flag = False
+    spikes, vtrace, utrace = [], [], []
+    ev = 0
+
+    def deliver(until):
+        nonlocal ev
+        while ev < len(events) and events[ev][0] <= until:
+            _, idx, w = events[ev]
+            syns[idx].receive(w)
+            ev += 1
+
+    for _ in range(n_steps):
+        # 1. threshold checks at t_n (detector, then WATCH), 2. deliver <= t_n + dt/2
+        val = v[1] - THRESHOLD
+        if val > 0:
+            if not det_flag:
+                det_flag = True
+                spikes.append(t + TEPS)
+        else:
+            det_flag = False
+        wv = izh.watch_value(v[1])
+        reset_now = False
+        if wv > 0:
+            if not izh.watch_flag:
+                izh.watch_flag = True
+                reset_now = True
+        else:
+            izh.watch_flag = False
+        tm = t + 0.5 * dt
+        if reset_now:
+            v[1] = izh.reset(v[1])  # event at t_n + 1e-10, first in the window
+        deliver(tm)
+        # 3. currents at t_n + dt/2, in mechanism type order: IClamp, Exp2Syn, Izhi2007b
+        t = t + 0.5 * dt
+        rhs = [0.0, 0.0, 0.0]
+        dd = [0.0, 0.0, 0.0]
+        vs = v[1]
+        for (de, du, amp) in clamps:
+            i1 = amp if (t < de + du and t >= de) else 0.0
+            i0 = amp if (t < de + du and t >= de) else 0.0
+            g = (i1 - i0) / .001
+            g *= mfac
+            i0 *= mfac
+            rhs[1] += i0
+            dd[1] -= g
+        for s in syns:
+            i1 = s.current(vs + .001)
+            i0 = s.current(vs)
+            g = (i1 - i0) / .001
+            g *= mfac
+            i0 *= mfac
+            rhs[1] -= i0
+            dd[1] += g
+        i1 = izh.current(vs + .001, t)
+        i0 = izh.current(vs, t)
+        g = (i1 - i0) / .001
+        g *= mfac
+        i0 *= mfac
+        rhs[1] -= i0
+        dd[1] += g
+        # axial terms (nrn_rhs), then nrn_lhs: mechanisms' g (above), capacitance, axial terms
+        for i in (1, 2):
+            p = parent[i]
+            dv = v[p] - v[i]
+            rhs[i] -= B[i] * dv
+            rhs[p] += A[i] * dv
+        dd[1] += cfac * cm
+        for i in (1, 2):
+            p = parent[i]
+            dd[i] -= B[i]
+            dd[p] -= A[i]
+        # 4. triang, bksub, update
+        for i in (2, 1):
+            p = parent[i]
+            pp = A[i] / dd[i]
+            dd[p] -= pp * B[i]
+            rhs[p] -= pp * rhs[i]
+        rhs[0] /= dd[0]
+        for i in (1, 2):
+            p = parent[i]
+            rhs[i] -= B[i] * rhs[p]
+            rhs[i] /= dd[i]
+        for i in range(3):
+            v[i] += rhs[i]
+        # 5. t_{n+1}, states, record, 6. deliver <= t_{n+1}
+        t = t + 0.5 * dt
+        for s in syns:
+            s.decay(dt)
+        if record:
+            vtrace.append(v[1])
+            utrace.append(izh.u)
+        deliver(t)
+    out = {"spikes": spikes, "t_end": t, "area_um2": area, "ri_s": rleft + 0., "ri_e": rleft}
+    if record:
+        out["v"] = vtrace
+        out["u"] = utrace
+    return out
