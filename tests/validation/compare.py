@@ -22,6 +22,7 @@ Prints one table row per case; exits 1 if any case fails (2 on a usage or setup 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -134,6 +135,12 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if not args.neuron_only and not args.m1batch:
         ap.error("--m1batch is required (or --neuron-only)")
+    if args.m1batch:
+        # m1batch runs in the work directory: make a relative path absolute first
+        if os.sep in args.m1batch:
+            args.m1batch = os.path.abspath(args.m1batch)
+        else:
+            args.m1batch = shutil.which(args.m1batch) or args.m1batch
     if args.m1batch and not os.access(args.m1batch, os.X_OK):
         print("compare.py: %s is not an executable" % args.m1batch, file=sys.stderr)
         return 2
