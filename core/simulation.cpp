@@ -61,7 +61,13 @@ struct simulation::state {
     const recipe& rec;
     const network& net;
     simulation_options opt;
-    std::size_t cells = 0, mechs = 0, steps = 0;
+    std::size_t cells = 0, steps = 0;
+    // Only mechanisms that receive input take part ("lanes"): NMDA, defined but unused in M1,
+    // costs nothing.
+    std::size_t mechs = 0;
+    std::vector<std::uint8_t> lane_of_mech;
+    std::vector<bool> used_mech;
+    std::size_t partitions = 1;  // cell ranges for spike delivery
     double dt = 0;
     std::vector<double> t_start, t_mid;  // NEURON's accumulated t at the start and middle of a step
 
@@ -148,7 +154,19 @@ void simulation::state::setup() {
     }
 
     cells = net.gid_of_slot.size();
-    mechs = std::max<std::size_t>(m.synaptic_mechanisms.size(), 1);
+    {
+        used_mech.assign(m.synaptic_mechanisms.size(), false);
+        auto& used = used_mech;
+        for (std::uint8_t mech : net.synapses.synaptic_mechanism) used[mech] = true;
+        for (gid_type g = 0; g < rec.num_cells(); ++g)
+            for (const cell_stimulation& st : rec.stimulations_on(g))
+                if (m.stim_sources[m.stim_targets[st.target].source].kind != stim_kind::iclamp)
+                    used[st.synaptic_mechanism] = true;
+        lane_of_mech.assign(m.synaptic_mechanisms.size(), 0);
+        for (std::size_t i = 0; i < used.size(); ++i)
+            if (used[i]) lane_of_mech[i] = static_cast<std::uint8_t>(mechs++);
+        mechs = std::max<std::size_t>(mechs, 1);
+    }
     auto sized = [&](auto& v, auto value) { v.assign(cells, value); };
     for (auto* v : {&C, &k, &vr, &vt, &vpeak, &a, &b, &c, &d, &Iin, &threshold, &point_factor,
                     &cap_d, &A_s, &B_s, &A_e, &B_e, &v_root, &v_soma, &v_end, &u})
@@ -191,8 +209,10 @@ void simulation::state::setup() {
     syn_decay2.assign(mechs, 0.0);
     syn_e.assign(mechs, 0.0);
     syn_gmax.assign(mechs, std::numeric_limits<double>::infinity());
-    for (std::size_t i = 0; i < m.synaptic_mechanisms.size(); ++i) {
-        const synaptic_mechanism& s = m.synaptic_mechanisms[i];
+    for (std::size_t mech = 0; mech < m.synaptic_mechanisms.size(); ++mech) {
+        if (!used_mech[mech]) continue;
+        const synaptic_mechanism& s = m.synaptic_mechanisms[mech];
+        const std::size_t i = lane_of_mech[mech];
         double tau1 = s.tau1, tau2 = s.tau2;
         // exp2syn.mod INITIAL (MyExp2SynBB has no lower clamp)
         if (tau1 / tau2 > .9999) tau1 = .9999 * tau2;
@@ -238,7 +258,7 @@ void simulation::state::setup() {
             } else if (source.kind == stim_kind::netstim) {
                 background_source b;
                 b.slot = static_cast<std::uint32_t>(s);
-                b.mech = st.synaptic_mechanism;
+                b.mech = lane_of_mech[st.synaptic_mechanism];
                 b.weight = st.weight;
                 b.delay = st.delay;
                 b.interval = source.interval;
@@ -256,7 +276,7 @@ void simulation::state::setup() {
             } else {
                 played_source p;
                 p.slot = static_cast<std::uint32_t>(s);
-                p.mech = st.synaptic_mechanism;
+                p.mech = lane_of_mech[st.synaptic_mechanism];
                 p.weight = st.weight;
                 p.delay = st.delay;
                 p.times = &source.spike_times;
@@ -528,10 +548,12 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
     }
 }
 
+// Delivers spikes into the input rings of the cells of one partition. Each ring entry is written
+// by one partition, in spike order, so the sums do not depend on how cells are partitioned.
 void simulation::state::deliver(std::span<const spike> spikes,
-                                std::span<const std::size_t> emitted_steps, std::size_t group) {
-    const std::uint32_t lo = static_cast<std::uint32_t>(group * group_size);
-    const std::uint32_t hi = static_cast<std::uint32_t>(std::min(cells, lo + group_size));
+                                std::span<const std::size_t> emitted_steps, std::size_t part) {
+    const std::uint32_t lo = static_cast<std::uint32_t>(cells * part / partitions);
+    const std::uint32_t hi = static_cast<std::uint32_t>(cells * (part + 1) / partitions);
     const synapse_table& t = net.synapses;
     for (std::size_t i = 0; i < spikes.size(); ++i) {
         const spike& sp = spikes[i];
@@ -544,7 +566,7 @@ void simulation::state::deliver(std::span<const spike> spikes,
             const std::size_t arrival =
                 std::max(emitted, step_of(sp.time + t.delay[k]));
             if (arrival >= steps) continue;  // lands after the run
-            const std::uint8_t m = t.synaptic_mechanism[k];
+            const std::uint8_t m = lane_of_mech[t.synaptic_mechanism[k]];
             ring[((arrival % ring_size) * cells + *q) * mechs + m] += t.weight[k] * syn_factor[m];
         }
     }
@@ -593,6 +615,7 @@ simulation_result simulation::run() {
     const int threads = st.opt.threads > 0 ? static_cast<int>(st.opt.threads)
                                            : tbb::task_arena::automatic;
     tbb::task_arena arena(threads);
+    st.partitions = std::max<std::size_t>(1, std::min<std::size_t>(st.cells, 4 * arena.max_concurrency()));
     const auto start = std::chrono::steady_clock::now();
 
     std::vector<spike> epoch_spikes, artificial_spikes;
@@ -605,8 +628,8 @@ simulation_result simulation::run() {
             artificial_steps.clear();
             st.emit_artificial(first, last, artificial_spikes, artificial_steps);
             if (!artificial_spikes.empty()) {
-                tbb::parallel_for(std::size_t(0), groups, [&](std::size_t g) {
-                    st.deliver(artificial_spikes, artificial_steps, g);
+                tbb::parallel_for(std::size_t(0), st.partitions, [&](std::size_t p) {
+                    st.deliver(artificial_spikes, artificial_steps, p);
                 });
             }
 
@@ -630,8 +653,8 @@ simulation_result simulation::run() {
                 epoch_steps.push_back(s.step);
             }
             if (!epoch_spikes.empty()) {
-                tbb::parallel_for(std::size_t(0), groups, [&](std::size_t g) {
-                    st.deliver(epoch_spikes, epoch_steps, g);
+                tbb::parallel_for(std::size_t(0), st.partitions, [&](std::size_t p) {
+                    st.deliver(epoch_spikes, epoch_steps, p);
                 });
             }
             const std::size_t before = result.spikes.size();
