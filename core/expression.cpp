@@ -14,6 +14,7 @@
 #include "expression.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cctype>
 #include <charconv>
@@ -251,11 +252,28 @@ double python_min_max(bool is_max, const double* args, int count) {
     return best;
 }
 
-// NetPyNE computes (a - b) ** 2 in Python, i.e. C pow(), which is not always a * b correctly
-// rounded: use pow so distances agree to the last bit. The exponent is read from a volatile
-// because GCC otherwise rewrites pow(d, 2.0) as d * d.
-volatile double two = 2.0;
-double square(double d) { return std::pow(d, two); }
+// NetPyNE squares with Python's ** (C pow()), and glibc's pow(d, 2) differs from the correctly
+// rounded d * d in about 1 case in 1000, so distances must square with pow to agree to the last
+// bit. pow is slow, though, and glibc's is within 0.54 ulp of the exact value (e_pow.c): where
+// the exact square lies within 0.4 ulp of d * d, pow cannot return anything else (on 3e8 samples
+// pow differed only where the residual was above 0.49 ulp). So the exact residual of d * d
+// (Dekker's product) decides, and pow is called only near rounding midpoints and at the edges.
+volatile double two = 2.0;  // read at run time: GCC would otherwise turn pow(d, 2.0) into d * d
+double square(double d) {
+    const double p = d * d;
+    const double a = std::fabs(d);
+    if (a > 1e-140 && a < 1e140) {  // no overflow or underflow in the split
+        const double c = 134217729.0 * a;  // Veltkamp split, 2^27 + 1: a == hi + lo exactly
+        const double hi = c - (c - a);
+        const double lo = a - hi;
+        const double residual = (((hi * hi - p) + hi * lo) + hi * lo) + lo * lo;  // a*a - p
+        const std::uint64_t bits = std::bit_cast<std::uint64_t>(p);
+        const double ulp = std::bit_cast<double>(bits & 0x7ff0000000000000ull) * 0x1p-52;
+        // A power of two has a finer ulp just below it: leave those to pow.
+        if ((bits & 0x000fffffffffffffull) != 0 && std::fabs(residual) < 0.4 * ulp) return p;
+    }
+    return std::pow(d, two);
+}
 
 double unary(opcode op, double x) {
     switch (op) {
@@ -284,7 +302,7 @@ double binary(opcode op, double a, double b) {
         case opcode::divide: return a / b;
         case opcode::floor_divide: return python_floor_divide(a, b);
         case opcode::modulo: return python_modulo(a, b);
-        case opcode::power: return std::pow(a, b);
+        case opcode::power: return b == 2.0 ? square(a) : std::pow(a, b);
         case opcode::less: return a < b ? 1.0 : 0.0;
         case opcode::less_equal: return a <= b ? 1.0 : 0.0;
         case opcode::greater: return a > b ? 1.0 : 0.0;
@@ -733,7 +751,7 @@ private:
     std::uint32_t constant(double value, std::size_t offset) {
         node n;
         n.value = value;
-        n.offset = static_cast<std::uint32_t>(offset);
+        n.offset = static_cast<std::uint32_t>(character_offset(text_, offset));
         return add(n);
     }
 
@@ -758,7 +776,7 @@ private:
             } else {
                 v = binary(op, nodes[args[0]].value, nodes[args[1]].value);
             }
-            return constant(v, nodes[args[0]].offset);
+            return constant(v, offset);
         }
         node n;
         n.op = op;

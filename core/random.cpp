@@ -155,14 +155,14 @@ double uniform01_at(std::uint32_t id1, std::uint32_t id2, std::uint32_t id3,
                     std::uint64_t draw) noexcept {
     philox generator;
     const auto out = generator(counter(draw >> 2, id1, id2, id3), philox::key_type{{0, 0}});
-    return (double(out.v[draw & 3]) + 1.0) / 4294967297.0;
+    return (double(out.v[draw & 3]) + 1.0) * (1.0 / 4294967297.0);
 }
 
 void uniform01_block(std::uint32_t id1, std::uint32_t id2, std::uint32_t id3, std::uint64_t block,
                      double out[4]) noexcept {
     philox generator;
     const auto words = generator(counter(block, id1, id2, id3), philox::key_type{{0, 0}});
-    for (int i = 0; i < 4; ++i) out[i] = (double(words.v[i]) + 1.0) / 4294967297.0;
+    for (int i = 0; i < 4; ++i) out[i] = (double(words.v[i]) + 1.0) * (1.0 / 4294967297.0);
 }
 
 std::uint32_t hash_str(std::string_view text) { return md5_prefix(text.data(), text.size()); }

@@ -17,8 +17,8 @@ public:
 
     // The raw 32-bit word of draw number `position()`, then advance.
     std::uint32_t next_word() noexcept;
-    // NEURON's asDouble(): (x + 1) / (2^32 + 1), strictly inside (0, 1).
-    double uniform01() noexcept { return (double(next_word()) + 1.0) / 4294967297.0; }
+    // NEURON's nrnran123_dbl: (x + 1) * (1 / (2^32 + 1)), strictly inside (0, 1).
+    double uniform01() noexcept { return (double(next_word()) + 1.0) * (1.0 / 4294967297.0); }
 
     // NEURON's distributions, each consuming draws exactly as NEURON's gnu/ classes do.
     double uniform(double low, double high) noexcept;      // low + (high - low) * u

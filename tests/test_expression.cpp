@@ -180,6 +180,25 @@ TEST(expression, distances_square_with_pow_as_python_does) {
     EXPECT_EQ(eval("dist_3D", {&a, &b, nullptr}), 856.4757022390621);
 }
 
+TEST(expression, distances_agree_with_pow_on_many_pairs) {
+    // The fast square must give exactly what C pow(d, 2) gives, as Python's ** does.
+    volatile double two = 2.0;  // keeps the compiler from rewriting pow(d, 2.0) as d * d
+    const auto reference = [&](const cell_position& a, const cell_position& b) {
+        return std::sqrt(std::pow(a.x - b.x, two) + std::pow(a.y - b.y, two) +
+                         std::pow(a.z - b.z, two));
+    };
+    const expression dist = expression::compile("dist_3D", {});
+    const expression power = expression::compile("dist_x**2", {});
+    random_stream r(1, 2, 3);
+    for (int i = 0; i < 1'000'000; ++i) {
+        const cell_position a{r.uniform(0, 1000), r.uniform(0, 2000), r.uniform(0, 1000), 0, 0, 0};
+        const cell_position b{r.uniform(0, 1000), r.uniform(0, 2000), r.uniform(0, 1000), 0, 0, 0};
+        const expression_scope scope{&a, &b, nullptr};
+        ASSERT_EQ(dist.evaluate(scope), reference(a, b)) << "pair " << i;
+        ASSERT_EQ(power.evaluate(scope), std::pow(std::fabs(a.x - b.x), two)) << "pair " << i;
+    }
+}
+
 TEST(expression, m1_model_strings) {
     const expression_scope scope{&pre, &post, nullptr};
     // CPython 3.11 on the same numbers.
