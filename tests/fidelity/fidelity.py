@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="write the measured figures here")
     args = ap.parse_args()
+    args.model = os.path.abspath(args.model)  # the run configuration lives in a temporary folder
     ref = json.load(open(args.reference))
     failures = []
     with tempfile.TemporaryDirectory() as workdir:
