@@ -33,17 +33,9 @@ void check_keys(const ordered_json& object, const std::string& section_name, con
     }
 }
 
-// The model files live in shared/model beside the repository (a copy sits beside CI's clone);
-// $M1_MODEL_DIR overrides, and configs/models is also searched.
+// The project's own copies of the model files (configs/models/README.md names their source).
 std::filesystem::path model_file(const std::string& file) {
-    std::vector<std::filesystem::path> dirs;
-    if (const char* env = std::getenv("M1_MODEL_DIR")) dirs.emplace_back(env);
-    dirs.emplace_back(std::filesystem::path(M1_SOURCE_DIR) / "configs" / "models");
-    dirs.emplace_back(std::filesystem::path(M1_SOURCE_DIR) / ".." / "shared" / "model");
-    dirs.emplace_back("/work/shared/model");
-    for (const auto& dir : dirs)
-        if (std::filesystem::exists(dir / file)) return dir / file;
-    return dirs.back() / file;
+    return std::filesystem::path(M1_SOURCE_DIR) / "configs" / "models" / file;
 }
 
 std::vector<std::string> unknown_keys_of(const std::string& file) {
@@ -139,12 +131,12 @@ std::vector<std::string> unknown_keys_of(const std::string& file) {
 }
 
 TEST(netpyne_keys, every_key_of_m1_2017_is_known) {
-    const auto unknown = unknown_keys_of("m1_2017.netpyne.json");
+    const auto unknown = unknown_keys_of("m1_2017.json");
     EXPECT_TRUE(unknown.empty()) << "first unknown key: " << (unknown.empty() ? "" : unknown.front());
 }
 
 TEST(netpyne_keys, every_key_of_m1_2016_is_known) {
-    const auto unknown = unknown_keys_of("m1_ynorm_izhi_2016.netpyne.json");
+    const auto unknown = unknown_keys_of("m1_2016.json");
     EXPECT_TRUE(unknown.empty()) << "first unknown key: " << (unknown.empty() ? "" : unknown.front());
 }
 

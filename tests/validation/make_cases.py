@@ -25,8 +25,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
-DEFAULT_2017 = "/work/shared/model/m1_2017.netpyne.json"
-DEFAULT_2016 = "/work/shared/model/m1_ynorm_izhi_2016.netpyne.json"
+DEFAULT_2017 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "models", "m1_2017.json")
+DEFAULT_2016 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "models", "m1_2016.json")
 
 DURATION = 500.0
 STEP_DEL, STEP_DUR = 50.0, 400.0
