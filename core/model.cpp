@@ -640,6 +640,7 @@ model_spec parse_model(const json_document& doc) {
             m.sim.seed.conn = seed("conn", 1);
             m.sim.seed.stim = seed("stim", 1);
             m.sim.seed.loc = seed("loc", 1);
+            seed("cell", 1);  // NetPyNE's seed for cell-level diversity: nothing here draws from it
             seeds.finish();
         }
         m.allow_self_connections = sim.number("allowSelfConns", 0) != 0;

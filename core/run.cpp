@@ -156,19 +156,30 @@ model_spec effective_model(const run_config& config) {
         if (config.scale) {
             // M1.py's scaling: the same column narrowed (sizeX and sizeZ by sqrt(scale)), so
             // densities and the depth profile are unchanged; netParams.scale for numCells pops.
+            // A value that is not a number is left for parse_model to report with its line.
             const double factor = std::sqrt(*config.scale);
-            net["sizeX"] = (net.contains("sizeX") ? net["sizeX"].get<double>() : 100.0) * factor;
-            net["sizeZ"] = (net.contains("sizeZ") ? net["sizeZ"].get<double>() : 100.0) * factor;
-            net["scale"] = (net.contains("scale") ? net["scale"].get<double>() : 1.0) * *config.scale;
+            auto scaled = [&](const char* key, double fallback, double by) {
+                if (!net.contains(key)) net[key] = fallback * by;
+                else if (net[key].is_number()) net[key] = net[key].get<double>() * by;
+            };
+            scaled("sizeX", 100.0, factor);
+            scaled("sizeZ", 100.0, factor);
+            scaled("scale", 1.0, *config.scale);
         }
-        auto& sim = changed["simConfig"];
-        if (config.duration) sim["duration"] = *config.duration;
-        if (config.dt) sim["dt"] = *config.dt;
-        if (config.seed) sim["seeds"] = {{"conn", *config.seed}, {"stim", *config.seed},
-                                         {"loc", *config.seed}};
-        if (config.seeds)
-            sim["seeds"] = {{"conn", config.seeds->conn}, {"stim", config.seeds->stim},
-                            {"loc", config.seeds->loc}};
+        if (config.duration || config.dt || config.seed || config.seeds) {
+            auto& sim = changed["simConfig"];
+            if (sim.is_null()) sim = nlohmann::ordered_json::object();
+            if (sim.is_object()) {
+                if (config.duration) sim["duration"] = *config.duration;
+                if (config.dt) sim["dt"] = *config.dt;
+                if (config.seed)
+                    sim["seeds"] = {{"conn", *config.seed}, {"stim", *config.seed},
+                                    {"loc", *config.seed}};
+                if (config.seeds)
+                    sim["seeds"] = {{"conn", config.seeds->conn}, {"stim", config.seeds->stim},
+                                    {"loc", config.seeds->loc}};
+            }
+        }
     }
     // Values changed by the configuration keep the file's positions for error messages.
     json_document effective = json_document::parse(changed.dump(1), config.model.string());

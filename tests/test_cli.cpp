@@ -1,0 +1,157 @@
+// The m1batch program itself (batch/main.cpp): exit codes, messages and output files. The binary
+// is found through the environment variable M1BATCH_BIN (set by CMake for this test).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string tiny_model = R"({
+ "netParams": {
+  "sizeX": 100,
+  "sizeY": 100,
+  "sizeZ": 100,
+  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 4}},
+  "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {"geom": {"diam": 10, "L": 10, "cm": 31.831}, "pointps": {"Izhi": {"mod": "Izhi2007b", "celltype": 1}}}}}},
+  "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 5.3, "e": 0}},
+  "stimSourceParams": {"bg": {"type": "NetStim", "rate": 50, "noise": 1.0}},
+  "stimTargetParams": {"bg_E": {"source": "bg", "conds": {"pop": "E"}, "synMech": "AMPA", "weight": 0.5, "delay": 2}},
+  "connParams": {"EE": {"preConds": {"pop": "E"}, "postConds": {"pop": "E"}, "synMech": "AMPA", "probability": 0.5, "weight": 0.01, "delay": 2}}
+ },
+ "simConfig": {"duration": 100, "dt": 0.025}
+}
+)";
+
+std::string quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
+std::string read(const fs::path& p) {
+    std::ifstream in(p);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::vector<std::string> entries(const fs::path& dir) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+    return out;
+}
+
+class Cli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const char* bin = std::getenv("M1BATCH_BIN");
+        if (!bin || !*bin) GTEST_SKIP() << "M1BATCH_BIN is not set: no m1batch binary to run";
+        bin_ = fs::absolute(bin);
+        if (!fs::exists(bin_)) GTEST_SKIP() << "M1BATCH_BIN=" << bin << " does not exist";
+        static std::atomic<int> counter{0};
+        dir_ = fs::temp_directory_path() /
+               ("m1batch-test-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override {
+        std::error_code ec;
+        if (!dir_.empty()) fs::remove_all(dir_, ec);
+    }
+    fs::path write(const std::string& name, const std::string& text) {
+        const fs::path p = dir_ / name;
+        std::ofstream(p) << text;
+        return p;
+    }
+    // Runs m1batch on `config` (extra arguments appended); returns its exit status, with stdout
+    // and stderr in out_ and err_.
+    int run(const fs::path& config, const std::string& extra = "") {
+        const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+        const std::string command = quote(bin_.string()) + " " + quote(config.string()) + " -t 2 " +
+                                    extra + " >" + quote(out.string()) + " 2>" + quote(err.string());
+        const int status = std::system(command.c_str());
+        out_ = read(out);
+        err_ = read(err);
+        if (status == -1 || !WIFEXITED(status)) return -1;
+        return WEXITSTATUS(status);
+    }
+    fs::path bin_, dir_;
+    std::string out_, err_;
+};
+
+TEST_F(Cli, TinyModelRunsAndLeavesExactlyRunH5) {
+    write("tiny.json", tiny_model);
+    const fs::path config = write("run.toml", "model = \"tiny.json\"\noutput = \"out\"\nseed = 3\n");
+    ASSERT_EQ(run(config), 0) << err_;
+    const std::vector<std::string> files = entries(dir_ / "out");
+    ASSERT_EQ(files.size(), 1u) << "output directory holds " << files.size() << " entries";
+    EXPECT_EQ(files[0], "run.h5");
+    EXPECT_GT(fs::file_size(dir_ / "out" / "run.h5"), 0u);
+    for (const auto& f : files) EXPECT_EQ(f.find(".tmp"), std::string::npos) << f;
+    EXPECT_NE(out_.find("run.h5"), std::string::npos) << out_;  // the summary names the run file
+}
+
+TEST_F(Cli, UnwritableOutputDirectoryFails) {
+    write("tiny.json", tiny_model);
+    write("blocker", "a regular file where a directory should be\n");
+    const fs::path output = dir_ / "blocker" / "out";
+    const fs::path config =
+        write("run.toml", "model = \"tiny.json\"\noutput = \"" + output.string() + "\"\n");
+    const int code = run(config);
+    EXPECT_NE(code, 0);
+    EXPECT_NE(err_.find((dir_ / "blocker").string()), std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(output / "run.h5"));
+    EXPECT_TRUE(fs::is_regular_file(dir_ / "blocker"));
+}
+
+TEST_F(Cli, MalformedModelExits2WithFileAndLine) {
+    // Line 4 holds the syntax error.
+    const fs::path model = write("broken.json", "{\n \"netParams\": {\n  \"sizeX\": 100,\n  \"sizeY\": ]\n }\n}\n");
+    const fs::path config = write("run.toml", "model = \"broken.json\"\noutput = \"out\"\n");
+    EXPECT_EQ(run(config), 2) << err_;
+    EXPECT_NE(err_.find(model.string() + ":4"), std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "run.h5"));
+    EXPECT_TRUE(entries(dir_ / "out").empty());
+}
+
+TEST_F(Cli, InvalidModelKeyExits2WithFileAndLine) {
+    std::string text = tiny_model;
+    const std::string from = "\"probability\": 0.5";
+    text.replace(text.find(from), from.size(), "\"probabilty\": 0.5");
+    const fs::path model = write("typo.json", text);
+    const fs::path config = write("run.toml", "model = \"typo.json\"\noutput = \"out\"\n");
+    EXPECT_EQ(run(config), 2) << err_;
+    EXPECT_NE(err_.find(model.string() + ":11"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("netParams.connParams.EE.probabilty"), std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "run.h5"));
+}
+
+TEST_F(Cli, MissingModelFileExits2) {
+    const fs::path config = write("run.toml", "model = \"nowhere.json\"\noutput = \"out\"\n");
+    EXPECT_EQ(run(config), 2) << err_;
+    EXPECT_NE(err_.find("nowhere.json"), std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "run.h5"));
+}
+
+TEST_F(Cli, MissingConfigFileExits2) {
+    EXPECT_EQ(run(dir_ / "absent.toml"), 2) << err_;
+    EXPECT_NE(err_.find("absent.toml"), std::string::npos) << err_;
+}
+
+}  // namespace

@@ -1,0 +1,191 @@
+// Network construction facts of the M1 model (2017 form). Expected numbers are copied from
+// /work/shared/model/SEMANTICS.md (NetPyNE 1.1.0 semantics, computed with the verified
+// re-implementation); the section is named at each use.
+#include "model.hpp"
+#include "network.hpp"
+#include "recipe.hpp"
+#include "run.hpp"
+
+#include <gtest/gtest.h>
+
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+const char* m1_2017 = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+
+// The full-scale model and recipe, built once for the tests that need them.
+const m1::recipe& full_recipe() {
+    static const std::unique_ptr<m1::model_spec> model =
+        std::make_unique<m1::model_spec>(m1::load_model(m1_2017));
+    static const std::unique_ptr<m1::recipe> r = std::make_unique<m1::recipe>(*model);
+    return *r;
+}
+
+// The model at scale 0.1 (M1_test.py's), through a run configuration as the CLI does it.
+const m1::recipe& tenth_recipe() {
+    static const std::unique_ptr<m1::model_spec> model = [] {
+        m1::run_config config;
+        config.model = m1_2017;
+        config.output = "unused";
+        config.scale = 0.1;
+        return std::make_unique<m1::model_spec>(m1::effective_model(config));
+    }();
+    static const std::unique_ptr<m1::recipe> r = std::make_unique<m1::recipe>(*model);
+    return *r;
+}
+
+using conn_tuple = std::tuple<m1::gid_type, m1::gid_type, std::uint16_t, double, double>;
+
+std::vector<conn_tuple> as_tuples(const std::vector<m1::connection>& cs) {
+    std::vector<conn_tuple> out;
+    out.reserve(cs.size());
+    for (const auto& c : cs) out.emplace_back(c.pre, c.post, c.rule, c.weight, c.delay);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TEST(Recipe, FullScalePopulationsAndGids) {
+    const m1::recipe& r = full_recipe();
+    // SEMANTICS.md §1, table "first gid / N" at full size (sizeX = sizeZ = 300, sizeY = 1350).
+    struct expected_pop {
+        const char* name;
+        m1::gid_type first;
+        std::uint32_t size;
+    };
+    const expected_pop expected[] = {
+        {"IT_L23", 0, 1846},    {"IT_L4", 1846, 971},    {"IT_L5A", 2817, 1069},
+        {"IT_L5B", 3886, 1215}, {"PT_L5B", 5101, 1215},  {"IT_L6", 6316, 1117},
+        {"CT_L6", 7433, 1117},  {"PV_L23", 8550, 255},   {"SOM_L23", 8805, 255},
+        {"PV_L5", 9060, 558},   {"SOM_L5", 9618, 558},   {"PV_L6", 10176, 279},
+        {"SOM_L6", 10455, 279},
+    };
+    const auto pops = r.populations();
+    ASSERT_EQ(pops.size(), 13u);
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        SCOPED_TRACE(expected[p].name);
+        EXPECT_EQ(r.model().populations[pops[p].spec].name, expected[p].name);
+        EXPECT_EQ(pops[p].first_gid, expected[p].first);
+        EXPECT_EQ(pops[p].size, expected[p].size);
+        EXPECT_EQ(r.population_of(expected[p].first), p);
+    }
+    EXPECT_EQ(r.num_cells(), 10734u);  // SEMANTICS.md §1: 10 734 cells
+}
+
+TEST(Recipe, FullScaleGid0Position) {
+    const m1::recipe& r = full_recipe();
+    // SEMANTICS.md §1, test vector.
+    const m1::cell_position& p = r.position(0);
+    EXPECT_NEAR(p.x, 274.048932927184, 1e-9);
+    EXPECT_NEAR(p.y, 270.165423039658, 1e-9);
+    EXPECT_NEAR(p.z, 147.643126978622, 1e-9);
+    EXPECT_NEAR(p.ynorm, 0.200122535585, 1e-9);
+    EXPECT_FALSE(r.is_artificial(0));
+    ASSERT_NE(r.cell_rule_of(0), nullptr);
+}
+
+TEST(Recipe, FullScaleRule0Selection) {
+    const m1::recipe& r = full_recipe();
+    // SEMANTICS.md §4 step 4: rule 0 has |SP| = |SQ| = 814.
+    EXPECT_EQ(r.rule_pre_cells(0).size(), 814u);
+    EXPECT_EQ(r.rule_post_cells(0).size(), 814u);
+    EXPECT_TRUE(std::is_sorted(r.rule_pre_cells(0).begin(), r.rule_pre_cells(0).end()));
+}
+
+TEST(Recipe, FullScaleStimulationDelays) {
+    const m1::recipe& r = full_recipe();
+    // SEMANTICS.md §5: the '2+normal(5,3)' delay of gid 0 and gid 1.
+    const auto s0 = r.stimulations_on(0);
+    const auto s1 = r.stimulations_on(1);
+    ASSERT_EQ(s0.size(), 1u);
+    ASSERT_EQ(s1.size(), 1u);
+    EXPECT_NEAR(s0[0].delay, 6.57762067289666, 1e-12);
+    EXPECT_NEAR(s1[0].delay, 4.484599976475625, 1e-12);
+    // SEMANTICS.md §5 weight table: IT cells get 0.1 * 0.25 = 0.025 µS.
+    EXPECT_NEAR(s0[0].weight, 0.025, 1e-15);
+}
+
+TEST(Recipe, TenthScaleCellsAndContacts) {
+    const m1::recipe& r = tenth_recipe();
+    EXPECT_EQ(r.num_cells(), 1065u);  // SEMANTICS.md §1: 1065 cells at scale 0.1
+    const m1::network net = m1::build_network(r);
+    EXPECT_EQ(net.num_contacts, 60473u);
+    EXPECT_EQ(net.synapses.size(), 60473u);
+    std::uint64_t summed = 0;
+    for (auto c : net.contacts) summed += c;
+    EXPECT_EQ(summed, 60473u);
+}
+
+TEST(Recipe, TenthScaleConnectionsFromAndOnAgree) {
+    const m1::recipe& r = tenth_recipe();
+    std::vector<m1::connection> from, on, buffer;
+    for (m1::gid_type g = 0; g < r.num_cells(); ++g) {
+        buffer.clear();
+        r.connections_from(g, buffer);
+        for (const auto& c : buffer) EXPECT_EQ(c.pre, g);
+        from.insert(from.end(), buffer.begin(), buffer.end());
+        buffer.clear();
+        r.connections_on(g, buffer);
+        for (const auto& c : buffer) EXPECT_EQ(c.post, g);
+        on.insert(on.end(), buffer.begin(), buffer.end());
+    }
+    EXPECT_EQ(from.size(), 60473u);
+    ASSERT_EQ(from.size(), on.size());
+    EXPECT_TRUE(as_tuples(from) == as_tuples(on));
+    // No self-connections (simConfig.allowSelfConns is false).
+    for (const auto& c : from) EXPECT_NE(c.pre, c.post);
+}
+
+TEST(Recipe, TenthScaleNetworkIndependentOfThreads) {
+    const m1::recipe& r = tenth_recipe();
+    m1::network one, two;
+    tbb::task_arena(1).execute([&] { one = m1::build_network(r); });
+    tbb::task_arena(2).execute([&] { two = m1::build_network(r); });
+    EXPECT_EQ(one.num_contacts, two.num_contacts);
+    EXPECT_TRUE(one.synapses.offsets == two.synapses.offsets);
+    EXPECT_TRUE(one.synapses.post_slot == two.synapses.post_slot);
+    EXPECT_TRUE(one.synapses.synaptic_mechanism == two.synapses.synaptic_mechanism);
+    EXPECT_TRUE(one.synapses.weight == two.synapses.weight);
+    EXPECT_TRUE(one.synapses.delay == two.synapses.delay);
+    EXPECT_TRUE(one.contacts == two.contacts);
+    EXPECT_TRUE(one.slot_of_gid == two.slot_of_gid);
+    EXPECT_EQ(one.min_delay, two.min_delay);
+    EXPECT_EQ(one.max_delay, two.max_delay);
+}
+
+TEST(Recipe, FullScaleNetwork) {
+    const m1::recipe& r = full_recipe();
+    const m1::network net = m1::build_network(r);
+    // SEMANTICS.md §4, "Full-scale result".
+    EXPECT_EQ(net.num_contacts, 5021489u);
+    const auto& mechs = r.model().synaptic_mechanisms;
+    const std::size_t num_pops = r.populations().size(), num_mechs = mechs.size();
+    ASSERT_EQ(net.contacts.size(), num_pops * num_pops * num_mechs);
+    std::vector<std::uint64_t> by_mech(num_mechs, 0);
+    for (std::size_t pre = 0; pre < num_pops; ++pre)
+        for (std::size_t post = 0; post < num_pops; ++post)
+            for (std::size_t m = 0; m < num_mechs; ++m)
+                by_mech[m] += net.contacts[(pre * num_pops + post) * num_mechs + m];
+    auto count_of = [&](const std::string& name) -> std::uint64_t {
+        for (std::size_t m = 0; m < num_mechs; ++m)
+            if (mechs[m].name == name) return by_mech[m];
+        ADD_FAILURE() << "no synaptic mechanism " << name;
+        return 0;
+    };
+    EXPECT_EQ(count_of("AMPA"), 3832606u);
+    EXPECT_EQ(count_of("GABAA"), 591045u);
+    EXPECT_EQ(count_of("GABAB"), 597838u);
+    EXPECT_EQ(count_of("NMDA"), 0u);
+    // SEMANTICS.md §4 step 7: delays 2.0 + dist_3D/100, between 2.0 and about 16.2 ms.
+    EXPECT_GE(net.min_delay, 2.0);
+    EXPECT_LE(net.max_delay, 16.3);
+}
+
+}  // namespace
