@@ -5,7 +5,7 @@ compared against.
 
 Provenance: written for m1batch from the published equations (E. M. Izhikevich, "Dynamical
 Systems in Neuroscience", MIT Press 2007, ch. 8) and from the behaviour specified in
-/work/shared/model/SEMANTICS.md section 2. It is NOT a copy of any third-party .mod file. The
+docs/SEMANTICS.md section 2. It is NOT a copy of any third-party .mod file. The
 izhi2007b.mod of OpenSourceBrain/M1NetworkModel (the mechanism the M1 model uses) was read only to
 confirm behaviour: the public interface (names below), which variables the current block and the
 event block change and in which order, and the laws of celltypes 3, 6 and 7.

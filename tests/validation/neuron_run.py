@@ -7,7 +7,7 @@
 A case is a small NetPyNE-layout JSON file ({"netParams": ..., "simConfig": ...}) with one Izhi
 cell (population "cell", numCells 1) driven by IClamp current steps and/or fixed presynaptic spike
 trains (VecStim populations with spkTimes). NetPyNE is not needed: the case is built directly in
-NEURON the way NetPyNE 1.1.0 would build it (/work/shared/model/SEMANTICS.md):
+NEURON the way NetPyNE 1.1.0 would build it (docs/SEMANTICS.md):
 
 * Section soma, nseg 1, geom (diam, L, cm) from the cell's cellParams rule, nothing inserted;
   Izhi2007b (tests/validation/izhi2007b.mod) at soma(0.5) with the rule's parameters.

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """validation.neuron_selfcheck: checks that NEURON (with tests/validation/izhi2007b.mod) behaves
-the way /work/shared/model/SEMANTICS.md says, on every validation case.
+the way docs/SEMANTICS.md says, on every validation case.
 
     /usr/bin/python3 selfcheck.py --mech-dir DIR [--workdir DIR] [--cases DIR] [-j N]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A plain-Python transcription of /work/shared/model/SEMANTICS.md sections 2, 3 and 6 for one cell.
+"""A plain-Python transcription of docs/SEMANTICS.md sections 2, 3 and 6 for one cell.
 
 It integrates a validation case (as described by neuron_run.describe_case) the way the document
 says NEURON does -- the 3-node tree solve, the two current evaluations per step, event delivery at
