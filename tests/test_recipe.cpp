@@ -1,5 +1,5 @@
 // Network construction facts of the M1 model (2017 form). Expected numbers are copied from
-// /work/shared/model/SEMANTICS.md (NetPyNE 1.1.0 semantics, computed with the verified
+// docs/SEMANTICS.md (NetPyNE 1.1.0 semantics, computed with the verified
 // re-implementation); the section is named at each use.
 #include "model.hpp"
 #include "network.hpp"
