@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numbers>
 
@@ -68,7 +69,7 @@ struct simulation::state {
     std::vector<std::uint8_t> lane_of_mech;
     std::vector<bool> used_mech;
     std::size_t partitions = 1;  // cell ranges for spike delivery
-    double dt = 0;
+    double dt = 0, inverse_dt = 0;
     std::vector<double> t_start, t_mid;  // NEURON's accumulated t at the start and middle of a step
 
     // Cell constants and state, one array per variable (slot order).
@@ -77,14 +78,30 @@ struct simulation::state {
     std::vector<double> point_factor, cap_d, A_s, B_s, A_e, B_e;  // NEURON's tree coefficients
     std::vector<double> v_root, v_soma, v_end, u;
     std::vector<std::uint8_t> spike_flag, watch_flag;
-    std::vector<double> syn_A, syn_B;  // [slot * mechs + mech]
+    std::vector<double> syn_A, syn_B;  // [lane * cells + slot]
+    // The recovery law's target per celltype: b*(v - vr) with b switching at -65 mV for TC/RTN
+    // (b_above, b_below; both b for the others), the FS cubic where fs_cell is set.
+    std::vector<double> b_above, b_below;
+    std::vector<double> fs_mask;  // 1 for FS cells (celltype 5), else 0
 
     // Synaptic mechanism constants.
     std::vector<double> syn_factor, syn_decay1, syn_decay2, syn_e, syn_gmax;
 
-    // Inputs of the next ring_size steps: [(step % ring_size) * cells + slot] * mechs + mech.
-    std::size_t ring_size = 0, epoch_steps = 1;
-    std::vector<double> ring;
+    // Network input. Delivery appends (input, place) records to the bucket of the epoch and cell
+    // group an event lands in: sequential writes, where a ring over all cells and all future steps
+    // (~100 MB for M1) would take a cache miss per event. A group scatters its bucket into a small
+    // per-group input block (epoch steps x cells x lanes) when it starts the epoch. The sums run in
+    // delivery order either way, so this does not change a bit of the result.
+    struct event {
+        double input;         // weight * factor
+        std::uint32_t place;  // ((step - epoch start) * mechs + lane) * group_size + cell
+    };
+    using event_bucket = std::vector<event>;
+    // Per step: its epoch's bucket row and its place within the epoch (no divisions per event).
+    std::vector<std::uint32_t> bucket_row_of_step, step_in_epoch;
+    std::size_t epoch_steps = 1, epochs_ahead = 1, groups = 0, padded = 0;
+    std::vector<event_bucket> buckets;          // [(epoch % epochs_ahead) * groups + group]
+    std::vector<std::vector<double>> group_input;  // per group: epoch_steps * group_size * mechs
 
     std::vector<std::uint32_t> clamp_offsets;
     std::vector<current_clamp> clamps;
@@ -112,7 +129,8 @@ struct simulation::state {
     // boundary whose delivery time (t_n + dt/2) it does not exceed.
     std::size_t step_of(double T) const {
         if (!(T > t_mid[0])) return 0;
-        std::size_t n = static_cast<std::size_t>(std::max(0.0, std::floor(T / dt - 0.5)));
+        // An estimate, made exact by the comparisons with NEURON's accumulated times below.
+        std::size_t n = static_cast<std::size_t>(std::max(0.0, T * inverse_dt - 0.5));
         if (n >= t_mid.size()) return t_mid.size();
         while (n < t_mid.size() && t_mid[n] < T) ++n;
         while (n > 0 && t_mid[n - 1] >= T) --n;
@@ -122,6 +140,8 @@ struct simulation::state {
     void setup();
     void first_background_events();
     void advance_group(std::size_t group, std::size_t first_step, std::size_t last_step);
+    void integrate(std::size_t lo, double delta, const double* input, const double* clamp_rhs,
+                   const double* clamp_diag);
     void deliver(std::span<const spike> spikes, std::span<const std::size_t> emitted_steps,
                  std::size_t group);
     void emit_artificial(std::size_t first_step, std::size_t last_step, std::vector<spike>& out,
@@ -139,6 +159,7 @@ simulation::~simulation() = default;
 void simulation::state::setup() {
     const model_spec& m = rec.model();
     dt = opt.dt;
+    inverse_dt = 1.0 / dt;
     if (!(dt > 0)) throw run_error("dt must be positive");
     if (!(opt.duration > 0)) throw run_error("duration must be positive");
     // ncs2nrn_integrate: n = int((tstop - t)/dt + 1e-9) steps.
@@ -167,22 +188,32 @@ void simulation::state::setup() {
             if (used[i]) lane_of_mech[i] = static_cast<std::uint8_t>(mechs++);
         mechs = std::max<std::size_t>(mechs, 1);
     }
-    auto sized = [&](auto& v, auto value) { v.assign(cells, value); };
+    // Per-cell arrays are padded to whole groups, the padding cells copies of the last real one,
+    // so the arithmetic runs over full groups in vector registers.
+    groups = (cells + group_size - 1) / group_size;
+    padded = groups * group_size;
+    auto sized = [&](auto& v, auto value) { v.assign(padded, value); };
     for (auto* v : {&C, &k, &vr, &vt, &vpeak, &a, &b, &c, &d, &Iin, &threshold, &point_factor,
                     &cap_d, &A_s, &B_s, &A_e, &B_e, &v_root, &v_soma, &v_end, &u})
         sized(*v, 0.0);
     sized(celltype, std::uint8_t{1});
+    sized(fs_mask, 0.0);
+    sized(b_above, 0.0);
+    sized(b_below, 0.0);
     sized(spike_flag, std::uint8_t{0});
     sized(watch_flag, std::uint8_t{0});
-    syn_A.assign(cells * mechs, 0.0);
-    syn_B.assign(cells * mechs, 0.0);
+    syn_A.assign(padded * mechs, 0.0);
+    syn_B.assign(padded * mechs, 0.0);
 
-    for (std::size_t s = 0; s < cells; ++s) {
-        const cell_rule& rule = *rec.cell_rule_of(net.gid_of_slot[s]);
+    for (std::size_t s = 0; s < padded; ++s) {
+        const cell_rule& rule = *rec.cell_rule_of(net.gid_of_slot[std::min(s, cells - 1)]);
         const izhikevich_params& z = rule.izhikevich;
         C[s] = z.C; k[s] = z.k; vr[s] = z.vr; vt[s] = z.vt; vpeak[s] = z.vpeak;
         a[s] = z.a; b[s] = z.b; c[s] = z.c; d[s] = z.d; Iin[s] = z.Iin;
         celltype[s] = static_cast<std::uint8_t>(z.celltype);
+        fs_mask[s] = z.celltype == 5 ? 1.0 : 0.0;
+        b_above[s] = z.celltype == 6 ? 0 : z.celltype == 7 ? 2 : z.b;
+        b_below[s] = z.celltype == 6 ? 15 : z.celltype == 7 ? 10 : z.b;
         threshold[s] = m.default_threshold;
         // treeset.cpp nrn_area_ri and connection_coef for one section of one segment: the soma
         // node s between the zero-area (area 100) root node r and end node e.
@@ -241,8 +272,16 @@ void simulation::state::setup() {
     }
     epoch_steps = std::max<std::size_t>(L, 1);
     const double longest = std::max(net.max_delay, net.max_artificial_delay);
-    ring_size = epoch_steps + static_cast<std::size_t>(std::ceil(longest / dt)) + 3;
-    ring.assign(ring_size * cells * mechs, 0.0);
+    const std::size_t longest_steps = static_cast<std::size_t>(std::ceil(longest / dt)) + 3;
+    epochs_ahead = (longest_steps + epoch_steps - 1) / epoch_steps + 2;
+    buckets.assign(epochs_ahead * groups, {});
+    group_input.assign(groups, std::vector<double>(epoch_steps * group_size * mechs, 0.0));
+    bucket_row_of_step.resize(steps + 1);
+    step_in_epoch.resize(steps + 1);
+    for (std::size_t n = 0; n <= steps; ++n) {
+        bucket_row_of_step[n] = static_cast<std::uint32_t>((n / epoch_steps % epochs_ahead) * groups);
+        step_in_epoch[n] = static_cast<std::uint32_t>(n % epoch_steps);
+    }
 
     // Stimulation of each cell.
     clamp_offsets.assign(cells + 1, 0);
@@ -320,7 +359,6 @@ void simulation::state::setup() {
         }
     }
 
-    const std::size_t groups = (cells + group_size - 1) / group_size;
     group_spikes.resize(groups);
     for (gid_type gid : opt.traced_cells) {
         if (gid >= net.slot_of_gid.size() || net.slot_of_gid[gid] < 0)
@@ -372,16 +410,25 @@ void simulation::state::draw_background_interval(background_source& s) {
     s.arrival = std::max(step_of(s.next_time), step_of(s.next_time + s.delay));
 }
 
-// Advances the cells of one group through steps [first_step, last_step).
+// Advances the cells of one group through steps [first_step, last_step). Each step runs in two
+// passes over the group: the event part (threshold checks, resets, inputs: branchy, mostly
+// untaken) and the arithmetic part (currents and the tree solve: branch-free, every cell
+// independent, so the divisions of different cells overlap instead of forming one long chain).
 void simulation::state::advance_group(std::size_t group, std::size_t first_step,
                                       std::size_t last_step) {
     const std::size_t lo = group * group_size, hi = std::min(cells, lo + group_size);
     std::vector<step_spike>& spikes = group_spikes[group];
-    double input[8];
+    // This epoch's network input of the group, in delivery order.
+    std::vector<double>& block = group_input[group];
+    std::fill(block.begin(), block.end(), 0.0);
+    event_bucket& bucket = buckets[(first_step / epoch_steps % epochs_ahead) * groups + group];
+    for (const event& e : bucket) block[e.place] += e.input;
+    bucket.clear();
+    double clamp_rhs[group_size] = {}, clamp_diag[group_size] = {};
     for (std::size_t n = first_step; n < last_step; ++n) {
         const double tm = t_mid[n];
         const double delta = tm - (n == 0 ? 0.0 : t_mid[n - 1]);  // Izhi2007b's t - t0
-        double* ring_row = ring.data() + (n % ring_size) * cells * mechs;
+        double* block_row = block.data() + (n - first_step) * group_size * mechs;
         for (std::size_t s = lo; s < hi; ++s) {
             // 1. Threshold checks at t_n: the spike detector (10 mV) and the mechanism's WATCH.
             const double v0 = v_soma[s];
@@ -390,7 +437,7 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
                     spike_flag[s] = 1;
                     spikes.push_back({n, net.gid_of_slot[s]});
                 }
-            } else {
+            } else if (spike_flag[s]) {
                 spike_flag[s] = 0;
             }
             const int type = celltype[s];
@@ -414,22 +461,18 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
                         u[s] = u[s] + d[s];
                     }
                 }
-            } else {
+            } else if (watch_flag[s]) {
                 watch_flag[s] = 0;
             }
 
-            // 2. Events: network input gathered in the ring, then the cell's own stimulation.
-            double* in = ring_row + s * mechs;
-            for (std::size_t m = 0; m < mechs; ++m) {
-                input[m] = in[m];
-                in[m] = 0;
-            }
+            // 2. Events: network input gathered by delivery, then the cell's own stimulation.
+            double* in = block_row + (s - lo);  // lane m at in[m * group_size]
             if (next_background_step[s] == n) {
                 std::size_t next = std::numeric_limits<std::size_t>::max();
                 for (std::uint32_t i = background_offsets[s]; i < background_offsets[s + 1]; ++i) {
                     background_source& src = backgrounds[i];
                     while (src.on && src.arrival == n) {
-                        input[src.mech] += src.weight * syn_factor[src.mech];
+                        in[src.mech * group_size] += src.weight * syn_factor[src.mech];
                         draw_background_interval(src);
                     }
                     if (src.on) next = std::min(next, src.arrival);
@@ -447,98 +490,25 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
                             next = std::min(next, arrival);
                             break;
                         }
-                        input[p.mech] += p.weight * syn_factor[p.mech];
+                        in[p.mech * group_size] += p.weight * syn_factor[p.mech];
                         ++p.next;
                     }
                 }
                 next_played_step[s] = next;
             }
-            double* A = syn_A.data() + s * mechs;
-            double* B = syn_B.data() + s * mechs;
-            for (std::size_t m = 0; m < mechs; ++m) {
-                if (input[m] != 0) {
-                    A[m] = A[m] + input[m];
-                    B[m] = B[m] + input[m];
-                }
-            }
-
-            // 3. Currents at t_n + dt/2, each mechanism as nocmodl computes it: at v + 0.001 and
-            // at v, the conductance by finite difference; mechanisms in NEURON's type order.
-            const double v = v_soma[s];
-            const double mfact = point_factor[s];
+            // Electrode currents come first in NEURON's sums (IClamp's type precedes Exp2Syn's).
             double rhs = 0, diag = 0;
             for (std::uint32_t i = clamp_offsets[s]; i < clamp_offsets[s + 1]; ++i) {
                 const current_clamp& cl = clamps[i];
                 const double i_clamp = (tm < cl.del + cl.dur && tm >= cl.del) ? cl.amp : 0.0;
-                rhs += i_clamp * mfact;  // ELECTRODE_CURRENT: inward positive
-                diag -= ((i_clamp - i_clamp) / .001) * mfact;
+                rhs += i_clamp * point_factor[s];  // ELECTRODE_CURRENT: inward positive
+                diag -= ((i_clamp - i_clamp) / .001) * point_factor[s];
             }
-            for (std::size_t m = 0; m < mechs; ++m) {
-                double g = B[m] - A[m];
-                if (g > syn_gmax[m]) g = syn_gmax[m];
-                const double i1 = g * ((v + .001) - syn_e[m]);
-                const double i0 = g * (v - syn_e[m]);
-                rhs -= i0 * mfact;
-                diag += ((i1 - i0) / .001) * mfact;
-            }
-            {
-                const double vv = v + .001;
-                double uu = u[s];
-                const double aa = a[s], vrr = vr[s];
-                if (type < 5) {
-                    uu = uu + delta * aa * (b[s] * (vv - vrr) - uu);
-                } else if (type == 5) {
-                    const double dd = d[s];
-                    if (vv < dd) uu = uu + delta * aa * (0 - uu);
-                    else uu = uu + delta * aa * ((0.025 * (vv - dd) * (vv - dd) * (vv - dd)) - uu);
-                } else {
-                    const double bb = type == 6 ? (vv > -65 ? 0 : 15) : (vv > -65 ? 2 : 10);
-                    uu = uu + delta * aa * (bb * (vv - vrr) - uu);
-                }
-                u[s] = uu;  // the second evaluation, at v, has t - t0 = 0 and leaves u alone
-                const double kk = k[s], vtt = vt[s], cc = C[s], in_ = Iin[s];
-                const double i1 = -(kk * (vv - vrr) * (vv - vtt) - uu + in_) / cc / 1000;
-                const double i0 = -(kk * (v - vrr) * (v - vtt) - uu + in_) / cc / 1000;
-                rhs -= i0 * mfact;
-                diag += ((i1 - i0) / .001) * mfact;
-            }
-            diag += cap_d[s];
-
-            // 4. The 3-node tree: assemble, triangularise, back-substitute (treeset.cpp, solve.cpp).
-            double rhs_r = 0, rhs_s = rhs, rhs_e = 0;
-            double d_r = 0, d_s = diag, d_e = 0;
-            const double as = A_s[s], bs = B_s[s], ae = A_e[s], be = B_e[s];
-            double dv = v_root[s] - v;
-            rhs_s -= bs * dv;
-            rhs_r += as * dv;
-            dv = v - v_end[s];
-            rhs_e -= be * dv;
-            rhs_s += ae * dv;
-            d_s = d_s - bs;
-            d_r -= as;
-            d_e = d_e - be;
-            d_s -= ae;
-            double p = ae / d_e;
-            d_s -= p * be;
-            rhs_s -= p * rhs_e;
-            p = as / d_s;
-            d_r -= p * bs;
-            rhs_r -= p * rhs_s;
-            rhs_r /= d_r;
-            rhs_s -= bs * rhs_r;
-            rhs_s /= d_s;
-            rhs_e -= be * rhs_s;
-            rhs_e /= d_e;
-            v_root[s] += rhs_r;
-            v_soma[s] = v + rhs_s;
-            v_end[s] += rhs_e;
-
-            // 5. States at t_{n+1}: Exp2Syn's cnexp decay.
-            for (std::size_t m = 0; m < mechs; ++m) {
-                A[m] = A[m] + syn_decay1[m] * (-A[m]);
-                B[m] = B[m] + syn_decay2[m] * (-B[m]);
-            }
+            clamp_rhs[s - lo] = rhs;
+            clamp_diag[s - lo] = diag;
         }
+        integrate(lo, delta, block_row, clamp_rhs, clamp_diag);
+
         // Vector.record at recordStep: the soma voltage at t_{n+1}.
         if (trace_every && (n + 1) % trace_every == 0) {
             for (std::size_t i = 0; i < trace_slots.size(); ++i)
@@ -548,12 +518,132 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
     }
 }
 
-// Delivers spikes into the input rings of the cells of one partition. Each ring entry is written
-// by one partition, in spike order, so the sums do not depend on how cells are partitioned.
+// Currents at t_n + dt/2 and the implicit step to t_{n+1}, for the group starting at lo. Every
+// expression keeps NEURON's own form and order (nocmodl's finite-difference conductances,
+// treeset.cpp's assembly, solve.cpp's elimination), so the result is NEURON's to the bit. The
+// cells go two by two through SSE2 registers (GCC vector extensions: IEEE per lane, the same
+// results as scalar code): the solve is a chain of four dependent divisions per cell, which only
+// cells side by side keep from stalling.
+namespace {
+using pair_of_doubles = double __attribute__((vector_size(16)));
+inline pair_of_doubles load2(const double* p) {
+    pair_of_doubles x;
+    std::memcpy(&x, p, sizeof x);
+    return x;
+}
+inline void store2(double* p, pair_of_doubles x) { std::memcpy(p, &x, sizeof x); }
+}  // namespace
+
+void simulation::state::integrate(std::size_t lo, double delta, const double* input,
+                                  const double* clamp_rhs, const double* clamp_diag) {
+    using v2 = pair_of_doubles;
+    constexpr std::size_t count = group_size;
+    double* vs = v_soma.data() + lo;
+    double* vroot = v_root.data() + lo;
+    double* vend = v_end.data() + lo;
+    double* uu = u.data() + lo;
+    const double* mfact = point_factor.data() + lo;
+    alignas(64) double rhs[group_size], diag[group_size];
+    std::memcpy(rhs, clamp_rhs, sizeof rhs);
+    std::memcpy(diag, clamp_diag, sizeof diag);
+    const v2 milli = {.001, .001}, zero = {0.0, 0.0};
+    // Exp2Syn, one lane per mechanism: this step's events (A += w*factor, B += w*factor; adding
+    // 0 changes nothing, A and B never being -0), then i = g*(v - e), conductance by finite
+    // difference.
+    for (std::size_t m = 0; m < mechs; ++m) {
+        double* A = syn_A.data() + m * padded + lo;
+        double* B = syn_B.data() + m * padded + lo;
+        const double* in = input + m * group_size;
+        const v2 gmax = {syn_gmax[m], syn_gmax[m]}, e = {syn_e[m], syn_e[m]};
+        for (std::size_t i = 0; i < count; i += 2) {
+            const v2 v = load2(vs + i), mf = load2(mfact + i), x = load2(in + i);
+            const v2 a1 = load2(A + i) + x, b1 = load2(B + i) + x;
+            store2(A + i, a1);
+            store2(B + i, b1);
+            v2 g = b1 - a1;
+            g = g > gmax ? gmax : g;
+            const v2 i1 = g * ((v + milli) - e);
+            const v2 i0 = g * (v - e);
+            store2(rhs + i, load2(rhs + i) - i0 * mf);
+            store2(diag + i, load2(diag + i) + ((i1 - i0) / milli) * mf);
+        }
+    }
+    // Izhi2007b's BREAKPOINT, first at v + 0.001 (u moves, t0 = t), then at v (t - t0 = 0, u
+    // stays). The recovery law of every celltype is one form, u + delta*a*(target - u).
+    const v2 dt_now = {delta, delta}, cubic_k = {0.025, 0.025}, knee = {-65.0, -65.0},
+             thousand = {1000.0, 1000.0};
+    for (std::size_t i = 0; i < count; i += 2) {
+        const v2 v = load2(vs + i), vv = v + milli;
+        const v2 u0 = load2(uu + i), vrr = load2(vr.data() + lo + i), dd = load2(d.data() + lo + i);
+        const v2 cubic = cubic_k * (vv - dd) * (vv - dd) * (vv - dd);
+        const v2 fs_target = vv < dd ? zero : cubic;
+        const v2 b_now = vv > knee ? load2(b_above.data() + lo + i) : load2(b_below.data() + lo + i);
+        const v2 is_fs = load2(fs_mask.data() + lo + i);
+        const v2 target = is_fs != zero ? fs_target : b_now * (vv - vrr);
+        const v2 u1 = u0 + dt_now * load2(a.data() + lo + i) * (target - u0);
+        store2(uu + i, u1);
+        const v2 kk = load2(k.data() + lo + i), vtt = load2(vt.data() + lo + i);
+        const v2 cc = load2(C.data() + lo + i), in = load2(Iin.data() + lo + i);
+        const v2 i1 = -(kk * (vv - vrr) * (vv - vtt) - u1 + in) / cc / thousand;
+        const v2 i0 = -(kk * (v - vrr) * (v - vtt) - u1 + in) / cc / thousand;
+        const v2 mf = load2(mfact + i);
+        store2(rhs + i, load2(rhs + i) - i0 * mf);
+        v2 dg = load2(diag + i) + ((i1 - i0) / milli) * mf;
+        store2(diag + i, dg + load2(cap_d.data() + lo + i));
+    }
+    // The 3-node tree: assemble, triangularise, back-substitute (treeset.cpp, solve.cpp).
+    for (std::size_t i = 0; i < count; i += 2) {
+        const v2 as = load2(A_s.data() + lo + i), bs = load2(B_s.data() + lo + i);
+        const v2 ae = load2(A_e.data() + lo + i), be = load2(B_e.data() + lo + i);
+        const v2 v = load2(vs + i);
+        v2 rhs_r = zero, rhs_s = load2(rhs + i), rhs_e = zero;
+        v2 d_r = zero, d_s = load2(diag + i), d_e = zero;
+        v2 dv = load2(vroot + i) - v;
+        rhs_s -= bs * dv;
+        rhs_r += as * dv;
+        dv = v - load2(vend + i);
+        rhs_e -= be * dv;
+        rhs_s += ae * dv;
+        d_s = d_s - bs;
+        d_r -= as;
+        d_e = d_e - be;
+        d_s -= ae;
+        v2 p = ae / d_e;
+        d_s -= p * be;
+        rhs_s -= p * rhs_e;
+        p = as / d_s;
+        d_r -= p * bs;
+        rhs_r -= p * rhs_s;
+        rhs_r /= d_r;
+        rhs_s -= bs * rhs_r;
+        rhs_s /= d_s;
+        rhs_e -= be * rhs_s;
+        rhs_e /= d_e;
+        store2(vroot + i, load2(vroot + i) + rhs_r);
+        store2(vs + i, v + rhs_s);
+        store2(vend + i, load2(vend + i) + rhs_e);
+    }
+    // States at t_{n+1}: Exp2Syn's cnexp decay.
+    for (std::size_t m = 0; m < mechs; ++m) {
+        double* A = syn_A.data() + m * padded + lo;
+        double* B = syn_B.data() + m * padded + lo;
+        const v2 f1 = {syn_decay1[m], syn_decay1[m]}, f2 = {syn_decay2[m], syn_decay2[m]};
+        for (std::size_t i = 0; i < count; i += 2) {
+            const v2 a1 = load2(A + i), b1 = load2(B + i);
+            store2(A + i, a1 + f1 * (-a1));
+            store2(B + i, b1 + f2 * (-b1));
+        }
+    }
+}
+
+// Delivers spikes to the cells of one partition (a range of cell groups). Each group's buckets are
+// written by one partition, in spike order, so the sums do not depend on the partitioning.
 void simulation::state::deliver(std::span<const spike> spikes,
                                 std::span<const std::size_t> emitted_steps, std::size_t part) {
-    const std::uint32_t lo = static_cast<std::uint32_t>(cells * part / partitions);
-    const std::uint32_t hi = static_cast<std::uint32_t>(cells * (part + 1) / partitions);
+    const std::size_t first_group = groups * part / partitions;
+    const std::size_t last_group = groups * (part + 1) / partitions;
+    const std::uint32_t lo = static_cast<std::uint32_t>(first_group * group_size);
+    const std::uint32_t hi = static_cast<std::uint32_t>(std::min(cells, last_group * group_size));
     const synapse_table& t = net.synapses;
     for (std::size_t i = 0; i < spikes.size(); ++i) {
         const spike& sp = spikes[i];
@@ -567,7 +657,11 @@ void simulation::state::deliver(std::span<const spike> spikes,
                 std::max(emitted, step_of(sp.time + t.delay[k]));
             if (arrival >= steps) continue;  // lands after the run
             const std::uint8_t m = lane_of_mech[t.synaptic_mechanism[k]];
-            ring[((arrival % ring_size) * cells + *q) * mechs + m] += t.weight[k] * syn_factor[m];
+            const std::size_t group = *q / group_size;
+            buckets[bucket_row_of_step[arrival] + group].push_back(
+                {t.weight[k] * syn_factor[m],
+                 static_cast<std::uint32_t>((step_in_epoch[arrival] * mechs + m) * group_size +
+                                            (*q - group * group_size))});
         }
     }
 }
@@ -615,7 +709,7 @@ simulation_result simulation::run() {
     const int threads = st.opt.threads > 0 ? static_cast<int>(st.opt.threads)
                                            : tbb::task_arena::automatic;
     tbb::task_arena arena(threads);
-    st.partitions = std::max<std::size_t>(1, std::min<std::size_t>(st.cells, 4 * arena.max_concurrency()));
+    st.partitions = std::max<std::size_t>(1, std::min<std::size_t>(st.groups, 4 * arena.max_concurrency()));
     const auto start = std::chrono::steady_clock::now();
 
     std::vector<spike> epoch_spikes, artificial_spikes;
