@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace m1 {
 
@@ -145,6 +146,10 @@ void recipe::select_rules() {
         const std::vector<std::uint64_t> post(s.post.begin(), s.post.end());
         s.pre_hash = hash_list(pre);
         s.post_hash = hash_list(post);
+        // Constants evaluated once: the pair loop visits ~85 million pairs in M1.
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        s.constant_amount = rules[r].amount.is_constant() ? rules[r].amount.evaluate({}) : nan;
+        s.constant_weight = rules[r].weight.is_constant() ? rules[r].weight.evaluate({}) : nan;
     });
     // Which rules each cell takes part in, as presynaptic and as postsynaptic cell.
     auto build = [&](bool pre_side, std::vector<std::uint32_t>& offsets,
@@ -176,28 +181,31 @@ void recipe::select_rules() {
     build(false, post_offsets_, post_memberships_);
 }
 
-void recipe::make_connection(std::size_t r, std::uint32_t i, std::uint32_t j, double draw,
+bool recipe::accepts(std::size_t r, std::uint32_t i, std::uint32_t j, double draw) const {
+    const rule_selection& s = rules_[r];
+    if (!std::isnan(s.constant_amount)) return s.constant_amount >= draw;
+    const expression_scope scope{&positions_[s.pre[i]], &positions_[s.post[j]], nullptr};
+    return model_.connectivity_rules[r].amount.evaluate(scope) >= draw;
+}
+
+void recipe::make_connection(std::size_t r, std::uint32_t i, std::uint32_t j,
                              std::vector<connection>& out) const {
     const connectivity_rule& rule = model_.connectivity_rules[r];
     const rule_selection& s = rules_[r];
     const gid_type pre = s.pre[i], post = s.post[j];
-    const expression_scope scope{&positions_[pre], &positions_[post], nullptr};
-    if (rule.kind == connectivity_kind::probability) {
-        const double probability =
-            rule.amount.is_constant() ? rule.amount.evaluate({}) : rule.amount.evaluate(scope);
-        if (!(probability >= draw)) return;
-    }
     // Self-pairs are drawn (the stream does not shift) and then dropped (cfg.allowSelfConns).
     if (pre == post && !model_.allow_self_connections) return;
+    // Random functions in weight and delay draw from Random123(pre, post, conn seed), weight
+    // first, then delay continuing the same stream (conn.py _addCellConn).
     random_stream pair_stream(pre, post, model_.sim.seed.conn);
-    expression_scope pair_scope = scope;
-    pair_scope.rng = &pair_stream;
+    const expression_scope pair_scope{&positions_[pre], &positions_[post], &pair_stream};
     connection c;
     c.pre = pre;
     c.post = post;
     c.rule = static_cast<std::uint16_t>(r);
     c.synaptic_mechanism = static_cast<std::uint8_t>(rule.synaptic_mechanism);
-    c.weight = rule.weight.evaluate(pair_scope) * model_.scale_conn_weight;
+    c.weight = (std::isnan(s.constant_weight) ? rule.weight.evaluate(pair_scope) : s.constant_weight) *
+               model_.scale_conn_weight;
     c.delay = rule.delay.evaluate(pair_scope);
     out.push_back(c);
 }
@@ -220,10 +228,10 @@ void recipe::connections_from(gid_type pre, std::vector<connection>& out) const 
                     loaded = draw >> 2;
                     uniform01_block(s.pre_hash, s.post_hash, model_.sim.seed.conn, loaded, block);
                 }
-                make_connection(r, i, j, block[draw & 3], out);
+                if (accepts(r, i, j, block[draw & 3])) make_connection(r, i, j, out);
             }
         } else if (rule.kind == connectivity_kind::full) {
-            for (std::uint32_t j = 0; j < n_post; ++j) make_connection(r, i, j, 0.0, out);
+            for (std::uint32_t j = 0; j < n_post; ++j) make_connection(r, i, j, out);
         } else {
             throw input_error({model_.file, "netParams.connParams." + rule.label, 0, 0},
                               "convergence and divergence rules are not implemented yet");
@@ -240,9 +248,9 @@ void recipe::connections_on(gid_type post, std::vector<connection>& out) const {
             if (rule.kind == connectivity_kind::probability) {
                 const double draw = uniform01_at(s.pre_hash, s.post_hash, model_.sim.seed.conn,
                                                  1 + std::uint64_t(i) * s.post.size() + j);
-                make_connection(r, i, j, draw, out);
+                if (accepts(r, i, j, draw)) make_connection(r, i, j, out);
             } else if (rule.kind == connectivity_kind::full) {
-                make_connection(r, i, j, 0.0, out);
+                make_connection(r, i, j, out);
             } else {
                 throw input_error({model_.file, "netParams.connParams." + rule.label, 0, 0},
                                   "convergence and divergence rules are not implemented yet");

@@ -85,6 +85,7 @@ private:
     struct rule_selection {
         std::vector<gid_type> pre, post;
         std::uint32_t pre_hash = 0, post_hash = 0;
+        double constant_amount = 0, constant_weight = 0;  // NaN where a string function
     };
     struct membership {
         std::uint16_t rule;
@@ -95,7 +96,9 @@ private:
     void place_cells();
     void select_rules();
     void draw_stimulations();
-    void make_connection(std::size_t r, std::uint32_t i, std::uint32_t j, double draw,
+    // probConn's test for pair (i, j) of rule r: probability >= draw.
+    bool accepts(std::size_t r, std::uint32_t i, std::uint32_t j, double draw) const;
+    void make_connection(std::size_t r, std::uint32_t i, std::uint32_t j,
                          std::vector<connection>& out) const;
 
     const model_spec& model_;

@@ -75,7 +75,7 @@ struct simulation::state {
     // Cell constants and state, one array per variable (slot order).
     std::vector<double> C, k, vr, vt, vpeak, a, b, c, d, Iin, threshold;
     std::vector<std::uint8_t> celltype;
-    std::vector<double> point_factor, cap_d, A_s, B_s, A_e, B_e;  // NEURON's tree coefficients
+    std::vector<double> point_factor, cap_d, A_s, B_s, A_e, B_e, solve_pe;  // NEURON's tree coefficients
     std::vector<double> v_root, v_soma, v_end, u;
     std::vector<std::uint8_t> spike_flag, watch_flag;
     std::vector<double> syn_A, syn_B;  // [lane * cells + slot]
@@ -140,7 +140,7 @@ struct simulation::state {
     void setup();
     void first_background_events();
     void advance_group(std::size_t group, std::size_t first_step, std::size_t last_step);
-    void integrate(std::size_t lo, double delta, const double* input, const double* clamp_rhs,
+    void integrate(std::size_t lo, double delta, double* input, const double* clamp_rhs,
                    const double* clamp_diag);
     void deliver(std::span<const spike> spikes, std::span<const std::size_t> emitted_steps,
                  std::size_t group);
@@ -194,7 +194,7 @@ void simulation::state::setup() {
     padded = groups * group_size;
     auto sized = [&](auto& v, auto value) { v.assign(padded, value); };
     for (auto* v : {&C, &k, &vr, &vt, &vpeak, &a, &b, &c, &d, &Iin, &threshold, &point_factor,
-                    &cap_d, &A_s, &B_s, &A_e, &B_e, &v_root, &v_soma, &v_end, &u})
+                    &cap_d, &A_s, &B_s, &A_e, &B_e, &solve_pe, &v_root, &v_soma, &v_end, &u})
         sized(*v, 0.0);
     sized(celltype, std::uint8_t{1});
     sized(fs_mask, 0.0);
@@ -227,6 +227,7 @@ void simulation::state::setup() {
         B_e[s] = -1.e2 * rinv / 1.e2;
         A_e[s] = -1.e2 * rinv / area;
         point_factor[s] = 1.e2 / area;
+        solve_pe[s] = A_e[s] / (0.0 - B_e[s]);  // triang's first pivot ratio, the same every step
         cap_d[s] = (.001 / dt) * g.cm;
         // finitialize: every node at v_init; the Izhi2007b INITIAL sets u = 0.2*vr and its t = 0
         // self-event sets the soma node to vr.
@@ -419,8 +420,7 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
     const std::size_t lo = group * group_size, hi = std::min(cells, lo + group_size);
     std::vector<step_spike>& spikes = group_spikes[group];
     // This epoch's network input of the group, in delivery order.
-    std::vector<double>& block = group_input[group];
-    std::fill(block.begin(), block.end(), 0.0);
+    std::vector<double>& block = group_input[group];  // all zero: integrate clears what it reads
     event_bucket& bucket = buckets[(first_step / epoch_steps % epochs_ahead) * groups + group];
     for (const event& e : bucket) block[e.place] += e.input;
     bucket.clear();
@@ -534,7 +534,7 @@ inline pair_of_doubles load2(const double* p) {
 inline void store2(double* p, pair_of_doubles x) { std::memcpy(p, &x, sizeof x); }
 }  // namespace
 
-void simulation::state::integrate(std::size_t lo, double delta, const double* input,
+void simulation::state::integrate(std::size_t lo, double delta, double* input,
                                   const double* clamp_rhs, const double* clamp_diag) {
     using v2 = pair_of_doubles;
     constexpr std::size_t count = group_size;
@@ -553,10 +553,11 @@ void simulation::state::integrate(std::size_t lo, double delta, const double* in
     for (std::size_t m = 0; m < mechs; ++m) {
         double* A = syn_A.data() + m * padded + lo;
         double* B = syn_B.data() + m * padded + lo;
-        const double* in = input + m * group_size;
+        double* in = input + m * group_size;
         const v2 gmax = {syn_gmax[m], syn_gmax[m]}, e = {syn_e[m], syn_e[m]};
         for (std::size_t i = 0; i < count; i += 2) {
             const v2 v = load2(vs + i), mf = load2(mfact + i), x = load2(in + i);
+            store2(in + i, zero);  // the block is clean for the next epoch
             const v2 a1 = load2(A + i) + x, b1 = load2(B + i) + x;
             store2(A + i, a1);
             store2(B + i, b1);
@@ -608,7 +609,7 @@ void simulation::state::integrate(std::size_t lo, double delta, const double* in
         d_r -= as;
         d_e = d_e - be;
         d_s -= ae;
-        v2 p = ae / d_e;
+        v2 p = load2(solve_pe.data() + lo + i);  // ae / d_e, with d_e = 0 - be: fixed per cell
         d_s -= p * be;
         rhs_s -= p * rhs_e;
         p = as / d_s;
