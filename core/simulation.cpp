@@ -1,13 +1,19 @@
 #include "simulation.hpp"
 
+// Vectors wider than the baseline are only used inside functions compiled for them.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 #include <tbb/global_control.h>
+#include <tbb/info.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <limits>
 #include <numbers>
 
@@ -78,7 +84,7 @@ struct simulation::state {
     std::vector<double> point_factor, cap_d, A_s, B_s, A_e, B_e, solve_pe;  // NEURON's tree coefficients
     std::vector<double> v_root, v_soma, v_end, u;
     std::vector<std::uint8_t> spike_flag, watch_flag;
-    std::vector<double> syn_A, syn_B;  // [lane * cells + slot]
+    std::vector<double> syn_A, syn_B;  // [lane * padded + slot]
     // The recovery law's target per celltype: b*(v - vr) with b switching at -65 mV for TC/RTN
     // (b_above, b_below; both b for the others), the FS cubic where fs_cell is set.
     std::vector<double> b_above, b_below;
@@ -87,21 +93,22 @@ struct simulation::state {
     // Synaptic mechanism constants.
     std::vector<double> syn_factor, syn_decay1, syn_decay2, syn_e, syn_gmax;
 
-    // Network input. Delivery appends (input, place) records to the bucket of the epoch and cell
-    // group an event lands in: sequential writes, where a ring over all cells and all future steps
-    // (~100 MB for M1) would take a cache miss per event. A group scatters its bucket into a small
-    // per-group input block (epoch steps x cells x lanes) when it starts the epoch. The sums run in
-    // delivery order either way, so this does not change a bit of the result.
+    // Network input. Delivery appends (input, place) records to the bucket of the epoch and
+    // delivery partition an event lands in: a few sequential write streams, where a ring over all
+    // cells and all future steps (~100 MB for M1) would take a cache miss per event. Before an
+    // epoch, each partition scatters its bucket into the input blocks of its groups (epoch steps x
+    // lanes x cells each). The sums run in delivery order either way: not a bit of the result
+    // depends on this.
     struct event {
         double input;         // weight * factor
-        std::uint32_t place;  // ((step - epoch start) * mechs + lane) * group_size + cell
+        std::uint32_t place;  // into `inputs`: group * block_size + (step * mechs + lane) * group_size + cell
     };
     using event_bucket = std::vector<event>;
-    // Per step: its epoch's bucket row and its place within the epoch (no divisions per event).
-    std::vector<std::uint32_t> bucket_row_of_step, step_in_epoch;
-    std::size_t epoch_steps = 1, epochs_ahead = 1, groups = 0, padded = 0;
-    std::vector<event_bucket> buckets;          // [(epoch % epochs_ahead) * groups + group]
-    std::vector<std::vector<double>> group_input;  // per group: epoch_steps * group_size * mechs
+    // Per step: its epoch's bucket row and its offset in a block (no divisions per event).
+    std::vector<std::uint32_t> bucket_row_of_step, step_offset;
+    std::size_t epoch_steps = 1, epochs_ahead = 1, groups = 0, padded = 0, block_size = 0;
+    std::vector<event_bucket> buckets;  // [(epoch % epochs_ahead) * partitions + partition]
+    std::vector<double> inputs;         // [group * block_size + ...]
 
     std::vector<std::uint32_t> clamp_offsets;
     std::vector<current_clamp> clamps;
@@ -140,8 +147,17 @@ struct simulation::state {
     void setup();
     void first_background_events();
     void advance_group(std::size_t group, std::size_t first_step, std::size_t last_step);
-    void integrate(std::size_t lo, double delta, double* input, const double* clamp_rhs,
-                   const double* clamp_diag);
+    template <class lanes>
+    void integrate_lanes(std::size_t lo, double delta, double* input, const double* clamp_rhs,
+                         const double* clamp_diag);
+    void integrate_sse2(std::size_t lo, double delta, double* input, const double* clamp_rhs,
+                        const double* clamp_diag);
+    void integrate_avx2(std::size_t lo, double delta, double* input, const double* clamp_rhs,
+                        const double* clamp_diag);
+    void integrate_avx512(std::size_t lo, double delta, double* input, const double* clamp_rhs,
+                          const double* clamp_diag);
+    using integrate_fn = void (state::*)(std::size_t, double, double*, const double*, const double*);
+    integrate_fn integrate = &state::integrate_sse2;
     void deliver(std::span<const spike> spikes, std::span<const std::size_t> emitted_steps,
                  std::size_t group);
     void emit_artificial(std::size_t first_step, std::size_t last_step, std::vector<spike>& out,
@@ -160,6 +176,19 @@ void simulation::state::setup() {
     const model_spec& m = rec.model();
     dt = opt.dt;
     inverse_dt = 1.0 / dt;
+    // The widest vector unit the processor has; M1BATCH_SIMD=sse2|avx2|avx512 narrows it (the
+    // spikes are the same either way, which the tests check).
+    {
+        const char* want = std::getenv("M1BATCH_SIMD");
+        const std::string_view choice = want ? want : "";
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && (choice.empty() || choice == "avx512"))
+            integrate = &state::integrate_avx512;
+        else if (__builtin_cpu_supports("avx2") && (choice.empty() || choice == "avx512" || choice == "avx2"))
+            integrate = &state::integrate_avx2;
+        else
+            integrate = &state::integrate_sse2;
+    }
     if (!(dt > 0)) throw run_error("dt must be positive");
     if (!(opt.duration > 0)) throw run_error("duration must be positive");
     // ncs2nrn_integrate: n = int((tstop - t)/dt + 1e-9) steps.
@@ -275,13 +304,19 @@ void simulation::state::setup() {
     const double longest = std::max(net.max_delay, net.max_artificial_delay);
     const std::size_t longest_steps = static_cast<std::size_t>(std::ceil(longest / dt)) + 3;
     epochs_ahead = (longest_steps + epoch_steps - 1) / epoch_steps + 2;
-    buckets.assign(epochs_ahead * groups, {});
-    group_input.assign(groups, std::vector<double>(epoch_steps * group_size * mechs, 0.0));
+    // Delivery partitions: a few per thread for balance; the result does not depend on them.
+    const std::size_t threads = opt.threads > 0 ? opt.threads
+                                                : static_cast<std::size_t>(tbb::info::default_concurrency());
+    partitions = std::max<std::size_t>(1, std::min<std::size_t>(groups, 4 * threads));
+    block_size = epoch_steps * mechs * group_size;
+    buckets.assign(epochs_ahead * partitions, {});
+    inputs.assign(groups * block_size, 0.0);
     bucket_row_of_step.resize(steps + 1);
-    step_in_epoch.resize(steps + 1);
+    step_offset.resize(steps + 1);
     for (std::size_t n = 0; n <= steps; ++n) {
-        bucket_row_of_step[n] = static_cast<std::uint32_t>((n / epoch_steps % epochs_ahead) * groups);
-        step_in_epoch[n] = static_cast<std::uint32_t>(n % epoch_steps);
+        bucket_row_of_step[n] =
+            static_cast<std::uint32_t>((n / epoch_steps % epochs_ahead) * partitions);
+        step_offset[n] = static_cast<std::uint32_t>(n % epoch_steps * mechs * group_size);
     }
 
     // Stimulation of each cell.
@@ -419,16 +454,14 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
                                       std::size_t last_step) {
     const std::size_t lo = group * group_size, hi = std::min(cells, lo + group_size);
     std::vector<step_spike>& spikes = group_spikes[group];
-    // This epoch's network input of the group, in delivery order.
-    std::vector<double>& block = group_input[group];  // all zero: integrate clears what it reads
-    event_bucket& bucket = buckets[(first_step / epoch_steps % epochs_ahead) * groups + group];
-    for (const event& e : bucket) block[e.place] += e.input;
-    bucket.clear();
+    // This epoch's network input of the group (scattered by its partition; integrate clears
+    // what it reads).
+    double* block = inputs.data() + group * block_size;
     double clamp_rhs[group_size] = {}, clamp_diag[group_size] = {};
     for (std::size_t n = first_step; n < last_step; ++n) {
         const double tm = t_mid[n];
         const double delta = tm - (n == 0 ? 0.0 : t_mid[n - 1]);  // Izhi2007b's t - t0
-        double* block_row = block.data() + (n - first_step) * group_size * mechs;
+        double* block_row = block + (n - first_step) * group_size * mechs;
         for (std::size_t s = lo; s < hi; ++s) {
             // 1. Threshold checks at t_n: the spike detector (10 mV) and the mechanism's WATCH.
             const double v0 = v_soma[s];
@@ -507,7 +540,7 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
             clamp_rhs[s - lo] = rhs;
             clamp_diag[s - lo] = diag;
         }
-        integrate(lo, delta, block_row, clamp_rhs, clamp_diag);
+        (this->*integrate)(lo, delta, block_row, clamp_rhs, clamp_diag);
 
         // Vector.record at recordStep: the soma voltage at t_{n+1}.
         if (trace_every && (n + 1) % trace_every == 0) {
@@ -521,23 +554,22 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
 // Currents at t_n + dt/2 and the implicit step to t_{n+1}, for the group starting at lo. Every
 // expression keeps NEURON's own form and order (nocmodl's finite-difference conductances,
 // treeset.cpp's assembly, solve.cpp's elimination), so the result is NEURON's to the bit. The
-// cells go two by two through SSE2 registers (GCC vector extensions: IEEE per lane, the same
-// results as scalar code): the solve is a chain of four dependent divisions per cell, which only
-// cells side by side keep from stalling.
-namespace {
-using pair_of_doubles = double __attribute__((vector_size(16)));
-inline pair_of_doubles load2(const double* p) {
-    pair_of_doubles x;
-    std::memcpy(&x, p, sizeof x);
-    return x;
-}
-inline void store2(double* p, pair_of_doubles x) { std::memcpy(p, &x, sizeof x); }
-}  // namespace
-
-void simulation::state::integrate(std::size_t lo, double delta, double* input,
-                                  const double* clamp_rhs, const double* clamp_diag) {
-    using v2 = pair_of_doubles;
-    constexpr std::size_t count = group_size;
+// cells go through vector registers side by side (GCC vector extensions: IEEE arithmetic per lane,
+// so every width gives the same bits as scalar code): the solve is a chain of four dependent
+// divisions per cell, which only many cells at once keep from stalling. The width is chosen at
+// run time (SSE2, AVX2 or AVX-512), never at build time.
+template <class v2>
+[[gnu::always_inline]] inline void simulation::state::integrate_lanes(std::size_t lo, double delta,
+                                                                      double* input,
+                                                                      const double* clamp_rhs,
+                                                                      const double* clamp_diag) {
+    constexpr std::size_t count = group_size, width = sizeof(v2) / sizeof(double);
+    const auto load2 = [](const double* p) [[gnu::always_inline]] {
+        v2 x;
+        std::memcpy(&x, p, sizeof x);
+        return x;
+    };
+    const auto store2 = [](double* p, v2 x) [[gnu::always_inline]] { std::memcpy(p, &x, sizeof x); };
     double* vs = v_soma.data() + lo;
     double* vroot = v_root.data() + lo;
     double* vend = v_end.data() + lo;
@@ -546,7 +578,7 @@ void simulation::state::integrate(std::size_t lo, double delta, double* input,
     alignas(64) double rhs[group_size], diag[group_size];
     std::memcpy(rhs, clamp_rhs, sizeof rhs);
     std::memcpy(diag, clamp_diag, sizeof diag);
-    const v2 milli = {.001, .001}, zero = {0.0, 0.0};
+    const v2 zero = v2{} + 0.0, milli = zero + .001;
     // Exp2Syn, one lane per mechanism: this step's events (A += w*factor, B += w*factor; adding
     // 0 changes nothing, A and B never being -0), then i = g*(v - e), conductance by finite
     // difference.
@@ -554,8 +586,8 @@ void simulation::state::integrate(std::size_t lo, double delta, double* input,
         double* A = syn_A.data() + m * padded + lo;
         double* B = syn_B.data() + m * padded + lo;
         double* in = input + m * group_size;
-        const v2 gmax = {syn_gmax[m], syn_gmax[m]}, e = {syn_e[m], syn_e[m]};
-        for (std::size_t i = 0; i < count; i += 2) {
+        const v2 gmax = zero + syn_gmax[m], e = zero + syn_e[m];
+        for (std::size_t i = 0; i < count; i += width) {
             const v2 v = load2(vs + i), mf = load2(mfact + i), x = load2(in + i);
             store2(in + i, zero);  // the block is clean for the next epoch
             const v2 a1 = load2(A + i) + x, b1 = load2(B + i) + x;
@@ -571,9 +603,9 @@ void simulation::state::integrate(std::size_t lo, double delta, double* input,
     }
     // Izhi2007b's BREAKPOINT, first at v + 0.001 (u moves, t0 = t), then at v (t - t0 = 0, u
     // stays). The recovery law of every celltype is one form, u + delta*a*(target - u).
-    const v2 dt_now = {delta, delta}, cubic_k = {0.025, 0.025}, knee = {-65.0, -65.0},
-             thousand = {1000.0, 1000.0};
-    for (std::size_t i = 0; i < count; i += 2) {
+    const v2 dt_now = zero + delta, cubic_k = zero + 0.025, knee = zero - 65.0,
+             thousand = zero + 1000.0;
+    for (std::size_t i = 0; i < count; i += width) {
         const v2 v = load2(vs + i), vv = v + milli;
         const v2 u0 = load2(uu + i), vrr = load2(vr.data() + lo + i), dd = load2(d.data() + lo + i);
         const v2 cubic = cubic_k * (vv - dd) * (vv - dd) * (vv - dd);
@@ -593,7 +625,7 @@ void simulation::state::integrate(std::size_t lo, double delta, double* input,
         store2(diag + i, dg + load2(cap_d.data() + lo + i));
     }
     // The 3-node tree: assemble, triangularise, back-substitute (treeset.cpp, solve.cpp).
-    for (std::size_t i = 0; i < count; i += 2) {
+    for (std::size_t i = 0; i < count; i += width) {
         const v2 as = load2(A_s.data() + lo + i), bs = load2(B_s.data() + lo + i);
         const v2 ae = load2(A_e.data() + lo + i), be = load2(B_e.data() + lo + i);
         const v2 v = load2(vs + i);
@@ -628,13 +660,33 @@ void simulation::state::integrate(std::size_t lo, double delta, double* input,
     for (std::size_t m = 0; m < mechs; ++m) {
         double* A = syn_A.data() + m * padded + lo;
         double* B = syn_B.data() + m * padded + lo;
-        const v2 f1 = {syn_decay1[m], syn_decay1[m]}, f2 = {syn_decay2[m], syn_decay2[m]};
-        for (std::size_t i = 0; i < count; i += 2) {
+        const v2 f1 = zero + syn_decay1[m], f2 = zero + syn_decay2[m];
+        for (std::size_t i = 0; i < count; i += width) {
             const v2 a1 = load2(A + i), b1 = load2(B + i);
             store2(A + i, a1 + f1 * (-a1));
             store2(B + i, b1 + f2 * (-b1));
         }
     }
+}
+
+// One instance of the arithmetic per instruction set; setup() picks the widest the processor has.
+using lanes2 = double __attribute__((vector_size(16)));
+using lanes4 = double __attribute__((vector_size(32)));
+using lanes8 = double __attribute__((vector_size(64)));
+
+void simulation::state::integrate_sse2(std::size_t lo, double delta, double* input,
+                                       const double* clamp_rhs, const double* clamp_diag) {
+    integrate_lanes<lanes2>(lo, delta, input, clamp_rhs, clamp_diag);
+}
+
+__attribute__((target("avx2"))) void simulation::state::integrate_avx2(
+    std::size_t lo, double delta, double* input, const double* clamp_rhs, const double* clamp_diag) {
+    integrate_lanes<lanes4>(lo, delta, input, clamp_rhs, clamp_diag);
+}
+
+__attribute__((target("avx512f"))) void simulation::state::integrate_avx512(
+    std::size_t lo, double delta, double* input, const double* clamp_rhs, const double* clamp_diag) {
+    integrate_lanes<lanes8>(lo, delta, input, clamp_rhs, clamp_diag);
 }
 
 // Delivers spikes to the cells of one partition (a range of cell groups). Each group's buckets are
@@ -658,11 +710,11 @@ void simulation::state::deliver(std::span<const spike> spikes,
                 std::max(emitted, step_of(sp.time + t.delay[k]));
             if (arrival >= steps) continue;  // lands after the run
             const std::uint8_t m = lane_of_mech[t.synaptic_mechanism[k]];
-            const std::size_t group = *q / group_size;
-            buckets[bucket_row_of_step[arrival] + group].push_back(
+            const std::uint32_t cell = *q, group = cell / group_size;
+            buckets[bucket_row_of_step[arrival] + part].push_back(
                 {t.weight[k] * syn_factor[m],
-                 static_cast<std::uint32_t>((step_in_epoch[arrival] * mechs + m) * group_size +
-                                            (*q - group * group_size))});
+                 static_cast<std::uint32_t>(group * block_size + step_offset[arrival] +
+                                            m * group_size + (cell - group * group_size))});
         }
     }
 }
@@ -710,7 +762,6 @@ simulation_result simulation::run() {
     const int threads = st.opt.threads > 0 ? static_cast<int>(st.opt.threads)
                                            : tbb::task_arena::automatic;
     tbb::task_arena arena(threads);
-    st.partitions = std::max<std::size_t>(1, std::min<std::size_t>(st.groups, 4 * arena.max_concurrency()));
     const auto start = std::chrono::steady_clock::now();
 
     std::vector<spike> epoch_spikes, artificial_spikes;
@@ -722,11 +773,14 @@ simulation_result simulation::run() {
             artificial_spikes.clear();
             artificial_steps.clear();
             st.emit_artificial(first, last, artificial_spikes, artificial_steps);
-            if (!artificial_spikes.empty()) {
-                tbb::parallel_for(std::size_t(0), st.partitions, [&](std::size_t p) {
-                    st.deliver(artificial_spikes, artificial_steps, p);
-                });
-            }
+            // Artificial spikes, then every partition's events of this epoch into the blocks.
+            tbb::parallel_for(std::size_t(0), st.partitions, [&](std::size_t p) {
+                if (!artificial_spikes.empty()) st.deliver(artificial_spikes, artificial_steps, p);
+                auto& bucket = st.buckets[st.bucket_row_of_step[first] + p];
+                double* in = st.inputs.data();
+                for (const state::event& e : bucket) in[e.place] += e.input;
+                bucket.clear();
+            });
 
             tbb::parallel_for(std::size_t(0), groups,
                               [&](std::size_t g) { st.advance_group(g, first, last); });
