@@ -371,6 +371,13 @@ model_spec parse_model(const json_document& doc) {
                 if (*n < 0 || std::floor(*n) != *n)
                     r.fail("numCells", "must be a whole number of cells");
                 p.num_cells = static_cast<std::int64_t>(*n);
+                // NetPyNE 1.1 creates int(scale*numCells) cells but advances gids by numCells,
+                // leaving gaps that shift every later stream; m1batch numbers cells densely.
+                if (m.scale != 1)
+                    r.fail("numCells", "with netParams.scale " + object_reader::format(m.scale) +
+                                           " NetPyNE 1.1 leaves gaps in the gids of numCells "
+                                           "populations, which m1batch does not reproduce; scale "
+                                           "numCells itself instead");
             }
             if (auto d = r.number("density")) {
                 if (*d < 0) r.fail("density", "must not be negative");
@@ -385,6 +392,9 @@ model_spec parse_model(const json_document& doc) {
             p.znorm_range = r.range("znormRange", {0, 1});
             if (p.kind == population_kind::netstim) {
                 if (r.has("rate") && r.has("interval")) r.fail("rate", "give rate or interval");
+                // pointCell.py: rate sets interval = 1000.0/rate; everything not given keeps
+                // NEURON's NetStim defaults (interval 10, start 50, noise 0); NetPyNE sets number
+                // to 1e9 and seed to simConfig.seeds.stim.
                 if (auto rate = r.number("rate")) {
                     if (!(*rate > 0)) r.fail("rate", "must be positive");
                     p.interval = 1000.0 / *rate;
@@ -392,9 +402,13 @@ model_spec parse_model(const json_document& doc) {
                     p.interval = r.positive("interval", 10);
                 }
                 p.noise = std::clamp(r.number("noise", 0), 0.0, 1.0);
-                p.start = r.number("start", 0);
+                p.start = r.number("start", 50);
                 p.number = r.number("number", 1e9);
-                p.seed = r.number("seed");
+                if (auto seed = r.number("seed")) {
+                    if (*seed < 0 || *seed > 4294967295.0 || std::floor(*seed) != *seed)
+                        r.fail("seed", "a seed is a whole number from 0 to 2^32-1");
+                    p.seed = static_cast<std::uint32_t>(*seed);
+                }
             } else if (p.kind == population_kind::vecstim) {
                 p.spike_times = r.numbers("spkTimes");
                 if (!std::is_sorted(p.spike_times.begin(), p.spike_times.end()))
@@ -487,15 +501,24 @@ model_spec parse_model(const json_document& doc) {
             if (type == "NetStim") {
                 s.kind = stim_kind::netstim;
                 if (r.has("rate") && r.has("interval")) r.fail("rate", "give rate or interval");
-                if (auto rate = r.number("rate")) {
-                    if (!(*rate > 0)) r.fail("rate", "must be positive");
-                    s.interval = 1000.0 / *rate;
+                // cell.py addNetStim: rate (or 1000.0/interval), then interval = rate**-1 * 1e3,
+                // Python's float power: one unit in the last place off 1000/rate for some rates.
+                double rate = 0;
+                if (auto given = r.number("rate")) {
+                    if (!(*given > 0)) r.fail("rate", "must be positive");
+                    rate = *given;
                 } else {
-                    s.interval = r.positive("interval", 10);
+                    rate = 1000.0 / r.positive("interval", 10);
                 }
+                s.interval = std::pow(rate, -1.0) * 1e3;
                 s.noise = std::clamp(r.number("noise", 0), 0.0, 1.0);
                 s.start = r.number("start", 0);
                 s.number = r.number("number", 1e9);
+                if (auto seed = r.number("seed")) {
+                    if (*seed < 0 || *seed > 4294967295.0 || std::floor(*seed) != *seed)
+                        r.fail("seed", "a seed is a whole number from 0 to 2^32-1");
+                    s.seed = static_cast<std::uint32_t>(*seed);
+                }
             } else if (type == "IClamp") {
                 s.kind = stim_kind::iclamp;
                 s.del = r.number("del", 0);
@@ -538,11 +561,12 @@ model_spec parse_model(const json_document& doc) {
             if (m.stim_sources[t.source].kind != stim_kind::iclamp) {
                 t.synaptic_mechanism = find_mech(r, "synMech");
                 const json* w = r.find("weight");
+                // NetPyNE's stim targets default to 1.0, not defaultWeight/defaultDelay.
                 t.weight = w ? read_expression(doc, *w, path + ".weight", m.globals, false)
-                             : expression::constant(m.default_weight);
+                             : expression::constant(1.0);
                 const json* d = r.find("delay");
                 t.delay = d ? read_expression(doc, *d, path + ".delay", m.globals, false)
-                            : expression::constant(m.default_delay);
+                            : expression::constant(1.0);
             }
             r.finish();
             m.stim_targets.push_back(std::move(t));
@@ -586,9 +610,16 @@ model_spec parse_model(const json_document& doc) {
                     (!amount_key && f->second != connectivity_kind::full))
                     r.fail("connFunc", "'" + *func + "' does not fit the rule's keys");
             }
-            if (amount_key)
+            if (amount_key) {
                 c.amount = read_expression(doc, *r.find(amount_key), join(path, amount_key),
                                            m.globals, true);
+                // conn.py evaluates a convergence once per postsynaptic cell and a divergence
+                // once per presynaptic cell: the other side does not exist there.
+                if (c.kind == connectivity_kind::convergence && c.amount.uses_pre())
+                    r.fail("convergence", "a convergence can name post_ variables, not pre_ or dist_");
+                if (c.kind == connectivity_kind::divergence && c.amount.uses_post())
+                    r.fail("divergence", "a divergence can name pre_ variables, not post_ or dist_");
+            }
             const json* w = r.find("weight");
             c.weight = w ? read_expression(doc, *w, path + ".weight", m.globals, true)
                          : expression::constant(m.default_weight);

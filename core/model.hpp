@@ -36,7 +36,7 @@ struct population_spec {
     std::array<double, 2> xnorm_range{0, 1}, ynorm_range{0, 1}, znorm_range{0, 1};
     // NetStim populations
     double interval = 0, noise = 0, start = 0, number = 0;
-    std::optional<double> seed;
+    std::optional<std::uint32_t> seed;  // id3 of the NetStim stream (default seeds.stim)
     // VecStim populations: the same spike times for every cell of the population
     std::vector<double> spike_times;
 };
@@ -79,6 +79,7 @@ struct stim_source {
     std::string name;
     stim_kind kind = stim_kind::netstim;
     double interval = 10, noise = 0, start = 0, number = 1e9;  // NetStim
+    std::optional<std::uint32_t> seed;                         // NetStim: id3 of its stream
     double del = 0, dur = 0, amp = 0;                          // IClamp
     std::vector<double> spike_times;                           // VecStim
 };

@@ -46,7 +46,7 @@ void recipe::place_cells() {
             volume *= spec.znorm_range[1] - spec.znorm_range[0];
             n = static_cast<std::uint32_t>(*spec.density * volume);
         } else {
-            n = static_cast<std::uint32_t>(static_cast<double>(*spec.num_cells) * m.scale);
+            n = static_cast<std::uint32_t>(*spec.num_cells);  // scale 1: model.cpp refuses others
         }
         populations_.push_back({p, next_gid, n});
         next_gid += n;
@@ -150,6 +150,9 @@ void recipe::select_rules() {
         const double nan = std::numeric_limits<double>::quiet_NaN();
         s.constant_amount = rules[r].amount.is_constant() ? rules[r].amount.evaluate({}) : nan;
         s.constant_weight = rules[r].weight.is_constant() ? rules[r].weight.evaluate({}) : nan;
+        if (rules[r].kind == connectivity_kind::convergence ||
+            rules[r].kind == connectivity_kind::divergence)
+            sample_rule(r);
     });
     // Which rules each cell takes part in, as presynaptic and as postsynaptic cell.
     auto build = [&](bool pre_side, std::vector<std::uint32_t>& offsets,
@@ -233,8 +236,9 @@ void recipe::connections_from(gid_type pre, std::vector<connection>& out) const 
         } else if (rule.kind == connectivity_kind::full) {
             for (std::uint32_t j = 0; j < n_post; ++j) make_connection(r, i, j, out);
         } else {
-            throw input_error({model_.file, "netParams.connParams." + rule.label, 0, 0},
-                              "convergence and divergence rules are not implemented yet");
+            const sampled_pairs& p = s.sampled;
+            for (std::uint32_t k = p.pre_offsets[i]; k < p.pre_offsets[i + 1]; ++k)
+                make_connection(r, i, p.post_of[k], out);
         }
     }
 }
@@ -244,19 +248,95 @@ void recipe::connections_on(gid_type post, std::vector<connection>& out) const {
         const auto [r, j] = post_memberships_[k];
         const rule_selection& s = rules_[r];
         const connectivity_rule& rule = model_.connectivity_rules[r];
+        if (rule.kind == connectivity_kind::convergence || rule.kind == connectivity_kind::divergence) {
+            const sampled_pairs& p = s.sampled;
+            for (std::uint32_t q = p.post_offsets[j]; q < p.post_offsets[j + 1]; ++q)
+                make_connection(r, p.pre_of[q], j, out);
+            continue;
+        }
         for (std::uint32_t i = 0; i < s.pre.size(); ++i) {
             if (rule.kind == connectivity_kind::probability) {
                 const double draw = uniform01_at(s.pre_hash, s.post_hash, model_.sim.seed.conn,
                                                  1 + std::uint64_t(i) * s.post.size() + j);
                 if (accepts(r, i, j, draw)) make_connection(r, i, j, out);
-            } else if (rule.kind == connectivity_kind::full) {
-                make_connection(r, i, j, out);
             } else {
-                throw input_error({model_.file, "netParams.connParams." + rule.label, 0, 0},
-                                  "convergence and divergence rules are not implemented yet");
+                make_connection(r, i, j, out);
             }
         }
     }
+}
+
+// conn.py randUniqueInt: discunif(0, n-1) installs the distribution (one draw spent), then repick
+// until `count` distinct values, in the order drawn.
+static std::vector<std::uint32_t> unique_sample(random_stream& stream, std::size_t count,
+                                                std::size_t n) {
+    stream.discunif(0, double(n - 1));
+    std::vector<std::uint32_t> out;
+    std::vector<bool> taken(n, false);
+    while (out.size() < count) {
+        const auto x = static_cast<std::uint32_t>(stream.discunif(0, double(n - 1)));
+        if (!taken[x]) {
+            taken[x] = true;
+            out.push_back(x);
+        }
+    }
+    return out;
+}
+
+// convConn and divConn (conn.py): for each post (each pre), round-half-even(convergence) distinct
+// partners drawn from Random123(hashList(partners), gid, conn); a drawn partner that is the cell
+// itself is replaced by the one extra draw. Sampled once here, so both directions of the recipe
+// answer from the same pairs.
+void recipe::sample_rule(std::size_t r) {
+    const connectivity_rule& rule = model_.connectivity_rules[r];
+    rule_selection& s = rules_[r];
+    const bool convergence = rule.kind == connectivity_kind::convergence;
+    const std::vector<gid_type>& cells = convergence ? s.post : s.pre;     // sampled for
+    const std::vector<gid_type>& partners = convergence ? s.pre : s.post;  // sampled from
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;             // (pre, post) indices
+    if (!cells.empty() && !partners.empty()) {
+        // The amounts first, for every cell in gid order, from the rule's stream.
+        std::vector<std::uint64_t> both(s.pre.begin(), s.pre.end());
+        both.insert(both.end(), s.post.begin(), s.post.end());
+        random_stream rule_stream(hash_str(convergence ? "conn_convConn" : "conn_divConn"),
+                                  hash_list(both), model_.sim.seed.conn);
+        std::vector<double> amounts(cells.size());
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            const expression_scope scope{convergence ? nullptr : &positions_[cells[c]],
+                                         convergence ? &positions_[cells[c]] : nullptr, &rule_stream};
+            amounts[c] = rule.amount.is_constant() ? rule.amount.evaluate({}) : rule.amount.evaluate(scope);
+        }
+        const std::vector<std::uint64_t> partner_ids(partners.begin(), partners.end());
+        const std::uint32_t partner_hash = hash_list(partner_ids);
+        const double most = double(partners.size()) - 1;
+        for (std::uint32_t c = 0; c < cells.size(); ++c) {
+            // Python's round() is half-to-even, as nearbyint in the default rounding mode.
+            const double wanted = std::max(std::min(std::nearbyint(amounts[c]), most), 0.0);
+            const auto count = static_cast<std::size_t>(wanted);
+            random_stream stream(partner_hash, cells[c], model_.sim.seed.conn);
+            std::vector<std::uint32_t> sample = unique_sample(stream, count + 1, partners.size());
+            std::vector<std::uint32_t> chosen(sample.begin(), sample.begin() + count);
+            for (std::uint32_t& x : chosen)
+                if (partners[x] == cells[c]) x = sample[count];
+            if (convergence) std::sort(chosen.begin(), chosen.end());  // pres in gid order
+            for (std::uint32_t x : chosen)
+                pairs.emplace_back(convergence ? x : c, convergence ? c : x);
+        }
+    }
+    // Both directions as CSR, each keeping the order the pairs were made in.
+    sampled_pairs& p = s.sampled;
+    auto index = [&](bool by_pre, std::vector<std::uint32_t>& offsets,
+                     std::vector<std::uint32_t>& partner) {
+        const std::size_t n = by_pre ? s.pre.size() : s.post.size();
+        offsets.assign(n + 1, 0);
+        for (const auto& [i, j] : pairs) ++offsets[(by_pre ? i : j) + 1];
+        for (std::size_t x = 0; x < n; ++x) offsets[x + 1] += offsets[x];
+        partner.resize(pairs.size());
+        std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
+        for (const auto& [i, j] : pairs) partner[fill[by_pre ? i : j]++] = by_pre ? j : i;
+    };
+    index(true, p.pre_offsets, p.post_of);
+    index(false, p.post_offsets, p.pre_of);
 }
 
 // stimTargetParams: every target cell gets its own source; string weights and delays are drawn
@@ -269,26 +349,32 @@ void recipe::draw_stimulations() {
     for (std::size_t t = 0; t < m.stim_targets.size(); ++t) {
         const stim_target& target = m.stim_targets[t];
         const stim_source& source = m.stim_sources[target.source];
-        std::vector<gid_type> cells = select(target.conds);
+        const std::vector<gid_type> cells = select(target.conds);
         if (cells.empty())
             warnings_.push_back("netParams.stimTargetParams." + target.name +
                                 ": selects no cells; nothing is stimulated");
-        std::erase_if(cells, [&](gid_type g) { return is_artificial(g); });
+        // stim.py _stimStrToFunc: one stream per target rule; each string parameter is evaluated
+        // for every selected cell in gid order before the next parameter (weight, then delay).
         const std::vector<std::uint64_t> ids(cells.begin(), cells.end());
         const char* type = source.kind == stim_kind::netstim   ? "stim_NetStim"
                            : source.kind == stim_kind::vecstim ? "stim_VecStim"
                                                                : "stim_IClamp";
         random_stream stream(hash_str(type), hash_list(ids), m.sim.seed.stim);
-        for (gid_type gid : cells) {
-            cell_stimulation s;
-            s.target = t;
-            if (source.kind != stim_kind::iclamp) {
-                const expression_scope scope{nullptr, &positions_[gid], &stream};
-                s.synaptic_mechanism = static_cast<std::uint8_t>(target.synaptic_mechanism);
-                s.weight = target.weight.evaluate(scope) * m.scale_conn_weight_netstims;
-                s.delay = target.delay.evaluate(scope);
-            }
-            per_cell[gid].push_back(s);
+        std::vector<double> weights(cells.size()), delays(cells.size());
+        if (source.kind != stim_kind::iclamp) {
+            for (std::size_t i = 0; i < cells.size(); ++i)
+                weights[i] = target.weight.evaluate({nullptr, &positions_[cells[i]], &stream});
+            for (std::size_t i = 0; i < cells.size(); ++i)
+                delays[i] = target.delay.evaluate({nullptr, &positions_[cells[i]], &stream});
+        }
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            if (is_artificial(cells[i])) continue;  // NetPyNE stimulates compartmental cells only
+            cell_stimulation st;
+            st.target = t;
+            st.synaptic_mechanism = static_cast<std::uint8_t>(target.synaptic_mechanism);
+            st.weight = weights[i] * m.scale_conn_weight_netstims;
+            st.delay = delays[i];
+            per_cell[cells[i]].push_back(st);
         }
     }
     stimulation_offsets_.assign(num_cells() + 1, 0);
@@ -298,8 +384,8 @@ void recipe::draw_stimulations() {
     for (auto& v : per_cell) stimulations_.insert(stimulations_.end(), v.begin(), v.end());
 }
 
-stream_key recipe::netstim_stream(gid_type gid) const {
-    return {netstim_hash_, gid, model_.sim.seed.stim};
+stream_key recipe::netstim_stream(gid_type gid, std::optional<std::uint32_t> seed) const {
+    return {netstim_hash_, gid, seed.value_or(model_.sim.seed.stim)};
 }
 
 }  // namespace m1

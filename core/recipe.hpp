@@ -69,8 +69,10 @@ public:
         return {stimulations_.data() + stimulation_offsets_[gid],
                 stimulations_.data() + stimulation_offsets_[gid + 1]};
     }
-    // The NetStim noise stream of cell `gid`'s background (and of NetStim population cells).
-    stream_key netstim_stream(gid_type gid) const;
+    // The noise stream of a NetStim on cell `gid` (a stimulation of the cell, or the cell itself
+    // in a NetStim population): Random123(hashStr('NetStim'), gid, seed), seed defaulting to
+    // simConfig.seeds.stim (sim/utils.py _init_stim_randomizer).
+    stream_key netstim_stream(gid_type gid, std::optional<std::uint32_t> seed = {}) const;
 
     // Cells selected by rule r's preConds and postConds, in gid order (empty post when pre is).
     std::span<const gid_type> rule_pre_cells(std::size_t r) const { return rules_[r].pre; }
@@ -82,10 +84,16 @@ public:
     const std::vector<std::string>& warnings() const noexcept { return warnings_; }
 
 private:
+    // The pairs a convergence or divergence rule made, by presynaptic and by postsynaptic index.
+    struct sampled_pairs {
+        std::vector<std::uint32_t> pre_offsets, post_of;
+        std::vector<std::uint32_t> post_offsets, pre_of;
+    };
     struct rule_selection {
         std::vector<gid_type> pre, post;
         std::uint32_t pre_hash = 0, post_hash = 0;
         double constant_amount = 0, constant_weight = 0;  // NaN where a string function
+        sampled_pairs sampled;                            // convergence and divergence rules
     };
     struct membership {
         std::uint16_t rule;
@@ -96,6 +104,7 @@ private:
     void place_cells();
     void select_rules();
     void draw_stimulations();
+    void sample_rule(std::size_t r);
     // probConn's test for pair (i, j) of rule r: probability >= draw.
     bool accepts(std::size_t r, std::uint32_t i, std::uint32_t j, double draw) const;
     void make_connection(std::size_t r, std::uint32_t i, std::uint32_t j,

@@ -339,7 +339,7 @@ void simulation::state::setup() {
                 b.interval = source.interval;
                 b.noise = source.noise;
                 b.number = source.number;
-                const stream_key key = rec.netstim_stream(gid);
+                const stream_key key = rec.netstim_stream(gid, source.seed);
                 b.stream = random_stream(key.id1, key.id2, key.id3);
                 b.stream.discard(1);  // NetPyNE's negexp(1) call installing the distribution
                 if (source.start >= 0 && source.number > 0) {
@@ -376,7 +376,7 @@ void simulation::state::setup() {
                 cell.interval = spec.interval;
                 cell.noise = spec.noise;
                 cell.number = spec.number;
-                const stream_key key = rec.netstim_stream(cell.gid);
+                const stream_key key = rec.netstim_stream(cell.gid, spec.seed);
                 cell.stream = random_stream(key.id1, key.id2, key.id3);
                 cell.stream.discard(1);
                 if (spec.start >= 0 && spec.number > 0) {

@@ -189,3 +189,98 @@ TEST(Recipe, FullScaleNetwork) {
 }
 
 }  // namespace
+
+// convConn and divConn (docs/netpyne-semantics.md §3): exact counts, distinct partners, no
+// self-connections, the same pairs whichever direction the recipe is asked from.
+namespace {
+
+m1::model_spec sampled_model(const std::string& rule) {
+    const std::string text = R"({"netParams": {
+      "sizeX": 100, "sizeY": 100, "sizeZ": 100,
+      "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 40},
+                    "I": {"cellModel": "Izhi", "cellType": "RS", "numCells": 15}},
+      "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {
+          "geom": {"diam": 10, "L": 10, "cm": 31.831},
+          "pointps": {"Izhi": {"mod": "Izhi2007b", "C": 1, "k": 0.7, "vr": -60, "vt": -40,
+                               "vpeak": 35, "a": 0.03, "b": -2, "c": -50, "d": 100, "celltype": 1}}}}}},
+      "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 2.3, "e": 0}},
+      "connParams": {"rule": )" + rule + R"(}},
+      "simConfig": {"duration": 10, "dt": 0.05}})";
+    return m1::parse_model(m1::json_document::parse(text, "sampled.json"));
+}
+
+struct pair_counts {
+    std::vector<std::size_t> in, out;
+    std::vector<conn_tuple> from, on;
+};
+
+pair_counts count_pairs(const m1::recipe& r) {
+    pair_counts c;
+    c.in.assign(r.num_cells(), 0);
+    c.out.assign(r.num_cells(), 0);
+    std::vector<m1::connection> from, on;
+    for (m1::gid_type g = 0; g < r.num_cells(); ++g) {
+        r.connections_from(g, from);
+        r.connections_on(g, on);
+    }
+    for (const auto& x : from) {
+        EXPECT_NE(x.pre, x.post) << "self-connection";
+        ++c.in[x.post];
+        ++c.out[x.pre];
+    }
+    c.from = as_tuples(from);
+    c.on = as_tuples(on);
+    EXPECT_EQ(std::adjacent_find(c.from.begin(), c.from.end()), c.from.end()) << "duplicate pair";
+    return c;
+}
+
+}  // namespace
+
+TEST(Recipe, ConvergenceGivesEachPostExactlyThatManyDistinctPres) {
+    // 7.5 rounds half to even: 8; E (gids 0-39) onto I (gids 40-54).
+    const m1::model_spec m = sampled_model(
+        R"({"preConds": {"pop": "E"}, "postConds": {"pop": "I"}, "synMech": "AMPA",
+            "convergence": 7.5, "weight": 0.5, "delay": 2})");
+    const m1::recipe r(m);
+    const pair_counts c = count_pairs(r);
+    for (m1::gid_type g = 40; g < 55; ++g) EXPECT_EQ(c.in[g], 8u) << "post " << g;
+    EXPECT_EQ(c.from, c.on);
+    EXPECT_EQ(c.from.size(), 15u * 8u);
+}
+
+TEST(Recipe, ConvergenceWithinOnePopulationSkipsTheCellItself) {
+    // Pre and post are the same 40 cells: at most 39 partners each, never the cell itself.
+    const m1::model_spec m = sampled_model(
+        R"({"preConds": {"pop": "E"}, "postConds": {"pop": "E"}, "synMech": "AMPA",
+            "convergence": 12, "weight": 0.5, "delay": 2})");
+    const m1::recipe r(m);
+    const pair_counts c = count_pairs(r);
+    for (m1::gid_type g = 0; g < 40; ++g) EXPECT_EQ(c.in[g], 12u) << "post " << g;
+    EXPECT_EQ(c.from, c.on);
+}
+
+TEST(Recipe, DivergenceGivesEachPreExactlyThatManyDistinctPosts) {
+    const m1::model_spec m = sampled_model(
+        R"({"preConds": {"pop": "I"}, "postConds": {"pop": "E"}, "synMech": "AMPA",
+            "divergence": 5, "weight": 0.5, "delay": 2})");
+    const m1::recipe r(m);
+    const pair_counts c = count_pairs(r);
+    for (m1::gid_type g = 40; g < 55; ++g) EXPECT_EQ(c.out[g], 5u) << "pre " << g;
+    EXPECT_EQ(c.from, c.on);
+}
+
+TEST(Recipe, ConvergenceLargerThanThePresIsClipped) {
+    const m1::model_spec m = sampled_model(
+        R"({"preConds": {"pop": "I"}, "postConds": {"pop": "E"}, "synMech": "AMPA",
+            "convergence": 100, "weight": 0.5, "delay": 2})");
+    const m1::recipe r(m);
+    const pair_counts c = count_pairs(r);
+    // NetPyNE clips to nPre - 1 = 14.
+    for (m1::gid_type g = 0; g < 40; ++g) EXPECT_EQ(c.in[g], 14u) << "post " << g;
+}
+
+TEST(Recipe, ConvergenceNamingPresynapticVariablesIsRefused) {
+    EXPECT_THROW(sampled_model(R"({"preConds": {"pop": "E"}, "postConds": {"pop": "I"},
+                                   "synMech": "AMPA", "convergence": "dist_3D/10"})"),
+                 m1::input_error);
+}

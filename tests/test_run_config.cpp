@@ -24,7 +24,7 @@ const std::string model_text = R"({
   "sizeX": 200,
   "sizeY": 100,
   "sizeZ": 50,
-  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 20}},
+  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "density": 20000}},
   "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {"geom": {"diam": 10, "L": 10, "cm": 31.831}, "pointps": {"Izhi": {"mod": "Izhi2007b", "celltype": 1}}}}}},
   "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 5.3, "e": 0}},
   "connParams": {"EE": {"preConds": {"pop": "E"}, "postConds": {"pop": "E"}, "synMech": "AMPA", "probability": 0.5, "weight": 1.0, "delay": 2}}
@@ -254,7 +254,7 @@ namespace {
 
 const std::string model_without_sim = R"({
  "netParams": {
-  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 3}},
+  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "density": 3000}},
   "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {"pointps": {"Izhi": {"mod": "Izhi2007b"}}}}}}
  }
 }
@@ -322,3 +322,19 @@ TEST_F(RunConfig, NegativeSeedRefused) {
 }
 
 }  // namespace
+
+TEST(ModelScale, ScaleWithNumCellsPopulationIsRefused) {
+    // NetPyNE 1.1 leaves gaps in the gids of numCells populations under a scale other than 1
+    // (docs/netpyne-semantics.md §1); m1batch refuses rather than number them differently.
+    const std::string text = R"({"netParams": {
+      "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 10}},
+      "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {"pointps": {"Izhi": {"mod": "Izhi2007b"}}}}}}}})";
+    try {
+        m1::parse_model(m1::json_document::parse(
+            std::string(text).replace(text.find("\"popParams\""), 0, "\"scale\": 0.5, "), "s.json"));
+        FAIL() << "expected input_error";
+    } catch (const m1::input_error& e) {
+        EXPECT_EQ(e.where().key_path, "netParams.popParams.E.numCells");
+        EXPECT_NE(std::string(e.what()).find("gaps"), std::string::npos) << e.what();
+    }
+}
