@@ -153,6 +153,8 @@ void recipe::select_rules() {
         if (rules[r].kind == connectivity_kind::convergence ||
             rules[r].kind == connectivity_kind::divergence)
             sample_rule(r);
+        else
+            draw_rule_strings(r);
     });
     // Which rules each cell takes part in, as presynaptic and as postsynaptic cell.
     auto build = [&](bool pre_side, std::vector<std::uint32_t>& offsets,
@@ -184,9 +186,40 @@ void recipe::select_rules() {
     build(false, post_offsets_, post_memberships_);
 }
 
+// String parameters that call random functions where NetPyNE draws them up front from the rule's
+// stream Random123(hashStr('conn_' + connFunc), hashList(pre + post), conn), pair by pair with
+// the presynaptic cell outer (conn.py _connStrToFunc): a probability of probConn, and fullConn's
+// weight and delay (each over all pairs before the next).
+void recipe::draw_rule_strings(std::size_t r) {
+    const connectivity_rule& rule = model_.connectivity_rules[r];
+    rule_selection& s = rules_[r];
+    const bool random_probability =
+        rule.kind == connectivity_kind::probability && rule.amount.uses_random();
+    const bool full = rule.kind == connectivity_kind::full;
+    const bool random_weight = full && rule.weight.uses_random();
+    const bool random_delay = full && rule.delay.uses_random();
+    if (!(random_probability || random_weight || random_delay) || s.pre.empty() || s.post.empty())
+        return;
+    std::vector<std::uint64_t> both(s.pre.begin(), s.pre.end());
+    both.insert(both.end(), s.post.begin(), s.post.end());
+    random_stream stream(hash_str(full ? "conn_fullConn" : "conn_probConn"), hash_list(both),
+                         model_.sim.seed.conn);
+    auto draw_all = [&](const expression& e, std::vector<double>& out) {
+        out.resize(s.pre.size() * s.post.size());
+        for (std::size_t i = 0; i < s.pre.size(); ++i)
+            for (std::size_t j = 0; j < s.post.size(); ++j)
+                out[i * s.post.size() + j] =
+                    e.evaluate({&positions_[s.pre[i]], &positions_[s.post[j]], &stream});
+    };
+    if (random_probability) draw_all(rule.amount, s.pair_probability);
+    if (random_weight) draw_all(rule.weight, s.pair_weight);
+    if (random_delay) draw_all(rule.delay, s.pair_delay);
+}
+
 bool recipe::accepts(std::size_t r, std::uint32_t i, std::uint32_t j, double draw) const {
     const rule_selection& s = rules_[r];
     if (!std::isnan(s.constant_amount)) return s.constant_amount >= draw;
+    if (!s.pair_probability.empty()) return s.pair_probability[i * s.post.size() + j] >= draw;
     const expression_scope scope{&positions_[s.pre[i]], &positions_[s.post[j]], nullptr};
     return model_.connectivity_rules[r].amount.evaluate(scope) >= draw;
 }
@@ -207,9 +240,12 @@ void recipe::make_connection(std::size_t r, std::uint32_t i, std::uint32_t j,
     c.post = post;
     c.rule = static_cast<std::uint16_t>(r);
     c.synaptic_mechanism = static_cast<std::uint8_t>(rule.synaptic_mechanism);
-    c.weight = (std::isnan(s.constant_weight) ? rule.weight.evaluate(pair_scope) : s.constant_weight) *
-               model_.scale_conn_weight;
-    c.delay = rule.delay.evaluate(pair_scope);
+    const std::size_t pair = std::size_t(i) * s.post.size() + j;
+    const double weight = !s.pair_weight.empty()        ? s.pair_weight[pair]
+                          : std::isnan(s.constant_weight) ? rule.weight.evaluate(pair_scope)
+                                                          : s.constant_weight;
+    c.weight = weight * model_.scale_conn_weight;
+    c.delay = !s.pair_delay.empty() ? s.pair_delay[pair] : rule.delay.evaluate(pair_scope);
     out.push_back(c);
 }
 

@@ -94,6 +94,8 @@ private:
         std::uint32_t pre_hash = 0, post_hash = 0;
         double constant_amount = 0, constant_weight = 0;  // NaN where a string function
         sampled_pairs sampled;                            // convergence and divergence rules
+        // Drawn up front where NetPyNE does (draw_rule_strings), [pre index * |post| + post index].
+        std::vector<double> pair_probability, pair_weight, pair_delay;
     };
     struct membership {
         std::uint16_t rule;
@@ -105,6 +107,7 @@ private:
     void select_rules();
     void draw_stimulations();
     void sample_rule(std::size_t r);
+    void draw_rule_strings(std::size_t r);
     // probConn's test for pair (i, j) of rule r: probability >= draw.
     bool accepts(std::size_t r, std::uint32_t i, std::uint32_t j, double draw) const;
     void make_connection(std::size_t r, std::uint32_t i, std::uint32_t j,

@@ -284,3 +284,29 @@ TEST(Recipe, ConvergenceNamingPresynapticVariablesIsRefused) {
                                    "synMech": "AMPA", "convergence": "dist_3D/10"})"),
                  m1::input_error);
 }
+
+TEST(Recipe, RandomStringsDrawnWhereNetPyNEDrawsThem) {
+    // A probability calling uniform() is drawn up front from the conn_probConn stream; fullConn's
+    // random weights from the conn_fullConn stream (docs/netpyne-semantics.md §3). Here: the
+    // recipe answers the same from both directions and every weight lies in the drawn range.
+    const m1::model_spec prob = sampled_model(
+        R"x({"preConds": {"pop": "E"}, "postConds": {"pop": "I"}, "synMech": "AMPA",
+            "probability": "0.5*uniform(0,1)", "weight": 0.5, "delay": 2})x");
+    const m1::recipe rp(prob);
+    const pair_counts cp = count_pairs(rp);
+    EXPECT_EQ(cp.from, cp.on);
+    EXPECT_GT(cp.from.size(), 40u);   // about 600 pairs * mean probability 0.25
+    EXPECT_LT(cp.from.size(), 300u);
+
+    const m1::model_spec full = sampled_model(
+        R"x({"preConds": {"pop": "I"}, "postConds": {"pop": "I"}, "synMech": "AMPA",
+            "weight": "uniform(0.2,0.4)", "delay": 2})x");
+    const m1::recipe rf(full);
+    const pair_counts cf = count_pairs(rf);
+    EXPECT_EQ(cf.from, cf.on);
+    EXPECT_EQ(cf.from.size(), 15u * 14u);  // all pairs but the cells themselves
+    for (const auto& t : cf.from) {
+        EXPECT_GE(std::get<3>(t), 0.2);
+        EXPECT_LE(std::get<3>(t), 0.4);
+    }
+}
