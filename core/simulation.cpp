@@ -304,10 +304,11 @@ void simulation::state::setup() {
     const double longest = std::max(net.max_delay, net.max_artificial_delay);
     const std::size_t longest_steps = static_cast<std::size_t>(std::ceil(longest / dt)) + 3;
     epochs_ahead = (longest_steps + epoch_steps - 1) / epoch_steps + 2;
-    // Delivery partitions: a few per thread for balance; the result does not depend on them.
+    // Delivery partitions: enough that a partition's input blocks stay in cache when its events
+    // are scattered (16 per thread measured best here); the result does not depend on them.
     const std::size_t threads = opt.threads > 0 ? opt.threads
                                                 : static_cast<std::size_t>(tbb::info::default_concurrency());
-    partitions = std::max<std::size_t>(1, std::min<std::size_t>(groups, 4 * threads));
+    partitions = std::max<std::size_t>(1, std::min<std::size_t>(groups, 16 * threads));
     block_size = epoch_steps * mechs * group_size;
     buckets.assign(epochs_ahead * partitions, {});
     inputs.assign(groups * block_size, 0.0);

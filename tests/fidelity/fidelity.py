@@ -19,13 +19,15 @@ import numpy as np
 from scipy.signal import welch
 
 
-def run(m1batch, model, seed, workdir, threads):
+def run(m1batch, model, seed, workdir, threads, vary):
     out = os.path.join(workdir, f"seed{seed}")
     config = os.path.join(workdir, f"seed{seed}.toml")
     with open(config, "w") as f:
         f.write(f'model = "{model}"\noutput = "{out}"\nthreads = {threads}\n')
-        if seed is not None:
+        if seed is not None and vary == "all":
             f.write(f"seed = {seed}\n")
+        elif seed is not None:  # the same network, another background
+            f.write(f"[seeds]\nconn = 1\nloc = 1\nstim = {seed}\n")
     subprocess.run([m1batch, "-q", config], check=True)
     return os.path.join(out, "run.h5")
 
@@ -58,6 +60,8 @@ def main():
     ap.add_argument("--spike-tolerance", type=float, default=0.10)
     ap.add_argument("--check-rates", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--vary", choices=["all", "stim"], default="all",
+                    help="all: seed replaces conn, stim and loc; stim: same network, new background")
     ap.add_argument("--json", help="write the measured figures here")
     args = ap.parse_args()
     args.model = os.path.abspath(args.model)  # the run configuration lives in a temporary folder
@@ -65,7 +69,8 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as workdir:
         seeds = list(range(1, args.seeds + 1)) if args.seeds > 0 else [None]
-        stats = [statistics(run(args.m1batch, args.model, s, workdir, args.threads)) for s in seeds]
+        stats = [statistics(run(args.m1batch, args.model, s, workdir, args.threads, args.vary))
+                 for s in seeds]
 
     first = stats[0]
     if first["cells"] != ref["cells"]:
