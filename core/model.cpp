@@ -528,6 +528,9 @@ model_spec parse_model(const json_document& doc) {
             } else if (type == "VecStim") {
                 s.kind = stim_kind::vecstim;
                 s.spike_times = r.numbers("spkTimes");
+                m.warnings.push_back(r.path() + ": NetPyNE 1.1 connects a VecStim stimulation "
+                                     "source to nothing, so there it delivers no spikes; m1batch "
+                                     "delivers them");
                 if (!std::is_sorted(s.spike_times.begin(), s.spike_times.end()))
                     r.fail("spkTimes", "spike times must be in increasing order");
             } else {
