@@ -1,6 +1,7 @@
 // The m1batch program itself (batch/main.cpp): exit codes, messages and output files. The binary
 // is found through the environment variable M1BATCH_BIN (set by CMake for this test).
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -155,3 +156,38 @@ TEST_F(Cli, MissingConfigFileExits2) {
 }
 
 }  // namespace
+
+// Voltage traces through the command line: /traces/v holds one row per traced cell, sampled every
+// recordStep from t = 0 (100 ms at 0.1 ms: 1001 samples), starting at the cell's vr.
+TEST_F(Cli, TracesAreRecordedAtRecordStep) {
+    write("tiny.json", tiny_model);
+    const fs::path config = write(
+        "run.toml", "model = \"tiny.json\"\noutput = \"out\"\n[record]\ntraces = [\"E:0\", \"E:3\"]\n");
+    ASSERT_EQ(run(config), 0) << err_;
+    const hid_t file = H5Fopen((dir_ / "out" / "run.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hid_t v = H5Dopen2(file, "/traces/v", H5P_DEFAULT);
+    ASSERT_GE(v, 0);
+    const hid_t space = H5Dget_space(v);
+    hsize_t dims[2] = {0, 0};
+    ASSERT_EQ(H5Sget_simple_extent_ndims(space), 2);
+    H5Sget_simple_extent_dims(space, dims, nullptr);
+    EXPECT_EQ(dims[0], 2u);
+    EXPECT_EQ(dims[1], 1001u);
+    std::vector<double> values(dims[0] * dims[1]);
+    ASSERT_GE(H5Dread(v, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
+    EXPECT_EQ(values[0], -60.0);         // the Izhi2007b default vr, set at t = 0
+    EXPECT_EQ(values[dims[1]], -60.0);
+    H5Sclose(space);
+    H5Dclose(v);
+    H5Fclose(file);
+}
+
+TEST_F(Cli, UnknownTracedCellExits2) {
+    write("tiny.json", tiny_model);
+    const fs::path config =
+        write("run.toml", "model = \"tiny.json\"\noutput = \"out\"\n[record]\ntraces = [\"E:9\"]\n");
+    EXPECT_EQ(run(config), 2) << err_;
+    EXPECT_NE(err_.find("E:9"), std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "run.h5"));
+}
