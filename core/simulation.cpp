@@ -108,6 +108,9 @@ struct simulation::state {
     std::vector<std::uint32_t> bucket_row_of_step, step_offset;
     std::size_t epoch_steps = 1, epochs_ahead = 1, groups = 0, padded = 0, block_size = 0;
     std::vector<event_bucket> buckets;  // [(epoch % epochs_ahead) * partitions + partition]
+    // Where each presynaptic cell's synapses onto each partition start in the synapse table (its
+    // synapses are sorted by postsynaptic cell): [gid * (partitions + 1) + partition].
+    std::vector<std::uint64_t> partition_starts;
     std::vector<double> inputs;         // [group * block_size + ...]
 
     std::vector<std::uint32_t> clamp_offsets;
@@ -310,6 +313,21 @@ void simulation::state::setup() {
                                                 : static_cast<std::size_t>(tbb::info::default_concurrency());
     partitions = std::max<std::size_t>(1, std::min<std::size_t>(groups, 16 * threads));
     block_size = epoch_steps * mechs * group_size;
+    {
+        const synapse_table& t = net.synapses;
+        const std::size_t sources = t.offsets.size() - 1;
+        partition_starts.resize(sources * (partitions + 1));
+        tbb::parallel_for(std::size_t(0), sources, [&](std::size_t g) {
+            const std::uint32_t* begin = t.post_slot.data() + t.offsets[g];
+            const std::uint32_t* end = t.post_slot.data() + t.offsets[g + 1];
+            for (std::size_t p = 0; p <= partitions; ++p) {
+                const std::uint32_t lo =
+                    static_cast<std::uint32_t>(std::min(cells, groups * p / partitions * group_size));
+                partition_starts[g * (partitions + 1) + p] =
+                    t.offsets[g] + static_cast<std::uint64_t>(std::lower_bound(begin, end, lo) - begin);
+            }
+        });
+    }
     buckets.assign(epochs_ahead * partitions, {});
     inputs.assign(groups * block_size, 0.0);
     bucket_row_of_step.resize(steps + 1);
@@ -694,19 +712,13 @@ __attribute__((target("avx512f"))) void simulation::state::integrate_avx512(
 // written by one partition, in spike order, so the sums do not depend on the partitioning.
 void simulation::state::deliver(std::span<const spike> spikes,
                                 std::span<const std::size_t> emitted_steps, std::size_t part) {
-    const std::size_t first_group = groups * part / partitions;
-    const std::size_t last_group = groups * (part + 1) / partitions;
-    const std::uint32_t lo = static_cast<std::uint32_t>(first_group * group_size);
-    const std::uint32_t hi = static_cast<std::uint32_t>(std::min(cells, last_group * group_size));
     const synapse_table& t = net.synapses;
     for (std::size_t i = 0; i < spikes.size(); ++i) {
         const spike& sp = spikes[i];
         const std::size_t emitted = emitted_steps[i];
-        const std::uint32_t* begin = t.post_slot.data() + t.offsets[sp.gid];
-        const std::uint32_t* end = t.post_slot.data() + t.offsets[sp.gid + 1];
-        const std::uint32_t* first = std::lower_bound(begin, end, lo);
-        for (const std::uint32_t* q = first; q != end && *q < hi; ++q) {
-            const std::size_t k = static_cast<std::size_t>(q - t.post_slot.data());
+        const std::uint64_t* range = partition_starts.data() + sp.gid * (partitions + 1) + part;
+        for (std::uint64_t k = range[0]; k < range[1]; ++k) {
+            const std::uint32_t* q = t.post_slot.data() + k;
             const std::size_t arrival =
                 std::max(emitted, step_of(sp.time + t.delay[k]));
             if (arrival >= steps) continue;  // lands after the run
