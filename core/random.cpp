@@ -58,15 +58,20 @@ double random_stream::uniform(double low, double high) noexcept {
     return low + delta * uniform01();
 }
 
-double random_stream::normal(double mean, double variance) noexcept {
-    // gnu/Normal.cpp: polar method, first variate only, nothing cached between calls.
+// gnu/Normal.cpp: Marsaglia's polar method, the first of the two variates (NetPyNE builds a new
+// distribution for every call, so the second is never used).
+double random_stream::polar_variate() noexcept {
     double v1, v2, w;
     do {
         v1 = 2.0 * uniform01() - 1.0;
         v2 = 2.0 * uniform01() - 1.0;
         w = v1 * v1 + v2 * v2;
     } while (w > 1.0);
-    const double x = v1 * std::sqrt(-2.0 * std::log(w) / w);
+    return v1 * std::sqrt(-2.0 * std::log(w) / w);
+}
+
+double random_stream::normal(double mean, double variance) noexcept {
+    const double x = polar_variate();
     return mean + x * std::sqrt(variance);
 }
 
@@ -91,13 +96,7 @@ double random_stream::lognormal(double mean, double variance) noexcept {
     const double m2 = mean * mean;
     const double normal_mean = std::log(m2 / std::sqrt(variance + m2));
     const double normal_stddev = std::sqrt(std::log((variance + m2) / m2));
-    double v1, v2, w;
-    do {
-        v1 = 2.0 * uniform01() - 1.0;
-        v2 = 2.0 * uniform01() - 1.0;
-        w = v1 * v1 + v2 * v2;
-    } while (w > 1.0);
-    const double x = v1 * std::sqrt(-2.0 * std::log(w) / w);
+    const double x = polar_variate();
     return std::pow(2.71828182845904523536, x * normal_stddev + normal_mean);  // M_E, as NEURON
 }
 

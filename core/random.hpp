@@ -44,6 +44,7 @@ public:
 
 private:
     void refill() noexcept;
+    double polar_variate() noexcept;
     std::uint32_t id1_, id2_, id3_, key_;
     std::uint64_t position_ = 0;
     std::uint64_t block_ = ~std::uint64_t{0};  // counter whose four words are in words_

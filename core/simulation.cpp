@@ -24,18 +24,47 @@ namespace {
 constexpr double pi = 3.14159265358979323846;  // NEURON's PI
 constexpr std::size_t group_size = 64;           // cells per group: a group's state stays in cache
 
-// A NetStim feeding one cell (stimTargetParams with a NetStim source), NEURON's netstim.mod with
-// noiseFromRandom: intervals (1-noise)*interval + noise*interval*negexp(1).
+// NEURON's netstim.mod with noiseFromRandom (NetPyNE's setting): events at exact times, intervals
+// (1-noise)*interval + noise*interval*negexp(1) drawn from the NetStim's own stream.
+struct netstim_process {
+    double interval = 10, noise = 0, number = 0;
+    double emitted = 0;    // ispike
+    double next_time = 0;  // of the next event
+    bool on = false;
+    random_stream stream{0, 0, 0};
+
+    netstim_process() = default;
+    // `key`'s stream has had one draw spent by NetPyNE's negexp(1) that installs it (NEURON 8).
+    netstim_process(double interval_, double noise_, double number_, const stream_key& key)
+        : interval(interval_), noise(noise_), number(number_), stream(key.id1, key.id2, key.id3) {
+        stream.discard(1);
+    }
+    double invl() {
+        const double mean = interval > 0 ? interval : .01;
+        return noise == 0 ? mean : (1. - noise) * mean + noise * mean * stream.negexp(1.0);
+    }
+    // INITIAL: the first event at start + invl(interval) - interval*(1 - noise), not before 0.
+    void start(double start_time) {
+        if (!(start_time >= 0 && number > 0)) return;
+        on = true;
+        next_time = std::max(0.0, start_time + invl() - interval * (1. - noise));
+    }
+    // NET_RECEIVE after an event: ispike += 1, next_invl(), the next event one interval later.
+    void fire() {
+        emitted += 1;
+        const double next = invl();
+        if (emitted >= number) on = false;
+        next_time = next_time + next;
+    }
+};
+
+// A NetStim feeding one cell (stimTargetParams with a NetStim source).
 struct background_source {
     std::uint32_t slot = 0;
     std::uint8_t mech = 0;
     double weight = 0, delay = 0;
-    double interval = 0, noise = 0, number = 0;
-    double next_time = 0;     // time of the next NetStim event
-    double emitted = 0;       // ispike
-    bool on = false;
+    netstim_process process;
     std::size_t arrival = 0;  // step whose inputs the next event joins
-    random_stream stream{0, 0, 0};
 };
 
 struct current_clamp {
@@ -55,11 +84,9 @@ struct played_source {
 struct artificial_cell {
     gid_type gid = 0;
     bool netstim = false;
-    double interval = 0, noise = 0, number = 0, emitted = 0, next_time = 0;
-    bool on = false;
-    const std::vector<double>* times = nullptr;
+    netstim_process process;                     // NetStim populations
+    const std::vector<double>* times = nullptr;  // VecStim populations
     std::size_t next = 0;
-    random_stream stream{0, 0, 0};
 };
 
 }  // namespace
@@ -355,16 +382,9 @@ void simulation::state::setup() {
                 b.mech = lane_of_mech[st.synaptic_mechanism];
                 b.weight = st.weight;
                 b.delay = st.delay;
-                b.interval = source.interval;
-                b.noise = source.noise;
-                b.number = source.number;
-                const stream_key key = rec.netstim_stream(gid, source.seed);
-                b.stream = random_stream(key.id1, key.id2, key.id3);
-                b.stream.discard(1);  // NetPyNE's negexp(1) call installing the distribution
-                if (source.start >= 0 && source.number > 0) {
-                    b.on = true;
-                    b.next_time = source.start;  // completed in first_background_events
-                }
+                b.process = netstim_process(source.interval, source.noise, source.number,
+                                            rec.netstim_stream(gid, source.seed));
+                b.process.start(source.start);
                 backgrounds.push_back(b);
                 (void)target;
             } else {
@@ -392,21 +412,9 @@ void simulation::state::setup() {
             cell.gid = layout.first_gid + i;
             if (spec.kind == population_kind::netstim) {
                 cell.netstim = true;
-                cell.interval = spec.interval;
-                cell.noise = spec.noise;
-                cell.number = spec.number;
-                const stream_key key = rec.netstim_stream(cell.gid, spec.seed);
-                cell.stream = random_stream(key.id1, key.id2, key.id3);
-                cell.stream.discard(1);
-                if (spec.start >= 0 && spec.number > 0) {
-                    cell.on = true;
-                    const double mean = cell.interval > 0 ? cell.interval : .01;
-                    const double invl = cell.noise == 0
-                                            ? mean
-                                            : (1. - cell.noise) * mean +
-                                                  cell.noise * mean * cell.stream.negexp(1.0);
-                    cell.next_time = std::max(0.0, spec.start + invl - mean * (1. - cell.noise));
-                }
+                cell.process = netstim_process(spec.interval, spec.noise, spec.number,
+                                               rec.netstim_stream(cell.gid, spec.seed));
+                cell.process.start(spec.start);
             } else {
                 cell.times = &spec.spike_times;
             }
@@ -430,21 +438,15 @@ void simulation::state::setup() {
     }
 }
 
-// netstim.mod: the first event at start + invl(interval) - interval*(1 - noise), not before 0.
+// The step each stimulation's first event joins (an event takes effect at the step its NetStim
+// fires, or later by the connection's delay; a negative delay counts as none, as in NEURON).
 void simulation::state::first_background_events() {
-    for (background_source& s : backgrounds) {
-        if (!s.on) continue;
-        const double mean = s.interval > 0 ? s.interval : .01;
-        const double invl =
-            s.noise == 0 ? mean : (1. - s.noise) * mean + s.noise * mean * s.stream.negexp(1.0);
-        double event = s.next_time + invl - s.interval * (1. - s.noise);
-        if (event < 0) event = 0;
-        s.next_time = event;
-        s.arrival = std::max(step_of(s.next_time), step_of(s.next_time + s.delay));
-    }
     next_background_step.assign(cells, std::numeric_limits<std::size_t>::max());
-    for (const background_source& s : backgrounds)
-        if (s.on) next_background_step[s.slot] = std::min(next_background_step[s.slot], s.arrival);
+    for (background_source& s : backgrounds) {
+        if (!s.process.on) continue;
+        s.arrival = std::max(step_of(s.process.next_time), step_of(s.process.next_time + s.delay));
+        next_background_step[s.slot] = std::min(next_background_step[s.slot], s.arrival);
+    }
     next_played_step.assign(cells, std::numeric_limits<std::size_t>::max());
     for (played_source& p : played) {
         if (p.times->empty()) continue;
@@ -454,15 +456,9 @@ void simulation::state::first_background_events() {
     }
 }
 
-// After an event: ispike += 1, next_invl(), and the next event one interval later.
 void simulation::state::draw_background_interval(background_source& s) {
-    s.emitted += 1;
-    const double mean = s.interval > 0 ? s.interval : .01;
-    const double invl =
-        s.noise == 0 ? mean : (1. - s.noise) * mean + s.noise * mean * s.stream.negexp(1.0);
-    if (s.emitted >= s.number) s.on = false;
-    s.next_time = s.next_time + invl;
-    s.arrival = std::max(step_of(s.next_time), step_of(s.next_time + s.delay));
+    s.process.fire();
+    s.arrival = std::max(step_of(s.process.next_time), step_of(s.process.next_time + s.delay));
 }
 
 // Advances the cells of one group through steps [first_step, last_step). Each step runs in two
@@ -523,11 +519,11 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
                 std::size_t next = std::numeric_limits<std::size_t>::max();
                 for (std::uint32_t i = background_offsets[s]; i < background_offsets[s + 1]; ++i) {
                     background_source& src = backgrounds[i];
-                    while (src.on && src.arrival == n) {
+                    while (src.process.on && src.arrival == n) {
                         in[src.mech * group_size] += src.weight * syn_factor[src.mech];
                         draw_background_interval(src);
                     }
-                    if (src.on) next = std::min(next, src.arrival);
+                    if (src.process.on) next = std::min(next, src.arrival);
                 }
                 next_background_step[s] = next;
             }
@@ -741,18 +737,13 @@ void simulation::state::emit_artificial(std::size_t first_step, std::size_t last
     const double t_end = t_start[steps];
     for (artificial_cell& cell : artificial) {
         if (cell.netstim) {
-            while (cell.on) {
-                const std::size_t at = step_of(cell.next_time);
-                if (at >= last_step || cell.next_time > t_end) break;
-                out.push_back({cell.next_time, cell.gid});
+            netstim_process& p = cell.process;
+            while (p.on) {
+                const std::size_t at = step_of(p.next_time);
+                if (at >= last_step || p.next_time > t_end) break;
+                out.push_back({p.next_time, cell.gid});
                 out_steps.push_back(std::max(at, first_step));
-                cell.emitted += 1;
-                const double mean = cell.interval > 0 ? cell.interval : .01;
-                const double invl = cell.noise == 0 ? mean
-                                                    : (1. - cell.noise) * mean +
-                                                          cell.noise * mean * cell.stream.negexp(1.0);
-                if (cell.emitted >= cell.number) cell.on = false;
-                cell.next_time = cell.next_time + invl;
+                p.fire();
             }
         } else {
             while (cell.next < cell.times->size()) {

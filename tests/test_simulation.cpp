@@ -1,0 +1,95 @@
+// The engine on small models whose answers are known exactly: NetStim and VecStim populations emit
+// at NEURON's times, and the result does not depend on the thread count.
+#include "model.hpp"
+#include "network.hpp"
+#include "recipe.hpp"
+#include "simulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+m1::model_spec model_with(const std::string& populations, const std::string& extra = "") {
+    const std::string text = R"({"netParams": {
+      "popParams": {)" + populations + R"(},
+      "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {
+          "geom": {"diam": 10, "L": 10, "cm": 31.831},
+          "pointps": {"Izhi": {"mod": "Izhi2007b", "C": 1, "k": 0.7, "vr": -60, "vt": -40,
+                               "vpeak": 35, "a": 0.03, "b": -2, "c": -50, "d": 100, "celltype": 1}}}}}},
+      "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 2.3, "e": 0}})" + extra + R"(},
+      "simConfig": {"duration": 400, "dt": 0.05, "seeds": {"conn": 1, "stim": 1, "loc": 1}}})";
+    return m1::parse_model(m1::json_document::parse(text, "engine.json"));
+}
+
+std::vector<m1::spike> run(const m1::model_spec& m, std::size_t threads) {
+    const m1::recipe r(m);
+    const m1::network net = m1::build_network(r);
+    m1::simulation_options options;
+    options.duration = m.sim.duration;
+    options.dt = m.sim.dt;
+    options.threads = threads;
+    m1::simulation sim(r, net, options);
+    return sim.run().spikes;
+}
+
+}  // namespace
+
+TEST(Simulation, NetStimPopulationFiresAtNeuronTimes) {
+    // SEMANTICS.md §5: the NetStim stream of gid 0 with stim seed 1 gives a 10 Hz, noise 1 NetStim
+    // started at 0 the events 27.79055391807509, 79.07873342097274, 338.0557003107654 (NEURON 8).
+    const m1::model_spec m = model_with(
+        R"("stim": {"cellModel": "NetStim", "numCells": 1, "rate": 10, "noise": 1, "start": 0})");
+    const std::vector<m1::spike> spikes = run(m, 1);
+    ASSERT_GE(spikes.size(), 3u);
+    EXPECT_EQ(spikes[0].gid, 0u);
+    EXPECT_EQ(spikes[0].time, 27.79055391807509);
+    EXPECT_EQ(spikes[1].time, 79.07873342097274);
+    EXPECT_EQ(spikes[2].time, 338.0557003107654);
+}
+
+TEST(Simulation, NetStimPopulationStartsAt50msByDefault) {
+    // pointCell.py keeps NEURON's NetStim default start = 50 ms for populations.
+    const m1::model_spec m = model_with(
+        R"("stim": {"cellModel": "NetStim", "numCells": 1, "rate": 10, "noise": 1})");
+    const std::vector<m1::spike> spikes = run(m, 1);
+    ASSERT_GE(spikes.size(), 1u);
+    EXPECT_EQ(spikes[0].time, 50 + 27.79055391807509);
+}
+
+TEST(Simulation, VecStimPopulationSpikesAtItsTimesAndDrivesItsTarget) {
+    const m1::model_spec m = model_with(
+        R"("pre": {"cellModel": "VecStim", "numCells": 1, "spkTimes": [10, 12.5, 15, 17.5, 20, 22.5]},
+           "cell": {"cellModel": "Izhi", "cellType": "RS", "numCells": 1})",
+        R"(, "connParams": {"drive": {"preConds": {"pop": "pre"}, "postConds": {"pop": "cell"},
+            "synMech": "AMPA", "probability": 1.0, "weight": 0.05, "delay": 1.5}})");
+    const std::vector<m1::spike> spikes = run(m, 1);
+    std::vector<double> pre;
+    std::size_t post = 0;
+    for (const m1::spike& s : spikes) {
+        if (s.gid == 0) pre.push_back(s.time);
+        else ++post;
+    }
+    EXPECT_EQ(pre, (std::vector<double>{10, 12.5, 15, 17.5, 20, 22.5}));
+    EXPECT_GT(post, 0u) << "six strong AMPA events must make the cell fire";
+}
+
+TEST(Simulation, SpikesDoNotDependOnThreads) {
+    const m1::model_spec m = model_with(
+        R"("E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 300})",
+        R"(, "stimSourceParams": {"bg": {"type": "NetStim", "rate": 40, "noise": 1}},
+           "stimTargetParams": {"bg->E": {"source": "bg", "conds": {"pop": "E"}, "synMech": "AMPA",
+                                          "weight": 0.04, "delay": 1}},
+           "connParams": {"EE": {"preConds": {"pop": "E"}, "postConds": {"pop": "E"},
+                                 "synMech": "AMPA", "probability": 0.1, "weight": 0.002,
+                                 "delay": "2 + dist_3D/100"}})");
+    const std::vector<m1::spike> one = run(m, 1), two = run(m, 2);
+    ASSERT_GT(one.size(), 100u);
+    ASSERT_EQ(one.size(), two.size());
+    for (std::size_t i = 0; i < one.size(); ++i) {
+        EXPECT_EQ(one[i].gid, two[i].gid) << i;
+        EXPECT_EQ(one[i].time, two[i].time) << i;
+    }
+}
