@@ -60,18 +60,24 @@ const built& connected_tenth() {
 
 constexpr double bench_duration_ms = 100;
 
+// One simulation of `bench_duration_ms` on a built network; the benchmark times its loop only.
+m1::simulation_result simulate(const built& b, benchmark::State& state) {
+    m1::simulation_options options;
+    options.duration = bench_duration_ms;
+    options.dt = b.model.sim.dt;
+    options.threads = static_cast<std::size_t>(state.range(0));
+    m1::simulation sim(*b.recipe, b.net, options);
+    m1::simulation_result result = sim.run();
+    state.SetIterationTime(result.simulate_seconds);
+    return result;
+}
+
 void BM_CellUpdate(benchmark::State& state) {
     const built& b = unconnected_full();
     const std::size_t cells = b.net.gid_of_slot.size();
     std::uint64_t cell_steps = 0, spikes = 0;
     for (auto _ : state) {
-        m1::simulation_options options;
-        options.duration = bench_duration_ms;
-        options.dt = b.model.sim.dt;
-        options.threads = static_cast<std::size_t>(state.range(0));
-        m1::simulation sim(*b.recipe, b.net, options);
-        const m1::simulation_result result = sim.run();
-        state.SetIterationTime(result.simulate_seconds);
+        const m1::simulation_result result = simulate(b, state);
         cell_steps += cells * result.steps;
         spikes += result.spikes.size();
         benchmark::DoNotOptimize(result.spikes.data());
@@ -92,13 +98,7 @@ void BM_SpikeDelivery(benchmark::State& state) {
     const std::size_t cells = b.net.gid_of_slot.size();
     std::uint64_t spikes = 0, events = 0, cell_steps = 0;
     for (auto _ : state) {
-        m1::simulation_options options;
-        options.duration = bench_duration_ms;
-        options.dt = b.model.sim.dt;
-        options.threads = static_cast<std::size_t>(state.range(0));
-        m1::simulation sim(*b.recipe, b.net, options);
-        const m1::simulation_result result = sim.run();
-        state.SetIterationTime(result.simulate_seconds);
+        const m1::simulation_result result = simulate(b, state);
         spikes += result.spikes.size();
         for (const m1::spike& s : result.spikes) events += offsets[s.gid + 1] - offsets[s.gid];
         cell_steps += cells * result.steps;
