@@ -113,7 +113,7 @@ struct simulation::state {
     std::vector<std::uint8_t> spike_flag, watch_flag;
     std::vector<double> syn_A, syn_B;  // [lane * padded + slot]
     // The recovery law's target per celltype: b*(v - vr) with b switching at -65 mV for TC/RTN
-    // (b_above, b_below; both b for the others), the FS cubic where fs_cell is set.
+    // (b_above, b_below; both b for the others), the FS cubic where fs_mask is 1.
     std::vector<double> b_above, b_below;
     std::vector<double> fs_mask;  // 1 for FS cells (celltype 5), else 0
 

@@ -1,9 +1,9 @@
 #pragma once
 // The engine: advances the simulated cells with NEURON's fixed-step semantics (SEMANTICS.md §2,
 // §3, §6) in epochs as long as the shortest cell-to-cell delay, delivering the spikes of one epoch
-// into the next through per-cell input rings. Cells are advanced in fixed groups in parallel
-// (oneTBB); spikes are merged in (time, gid) order at each epoch boundary and every input ring is
-// written by one group in that order, so the result does not depend on the number of threads.
+// into the epochs they land in. Cells are advanced in fixed groups of 64 in parallel (oneTBB);
+// spikes are merged in (time, gid) order at each epoch boundary and each cell's input is summed by
+// one delivery partition in that order, so the result does not depend on the number of threads.
 #include "network.hpp"
 
 #include <cstdint>
