@@ -116,6 +116,8 @@ struct simulation::state {
     // (b_above, b_below; both b for the others), the FS cubic where fs_mask is 1.
     std::vector<double> b_above, b_below;
     std::vector<double> fs_mask;  // 1 for FS cells (celltype 5), else 0
+    std::vector<double> peak_u;   // the WATCH threshold is vpeak + peak_u * u
+    std::vector<std::uint8_t> has_clamp;
 
     // Synaptic mechanism constants.
     std::vector<double> syn_factor, syn_decay1, syn_decay2, syn_e, syn_gmax;
@@ -257,6 +259,8 @@ void simulation::state::setup() {
         sized(*v, 0.0);
     sized(celltype, std::uint8_t{1});
     sized(fs_mask, 0.0);
+    sized(peak_u, 0.0);
+    sized(has_clamp, std::uint8_t{0});
     sized(b_above, 0.0);
     sized(b_below, 0.0);
     sized(spike_flag, std::uint8_t{0});
@@ -271,6 +275,7 @@ void simulation::state::setup() {
         a[s] = z.a; b[s] = z.b; c[s] = z.c; d[s] = z.d; Iin[s] = z.Iin;
         celltype[s] = static_cast<std::uint8_t>(z.celltype);
         fs_mask[s] = z.celltype == 5 ? 1.0 : 0.0;
+        peak_u[s] = z.celltype == 4 ? -0.1 : z.celltype == 6 ? 0.1 : 0.0;
         b_above[s] = z.celltype == 6 ? 0 : z.celltype == 7 ? 2 : z.b;
         b_below[s] = z.celltype == 6 ? 15 : z.celltype == 7 ? 10 : z.b;
         threshold[s] = m.default_threshold;
@@ -398,6 +403,7 @@ void simulation::state::setup() {
             }
         }
         clamp_offsets[s + 1] = static_cast<std::uint32_t>(clamps.size());
+        has_clamp[s] = clamp_offsets[s + 1] > clamp_offsets[s];
         background_offsets[s + 1] = static_cast<std::uint32_t>(backgrounds.size());
         played_offsets[s + 1] = static_cast<std::uint32_t>(played.size());
     }
@@ -477,7 +483,24 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
         const double tm = t_mid[n];
         const double delta = tm - (n == 0 ? 0.0 : t_mid[n - 1]);  // Izhi2007b's t - t0
         double* block_row = block + (n - first_step) * group_size * mechs;
-        for (std::size_t s = lo; s < hi; ++s) {
+        // Which cells have anything to do at this boundary besides the arithmetic: a threshold
+        // crossed or a detector to re-arm, a stimulation event, a current clamp. One branch-free
+        // pass finds them; for M1 most cells, most steps, have none.
+        const std::size_t count = hi - lo;
+        std::size_t busy[group_size];
+        std::size_t busy_count = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::size_t s = lo + i;
+            const double v0 = v_soma[s];
+            const bool act = (v0 - threshold[s] > 0) | (spike_flag[s] != 0) |
+                             (v0 - (vpeak[s] + peak_u[s] * u[s]) > 0) | (watch_flag[s] != 0) |
+                             (next_background_step[s] == n) | (next_played_step[s] == n) |
+                             (has_clamp[s] != 0);
+            busy[busy_count] = s;
+            busy_count += act;
+        }
+        for (std::size_t b = 0; b < busy_count; ++b) {
+            const std::size_t s = busy[b];
             // 1. Threshold checks at t_n: the spike detector (10 mV) and the mechanism's WATCH.
             const double v0 = v_soma[s];
             if (v0 - threshold[s] > 0) {
@@ -489,9 +512,9 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
                 spike_flag[s] = 0;
             }
             const int type = celltype[s];
-            const double peak = type == 4 ? vpeak[s] - 0.1 * u[s]
-                              : type == 6 ? vpeak[s] + 0.1 * u[s]
-                                          : vpeak[s];
+            // The WATCH threshold: vpeak - 0.1u for LTS, vpeak + 0.1u for TC, vpeak otherwise
+            // (peak_u is -0.1, 0.1 or 0; adding (-0.1*u) is subtracting 0.1*u, to the bit).
+            const double peak = vpeak[s] + peak_u[s] * u[s];
             if (v0 - peak > 0) {
                 if (!watch_flag[s]) {
                     watch_flag[s] = 1;
