@@ -255,8 +255,9 @@ double python_min_max(bool is_max, const double* args, int count) {
 // NetPyNE squares with Python's ** (C pow()), and glibc's pow(d, 2) differs from the correctly
 // rounded d * d in about 1 case in 1000, so distances must square with pow to agree to the last
 // bit. pow is slow, though, and glibc's is within 0.54 ulp of the exact value (e_pow.c): where
-// the exact square lies within 0.4 ulp of d * d, pow cannot return anything else (on 3e8 samples
-// pow differed only where the residual was above 0.49 ulp). So the exact residual of d * d
+// the exact square lies within 0.45 ulp of d * d, every other double is more than 0.55 ulp away,
+// so pow cannot return anything else (on 3e8 samples pow differed only where the residual was
+// above 0.49 ulp). So the exact residual of d * d
 // (Dekker's product) decides, and pow is called only near rounding midpoints and at the edges.
 volatile double two = 2.0;  // read at run time: GCC would otherwise turn pow(d, 2.0) into d * d
 double square(double d) {
@@ -270,7 +271,7 @@ double square(double d) {
         const std::uint64_t bits = std::bit_cast<std::uint64_t>(p);
         const double ulp = std::bit_cast<double>(bits & 0x7ff0000000000000ull) * 0x1p-52;
         // A power of two has a finer ulp just below it: leave those to pow.
-        if ((bits & 0x000fffffffffffffull) != 0 && std::fabs(residual) < 0.4 * ulp) return p;
+        if ((bits & 0x000fffffffffffffull) != 0 && std::fabs(residual) < 0.45 * ulp) return p;
     }
     return std::pow(d, two);
 }
