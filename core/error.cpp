@@ -3,15 +3,17 @@
 namespace m1 {
 
 namespace {
+// "file:line:column: key.path: what", the form compilers use, which editors can jump to.
 std::string format(const source_location& where, const std::string& what) {
     std::string s = where.file;
     if (where.line > 0) {
-        s += ":" + std::to_string(where.line);
-        if (where.column > 0) s += ":" + std::to_string(where.column);
+        s.append(":").append(std::to_string(where.line));
+        if (where.column > 0) s.append(":").append(std::to_string(where.column));
     }
-    s += ": ";
-    if (!where.key_path.empty()) s += where.key_path + ": ";
-    return s + what;
+    s.append(": ");
+    if (!where.key_path.empty()) s.append(where.key_path).append(": ");
+    s.append(what);
+    return s;
 }
 }  // namespace
 
