@@ -42,6 +42,31 @@ STEPS = {
 }
 
 
+# The 2007 mechanism's other cell classes, not used by M1 but part of Izhi2007b: parameters from
+# Izhikevich (2007), Dynamical Systems in Neuroscience, ch. 8 (CH fig. 8.23, TC fig. 8.31, RTN
+# fig. 8.32), C in the 2017 model's units (the book's pF / 100, as RS 100 pF -> C 1). RTN's vpeak
+# is raised from the book's 0 mV to 20 mV so that its spikes cross NetPyNE's 10 mV detector.
+BOOK_CELLS = {
+    "CH": {"C": 0.5, "k": 1.5, "vr": -60, "vt": -40, "vpeak": 25, "a": 0.03, "b": 1, "c": -40,
+           "d": 150, "celltype": 3},
+    "TC": {"C": 2.0, "k": 1.6, "vr": -60, "vt": -50, "vpeak": 35, "a": 0.01, "b": 15, "c": -60,
+           "d": 10, "celltype": 6},
+    "RTN": {"C": 0.4, "k": 0.25, "vr": -65, "vt": -45, "vpeak": 20, "a": 0.015, "b": 10, "c": -55,
+            "d": 50, "celltype": 7},
+}
+# (class, case suffix, step amplitude nA): tonic steps, and for TC and RTN a hyperpolarising step
+# whose release gives a rebound burst (b switches below -65 mV).
+BOOK_STEPS = [("CH", "step", 0.6), ("TC", "step", 1.0), ("TC", "rebound", -1.0),
+              ("RTN", "step", 0.6), ("RTN", "rebound", -1.5)]
+
+
+def book_cell_params(klass):
+    izhi = {"mod": "Izhi2007b"}
+    izhi.update(BOOK_CELLS[klass])
+    return {klass: {"conds": {"cellType": klass}, "secs": {"soma": {
+        "geom": {"diam": 10, "L": 10, "cm": 31.831}, "pointps": {"Izhi": izhi}}}}}
+
+
 def dt_tag(dt):
     return "dt" + ("%g" % dt).replace(".", "")  # 0.05 -> dt005, 0.1 -> dt01
 
@@ -154,6 +179,16 @@ def build_cases(m2017, m2016):
                   "step 50-450 ms, dt 0.05 ms; most resets peak below the 10 mV spike detector")
     add_iclamp(c, "step", STEP_DEL, STEP_DUR, 0.6)
     cases["SOM_step_hidden_dt005"] = c
+
+    # CH, TC and RTN (celltypes 3, 6, 7) with the book's parameters, both time steps
+    for dt in (0.05, 0.1):
+        for klass, kind, amp in BOOK_STEPS:
+            c = base_case(book_cell_params(klass), klass, dt,
+                          "m1batch validation: %s cell (celltype %d), Izhikevich 2007 parameters, "
+                          "%g nA step %g-%g ms, dt %g ms" % (klass, BOOK_CELLS[klass]["celltype"],
+                                                             amp, STEP_DEL, STEP_DEL + STEP_DUR, dt))
+            add_iclamp(c, "step", STEP_DEL, STEP_DUR if kind == "step" else 150.0, amp)
+            cases["%s_%s_%s" % (klass, kind, dt_tag(dt))] = c
 
     # 2016 geometry (diam 5, L 6.3, cm 1; C in pF), dt 0.1 as in the 2016 model
     for ct, amp in (("IT", 0.002), ("PV", 0.005)):
