@@ -139,6 +139,7 @@ json_document json_document::parse(std::string text, std::string file_name) {
         throw input_error({doc.file_, "", line, column}, "malformed JSON: " + what);
     }
     index_positions(text, doc.positions_);
+    doc.text_ = std::move(text);
     return doc;
 }
 

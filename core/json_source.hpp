@@ -21,6 +21,7 @@ public:
 
     const nlohmann::ordered_json& root() const noexcept { return root_; }
     const std::string& file() const noexcept { return file_; }
+    const std::string& text() const noexcept { return text_; }  // the bytes as read
     // `key_path` is dotted, as in errors: "netParams.connParams.12.weight". Unknown paths give the
     // location of the nearest known parent.
     source_location locate(std::string_view key_path) const;
@@ -28,6 +29,7 @@ public:
 
 private:
     std::string file_;
+    std::string text_;
     nlohmann::ordered_json root_;
     std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> positions_;
 };

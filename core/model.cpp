@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -34,9 +33,8 @@ std::string type_name(const json& v) {
 class object_reader {
 public:
     object_reader(const json_document& doc, const json& value, std::string path,
-                  std::string section, std::vector<std::string>& warnings)
-        : doc_(doc), value_(value), path_(std::move(path)), section_(std::move(section)),
-          warnings_(warnings) {
+                  std::string section)
+        : doc_(doc), value_(value), path_(std::move(path)), section_(std::move(section)) {
         if (!value_.is_object())
             doc_.fail(path_, "must be an object, not " + type_name(value_));
     }
@@ -173,7 +171,6 @@ private:
     const json& value_;
     std::string path_;
     std::string section_;
-    std::vector<std::string>& warnings_;
     std::set<std::string> used_;
 };
 
@@ -245,13 +242,6 @@ bool names(const std::string& text, const std::string& name) {
     return false;
 }
 
-std::string sha256_of_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return sha256_hex(buffer.str());
-}
-
 // netParams attributes m1batch reads itself (the rest must be NetPyNE defaults or user numbers).
 void read_globals(object_reader& net, model_spec& m) {
     m.scale = net.positive("scale", 1);
@@ -284,7 +274,7 @@ std::string sha256_hex(std::string_view bytes) {
 model_spec load_model(const std::filesystem::path& path) {
     const json_document doc = json_document::read_file(path);
     model_spec m = parse_model(doc);
-    m.sha256 = sha256_of_file(path);
+    m.sha256 = sha256_hex(doc.text());
     return m;
 }
 
@@ -304,7 +294,7 @@ model_spec parse_model(const json_document& doc) {
     if (!root.contains("netParams")) doc.fail("", "no netParams");
 
     // --- netParams: globals first, since every string function may use them.
-    object_reader net(doc, root.at("netParams"), "netParams", "netParams", m.warnings);
+    object_reader net(doc, root.at("netParams"), "netParams", "netParams");
     read_globals(net, m);
     static const std::set<std::string> sections = {"popParams", "cellParams", "synMechParams",
                                                    "stimSourceParams", "stimTargetParams",
@@ -324,7 +314,7 @@ model_spec parse_model(const json_document& doc) {
         if (!mechs->is_object()) net.fail("synMechParams", "must be an object");
         for (auto it = mechs->begin(); it != mechs->end(); ++it) {
             object_reader r(doc, it.value(), "netParams.synMechParams." + it.key(),
-                            "synMechParams", m.warnings);
+                            "synMechParams");
             synaptic_mechanism s;
             s.name = it.key();
             s.mod = r.text("mod").value_or("");
@@ -358,8 +348,7 @@ model_spec parse_model(const json_document& doc) {
     if (const json* pops = net.find("popParams")) {
         if (!pops->is_object()) net.fail("popParams", "must be an object");
         for (auto it = pops->begin(); it != pops->end(); ++it) {
-            object_reader r(doc, it.value(), "netParams.popParams." + it.key(), "popParams",
-                            m.warnings);
+            object_reader r(doc, it.value(), "netParams.popParams." + it.key(), "popParams");
             population_spec p;
             p.name = it.key();
             p.cell_model = r.text("cellModel").value_or("");
@@ -425,7 +414,7 @@ model_spec parse_model(const json_document& doc) {
         if (!rules->is_object()) net.fail("cellParams", "must be an object");
         for (auto it = rules->begin(); it != rules->end(); ++it) {
             const std::string path = "netParams.cellParams." + it.key();
-            object_reader r(doc, it.value(), path, "cellParams", m.warnings);
+            object_reader r(doc, it.value(), path, "cellParams");
             cell_rule c;
             c.label = it.key();
             if (const json* conds = r.find("conds"))
@@ -435,10 +424,9 @@ model_spec parse_model(const json_document& doc) {
                 r.fail("secs", "m1batch simulates single-compartment cells: give exactly one "
                                "section holding an Izhi2007b point process");
             const std::string sec_path = path + ".secs." + secs->begin().key();
-            object_reader sec(doc, secs->begin().value(), sec_path, "cellParams.secs", m.warnings);
+            object_reader sec(doc, secs->begin().value(), sec_path, "cellParams.secs");
             if (const json* geom_json = sec.find("geom")) {
-                object_reader geom(doc, *geom_json, sec_path + ".geom", "cellParams.secs.geom",
-                                   m.warnings);
+                object_reader geom(doc, *geom_json, sec_path + ".geom", "cellParams.secs.geom");
                 c.geometry.diam = geom.positive("diam", c.geometry.diam);
                 c.geometry.L = geom.positive("L", c.geometry.L);
                 c.geometry.cm = geom.positive("cm", c.geometry.cm);
@@ -455,8 +443,7 @@ model_spec parse_model(const json_document& doc) {
             if (!pointps || !pointps->is_object() || pointps->size() != 1)
                 sec.fail("pointps", "needs exactly one point process, an Izhi2007b");
             const std::string pp_path = sec_path + ".pointps." + pointps->begin().key();
-            object_reader pp(doc, pointps->begin().value(), pp_path, "cellParams.secs.pointps",
-                             m.warnings);
+            object_reader pp(doc, pointps->begin().value(), pp_path, "cellParams.secs.pointps");
             const std::string mod = pp.text("mod").value_or("");
             if (mod != "Izhi2007b")
                 pp.fail("mod", "point process '" + mod + "' is not supported (Izhi2007b is)");
@@ -494,7 +481,7 @@ model_spec parse_model(const json_document& doc) {
         if (!sources->is_object()) net.fail("stimSourceParams", "must be an object");
         for (auto it = sources->begin(); it != sources->end(); ++it) {
             object_reader r(doc, it.value(), "netParams.stimSourceParams." + it.key(),
-                            "stimSourceParams", m.warnings);
+                            "stimSourceParams");
             stim_source s;
             s.name = it.key();
             const std::string type = r.text("type").value_or("");
@@ -546,7 +533,7 @@ model_spec parse_model(const json_document& doc) {
         if (!targets->is_object()) net.fail("stimTargetParams", "must be an object");
         for (auto it = targets->begin(); it != targets->end(); ++it) {
             const std::string path = "netParams.stimTargetParams." + it.key();
-            object_reader r(doc, it.value(), path, "stimTargetParams", m.warnings);
+            object_reader r(doc, it.value(), path, "stimTargetParams");
             stim_target t;
             t.name = it.key();
             const auto source = r.text("source");
@@ -581,7 +568,7 @@ model_spec parse_model(const json_document& doc) {
         if (!rules->is_object()) net.fail("connParams", "must be an object");
         for (auto it = rules->begin(); it != rules->end(); ++it) {
             const std::string path = "netParams.connParams." + it.key();
-            object_reader r(doc, it.value(), path, "connParams", m.warnings);
+            object_reader r(doc, it.value(), path, "connParams");
             connectivity_rule c;
             c.label = it.key();
             if (const json* pre = r.find("preConds"))
@@ -659,12 +646,12 @@ model_spec parse_model(const json_document& doc) {
 
     // --- simConfig
     if (root.contains("simConfig")) {
-        object_reader sim(doc, root.at("simConfig"), "simConfig", "simConfig", m.warnings);
+        object_reader sim(doc, root.at("simConfig"), "simConfig", "simConfig");
         m.sim.duration = sim.positive("duration", 1000);
         m.sim.dt = sim.positive("dt", 0.025);
         m.sim.record_step = sim.positive("recordStep", 0.1);
         if (const json* s = sim.find("seeds")) {
-            object_reader seeds(doc, *s, "simConfig.seeds", "simConfig.seeds", m.warnings);
+            object_reader seeds(doc, *s, "simConfig.seeds", "simConfig.seeds");
             auto seed = [&](const char* key, std::uint32_t fallback) {
                 const double x = seeds.number(key, fallback);
                 if (x < 0 || x > 4294967295.0 || std::floor(x) != x)

@@ -9,8 +9,6 @@
 #include <tbb/task_arena.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <cmath>
 #include <iomanip>
 #include <ostream>
@@ -181,17 +179,18 @@ model_spec effective_model(const run_config& config) {
             }
         }
     }
-    // Values changed by the configuration keep the file's positions for error messages.
-    json_document effective = json_document::parse(changed.dump(1), config.model.string());
     model_spec m;
-    try {
-        m = parse_model(doc.root() == changed ? doc : effective);
-    } catch (const input_error& e) {
-        if (doc.root() == changed) throw;
-        // Report with the original file's line where the key exists there.
-        source_location loc = doc.locate(e.where().key_path);
-        throw input_error(loc, e.reason());
+    if (doc.root() == changed) {
+        m = parse_model(doc);
+    } else {
+        try {
+            m = parse_model(json_document::parse(changed.dump(1), config.model.string()));
+        } catch (const input_error& e) {
+            // Report with the original file's line where the key exists there.
+            throw input_error(doc.locate(e.where().key_path), e.reason());
+        }
     }
+    m.sha256 = sha256_hex(doc.text());
     m.document = std::move(changed);
     return m;
 }
@@ -206,12 +205,6 @@ run_summary run_instance(const run_config& config, std::ostream* log) {
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();
     model_spec model = effective_model(config);
-    {
-        std::ifstream in(config.model, std::ios::binary);
-        std::ostringstream bytes;
-        bytes << in.rdbuf();
-        model.sha256 = sha256_hex(bytes.str());
-    }
     if (log)
         *log << "model " << config.model.string() << ": " << model.populations.size()
              << " populations, " << model.connectivity_rules.size() << " connectivity rules\n";
