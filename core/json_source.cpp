@@ -1,5 +1,6 @@
 #include "json_source.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -157,6 +158,44 @@ source_location json_document::locate(std::string_view key_path) const {
 
 void json_document::fail(std::string_view key_path, const std::string& what) const {
     throw input_error(locate(key_path), what);
+}
+
+namespace {
+
+void write_canonical(const nlohmann::ordered_json& value, std::string& out) {
+    if (value.is_object()) {
+        std::vector<std::pair<const std::string*, const nlohmann::ordered_json*>> members;
+        members.reserve(value.size());
+        for (auto it = value.begin(); it != value.end(); ++it)
+            members.emplace_back(&it.key(), &it.value());
+        std::sort(members.begin(), members.end(),
+                  [](const auto& a, const auto& b) { return *a.first < *b.first; });
+        out += '{';
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            if (i) out += ',';
+            out += nlohmann::ordered_json(*members[i].first).dump();
+            out += ':';
+            write_canonical(*members[i].second, out);
+        }
+        out += '}';
+    } else if (value.is_array()) {
+        out += '[';
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            if (i) out += ',';
+            write_canonical(value[i], out);
+        }
+        out += ']';
+    } else {
+        out += value.dump();
+    }
+}
+
+}  // namespace
+
+std::string canonical_json(const nlohmann::ordered_json& value) {
+    std::string out;
+    write_canonical(value, out);
+    return out;
 }
 
 }  // namespace m1

@@ -34,4 +34,8 @@ private:
     std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> positions_;
 };
 
+// JSON with object keys sorted at every level and no whitespace, numbers as nlohmann writes them
+// (shortest round-trip form): equal values give equal text whatever the key order of the file.
+std::string canonical_json(const nlohmann::ordered_json& value);
+
 }  // namespace m1

@@ -51,12 +51,9 @@ std::string absolute_from(const std::filesystem::path& base, const std::string& 
 
 }  // namespace
 
-run_config load_run_config(const std::filesystem::path& path) {
-    run_config config;
-    config.file = path;
-    toml::table root;
+toml::table parse_toml_file(const std::filesystem::path& path) {
     try {
-        root = toml::parse_file(path.string());
+        return toml::parse_file(path.string());
     } catch (const toml::parse_error& e) {
         const auto& begin = e.source().begin;
         std::error_code ec;
@@ -65,22 +62,31 @@ run_config load_run_config(const std::filesystem::path& path) {
         throw input_error({path.string(), "", begin.line, begin.column},
                           "malformed TOML: " + std::string(e.description()));
     }
+}
+
+source_location toml_location(const std::filesystem::path& file, const std::string& key,
+                              const toml::node* node) {
+    return where(file, key, node);
+}
+
+void read_run_keys(const toml::table& root, const std::filesystem::path& path, run_config& config,
+                   const std::set<std::string>& also_allowed) {
     static const std::set<std::string> known = {"model", "output", "seed", "threads", "duration",
                                                 "dt", "scale", "seeds", "record"};
     for (auto&& [key, node] : root) {
         const std::string k(key.str());
-        if (!known.count(k)) {
-            std::string hint = k == "sweep" ? " (sweeps come with the batch layer)" : "";
+        if (!known.count(k) && !also_allowed.count(k)) {
+            std::string hint = k == "sweep" || k == "base" || k == "name"
+                                   ? " (a sweep file needs a [sweep] table)" : "";
             throw input_error(where(path, k, &node), "unknown key" + hint);
         }
     }
+    config.file = path;
     const std::filesystem::path base = path.parent_path();
-    auto model = value_of<std::string>(root, path, "model", "a path to a model file");
-    if (!model) throw input_error({path.string(), "model", 0, 0}, "missing: the model file to run");
-    config.model = absolute_from(base, *model);
-    auto output = value_of<std::string>(root, path, "output", "a directory path");
-    if (!output) throw input_error({path.string(), "output", 0, 0}, "missing: the output directory");
-    config.output = absolute_from(base, *output);
+    if (auto model = value_of<std::string>(root, path, "model", "a path to a model file"))
+        config.model = absolute_from(base, *model);
+    if (auto output = value_of<std::string>(root, path, "output", "a directory path"))
+        config.output = absolute_from(base, *output);
 
     auto seed_value = [&](const toml::table& t, const std::string& key, const std::string& path_key)
         -> std::optional<std::uint32_t> {
@@ -92,38 +98,45 @@ run_config load_run_config(const std::filesystem::path& path) {
                               "a seed is a whole number from 0 to 4294967295");
         return static_cast<std::uint32_t>(node->as_integer()->get());
     };
-    config.seed = seed_value(root, "seed", "seed");
+    if (auto seed = seed_value(root, "seed", "seed")) {
+        if (root.get("seeds"))
+            throw input_error(where(path, "seeds", root.get("seeds")), "give seed or [seeds], not both");
+        config.seed = seed;
+        config.seeds.reset();
+    }
     if (const toml::node* node = root.get("seeds")) {
         const toml::table* t = node->as_table();
         if (!t) throw input_error(where(path, "seeds", node), "must be a table: [seeds]");
-        if (config.seed)
-            throw input_error(where(path, "seeds", node), "give seed or [seeds], not both");
-        m1::seeds s;
         for (auto&& [key, sub] : *t) {
             const std::string k(key.str());
             if (k != "conn" && k != "stim" && k != "loc")
                 throw input_error(where(path, "seeds." + k, &sub),
                                   "unknown key (seeds are conn, stim, loc)");
         }
-        s.conn = seed_value(*t, "conn", "seeds.conn").value_or(1);
-        s.stim = seed_value(*t, "stim", "seeds.stim").value_or(1);
-        s.loc = seed_value(*t, "loc", "seeds.loc").value_or(1);
+        // Keys left out keep what a base file gave, else 1 (NetPyNE's default).
+        m1::seeds s = config.seeds ? *config.seeds
+                      : config.seed ? m1::seeds{*config.seed, *config.seed, *config.seed}
+                                    : m1::seeds{};
+        if (auto v = seed_value(*t, "conn", "seeds.conn")) s.conn = *v;
+        if (auto v = seed_value(*t, "stim", "seeds.stim")) s.stim = *v;
+        if (auto v = seed_value(*t, "loc", "seeds.loc")) s.loc = *v;
         config.seeds = s;
+        config.seed.reset();
     }
     if (auto threads = value_of<std::int64_t>(root, path, "threads", "a whole number")) {
         if (*threads < 0)
             throw input_error(where(path, "threads", root.get("threads")), "must not be negative");
         config.threads = static_cast<std::size_t>(*threads);
     }
-    auto positive = [&](const char* key) -> std::optional<double> {
+    auto positive = [&](const char* key, std::optional<double>& into) {
         auto v = value_of<double>(root, path, key, "a number");
         if (v && !(*v > 0 && std::isfinite(*v)))
             throw input_error(where(path, key, root.get(key)), "must be positive");
-        return v;
+        if (v) into = v;
     };
-    config.duration = positive("duration");
-    config.dt = positive("dt");
-    config.scale = positive("scale");
+    positive("duration", config.duration);
+    positive("dt", config.dt);
+    positive("scale", config.scale);
     if (const toml::node* node = root.get("record")) {
         const toml::table* t = node->as_table();
         if (!t) throw input_error(where(path, "record", node), "must be a table: [record]");
@@ -135,6 +148,7 @@ run_config load_run_config(const std::filesystem::path& path) {
             if (!list)
                 throw input_error(where(path, "record.traces", &sub),
                                   "must be a list of \"population:index\"");
+            config.traces.clear();
             for (const toml::node& item : *list) {
                 if (!item.is_string())
                     throw input_error(where(path, "record.traces", &item),
@@ -143,56 +157,77 @@ run_config load_run_config(const std::filesystem::path& path) {
             }
         }
     }
+}
+
+void require_model_and_output(const run_config& config) {
+    if (config.model.empty())
+        throw input_error({config.file.string(), "model", 0, 0}, "missing: the model file to run");
+    if (config.output.empty())
+        throw input_error({config.file.string(), "output", 0, 0}, "missing: the output directory");
+}
+
+run_config load_run_config(const std::filesystem::path& path) {
+    run_config config;
+    read_run_keys(parse_toml_file(path), path, config);
+    require_model_and_output(config);
     return config;
+}
+
+void apply_run_keys(nlohmann::ordered_json& changed, const run_config& config) {
+    if (!changed.is_object() || !changed.contains("netParams") || !changed["netParams"].is_object())
+        return;  // parse_model reports what is wrong with the file
+    auto& net = changed["netParams"];
+    if (config.scale) {
+        // M1.py's scaling: the same column narrowed (sizeX and sizeZ by sqrt(scale)), so
+        // densities and the depth profile are unchanged; netParams.scale for numCells pops.
+        // A value that is not a number is left for parse_model to report with its line.
+        const double factor = std::sqrt(*config.scale);
+        auto scaled = [&](const char* key, double fallback, double by) {
+            if (!net.contains(key)) net[key] = fallback * by;
+            else if (net[key].is_number()) net[key] = net[key].get<double>() * by;
+        };
+        scaled("sizeX", 100.0, factor);
+        scaled("sizeZ", 100.0, factor);
+        scaled("scale", 1.0, *config.scale);
+    }
+    if (config.duration || config.dt || config.seed || config.seeds) {
+        auto& sim = changed["simConfig"];
+        if (sim.is_null()) sim = nlohmann::ordered_json::object();
+        if (sim.is_object()) {
+            if (config.duration) sim["duration"] = *config.duration;
+            if (config.dt) sim["dt"] = *config.dt;
+            if (config.seed)
+                sim["seeds"] = {{"conn", *config.seed}, {"stim", *config.seed},
+                                {"loc", *config.seed}};
+            if (config.seeds)
+                sim["seeds"] = {{"conn", config.seeds->conn}, {"stim", config.seeds->stim},
+                                {"loc", config.seeds->loc}};
+        }
+    }
+}
+
+model_spec parse_effective_model(const json_document& original, nlohmann::ordered_json changed) {
+    model_spec m;
+    if (original.root() == changed) {
+        m = parse_model(original);
+    } else {
+        try {
+            m = parse_model(json_document::parse(changed.dump(1), original.file()));
+        } catch (const input_error& e) {
+            // Report with the original file's line where the key exists there.
+            throw input_error(original.locate(e.where().key_path), e.reason());
+        }
+    }
+    m.sha256 = sha256_hex(original.text());
+    m.document = std::move(changed);
+    return m;
 }
 
 model_spec effective_model(const run_config& config) {
     json_document doc = json_document::read_file(config.model);
     nlohmann::ordered_json changed = doc.root();
-    if (changed.is_object() && changed.contains("netParams") && changed["netParams"].is_object()) {
-        auto& net = changed["netParams"];
-        if (config.scale) {
-            // M1.py's scaling: the same column narrowed (sizeX and sizeZ by sqrt(scale)), so
-            // densities and the depth profile are unchanged; netParams.scale for numCells pops.
-            // A value that is not a number is left for parse_model to report with its line.
-            const double factor = std::sqrt(*config.scale);
-            auto scaled = [&](const char* key, double fallback, double by) {
-                if (!net.contains(key)) net[key] = fallback * by;
-                else if (net[key].is_number()) net[key] = net[key].get<double>() * by;
-            };
-            scaled("sizeX", 100.0, factor);
-            scaled("sizeZ", 100.0, factor);
-            scaled("scale", 1.0, *config.scale);
-        }
-        if (config.duration || config.dt || config.seed || config.seeds) {
-            auto& sim = changed["simConfig"];
-            if (sim.is_null()) sim = nlohmann::ordered_json::object();
-            if (sim.is_object()) {
-                if (config.duration) sim["duration"] = *config.duration;
-                if (config.dt) sim["dt"] = *config.dt;
-                if (config.seed)
-                    sim["seeds"] = {{"conn", *config.seed}, {"stim", *config.seed},
-                                    {"loc", *config.seed}};
-                if (config.seeds)
-                    sim["seeds"] = {{"conn", config.seeds->conn}, {"stim", config.seeds->stim},
-                                    {"loc", config.seeds->loc}};
-            }
-        }
-    }
-    model_spec m;
-    if (doc.root() == changed) {
-        m = parse_model(doc);
-    } else {
-        try {
-            m = parse_model(json_document::parse(changed.dump(1), config.model.string()));
-        } catch (const input_error& e) {
-            // Report with the original file's line where the key exists there.
-            throw input_error(doc.locate(e.where().key_path), e.reason());
-        }
-    }
-    m.sha256 = sha256_hex(doc.text());
-    m.document = std::move(changed);
-    return m;
+    apply_run_keys(changed, config);
+    return parse_effective_model(doc, std::move(changed));
 }
 
 double peak_rss_mib() {
@@ -201,10 +236,43 @@ double peak_rss_mib() {
     return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
 }
 
+std::unique_ptr<network> network_cache::find(const std::string& key) {
+    std::shared_ptr<const network> hit;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+            if (it->first != key) continue;
+            auto entry = std::move(*it);
+            entries_.erase(it);
+            hit = entry.second;
+            entries_.push_back(std::move(entry));
+            break;
+        }
+    }
+    return hit ? std::make_unique<network>(*hit) : nullptr;  // copied outside the lock
+}
+
+void network_cache::store(const std::string& key, const network& net) {
+    if (capacity_ == 0) return;
+    auto copy = std::make_shared<const network>(net);
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it)
+        if (it->first == key) {
+            entries_.erase(it);
+            break;
+        }
+    if (entries_.size() >= capacity_) entries_.erase(entries_.begin());
+    entries_.emplace_back(key, std::move(copy));
+}
+
 run_summary run_instance(const run_config& config, std::ostream* log) {
+    return run_model(config, effective_model(config), log);
+}
+
+run_summary run_model(const run_config& config, model_spec model, std::ostream* log,
+                      const run_extras& extras) {
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();
-    model_spec model = effective_model(config);
     if (log)
         *log << "model " << config.model.string() << ": " << model.populations.size()
              << " populations, " << model.connectivity_rules.size() << " connectivity rules\n";
@@ -222,9 +290,22 @@ run_summary run_instance(const run_config& config, std::ostream* log) {
                                              : tbb::task_arena::automatic);
     std::unique_ptr<recipe> rec;
     network net;
+    bool reused = false;
     arena.execute([&] {
         rec = std::make_unique<recipe>(model);
-        net = build_network(*rec);
+        // Runs that differ only in weights, stimulation or duration share their connectivity.
+        const std::string key = extras.networks ? connectivity_key(model) : std::string();
+        if (extras.networks) {
+            if (auto cached = extras.networks->find(key)) {
+                net = std::move(*cached);
+                reweight(net, *rec);
+                reused = true;
+            }
+        }
+        if (!reused) {
+            net = build_network(*rec);
+            if (extras.networks) extras.networks->store(key, net);
+        }
     });
     for (const std::string& w : rec->warnings())
         if (log) *log << "warning: " << w << "\n";
@@ -234,6 +315,7 @@ run_summary run_instance(const run_config& config, std::ostream* log) {
     options.dt = model.sim.dt;
     options.threads = config.threads;
     options.record_step = model.sim.record_step;
+    options.should_stop = extras.should_stop;
     std::vector<std::pair<std::size_t, std::uint32_t>> traced;  // population, index
     for (const std::string& t : config.traces) {
         const auto colon = t.rfind(':');
@@ -261,8 +343,9 @@ run_summary run_instance(const run_config& config, std::ostream* log) {
     const auto t_built = clock::now();
     const double build_s = std::chrono::duration<double>(t_built - t0).count();
     if (log)
-        *log << "built " << rec->num_cells() << " cells and " << net.num_contacts
-             << " synaptic contacts in " << std::fixed << std::setprecision(2) << build_s << " s\n";
+        *log << (reused ? "reused the connectivity of an earlier run: " : "built ")
+             << rec->num_cells() << " cells and " << net.num_contacts << " synaptic contacts in "
+             << std::fixed << std::setprecision(2) << build_s << " s\n";
 
     simulation sim(*rec, net, options);
     simulation_result result = sim.run();
@@ -329,17 +412,25 @@ run_summary run_instance(const run_config& config, std::ostream* log) {
     attrs.emplace_back("synapses", std::int64_t(net.num_contacts));
     attrs.emplace_back("steps", std::int64_t(result.steps));
     attrs.emplace_back("config_file", config.file.string());
+    attrs.emplace_back("network_reused", std::int64_t(reused));
 
     run_summary summary;
     summary.run_file = config.output / "run.h5";
-    write_run_file(summary.run_file, record);
-
     summary.cells = rec->num_cells();
     summary.synapses = net.num_contacts;
     summary.spikes = result.spikes.size();
     summary.duration_ms = model.sim.duration;
     summary.build_s = build_s;
     summary.simulate_s = result.simulate_seconds;
+    summary.network_reused = reused;
+    attrs.emplace_back("spikes", std::int64_t(summary.spikes));
+    attrs.emplace_back("mean_rate_hz", summary.mean_rate_hz());
+    // Wall time up to the run file (the file itself takes a few ms more).
+    attrs.emplace_back("wall_s", std::chrono::duration<double>(clock::now() - t0).count());
+    for (const auto& a : extras.run_attributes) attrs.push_back(a);
+    record.sweep_attributes = extras.sweep_attributes;
+    write_run_file(summary.run_file, record);
+
     for (std::size_t p = 0; p < pops.size(); ++p) {
         population_summary ps;
         ps.name = model.populations[pops[p].spec].name;
@@ -366,7 +457,7 @@ void print_summary(const run_summary& s, std::ostream& out) {
         out << std::left << std::setw(12) << p.name << std::right << std::setw(8) << p.cells
             << std::setw(14) << p.incoming_synapses << std::setw(10) << p.spikes << std::setw(10)
             << std::fixed << std::setprecision(2) << p.rate_hz << "\n";
-    const double rate = s.cells ? double(s.spikes) / s.cells / (s.duration_ms / 1000.0) : 0;
+    const double rate = s.mean_rate_hz();
     out << std::left << std::setw(12) << "total" << std::right << std::setw(8) << s.cells
         << std::setw(14) << s.synapses << std::setw(10) << s.spikes << std::setw(10)
         << std::fixed << std::setprecision(2) << rate << "\n";

@@ -2,11 +2,18 @@
 // One run: a run configuration (TOML) names a model file and what to change in it; running it
 // loads the model, builds the network, simulates, and writes run.h5 into the output directory.
 #include "model.hpp"
+#include "run_file.hpp"
 #include "simulation.hpp"
+
+#include <toml++/toml.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,9 +35,51 @@ struct run_config {
 // file, key and line.
 run_config load_run_config(const std::filesystem::path& path);
 
+// A TOML file, or an input_error naming the file (and the line of a syntax error).
+toml::table parse_toml_file(const std::filesystem::path& path);
+// Where a TOML node stands, for an input_error.
+source_location toml_location(const std::filesystem::path& file, const std::string& key,
+                              const toml::node* node);
+// Reads the run keys present in `table` into `config`, replacing what is there (a sweep file's keys
+// override its base file's); relative paths are taken relative to `file`'s directory. Keys listed in
+// `also_allowed` are left to the caller; any other unknown key is an input_error.
+void read_run_keys(const toml::table& table, const std::filesystem::path& file, run_config& config,
+                   const std::set<std::string>& also_allowed = {});
+// A run configuration must name a model and an output directory.
+void require_model_and_output(const run_config& config);
+
+// The configuration's run keys (scale, duration, dt, seeds) written into a model document.
+void apply_run_keys(nlohmann::ordered_json& document, const run_config& config);
+// Parses a changed model document; errors name the original file's line where the key is there.
+model_spec parse_effective_model(const json_document& original, nlohmann::ordered_json changed);
+
 // The model as this run sees it: the file with the configuration's changes applied (and written
 // into model_spec::document, which the run file keeps).
 model_spec effective_model(const run_config& config);
+
+// Networks kept between the runs of one process: a run whose connectivity_key matches an earlier
+// run's copies that network and recomputes only its weights (network.hpp: reweight), bit for bit
+// what a fresh build gives. Holds the most recently used `capacity` networks. Thread-safe.
+class network_cache {
+public:
+    explicit network_cache(std::size_t capacity = 2) : capacity_(capacity) {}
+    // A copy of the network stored under `key`, or null.
+    std::unique_ptr<network> find(const std::string& key);
+    void store(const std::string& key, const network& net);
+
+private:
+    std::mutex mutex_;
+    std::size_t capacity_;
+    std::vector<std::pair<std::string, std::shared_ptr<const network>>> entries_;  // most recent last
+};
+
+// What the batch layer adds to a run.
+struct run_extras {
+    std::vector<std::pair<std::string, attribute_value>> run_attributes;    // more /run attributes
+    std::vector<std::pair<std::string, attribute_value>> sweep_attributes;  // /run/sweep
+    network_cache* networks = nullptr;
+    std::function<bool()> should_stop;  // polled between epochs (simulation_options)
+};
 
 struct population_summary {
     std::string name;
@@ -45,9 +94,16 @@ struct run_summary {
     std::vector<population_summary> populations;
     std::uint64_t cells = 0, synapses = 0, spikes = 0;
     double duration_ms = 0, build_s = 0, simulate_s = 0, peak_rss_mb = 0;
+    bool network_reused = false;
+    double mean_rate_hz() const { return cells && duration_ms > 0 ? double(spikes) / cells / (duration_ms / 1000.0) : 0; }
 };
 
-// Runs one instance and writes its run file; prints progress to `log` if given.
+// Runs one instance of `model` (the effective model of `config`) and writes its run file into
+// config.output; prints progress to `log` if given. Throws input_error, run_error, run_cancelled,
+// non_finite_state; on any of them no run file is left.
+run_summary run_model(const run_config& config, model_spec model, std::ostream* log,
+                      const run_extras& extras = {});
+// run_model of effective_model(config).
 run_summary run_instance(const run_config& config, std::ostream* log);
 
 void print_summary(const run_summary& summary, std::ostream& out);

@@ -375,6 +375,11 @@ void write_run(const writer& w, hid_t file, const run_record& record) {
     for (const auto& [name, value] : record.run_attributes)
         std::visit([&](const auto& v) { w.attribute(group, "/run", name, v); }, value);
     w.string_scalar(group, "/run", "model", record.model_json);
+    if (!record.sweep_attributes.empty()) {
+        h5_handle sweep = w.group(group, "/run", "sweep", false, /*track_attributes=*/true);
+        for (const auto& [name, value] : record.sweep_attributes)
+            std::visit([&](const auto& v) { w.attribute(sweep, "/run/sweep", name, v); }, value);
+    }
 }
 
 void write_traces(const writer& w, hid_t file, const run_record& record) {
@@ -611,6 +616,93 @@ std::vector<population_spikes> read_run_spikes(const std::filesystem::path& path
         result.push_back(std::move(p));
     }
     return result;
+}
+
+namespace {
+
+// Every attribute of `object`, by creation order where it is tracked (scalar int64, double or
+// string; anything else is reported as an error rather than guessed).
+std::vector<std::pair<std::string, attribute_value>> read_attributes(const checker& c, hid_t object,
+                                                                     const std::string& where) {
+    const std::string what = "cannot read the attributes of " + where;
+    std::vector<std::pair<std::string, attribute_value>> out;
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    c.ok(H5Oget_info3(object, &info, H5O_INFO_NUM_ATTRS), what);
+#else
+    H5O_info_t info;
+    c.ok(H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS), what);
+#endif
+    h5_handle ocpl;
+    unsigned order = 0;
+    const H5I_type_t kind = H5Iget_type(object);
+    if (kind == H5I_GROUP) {
+        ocpl = c.handle(H5Gget_create_plist(object), H5Pclose, what);
+        c.ok(H5Pget_attr_creation_order(ocpl, &order), what);
+    }
+    const H5_index_t index = (order & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    for (hsize_t i = 0; i < info.num_attrs; ++i) {
+        h5_handle attr = c.handle(H5Aopen_by_idx(object, ".", index, H5_ITER_INC, i, H5P_DEFAULT,
+                                                 H5P_DEFAULT),
+                                  H5Aclose, what);
+        const ssize_t size = H5Aget_name(attr, 0, nullptr);
+        if (size < 0) c.fail_hdf5(what);
+        std::string name(static_cast<std::size_t>(size) + 1, '\0');
+        H5Aget_name(attr, name.size(), name.data());
+        name.resize(static_cast<std::size_t>(size));
+        h5_handle type = c.handle(H5Aget_type(attr), H5Tclose, what);
+        h5_handle space = c.handle(H5Aget_space(attr), H5Sclose, what);
+        if (H5Sget_simple_extent_type(space) != H5S_SCALAR) continue;  // only scalars are values
+        const H5T_class_t cls = H5Tget_class(type);
+        if (cls == H5T_INTEGER) {
+            std::int64_t v = 0;
+            c.ok(H5Aread(attr, H5T_NATIVE_INT64, &v), what);
+            out.emplace_back(name, v);
+        } else if (cls == H5T_FLOAT) {
+            double v = 0;
+            c.ok(H5Aread(attr, H5T_NATIVE_DOUBLE, &v), what);
+            out.emplace_back(name, v);
+        } else if (cls == H5T_STRING && H5Tis_variable_str(type) > 0) {
+            char* text = nullptr;
+            c.ok(H5Aread(attr, type, &text), what);
+            out.emplace_back(name, std::string(text ? text : ""));
+            H5free_memory(text);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+const attribute_value* run_file_attributes::find(const std::string& name) const {
+    for (const auto& [key, value] : run)
+        if (key == name) return &value;
+    return nullptr;
+}
+
+run_file_attributes read_run_attributes(const std::filesystem::path& path) {
+    const std::string name = path.string();
+    hdf5_quiet quiet;
+    {
+        fd_handle probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (probe.get() < 0) {
+            const int err = errno;
+            throw run_error("cannot read " + name + ": " + errno_text(err));
+        }
+    }
+    const checker c("cannot read", name);
+    h5_handle fapl = file_access(c, /*lock_files=*/true);
+    h5_handle file = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose,
+                              "not an HDF5 file or cannot be opened");
+    h5_handle run = c.handle(H5Gopen2(file, "run", H5P_DEFAULT), H5Gclose, "cannot open group /run");
+    run_file_attributes out;
+    out.run = read_attributes(c, run, "/run");
+    if (H5Lexists(run, "sweep", H5P_DEFAULT) > 0) {
+        h5_handle sweep = c.handle(H5Gopen2(run, "sweep", H5P_DEFAULT), H5Gclose,
+                                   "cannot open group /run/sweep");
+        out.sweep = read_attributes(c, sweep, "/run/sweep");
+    }
+    return out;
 }
 
 }  // namespace m1

@@ -6,7 +6,8 @@
 //   /connectivity/contacts           uint64 [pre population][post population][synaptic mechanism]
 //                                    with the names as attributes
 //   /run                             attributes (format_version, model_file, seed, ...) and the
-//                                    dataset /run/model, the effective model as JSON text
+//                                    dataset /run/model, the effective model as JSON text;
+//                                    /run/sweep: the swept parameters of a batch run (attributes)
 //   /traces/...                      optional soma voltage traces
 // The file is written under a temporary name in the same directory and renamed when complete, so
 // a file named run.h5 is always whole.
@@ -54,6 +55,9 @@ struct run_record {
     cell_table cells;
     connectivity_table connectivity;
     std::vector<std::pair<std::string, attribute_value>> run_attributes;  // in this order
+    // The swept parameters of a batch run, as attributes of the group /run/sweep (named by the
+    // parameter path as the sweep file gives it); none: no group.
+    std::vector<std::pair<std::string, attribute_value>> sweep_attributes;
     std::string model_json;                 // the effective model, /run/model
     double record_step = 0;                 // ms, for traces
     std::vector<voltage_trace> traces;
@@ -65,5 +69,13 @@ void write_run_file(const std::filesystem::path& path, const run_record& record)
 
 // Reads the spikes back (tests, later the analysis layer).
 std::vector<population_spikes> read_run_spikes(const std::filesystem::path& path);
+
+// Reads the attributes of /run and of /run/sweep back, in the order they were written (the batch
+// layer rebuilds its index from these). Throws run_error naming the path.
+struct run_file_attributes {
+    std::vector<std::pair<std::string, attribute_value>> run, sweep;
+    const attribute_value* find(const std::string& name) const;  // in run; null if absent
+};
+run_file_attributes read_run_attributes(const std::filesystem::path& path);
 
 }  // namespace m1

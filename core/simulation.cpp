@@ -179,6 +179,12 @@ struct simulation::state {
     void setup();
     void first_background_events();
     void advance_group(std::size_t group, std::size_t first_step, std::size_t last_step);
+    // The first slot whose v or u is NaN or infinite; v_soma.size() when there is none.
+    std::size_t first_non_finite() const {
+        for (std::size_t i = 0; i < v_soma.size(); ++i)
+            if (!std::isfinite(v_soma[i]) || !std::isfinite(u[i])) return i;
+        return v_soma.size();
+    }
     template <class lanes>
     void integrate_lanes(std::size_t lo, double delta, double* input, const double* clamp_rhs,
                          const double* clamp_diag);
@@ -841,6 +847,15 @@ simulation_result simulation::run() {
                       result.spikes.end(), [](const spike& x, const spike& y) {
                           return x.time != y.time ? x.time < y.time : x.gid < y.gid;
                       });
+            // A NaN or infinite voltage never crosses threshold again: the run would end looking
+            // quiet. One pass over the cells per epoch is cheap next to the epoch itself.
+            if (const std::size_t bad = st.first_non_finite(); bad < st.v_soma.size())
+                throw non_finite_state(
+                    "cell gid " + std::to_string(st.net.gid_of_slot[bad]) +
+                    " has a non-finite voltage or recovery variable at t = " +
+                    std::to_string(st.t_start[last - 1]) + " ms (the model diverges)");
+            if (st.opt.should_stop && st.opt.should_stop())
+                throw run_cancelled("stopped at t = " + std::to_string(st.t_start[last - 1]) + " ms");
         }
     });
     result.simulate_seconds =

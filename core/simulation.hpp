@@ -7,6 +7,7 @@
 #include "network.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,20 @@ struct simulation_options {
     std::size_t threads = 0; // 0: all cores
     std::vector<gid_type> traced_cells;  // soma voltage recorded every record_step
     double record_step = 0.1;
+    // Polled between epochs: when it returns true the run stops with run_cancelled.
+    std::function<bool()> should_stop;
+};
+
+// The run was stopped by simulation_options::should_stop.
+class run_cancelled : public run_error {
+public:
+    using run_error::run_error;
+};
+
+// A cell's state stopped being a number (a model whose input diverges): the run cannot go on.
+class non_finite_state : public run_error {
+public:
+    using run_error::run_error;
 };
 
 struct simulation_result {

@@ -260,8 +260,7 @@ const std::string model_without_sim = R"({
 }
 )";
 
-// DISABLED: reveals a bug in core/run.cpp effective_model (changed["simConfig"] inserts null when
-// the model has no simConfig; parse_model then refuses "simConfig: must be an object, not null").
+// A model without simConfig (once refused: changed["simConfig"] inserted null).
 TEST_F(RunConfig, EffectiveModelWithoutSimConfigInModel) {
     // simConfig is optional in a model file (parse_model accepts its absence); a configuration
     // that changes only netParams (scale) must not make it invalid.

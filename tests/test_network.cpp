@@ -1,0 +1,130 @@
+// The network component: which model changes keep the connectivity (connectivity_key), and that a
+// reused network with its weights recomputed (reweight) is bit for bit the freshly built one, down
+// to the spikes it gives.
+#include "model.hpp"
+#include "network.hpp"
+#include "recipe.hpp"
+#include "run.hpp"
+#include "simulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char* m1_2017 = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+
+// The M1 model at scale 0.1 with `change` applied to its document.
+m1::model_spec tenth_model(const std::function<void(nlohmann::ordered_json&)>& change = {}) {
+    const m1::json_document doc = m1::json_document::read_file(m1_2017);
+    nlohmann::ordered_json changed = doc.root();
+    if (change) change(changed);
+    m1::run_config config;
+    config.scale = 0.1;
+    config.duration = 100;
+    m1::apply_run_keys(changed, config);
+    return m1::parse_effective_model(doc, std::move(changed));
+}
+
+nlohmann::ordered_json& net(nlohmann::ordered_json& d) { return d["netParams"]; }
+
+TEST(Network, KeyIgnoresWeightsStimulationDurationAndStimSeed) {
+    const std::string base = m1::connectivity_key(tenth_model());
+    EXPECT_EQ(base.size(), 64u);
+    const std::vector<std::function<void(nlohmann::ordered_json&)>> same = {
+        [](auto& d) { net(d)["scaleConnWeight"] = 0.0004; },
+        [](auto& d) { net(d)["ItoIweight"] = 0.75; },  // used only in weight strings
+        [](auto& d) { net(d)["scaleConnWeightNetStims"] = 0.5; },
+        [](auto& d) { net(d)["connParams"]["0"]["weight"] = 0.7; },
+        [](auto& d) { net(d)["stimSourceParams"]["background_E"]["rate"] = 20; },
+        [](auto& d) { net(d)["stimTargetParams"]["bgE->PT"]["weight"] = 0.3; },
+        [](auto& d) { d["simConfig"]["duration"] = 50.0; },
+        [](auto& d) { d["simConfig"]["seeds"]["stim"] = 7; },
+    };
+    for (std::size_t i = 0; i < same.size(); ++i)
+        EXPECT_EQ(m1::connectivity_key(tenth_model(same[i])), base) << "change " << i;
+}
+
+TEST(Network, KeyFollowsWhatDecidesWhoConnects) {
+    const std::string base = m1::connectivity_key(tenth_model());
+    const std::vector<std::function<void(nlohmann::ordered_json&)>> different = {
+        [](auto& d) { d["simConfig"]["seeds"]["conn"] = 2; },
+        [](auto& d) { d["simConfig"]["seeds"]["loc"] = 2; },
+        [](auto& d) { net(d)["connParams"]["0"]["probability"] = 0.1; },
+        [](auto& d) { net(d)["propVelocity"] = 200.0; },  // delays: defaultDelay+dist_3D/propVelocity
+        [](auto& d) { net(d)["probLambda"] = 50.0; },
+        [](auto& d) { net(d)["connParams"]["0"]["weight"] = "uniform(0.5, 0.7)"; },  // draws
+        [](auto& d) { net(d)["connParams"]["0"]["weight"] = "0.7 * dist_3D"; },     // per pair
+    };
+    for (std::size_t i = 0; i < different.size(); ++i)
+        EXPECT_NE(m1::connectivity_key(tenth_model(different[i])), base) << "change " << i;
+}
+
+// A network built for the base model, reweighted for a model with other weights, equals the
+// network built for that model from scratch: every field, every bit.
+TEST(Network, ReweightedEqualsFreshBuild) {
+    const m1::model_spec a = tenth_model();
+    const m1::model_spec b = tenth_model([](auto& d) {
+        net(d)["scaleConnWeight"] = 0.00037;
+        net(d)["ItoIweight"] = 0.9;
+        net(d)["connParams"]["5"]["weight"] = 1.3;
+    });
+    ASSERT_EQ(m1::connectivity_key(a), m1::connectivity_key(b));
+    const m1::recipe ra(a), rb(b);
+    m1::network reused = m1::build_network(ra);
+    const m1::network fresh = m1::build_network(rb);
+    std::size_t changed = 0;
+    for (std::size_t s = 0; s < fresh.synapses.size(); ++s)
+        changed += reused.synapses.weight[s] != fresh.synapses.weight[s];
+    EXPECT_GT(changed, fresh.synapses.size() / 2);  // the test changes most weights
+    m1::reweight(reused, rb);
+    EXPECT_EQ(reused.synapses.offsets, fresh.synapses.offsets);
+    EXPECT_EQ(reused.synapses.post_slot, fresh.synapses.post_slot);
+    EXPECT_EQ(reused.synapses.synaptic_mechanism, fresh.synapses.synaptic_mechanism);
+    EXPECT_EQ(reused.synapses.delay, fresh.synapses.delay);
+    EXPECT_EQ(reused.synapses.rule, fresh.synapses.rule);
+    EXPECT_EQ(reused.synapses.weight, fresh.synapses.weight);  // exact: operator== on doubles
+    EXPECT_EQ(reused.contacts, fresh.contacts);
+}
+
+// Through run_model with a cache: the second run reuses the network and its spikes are those of a
+// run in a fresh process state.
+TEST(Network, RunWithReusedNetworkGivesTheSameSpikes) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("m1batch-test-network-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    auto weights = [](auto& d) { net(d)["scaleConnWeight"] = 0.00035; };
+    m1::run_config config;
+    config.model = m1_2017;
+    config.threads = 2;
+    m1::network_cache cache;
+    m1::run_extras with_cache;
+    with_cache.networks = &cache;
+
+    config.output = dir / "first";
+    const auto first = m1::run_model(config, tenth_model(), nullptr, with_cache);
+    EXPECT_FALSE(first.network_reused);
+    config.output = dir / "reused";
+    const auto reused = m1::run_model(config, tenth_model(weights), nullptr, with_cache);
+    EXPECT_TRUE(reused.network_reused);
+    config.output = dir / "fresh";
+    const auto fresh = m1::run_model(config, tenth_model(weights), nullptr);
+    EXPECT_FALSE(fresh.network_reused);
+
+    const auto a = m1::read_run_spikes(reused.run_file), b = m1::read_run_spikes(fresh.run_file);
+    ASSERT_EQ(a.size(), b.size());
+    std::size_t spikes = 0;
+    for (std::size_t p = 0; p < a.size(); ++p) {
+        EXPECT_EQ(a[p].timestamps, b[p].timestamps) << a[p].population;
+        EXPECT_EQ(a[p].node_ids, b[p].node_ids) << a[p].population;
+        spikes += a[p].timestamps.size();
+    }
+    EXPECT_GT(spikes, 100u);
+    EXPECT_NE(first.spikes, reused.spikes);  // the weights did change the activity
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
