@@ -9,6 +9,7 @@ packages=(
   # libraries (see README: why each one is there)
   libtbb-dev libhdf5-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev librandom123-dev
   libssl-dev
+  libopenmpi-dev openmpi-bin libboost-program-options-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev time
   # validation against NEURON, and the fidelity checks
