@@ -1,0 +1,811 @@
+// The results directory of a sweep (results.hpp).
+//
+// Everything here must survive kill -9 at any instruction and several workers (MPI ranks, array
+// tasks, on several hosts sharing one file system) acting on one directory at once:
+//  - every file is written under a temporary name "<name>.tmp.<pid>.<n>" and renamed, so a reader
+//    sees the old file or the whole new one, and clean_up can recognize what a killed writer left;
+//  - the directory lock is flock(2), which the kernel drops when the holder dies;
+//  - a run is claimed by creating its claim file with O_EXCL, the one operation that exactly one
+//    of several racing creators wins; a dead owner's claim is taken over by the one worker that
+//    creates its takeover marker (O_EXCL again), which renames it aside and creates a new one.
+//    (A taker killed between those two steps leaves the run unclaimable until clean_up.)
+#include "results.hpp"
+
+#include "error.hpp"
+#include "run_file.hpp"
+
+#include <hdf5.h>
+
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cstdio>
+#include <ctime>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace m1::batch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text(int err) { return std::system_category().message(err); }
+
+// Unique within the process and, by the pid, among the processes of one host. Processes of
+// different hosts may share a pid (containers): creators of these names use O_EXCL and retry.
+std::string unique_suffix() {
+    static std::atomic<std::uint64_t> counter{0};
+    return std::to_string(::getpid()) + "." + std::to_string(counter++);
+}
+
+std::string host_name() {
+    char buffer[HOST_NAME_MAX + 1] = {};
+    if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown";
+    return buffer;
+}
+
+std::string iso_time(std::time_t t) {
+    std::tm utc{};
+    ::gmtime_r(&t, &utc);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return buffer;
+}
+
+std::string iso_now() { return iso_time(std::time(nullptr)); }
+
+// A file descriptor that closes itself.
+class fd_guard {
+public:
+    explicit fd_guard(int fd) noexcept : fd_(fd) {}
+    fd_guard(const fd_guard&) = delete;
+    fd_guard& operator=(const fd_guard&) = delete;
+    ~fd_guard() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const noexcept { return fd_; }
+    int close() noexcept {
+        const int r = ::close(fd_);
+        fd_ = -1;
+        return r;
+    }
+
+private:
+    int fd_;
+};
+
+// write(2) until done; false with errno set on failure.
+bool write_all(int fd, std::string_view text) {
+    while (!text.empty()) {
+        const ssize_t n = ::write(fd, text.data(), text.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+// Reads all of an open file from its current offset; false with errno set on failure.
+bool read_all(int fd, std::string& out) {
+    char buffer[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (n == 0) return true;
+        out.append(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+// The bytes of a file; run_error naming it when it cannot be read.
+std::string read_bytes(const fs::path& path) {
+    fd_guard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    std::string text;
+    if (fd.get() < 0 || !read_all(fd.get(), text)) {
+        const int err = errno;
+        throw run_error("cannot read " + path.string() + ": " + errno_text(err));
+    }
+    return text;
+}
+
+// Makes a rename durable. Best effort: some file systems refuse fsync on directories, and the
+// file itself is already complete under its final name.
+void sync_directory(const fs::path& dir) {
+    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+void make_directories(const fs::path& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw run_error("cannot create " + dir.string() + ": " + ec.message());
+}
+
+std::string shortest(double value) { return format_value(param_value{value}); }
+
+bool parse_number(std::string_view text, double& value) {
+    const char* end = text.data() + text.size();
+    const auto r = std::from_chars(text.data(), end, value);
+    return r.ec == std::errc() && r.ptr == end;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims
+
+// A claim file as read: its identity (inode, mtime) and contents, so that a taker can check that
+// the file it renamed aside is the one it judged stale.
+struct claim_snapshot {
+    bool present = false;
+    struct stat st {};
+    std::string text;
+};
+
+claim_snapshot read_claim(const fs::path& file) {
+    claim_snapshot s;
+    fd_guard fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        const int err = errno;
+        if (err == ENOENT) return s;
+        throw run_error("cannot read claim " + file.string() + ": " + errno_text(err));
+    }
+    if (::fstat(fd.get(), &s.st) != 0 || !read_all(fd.get(), s.text)) {
+        const int err = errno;
+        throw run_error("cannot read claim " + file.string() + ": " + errno_text(err));
+    }
+    s.present = true;
+    return s;
+}
+
+// Stale: the owner is gone (same host and no such process) or has not refreshed the claim for
+// stale_after. A claim being written (its host and pid lines not yet complete) is judged by its
+// mtime alone, which is fresh, so it is live. This process's own claims are always live.
+bool is_stale(const claim_snapshot& s, std::chrono::seconds stale_after) {
+    const std::size_t host_end = s.text.find('\n');
+    const std::size_t pid_end =
+        host_end == std::string::npos ? std::string::npos : s.text.find('\n', host_end + 1);
+    if (pid_end != std::string::npos && host_end > 0) {
+        long long pid = 0;
+        const char* first = s.text.data() + host_end + 1;
+        const char* last = s.text.data() + pid_end;
+        const auto r = std::from_chars(first, last, pid);
+        if (r.ec == std::errc() && r.ptr == last && pid > 0 && pid <= INT_MAX &&
+            s.text.compare(0, host_end, host_name()) == 0) {
+            if (pid == ::getpid()) return false;
+            if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return true;
+        }
+    }
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    const double age = double(now.tv_sec - s.st.st_mtim.tv_sec) +
+                       double(now.tv_nsec - s.st.st_mtim.tv_nsec) * 1e-9;
+    return age > double(stale_after.count());
+}
+
+bool same_claim(const claim_snapshot& a, const claim_snapshot& b) {
+    return a.present && b.present && a.st.st_dev == b.st.st_dev && a.st.st_ino == b.st.st_ino &&
+           a.st.st_mtim.tv_sec == b.st.st_mtim.tv_sec &&
+           a.st.st_mtim.tv_nsec == b.st.st_mtim.tv_nsec && a.text == b.text;
+}
+
+// A name for one particular claim file: inode, mtime and a hash of its text (FNV-1a, the same in
+// every process), so that a later claim reusing the inode gets another name.
+std::string claim_identity(const claim_snapshot& s) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : s.text) h = (h ^ c) * 1099511628211ull;
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(h));
+    return std::to_string(s.st.st_ino) + "." + std::to_string(s.st.st_mtim.tv_sec) + "." +
+           std::to_string(s.st.st_mtim.tv_nsec) + "." + hash;
+}
+
+// Creates the claim file; false when it exists.
+bool create_claim(const fs::path& file) {
+    fd_guard fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+    if (fd.get() < 0) {
+        const int err = errno;
+        if (err == EEXIST) return false;
+        throw run_error("cannot create claim " + file.string() + ": " + errno_text(err));
+    }
+    const std::string text = host_name() + "\n" + std::to_string(::getpid()) + "\n" +
+                             std::to_string(std::time(nullptr)) + "\n";
+    if (!write_all(fd.get(), text) || fd.close() != 0) {
+        const int err = errno;
+        ::unlink(file.c_str());
+        throw run_error("cannot write claim " + file.string() + ": " + errno_text(err));
+    }
+    return true;
+}
+
+// Removes the non-directory entries of `dir` whose name satisfies `match`; a missing directory
+// has nothing to remove.
+template <class Match>
+void remove_matching(const fs::path& dir, Match match) {
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    if (ec) {
+        if (ec == std::errc::no_such_file_or_directory) return;
+        throw run_error("cannot clean up " + dir.string() + ": " + ec.message());
+    }
+    for (const auto& entry : it) {
+        const std::string name = entry.path().filename().string();
+        if (!match(name) || entry.is_directory(ec)) continue;
+        if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT) {
+            const int err = errno;
+            throw run_error("cannot clean up " + dir.string() + ": cannot remove " + name + ": " +
+                            errno_text(err));
+        }
+    }
+}
+
+bool is_temporary(const std::string& name) { return name.find(".tmp.") != std::string::npos; }
+
+// ---------------------------------------------------------------------------------------------
+// HDF5 (index.h5)
+
+class h5_id {
+public:
+    using closer = herr_t (*)(hid_t);
+    h5_id(hid_t id, closer close) noexcept : id_(id), close_(close) {}
+    h5_id(const h5_id&) = delete;
+    h5_id& operator=(const h5_id&) = delete;
+    ~h5_id() {
+        if (id_ >= 0) close_(id_);
+    }
+    operator hid_t() const noexcept { return id_; }  // NOLINT: passed to H5* calls
+
+private:
+    hid_t id_;
+    closer close_;
+};
+
+// HDF5's printing of error stacks off for the duration of a call into this file.
+class hdf5_quiet {
+public:
+    hdf5_quiet() noexcept {
+        if (H5Eget_auto2(H5E_DEFAULT, &func_, &data_) < 0) {
+            func_ = nullptr;
+            data_ = nullptr;
+        }
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~hdf5_quiet() {
+        H5Eclear2(H5E_DEFAULT);
+        H5Eset_auto2(H5E_DEFAULT, func_, data_);
+    }
+    hdf5_quiet(const hdf5_quiet&) = delete;
+    hdf5_quiet& operator=(const hdf5_quiet&) = delete;
+
+private:
+    H5E_auto2_t func_ = nullptr;
+    void* data_ = nullptr;
+};
+
+// Writes the index into an in-memory HDF5 file (core driver, no backing store) and returns its
+// image, which is then written like any other file: atomically, with fsync.
+class index_writer {
+public:
+    explicit index_writer(std::string file) : file_(std::move(file)) {}
+
+    [[noreturn]] void fail(const std::string& what) const {
+        std::string reason;
+        auto walk = [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
+            if (n == 0 && err != nullptr && err->desc != nullptr)
+                *static_cast<std::string*>(out) = err->desc;
+            return 0;
+        };
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk, &reason);
+        throw run_error("cannot write " + file_ + ": " + what +
+                        (reason.empty() ? "" : " (HDF5: " + reason + ")"));
+    }
+    // For identifiers and herr_t results alike: negative is failure.
+    hid_t check(hid_t id, const std::string& what) const {
+        if (id < 0) fail(what);
+        return id;
+    }
+
+    void strings(hid_t parent, const std::string& name, const std::vector<std::string>& values,
+                 hid_t string_type) const {
+        std::vector<const char*> pointers;
+        for (const auto& s : values) pointers.push_back(s.c_str());
+        data(parent, name, string_type, string_type, pointers.data(), values.size());
+    }
+
+    void data(hid_t parent, const std::string& name, hid_t stored, hid_t memory, const void* values,
+              std::size_t count) const {
+        const std::string what = "cannot write dataset " + name;
+        const hsize_t n = count;
+        h5_id space(check(H5Screate_simple(1, &n, nullptr), what), H5Sclose);
+        h5_id set(check(H5Dcreate2(parent, name.c_str(), stored, space, H5P_DEFAULT, H5P_DEFAULT,
+                                   H5P_DEFAULT),
+                        what),
+                  H5Dclose);
+        if (n > 0) check(H5Dwrite(set, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), what);
+    }
+
+    void string_attribute(hid_t object, const std::string& name, const std::string& value,
+                          hid_t string_type) const {
+        const std::string what = "cannot write attribute " + name;
+        const char* pointer = value.c_str();
+        h5_id space(check(H5Screate(H5S_SCALAR), what), H5Sclose);
+        h5_id attr(check(H5Acreate2(object, name.c_str(), string_type, space, H5P_DEFAULT,
+                                    H5P_DEFAULT),
+                         what),
+                   H5Aclose);
+        check(H5Awrite(attr, string_type, &pointer), what);
+    }
+
+private:
+    std::string file_;
+};
+
+std::string index_h5_image(const std::string& file, const std::vector<std::string>& param_paths,
+                           const std::vector<index_row>& rows) {
+    hdf5_quiet quiet;
+    const index_writer w(file);
+    h5_id string_type(w.check(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
+    w.check(H5Tset_size(string_type, H5T_VARIABLE), "cannot create the string type");
+    w.check(H5Tset_cset(string_type, H5T_CSET_UTF8), "cannot create the string type");
+
+    h5_id fapl(w.check(H5Pcreate(H5P_FILE_ACCESS), "cannot set up file access"), H5Pclose);
+    w.check(H5Pset_fapl_core(fapl, 1 << 16, /*backing_store=*/0), "cannot set up file access");
+    // The name only identifies the in-memory file; unique so that concurrent writers never meet.
+    const std::string memory_name = file + ".mem." + unique_suffix();
+    h5_id h5(w.check(H5Fcreate(memory_name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+                     "cannot create the file"),
+             H5Fclose);
+
+    std::vector<std::string> ids, seeds, status, messages;
+    std::vector<double> wall, rate;
+    std::vector<std::uint64_t> spikes;
+    for (const auto& r : rows) {
+        ids.push_back(r.id);
+        seeds.push_back(r.seed);
+        status.emplace_back(to_string(r.state));
+        messages.push_back(r.message);
+        // NaN where the run has not ended (wall time) or not finished (rate); spikes 0 then.
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const bool ended = r.state == run_state::done || r.state == run_state::failed ||
+                           r.state == run_state::interrupted;
+        wall.push_back(ended ? r.wall_s : nan);
+        rate.push_back(r.state == run_state::done ? r.mean_rate_hz : nan);
+        spikes.push_back(r.state == run_state::done ? r.spikes : 0);
+    }
+    w.strings(h5, "run_id", ids, string_type);
+    w.strings(h5, "seed", seeds, string_type);
+    w.strings(h5, "status", status, string_type);
+    w.strings(h5, "message", messages, string_type);
+    w.data(h5, "wall_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, wall.data(), wall.size());
+    w.data(h5, "mean_rate_hz", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rate.data(), rate.size());
+    w.data(h5, "spikes", H5T_STD_U64LE, H5T_NATIVE_UINT64, spikes.data(), spikes.size());
+
+    h5_id params(w.check(H5Gcreate2(h5, "params", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                         "cannot create group /params"),
+                 H5Gclose);
+    for (std::size_t p = 0; p < param_paths.size(); ++p) {
+        const std::string name = "p" + std::to_string(p);
+        std::vector<std::string> text;
+        std::vector<double> numbers;
+        bool numeric = true;
+        for (const auto& r : rows) {
+            text.push_back(r.values[p]);
+            double v = 0;
+            numeric = numeric && parse_number(r.values[p], v);
+            numbers.push_back(v);
+        }
+        if (numeric)
+            w.data(params, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, numbers.data(), numbers.size());
+        else
+            w.strings(params, name, text, string_type);
+        h5_id set(w.check(H5Dopen2(params, name.c_str(), H5P_DEFAULT), "cannot open " + name),
+                  H5Dclose);
+        w.string_attribute(set, "path", param_paths[p], string_type);
+    }
+
+    w.check(H5Fflush(h5, H5F_SCOPE_GLOBAL), "cannot flush the file");
+    const ssize_t size = H5Fget_file_image(h5, nullptr, 0);
+    if (size < 0) w.fail("cannot get the file image");
+    std::string image(static_cast<std::size_t>(size), '\0');
+    if (H5Fget_file_image(h5, image.data(), image.size()) != size)
+        w.fail("cannot get the file image");
+    return image;
+}
+
+// RFC 4180: quoted when the field holds a comma, a quote or a line break; quotes doubled.
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
+void csv_line(std::string& out, const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (i > 0) out += ',';
+        out += csv_field(fields[i]);
+    }
+    out += "\r\n";
+}
+
+// The lock file's text "pid P host H since T" as "pid P, host H, since T".
+std::string describe_holder(const std::string& text) {
+    std::istringstream in(text);
+    std::string k1, pid, k2, host, k3, since;
+    if (in >> k1 >> pid >> k2 >> host >> k3 >> since && k1 == "pid" && k2 == "host" &&
+        k3 == "since")
+        return " (pid " + pid + ", host " + host + ", since " + since + ")";
+    return "";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+std::string_view to_string(run_state state) {
+    switch (state) {
+        case run_state::missing: return "missing";
+        case run_state::done: return "done";
+        case run_state::failed: return "failed";
+        case run_state::interrupted: return "interrupted";
+        case run_state::running: return "running";
+    }
+    return "unknown";
+}
+
+void write_file_atomically(const fs::path& path, std::string_view text) {
+    const std::string name = path.string();
+    fs::path temporary;
+    int raw = -1;
+    for (int attempt = 0; raw < 0; ++attempt) {
+        temporary = path;
+        temporary += ".tmp." + unique_suffix();
+        raw = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (raw < 0 && (errno != EEXIST || attempt == 100)) {
+            const int err = errno;
+            throw run_error("cannot write " + name + ": " + errno_text(err));
+        }
+    }
+    fd_guard fd(raw);
+    auto fail = [&](const char* step) {
+        const int err = errno;
+        ::unlink(temporary.c_str());
+        throw run_error("cannot write " + name + ": " + step + errno_text(err));
+    };
+    if (!write_all(fd.get(), text)) fail("");
+    if (::fsync(fd.get()) != 0) fail("fsync: ");
+    if (fd.close() != 0) fail("close: ");
+    if (::rename(temporary.c_str(), path.c_str()) != 0) fail("rename: ");
+    sync_directory(path.parent_path());
+}
+
+results_directory::results_directory(fs::path root) : root_(std::move(root)) {}
+
+fs::path results_directory::run_directory(const std::string& id) const {
+    return root_ / "runs" / id;
+}
+fs::path results_directory::run_file(const std::string& id) const {
+    return run_directory(id) / "run.h5";
+}
+fs::path results_directory::log_file(const std::string& id) const {
+    return run_directory(id) / "log.txt";
+}
+
+void results_directory::create() const { make_directories(root_ / "runs"); }
+
+results_directory::lock& results_directory::lock::operator=(lock&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = other.fd_;
+        other.fd_ = -1;
+    }
+    return *this;
+}
+
+// Closing the descriptor releases the flock (no other descriptor shares its open file
+// description, unless a child forked since holds one: then the lock lasts until it exits too).
+results_directory::lock::~lock() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+results_directory::lock results_directory::acquire_lock(bool exclusive) const {
+    const fs::path file = root_ / ".lock";
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        const int err = errno;
+        throw run_error("cannot lock " + root_.string() + ": cannot open " + file.string() + ": " +
+                        errno_text(err));
+    }
+    lock held(fd);  // closes fd on every way out
+    if (::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+        const int err = errno;
+        if (err != EWOULDBLOCK)
+            throw run_error("cannot lock " + root_.string() + ": flock on " + file.string() +
+                            ": " + errno_text(err));
+        // An exclusive request is refused by an exclusive holder or by shared ones; a shared
+        // lock succeeds only in the second case. (If the holder just left, upgrading succeeds.)
+        bool got_it = false;
+        if (exclusive && ::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+            got_it = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+            if (!got_it)
+                throw run_error(root_.string() +
+                                " is in use by the array tasks of a batch; wait for them to "
+                                "finish or stop them");
+        }
+        if (!got_it) {
+            std::string text;
+            char buffer[512];
+            const ssize_t n = ::pread(fd, buffer, sizeof buffer, 0);
+            if (n > 0) text.assign(buffer, static_cast<std::size_t>(n));
+            throw run_error(root_.string() + " is in use by another batch" +
+                            describe_holder(text) + "; wait for it to finish or stop it");
+        }
+    }
+    if (exclusive) {
+        // Only for the refusal message of others: a failure here costs nothing else.
+        const std::string text = "pid " + std::to_string(::getpid()) + " host " + host_name() +
+                                 " since " + iso_now() + "\n";
+        if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, text.data(), text.size(), 0) < 0) {
+            // best effort
+        }
+    }
+    return held;
+}
+
+bool results_directory::claim(const std::string& id, std::chrono::seconds stale_after) const {
+    const fs::path dir = run_directory(id);
+    make_directories(dir);
+    const fs::path file = dir / "claim";
+    if (create_claim(file)) return true;
+
+    const claim_snapshot seen = read_claim(file);
+    if (seen.present) {
+        if (!is_stale(seen, stale_after)) return false;
+        // Several workers may judge the same claim stale. Renaming it aside is not enough to
+        // elect one of them: a slow one would rename the fresh claim of the fast one (the name
+        // is all rename sees), and putting it back leaves a moment without a claim, in which a
+        // third worker creates its own: two would run the run. So first exactly one of them
+        // creates the takeover marker named after this very claim (O_EXCL); the others give
+        // up. Markers stay until clean_up: removing one would let a worker that judged the same
+        // claim stale long ago take over a second time.
+        const fs::path marker = dir / ("claim.takeover." + claim_identity(seen));
+        fd_guard fd(::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+        if (fd.get() < 0) {
+            const int err = errno;
+            if (err == EEXIST) return false;  // another worker takes it over
+            throw run_error("cannot take over claim " + file.string() + ": cannot create " +
+                            marker.string() + ": " + errno_text(err));
+        }
+        const fs::path aside = dir / ("claim.stale." + unique_suffix());
+        if (::rename(file.c_str(), aside.c_str()) != 0) {
+            const int err = errno;
+            if (err != ENOENT)  // ENOENT: its owner was alive after all and released it
+                throw run_error("cannot take over claim " + file.string() + ": " +
+                                errno_text(err));
+        } else {
+            // Only the marker's creator touches this claim, but its owner (alive after all, on
+            // another host) may have released it and someone claimed anew since: put that back.
+            const claim_snapshot moved = read_claim(aside);
+            if (!same_claim(seen, moved)) {
+                if (::link(aside.c_str(), file.c_str()) != 0) {
+                    // EEXIST: claimed again in between; nothing more can be done safely.
+                }
+                ::unlink(aside.c_str());
+                return false;
+            }
+            ::unlink(aside.c_str());
+        }
+    }
+    return create_claim(file);
+}
+
+void results_directory::refresh_claim(const std::string& id) const {
+    const fs::path file = run_directory(id) / "claim";
+    if (::utimensat(AT_FDCWD, file.c_str(), nullptr, 0) != 0) {
+        const int err = errno;
+        throw run_error("cannot refresh claim " + file.string() + ": " + errno_text(err));
+    }
+}
+
+void results_directory::release_claim(const std::string& id) const {
+    const fs::path file = run_directory(id) / "claim";
+    // Only our own: a worker that hung past stale_after may find its claim taken over, and must
+    // not remove the new owner's.
+    const claim_snapshot held = read_claim(file);
+    const std::string ours = host_name() + "\n" + std::to_string(::getpid()) + "\n";
+    if (!held.present || held.text.compare(0, ours.size(), ours) != 0) return;
+    if (::unlink(file.c_str()) != 0 && errno != ENOENT) {
+        const int err = errno;
+        throw run_error("cannot remove claim " + file.string() + ": " + errno_text(err));
+    }
+}
+
+index_row results_directory::read_state(const std::string& id) const {
+    index_row row;
+    row.id = id;
+    const fs::path h5 = run_file(id);
+    std::error_code ec;
+    if (fs::exists(h5, ec)) {
+        try {
+            const run_file_attributes attrs = read_run_attributes(h5);
+            auto number = [&](const char* name) -> double {
+                const attribute_value* v = attrs.find(name);
+                if (v == nullptr) return 0;
+                if (const auto* d = std::get_if<double>(v)) return *d;
+                if (const auto* i = std::get_if<std::int64_t>(v)) return double(*i);
+                return 0;
+            };
+            row.state = run_state::done;
+            row.wall_s = number("wall_s");
+            row.mean_rate_hz = number("mean_rate_hz");
+            const attribute_value* s = attrs.find("spikes");
+            if (const auto* i = s ? std::get_if<std::int64_t>(s) : nullptr; i && *i > 0)
+                row.spikes = std::uint64_t(*i);
+        } catch (const std::exception& e) {
+            row.state = run_state::failed;
+            row.message = std::string("run.h5 unreadable: ") + e.what();
+        }
+        return row;
+    }
+
+    const fs::path status = run_directory(id) / "status.json";
+    if (fs::exists(status, ec)) {
+        try {
+            const auto j = nlohmann::json::parse(read_bytes(status));
+            const std::string s = j.at("status").get<std::string>();
+            if (s != "failed" && s != "interrupted")
+                throw std::runtime_error("unknown status \"" + s + "\"");
+            row.state = s == "failed" ? run_state::failed : run_state::interrupted;
+            if (auto m = j.find("message"); m != j.end() && m->is_string())
+                row.message = m->get<std::string>();
+            if (auto w = j.find("wall_s"); w != j.end() && w->is_number())
+                row.wall_s = w->get<double>();
+        } catch (const std::exception& e) {
+            row.state = run_state::failed;
+            row.message = std::string("status.json unreadable: ") + e.what();
+        }
+        return row;
+    }
+
+    const claim_snapshot c = read_claim(run_directory(id) / "claim");
+    if (c.present && !is_stale(c, std::chrono::seconds(600))) row.state = run_state::running;
+    return row;
+}
+
+void results_directory::record_outcome(const std::string& id, run_state state,
+                                       const std::string& message, double wall_s) const {
+    if (state != run_state::failed && state != run_state::interrupted)
+        throw std::invalid_argument("record_outcome: only failed or interrupted runs have one");
+    nlohmann::ordered_json j;
+    j["status"] = to_string(state);
+    j["message"] = message;
+    j["wall_s"] = wall_s;
+    j["time"] = iso_now();
+    make_directories(run_directory(id));
+    // A message may quote bytes that are not UTF-8 (a file name, a program's output).
+    write_file_atomically(run_directory(id) / "status.json",
+                          j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+void results_directory::clear_outcome(const std::string& id) const {
+    const fs::path file = run_directory(id) / "status.json";
+    if (::unlink(file.c_str()) != 0 && errno != ENOENT) {
+        const int err = errno;
+        throw run_error("cannot remove " + file.string() + ": " + errno_text(err));
+    }
+}
+
+void results_directory::write_index(const std::vector<std::string>& param_paths,
+                                    const std::vector<index_row>& rows) const {
+    for (const auto& r : rows)
+        if (r.values.size() != param_paths.size())
+            throw std::invalid_argument("write_index: run " + r.id + " has " +
+                                        std::to_string(r.values.size()) + " values for " +
+                                        std::to_string(param_paths.size()) + " parameters");
+    std::string csv;
+    std::vector<std::string> fields{"run_id"};
+    fields.insert(fields.end(), param_paths.begin(), param_paths.end());
+    for (const char* c : {"seed", "status", "wall_s", "spikes", "mean_rate_hz", "message"})
+        fields.emplace_back(c);
+    csv_line(csv, fields);
+    for (const auto& r : rows) {
+        fields.assign({r.id});
+        fields.insert(fields.end(), r.values.begin(), r.values.end());
+        fields.push_back(r.seed);
+        fields.emplace_back(to_string(r.state));
+        // A run that has not ended has no wall time, spikes or rate: empty, not 0.
+        const bool ended = r.state == run_state::done || r.state == run_state::failed ||
+                           r.state == run_state::interrupted;
+        const bool finished = r.state == run_state::done;
+        fields.push_back(ended ? shortest(r.wall_s) : std::string());
+        fields.push_back(finished ? std::to_string(r.spikes) : std::string());
+        fields.push_back(finished ? shortest(r.mean_rate_hz) : std::string());
+        fields.push_back(r.message);
+        csv_line(csv, fields);
+    }
+    const fs::path h5 = root_ / "index.h5";
+    const std::string image = index_h5_image(h5.string(), param_paths, rows);
+    write_file_atomically(root_ / "index.csv", csv);
+    write_file_atomically(h5, image);
+}
+
+std::vector<std::string> results_directory::stale_runs(const std::set<std::string>& ids) const {
+    const fs::path runs = root_ / "runs";
+    std::error_code ec;
+    fs::directory_iterator it(runs, ec);
+    if (ec) {
+        if (ec == std::errc::no_such_file_or_directory) return {};
+        throw run_error("cannot list " + runs.string() + ": " + ec.message());
+    }
+    std::vector<std::string> stale;
+    for (const auto& entry : it) {
+        std::string name = entry.path().filename().string();
+        if (entry.is_directory(ec) && ids.count(name) == 0) stale.push_back(std::move(name));
+    }
+    std::sort(stale.begin(), stale.end());
+    return stale;
+}
+
+// The caller holds the exclusive lock, so no other batch runs here: every claim is a dead
+// worker's, whatever its age or host, and every *.tmp.* file a dead writer's. Claims renamed
+// aside by a taker that died before removing them (claim.stale.*) and takeover markers
+// (claim.takeover.*, see claim) go too.
+void results_directory::clean_up() const {
+    remove_matching(root_, is_temporary);
+    remove_matching(root_ / "source", is_temporary);
+    const fs::path runs = root_ / "runs";
+    std::error_code ec;
+    fs::directory_iterator it(runs, ec);
+    if (ec) {
+        if (ec == std::errc::no_such_file_or_directory) return;
+        throw run_error("cannot clean up " + runs.string() + ": " + ec.message());
+    }
+    for (const auto& entry : it) {
+        if (!entry.is_directory(ec)) continue;
+        remove_matching(entry.path(), [](const std::string& name) {
+            return is_temporary(name) || name == "claim" || name.rfind("claim.stale.", 0) == 0 ||
+                   name.rfind("claim.takeover.", 0) == 0;
+        });
+    }
+}
+
+void results_directory::save_sources(const sweep_spec& sweep) const {
+    make_directories(root_ / "source");
+    std::ostringstream toml_text;
+    toml_text << sweep.self_contained << '\n';
+    write_file_atomically(root_ / "sweep.toml", toml_text.str());
+    write_file_atomically(root_ / "model.json", sweep.model.text());
+    std::set<std::string> used;
+    for (std::size_t i = 0; i < sweep.sources.size(); ++i) {
+        std::string name = sweep.sources[i].filename().string();
+        // Base files of different directories may share a name.
+        if (!used.insert(name).second) {
+            name = std::to_string(i) + "_" + name;
+            used.insert(name);
+        }
+        write_file_atomically(root_ / "source" / name, read_bytes(sweep.sources[i]));
+    }
+}
+
+}  // namespace m1::batch
