@@ -426,7 +426,8 @@ run_summary run_model(const run_config& config, model_spec model, std::ostream* 
     attrs.emplace_back("spikes", std::int64_t(summary.spikes));
     attrs.emplace_back("mean_rate_hz", summary.mean_rate_hz());
     // Wall time up to the run file (the file itself takes a few ms more).
-    attrs.emplace_back("wall_s", std::chrono::duration<double>(clock::now() - t0).count());
+    summary.wall_s = std::chrono::duration<double>(clock::now() - t0).count();
+    attrs.emplace_back("wall_s", summary.wall_s);
     for (const auto& a : extras.run_attributes) attrs.push_back(a);
     record.sweep_attributes = extras.sweep_attributes;
     write_run_file(summary.run_file, record);

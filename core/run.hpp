@@ -95,6 +95,7 @@ struct run_summary {
     std::uint64_t cells = 0, synapses = 0, spikes = 0;
     double duration_ms = 0, build_s = 0, simulate_s = 0, peak_rss_mb = 0;
     bool network_reused = false;
+    double wall_s = 0;  // from the start to the run file (as /run wall_s records it)
     double mean_rate_hz() const { return cells && duration_ms > 0 ? double(spikes) / cells / (duration_ms / 1000.0) : 0; }
 };
 

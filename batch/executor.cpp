@@ -1,0 +1,506 @@
+#include "executor.hpp"
+
+#include "recipe.hpp"
+
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <limits>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <string_view>
+#include <thread>
+
+namespace m1::batch {
+
+std::atomic<bool>& stop_requested() {
+    static std::atomic<bool> flag{false};
+    return flag;
+}
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+attribute_value as_attribute(const param_value& v) {
+    return std::visit(
+        [](const auto& x) -> attribute_value {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, bool>) return std::int64_t(x ? 1 : 0);
+            else return x;
+        },
+        v);
+}
+
+std::string seconds_text(double s) {
+    std::ostringstream o;
+    if (s < 60) o << std::fixed << std::setprecision(1) << s << " s";
+    else if (s < 3600) o << int(s / 60) << " min " << int(std::fmod(s, 60)) << " s";
+    else o << int(s / 3600) << " h " << int(std::fmod(s, 3600) / 60) << " min";
+    return o.str();
+}
+
+// Available memory (MemAvailable), MiB; 0 when unknown.
+double available_memory_mib() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    double kib = 0;
+    std::string unit;
+    while (in >> key >> kib >> unit)
+        if (key == "MemAvailable:") return kib / 1024.0;
+    return 0;
+}
+
+// The number of cells of the sweep's first pending run (what its memory and speed scale with).
+std::size_t cells_of(const sweep_spec& sweep, const sweep_run& run) {
+    try {
+        const model_spec model = parse_effective_model(sweep.model, effective_document(sweep, run));
+        return recipe(model).num_cells();
+    } catch (const std::exception&) {
+        return 0;  // the run itself will report what is wrong
+    }
+}
+
+// An flock held for the duration of a scope (the index of array tasks, which write it in turn).
+class file_lock {
+public:
+    explicit file_lock(const std::filesystem::path& path)
+        : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
+        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+    }
+    ~file_lock() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    file_lock(const file_lock&) = delete;
+    file_lock& operator=(const file_lock&) = delete;
+
+private:
+    int fd_;
+};
+
+std::vector<std::string> param_paths(const sweep_spec& sweep) {
+    std::vector<std::string> out;
+    for (const auto& p : sweep.params) out.push_back(p.path);
+    return out;
+}
+
+}  // namespace
+
+run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results_directory& dir,
+                    std::size_t threads, network_cache* networks) {
+    run_outcome outcome;
+    const auto t0 = clock::now();
+    try {
+        if (!dir.claim(run.id)) {
+            outcome.skipped = true;
+            outcome.state = run_state::running;
+            return outcome;
+        }
+    } catch (const std::exception& e) {
+        outcome.state = run_state::failed;
+        outcome.message = std::string("cannot claim the run: ") + e.what();
+        return outcome;
+    }
+    struct claim_release {
+        const results_directory& dir;
+        const std::string& id;
+        ~claim_release() {
+            try {
+                dir.release_claim(id);
+            } catch (...) {
+            }
+        }
+    } release{dir, run.id};
+
+    std::ofstream log(dir.log_file(run.id), std::ios::trunc);
+    log << "run " << run.id << " (" << run.index + 1 << " of the sweep " << sweep.name << ")\n";
+    for (std::size_t p = 0; p < sweep.params.size(); ++p)
+        log << "  " << sweep.params[p].path << " = " << format_value(run.values[p]) << "\n";
+    log << "  seeds conn " << run.seeds.conn << ", stim " << run.seeds.stim << ", loc "
+        << run.seeds.loc << "; " << threads << " threads\n";
+
+    const auto deadline = sweep.timeout_s
+                              ? t0 + std::chrono::duration_cast<clock::duration>(
+                                         std::chrono::duration<double>(*sweep.timeout_s))
+                              : clock::time_point::max();
+    bool timed_out = false;
+    auto last_heartbeat = t0;
+    run_extras extras;
+    extras.networks = networks;
+    extras.run_attributes = {{"run_id", run.id},
+                             {"sweep_name", sweep.name},
+                             {"run_index", std::int64_t(run.index)},
+                             {"point", std::int64_t(run.point)},
+                             {"replicate", std::int64_t(run.replicate)}};
+    for (std::size_t p = 0; p < sweep.params.size(); ++p)
+        extras.sweep_attributes.emplace_back(sweep.params[p].path, as_attribute(run.values[p]));
+    extras.should_stop = [&] {
+        if (stop_requested().load(std::memory_order_relaxed)) return true;
+        const auto now = clock::now();
+        if (now > deadline) {
+            timed_out = true;
+            return true;
+        }
+        if (now - last_heartbeat > std::chrono::seconds(30)) {  // the claim stays fresh
+            last_heartbeat = now;
+            try {
+                dir.refresh_claim(run.id);
+            } catch (...) {
+            }
+        }
+        return false;
+    };
+
+    try {
+        dir.clear_outcome(run.id);
+        run_config config = run.config;
+        config.threads = threads;
+        model_spec model = parse_effective_model(sweep.model, effective_document(sweep, run));
+        const run_summary s = run_model(config, std::move(model), &log, extras);
+        outcome.state = run_state::done;
+        outcome.spikes = s.spikes;
+        outcome.mean_rate_hz = s.mean_rate_hz();
+        outcome.build_s = s.build_s;
+        outcome.network_reused = s.network_reused;
+        outcome.wall_s = s.wall_s;
+        print_summary(s, log);
+    } catch (const run_cancelled&) {
+        if (timed_out) {
+            outcome.state = run_state::failed;
+            std::ostringstream m;
+            m << "timed out after " << *sweep.timeout_s << " s (timeout_s)";
+            outcome.message = m.str();
+        } else {
+            outcome.state = run_state::interrupted;
+            outcome.message = "interrupted by SIGINT or SIGTERM";
+        }
+    } catch (const std::bad_alloc&) {
+        outcome.state = run_state::failed;
+        outcome.message = "out of memory";
+    } catch (const std::exception& e) {
+        outcome.state = run_state::failed;
+        outcome.message = e.what();
+    }
+    // A done run's wall time is the one its run file records (the index can be rebuilt from it).
+    if (outcome.state != run_state::done)
+        outcome.wall_s = std::chrono::duration<double>(clock::now() - t0).count();
+    if (outcome.state != run_state::done) {
+        log << to_string(outcome.state) << ": " << outcome.message << "\n";
+        try {
+            dir.record_outcome(run.id, outcome.state, outcome.message, outcome.wall_s);
+        } catch (const std::exception& e) {
+            outcome.message += std::string(" (and status.json could not be written: ") + e.what() + ")";
+        }
+    }
+    return outcome;
+}
+
+job_split automatic_split(std::size_t pending, std::size_t cells, std::size_t cores,
+                          double memory_mib) {
+    cores = std::max<std::size_t>(cores, 1);
+    // Independent runs scale perfectly; threads inside a run do not (merging spikes each epoch,
+    // the serial parts of building and writing). So: as many runs at once as cores, memory and
+    // the work allow, and the cores left over as threads. Memory per run measured on the full
+    // model: 311 MiB peak for 10,734 cells; 40 KiB per cell and 64 MiB besides leaves a margin.
+    const double per_run_mib = 64.0 + 40.0 / 1024.0 * double(cells);
+    std::size_t by_memory = memory_mib > 0
+                                ? static_cast<std::size_t>(std::max(1.0, 0.8 * memory_mib / per_run_mib))
+                                : cores;
+    job_split split;
+    split.jobs = std::max<std::size_t>(1, std::min({cores, std::max<std::size_t>(pending, 1), by_memory}));
+    split.threads = std::max<std::size_t>(1, cores / split.jobs);
+    return split;
+}
+
+std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool retry_failed) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const run_state s = rows[i].state;
+        if (s == run_state::done) continue;
+        if (s == run_state::failed && !retry_failed) continue;
+        out.push_back(i);
+    }
+    return out;
+}
+
+std::vector<index_row> read_rows(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                                 const results_directory& dir) {
+    std::vector<index_row> rows(runs.size());
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        rows[i] = dir.read_state(runs[i].id);
+        rows[i].id = runs[i].id;
+        rows[i].values.clear();
+        for (const auto& v : runs[i].values) rows[i].values.push_back(format_value(v));
+        rows[i].seed = format_seeds(runs[i].seeds);
+    }
+    (void)sweep;
+    return rows;
+}
+
+int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+              const batch_options& options, std::ostream& out) {
+    const bool array_task = options.task_index.has_value();
+    results_directory dir(sweep.config.output);
+    dir.create();
+    results_directory::lock lock;
+    try {
+        lock = dir.acquire_lock(/*exclusive=*/!array_task);
+    } catch (const run_error& e) {
+        out << "error: " << e.what() << "\n";
+        // Busy, or the lock file itself cannot be opened (permissions).
+        return std::string_view(e.what()).find(" is in use by ") != std::string_view::npos
+                   ? exit_busy : exit_runs_failed;
+    }
+    if (!array_task) {
+        dir.clean_up();  // we own the directory: what is left is from killed processes
+        dir.save_sources(sweep);
+    } else if (!std::filesystem::exists(dir.root() / "sweep.toml")) {
+        dir.save_sources(sweep);  // the same bytes whichever task writes them
+    }
+
+    std::set<std::string> ids;
+    for (const auto& r : runs) ids.insert(r.id);
+    const std::vector<std::string> stale = dir.stale_runs(ids);
+    if (!stale.empty() && !options.quiet)
+        out << "note: " << stale.size() << " run director" << (stale.size() == 1 ? "y" : "ies")
+            << " in " << (dir.root() / "runs").string()
+            << " belong to no run of this sweep (an earlier model or sweep): not reused, not "
+               "indexed (m1batch status lists them)\n";
+
+    std::vector<index_row> rows = read_rows(sweep, runs, dir);
+    std::vector<std::size_t> todo = pending_runs(rows, options.retry_failed);
+    if (array_task) {
+        // The i-th share: every count-th run, so long and short runs spread over the tasks.
+        std::vector<std::size_t> share;
+        for (std::size_t i : todo)
+            if (i % *options.task_count == *options.task_index) share.push_back(i);
+        todo = std::move(share);
+    }
+    std::size_t already_done = 0, already_failed = 0;
+    for (const auto& r : rows) {
+        already_done += r.state == run_state::done;
+        already_failed += r.state == run_state::failed && !options.retry_failed;
+    }
+
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    job_split split;
+    if (!todo.empty()) {
+        const std::size_t cells = cells_of(sweep, runs[todo.front()]);
+        split = automatic_split(todo.size(), cells, cores, available_memory_mib());
+    }
+    const bool automatic = options.jobs == 0 && options.threads == 0;
+    if (options.jobs) split.jobs = options.jobs;
+    if (options.threads) split.threads = options.threads;
+    else if (options.jobs) split.threads = std::max<std::size_t>(1, cores / split.jobs);
+    split.jobs = std::max<std::size_t>(1, std::min(split.jobs, std::max<std::size_t>(todo.size(), 1)));
+
+    if (!options.quiet) {
+        out << sweep.name << ": " << runs.size() << " runs";
+        if (array_task) out << ", task " << *options.task_index << " of " << *options.task_count;
+        out << "; " << already_done << " done";
+        if (already_failed) out << ", " << already_failed << " failed (--retry-failed reruns them)";
+        out << "; " << todo.size() << " to run, " << split.jobs << " at a time with "
+            << split.threads << " thread" << (split.threads == 1 ? "" : "s") << " each"
+            << (automatic ? " (automatic)" : "") << "\n"
+            << "results: " << dir.root().string() << "\n";
+        out.flush();
+    }
+
+    network_cache networks(split.jobs + 1);
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::size_t next = 0, finished = 0, failed = 0, interrupted = 0, running = 0, reused = 0;
+    double reused_build_s = 0, fresh_build_s = 0;
+    std::size_t fresh = 0;
+    const auto start = clock::now();
+
+    auto write_index = [&] {
+        if (array_task) {
+            // Other tasks write too: under a lock, from what the directory holds now.
+            file_lock index_lock(dir.root() / ".index.lock");
+            dir.write_index(param_paths(sweep), read_rows(sweep, runs, dir));
+        } else {
+            std::vector<index_row> copy;
+            {
+                std::lock_guard<std::mutex> g(mutex);
+                copy = rows;
+            }
+            dir.write_index(param_paths(sweep), copy);
+        }
+    };
+
+    auto worker = [&] {
+        for (;;) {
+            std::size_t k;
+            {
+                std::lock_guard<std::mutex> g(mutex);
+                if (next >= todo.size() || stop_requested()) return;
+                k = todo[next++];
+                ++running;
+                rows[k].state = run_state::running;
+            }
+            const run_outcome o = run_one(sweep, runs[k], dir, split.threads, &networks);
+            {
+                std::lock_guard<std::mutex> g(mutex);
+                --running;
+                if (o.skipped) {
+                    rows[k] = dir.read_state(runs[k].id);
+                    rows[k].id = runs[k].id;
+                    for (const auto& v : runs[k].values) rows[k].values.push_back(format_value(v));
+                    rows[k].seed = format_seeds(runs[k].seeds);
+                } else {
+                    ++finished;
+                    rows[k].state = o.state;
+                    rows[k].wall_s = o.wall_s;
+                    rows[k].spikes = o.spikes;
+                    rows[k].mean_rate_hz = o.mean_rate_hz;
+                    rows[k].message = o.message;
+                    failed += o.state == run_state::failed;
+                    interrupted += o.state == run_state::interrupted;
+                    if (o.state == run_state::done) {
+                        if (o.network_reused) {
+                            ++reused;
+                            reused_build_s += o.build_s;
+                        } else {
+                            ++fresh;
+                            fresh_build_s += o.build_s;
+                        }
+                    }
+                    if (!options.quiet && o.state != run_state::done)
+                        out << "\nrun " << runs[k].id << " " << to_string(o.state) << ": "
+                            << o.message << "\n";
+                }
+            }
+            changed.notify_all();
+        }
+    };
+
+    std::vector<std::thread> pool;
+    for (std::size_t j = 0; j < split.jobs && !todo.empty(); ++j) pool.emplace_back(worker);
+
+    // Progress: one line, rewritten (a terminal) or printed every few seconds (a log file).
+    const bool terminal = ::isatty(STDERR_FILENO) && &out == &std::cerr;
+    auto last_print = clock::now() - std::chrono::hours(1);
+    auto last_index = clock::now();
+    {
+        std::unique_lock<std::mutex> g(mutex);
+        std::size_t printed_finished = std::numeric_limits<std::size_t>::max();
+        for (;;) {
+            changed.wait_for(g, std::chrono::milliseconds(500));
+            const bool all_started = next >= todo.size() || stop_requested();
+            const auto now = clock::now();
+            if (!options.quiet && (terminal ? now - last_print > std::chrono::milliseconds(500)
+                                            : printed_finished != finished)) {
+                const double elapsed = std::chrono::duration<double>(now - start).count();
+                const std::size_t remaining = todo.size() - finished;
+                std::ostringstream line;
+                line << "[" << sweep.name << "] " << finished << "/" << todo.size() << " runs ("
+                     << (finished - failed - interrupted) << " done, " << failed << " failed), "
+                     << running << " running";
+                if (finished > 0 && remaining > 0)
+                    line << ", ETA " << seconds_text(elapsed / double(finished) * double(remaining));
+                else line << ", " << seconds_text(elapsed) << " elapsed";
+                out << (terminal ? "\r" : "") << line.str() << (terminal ? "   " : "\n");
+                out.flush();
+                last_print = now;
+                printed_finished = finished;
+            }
+            if (now - last_index > std::chrono::seconds(array_task ? 30 : 2)) {
+                g.unlock();
+                try {
+                    write_index();
+                } catch (const std::exception& e) {
+                    out << "\nwarning: " << e.what() << "\n";
+                }
+                g.lock();
+                last_index = clock::now();
+            }
+            if (all_started && running == 0) break;
+        }
+    }
+    for (auto& t : pool) t.join();
+    if (terminal && !options.quiet) out << "\n";
+    write_index();
+
+    const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
+    std::size_t done = 0, failed_total = 0, missing = 0;
+    for (const auto& r : (array_task ? read_rows(sweep, runs, dir) : rows)) {
+        done += r.state == run_state::done;
+        failed_total += r.state == run_state::failed;
+        missing += r.state == run_state::missing || r.state == run_state::interrupted;
+    }
+    if (!options.quiet) {
+        out << sweep.name << ": " << finished << " runs in " << seconds_text(elapsed) << "; sweep "
+            << done << "/" << runs.size() << " done, " << failed_total << " failed";
+        if (missing) out << ", " << missing << " to do";
+        out << "\nindex: " << (dir.root() / "index.csv").string() << "\n";
+        if (reused > 0 && fresh > 0) {
+            const double per_fresh = fresh_build_s / double(fresh);
+            const double per_reused = reused_build_s / double(reused);
+            out << "network reused in " << reused << " of " << (reused + fresh)
+                << " runs: build " << std::fixed << std::setprecision(2) << per_reused
+                << " s instead of " << per_fresh << " s, saving "
+                << seconds_text(double(reused) * (per_fresh - per_reused)) << "\n";
+        }
+    }
+    if (stop_requested()) return exit_interrupted;
+    if (failed > 0 || (array_task ? false : failed_total > 0)) return exit_runs_failed;
+    return exit_ok;
+}
+
+int show_status(const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out) {
+    const std::filesystem::path sweep_file = output / "sweep.toml";
+    if (!std::filesystem::exists(sweep_file))
+        throw input_error({output.string(), "", 0, 0},
+                          "not a results directory of m1batch (no sweep.toml)");
+    const sweep_spec sweep = load_sweep(sweep_file);
+    const auto runs = expand_sweep(sweep, std::numeric_limits<std::size_t>::max());
+    const results_directory dir(output);
+    const std::vector<index_row> rows = read_rows(sweep, runs, dir);
+    std::set<std::string> ids;
+    for (const auto& r : runs) ids.insert(r.id);
+    const std::vector<std::string> stale = dir.stale_runs(ids);
+    if (rebuild) dir.write_index(param_paths(sweep), rows);
+
+    std::size_t count[5] = {0, 0, 0, 0, 0};
+    for (const auto& r : rows) ++count[static_cast<int>(r.state)];
+    if (csv) {
+        out << "run_id,status,message\r\n";
+        for (const auto& r : rows) {
+            std::string m = r.message;
+            bool quote = m.find_first_of(",\"\r\n") != std::string::npos;
+            std::string q;
+            for (char c : m) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+            out << r.id << "," << to_string(r.state) << "," << (quote ? "\"" + q + "\"" : m) << "\r\n";
+        }
+        for (const auto& s : stale) out << s << ",stale,\r\n";
+    } else {
+        out << sweep.name << ": " << runs.size() << " runs: " << count[int(run_state::done)]
+            << " done, " << count[int(run_state::failed)] << " failed, "
+            << count[int(run_state::interrupted)] << " interrupted, "
+            << count[int(run_state::running)] << " running, " << count[int(run_state::missing)]
+            << " missing";
+        if (!stale.empty()) out << "; " << stale.size() << " stale";
+        out << "\n";
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            if (rows[i].state == run_state::done) continue;
+            out << "  " << rows[i].id << "  " << to_string(rows[i].state);
+            if (!rows[i].message.empty()) out << ": " << rows[i].message;
+            out << "\n";
+        }
+        for (const auto& s : stale)
+            out << "  " << s << "  stale (not a run of this sweep: an earlier model or sweep)\n";
+        if (rebuild) out << "index rebuilt: " << (output / "index.csv").string() << "\n";
+    }
+    return count[int(run_state::done)] == runs.size() ? exit_ok : exit_runs_failed;
+}
+
+}  // namespace m1::batch

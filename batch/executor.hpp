@@ -1,0 +1,82 @@
+#pragma once
+// Running the runs of a sweep: one run (run_one), and the executors that hand runs out: local
+// (several runs at once in this process), the MPI bulletin board (bulletin_board.hpp), and array
+// tasks (one share of the sweep per scheduler task). Whatever runs a run, its run file is the
+// same bit for bit: the executor only chooses where and when.
+#include "results.hpp"
+#include "sweep.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace m1::batch {
+
+// Exit codes of m1batch (README "Exit codes").
+enum exit_code : int {
+    exit_ok = 0,           // every run of the batch (or task) is done
+    exit_runs_failed = 1,  // some run failed (the others ran); or an unexpected error
+    exit_bad_input = 2,    // the sweep, run configuration or model is invalid: nothing ran
+    exit_interrupted = 3,  // SIGINT or SIGTERM: current runs marked interrupted, rerun to resume
+    exit_busy = 4,         // another batch holds the output directory
+};
+
+struct batch_options {
+    std::size_t jobs = 0;     // runs at once in this process; 0: automatic
+    std::size_t threads = 0;  // threads per run; 0: automatic
+    std::size_t max_runs = 10000;
+    bool retry_failed = false;  // rerun failed runs (otherwise they stay failed)
+    std::optional<std::size_t> task_index, task_count;  // array-task mode
+    bool quiet = false;
+    std::chrono::seconds claim_stale_after{600};
+};
+
+// Set by SIGINT/SIGTERM (main.cpp installs the handlers): runs stop at the next epoch and are
+// marked interrupted; no new run starts.
+std::atomic<bool>& stop_requested();
+
+// The outcome of one run, as the index shows it.
+struct run_outcome {
+    run_state state = run_state::missing;
+    double wall_s = 0, build_s = 0;
+    std::uint64_t spikes = 0;
+    double mean_rate_hz = 0;
+    std::string message;
+    bool network_reused = false;
+    bool skipped = false;  // another worker had claimed it
+};
+
+// Runs one run of the sweep into its run directory: claims it, writes log.txt, runs it with
+// `threads` threads (timeout_s and stop_requested() honoured), writes run.h5, records a failure
+// or interruption in status.json, releases the claim. Never throws for a failure of the run.
+run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results_directory& dir,
+                    std::size_t threads, network_cache* networks);
+
+// How many runs at once and how many threads each, for `pending` runs of a model with `cells`
+// cells on `cores` cores with `memory_mib` available (README "Executors").
+struct job_split {
+    std::size_t jobs = 1, threads = 1;
+};
+job_split automatic_split(std::size_t pending, std::size_t cells, std::size_t cores,
+                          double memory_mib);
+
+// The runs that still need running: not done, and not failed unless retry_failed.
+std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool retry_failed);
+
+// The index rows of all runs of the sweep as the directory has them now.
+std::vector<index_row> read_rows(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                                 const results_directory& dir);
+
+// The local executor (and array-task mode when options.task_index is set). Returns the exit code.
+int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+              const batch_options& options, std::ostream& out);
+
+// `m1batch status OUTPUT`: counts and the table of runs from the run files; `rebuild` rewrites
+// index.csv and index.h5 from them. Returns the exit code (0 when every run is done, 1 otherwise).
+int show_status(const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out);
+
+}  // namespace m1::batch

@@ -1,0 +1,172 @@
+// The MPI bulletin board (batch/bulletin_board.cpp), really started: mpirun with several ranks
+// (oversubscribed: CI has 2 cores), compared with the local executor; a worker rank killed with
+// SIGKILL and the batch restarted.
+#include "run_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+
+std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::map<std::string, std::vector<m1::population_spikes>> spikes_of(const fs::path& dir) {
+    std::map<std::string, std::vector<m1::population_spikes>> out;
+    for (const auto& e : fs::directory_iterator(dir / "runs"))
+        if (fs::exists(e.path() / "run.h5"))
+            out[e.path().filename().string()] = m1::read_run_spikes(e.path() / "run.h5");
+    return out;
+}
+
+bool same_spikes(const std::vector<m1::population_spikes>& a, const std::vector<m1::population_spikes>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t p = 0; p < a.size(); ++p)
+        if (a[p].timestamps != b[p].timestamps || a[p].node_ids != b[p].node_ids) return false;
+    return true;
+}
+
+std::size_t count_status(const fs::path& dir, const std::string& status) {
+    std::istringstream in(read(dir / "index.csv"));
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line)) n += line.find("," + status + ",") != std::string::npos;
+    return n;
+}
+
+class BulletinBoard : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const char* bin = std::getenv("M1BATCH_BIN");
+        ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
+        bin_ = bin;
+        dir_ = fs::temp_directory_path() / ("m1batch-test-mpi-" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        sweep_ = dir_ / "mpi.toml";
+        std::ofstream(sweep_) << "model = \"" << m1_model << "\"\noutput = \"mpi\"\nscale = 0.1\n"
+                              << "duration = 300.0\n[sweep]\nreplicates = 3\n[[sweep.param]]\n"
+                              << "path = \"/netParams/scaleConnWeight\"\nvalues = [0.0003, 0.0004]\n";
+    }
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    // mpirun as the tests and CI run it: as root (Open MPI's allow-run-as-root settings), more
+    // ranks than cores, over the loopback only.
+    std::string mpirun(int ranks) const {
+        return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader "
+               "OMPI_MCA_plm_rsh_agent= mpirun --oversubscribe -np " + std::to_string(ranks) + " ";
+    }
+    int shell(const std::string& command) {
+        const std::string full = command + " >" + (dir_ / "out.txt").string() + " 2>" +
+                                 (dir_ / "err.txt").string();
+        const int status = std::system(full.c_str());
+        err_ = read(dir_ / "err.txt");
+        return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::string bin_;
+    fs::path dir_, sweep_;
+    std::string err_;
+};
+
+TEST_F(BulletinBoard, ThreeRanksCompleteTheSweepWithTheLocalExecutorsSpikes) {
+    ASSERT_EQ(shell(mpirun(3) + bin_ + " -t 1 " + sweep_.string()), 0) << err_;
+    EXPECT_NE(err_.find("on 2 MPI workers"), std::string::npos) << err_;
+    EXPECT_EQ(count_status(dir_ / "mpi", "done"), 6u) << read(dir_ / "mpi" / "index.csv");
+    // Both workers took runs (the board hands out to whichever asks).
+    EXPECT_NE(err_.find("on rank 1"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("on rank 2"), std::string::npos) << err_;
+
+    ASSERT_EQ(shell(bin_ + " -j 1 -t 2 -o " + (dir_ / "local").string() + " " + sweep_.string()), 0) << err_;
+    const auto a = spikes_of(dir_ / "mpi"), b = spikes_of(dir_ / "local");
+    ASSERT_EQ(a.size(), 6u);
+    ASSERT_EQ(b.size(), 6u);
+    for (const auto& [id, s] : a) {
+        ASSERT_TRUE(b.count(id)) << id;
+        EXPECT_TRUE(same_spikes(s, b.at(id))) << id;
+    }
+}
+
+TEST_F(BulletinBoard, KilledWorkerRankThenRestartCompletesEveryRunOnce) {
+    const fs::path out = dir_ / "mpi";
+    const std::string command = mpirun(3) + bin_ + " -t 1 " + sweep_.string() + " >" +
+                                (dir_ / "first.txt").string() + " 2>&1 & echo $!";
+    FILE* p = ::popen(command.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    int mpirun_pid = 0;
+    ASSERT_EQ(std::fscanf(p, "%d", &mpirun_pid), 1);
+    ::pclose(p);
+    // Wait for the first finished run, then kill -9 one worker rank.
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    auto done = [&] {
+        std::size_t n = 0;
+        std::error_code ec;
+        if (fs::exists(out / "runs", ec))
+            for (const auto& e : fs::directory_iterator(out / "runs")) n += fs::exists(e.path() / "run.h5");
+        return n;
+    };
+    while (done() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    ASSERT_GE(done(), 1u) << read(dir_ / "first.txt");
+    // The ranks are m1batch processes whose environment says OMPI_COMM_WORLD_RANK=2.
+    std::string victim;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        const std::string env = read(e.path() / "environ");
+        if (env.find(sweep_.string()) == std::string::npos &&
+            read(e.path() / "cmdline").find(sweep_.string()) == std::string::npos)
+            continue;
+        if (read(e.path() / "cmdline").rfind(bin_, 0) != 0) continue;
+        if (env.find(std::string("OMPI_COMM_WORLD_RANK=2") + '\0') != std::string::npos)
+            victim = e.path().filename().string();
+    }
+    ASSERT_FALSE(victim.empty()) << "no rank 2 found";
+    std::map<std::string, std::int64_t> before;
+    for (const auto& e : fs::directory_iterator(out / "runs"))
+        if (fs::exists(e.path() / "run.h5")) {
+            struct stat st {};
+            ::stat((e.path() / "run.h5").c_str(), &st);
+            before[e.path().filename().string()] = std::int64_t(st.st_ino) ^ (std::int64_t(st.st_mtim.tv_nsec) << 20);
+        }
+    ::kill(std::stoi(victim), SIGKILL);
+    // mpirun ends the job when a rank dies.
+    for (int i = 0; i < 600 && ::kill(mpirun_pid, 0) == 0; ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_NE(::kill(mpirun_pid, 0), 0) << "mpirun did not end after its rank was killed";
+
+    ASSERT_EQ(shell(mpirun(3) + bin_ + " -t 1 " + sweep_.string()), 0) << err_;
+    EXPECT_EQ(count_status(out, "done"), 6u) << read(out / "index.csv");
+    for (const auto& [id, key] : before) {
+        struct stat st {};
+        ::stat((out / "runs" / id / "run.h5").c_str(), &st);
+        EXPECT_EQ(std::int64_t(st.st_ino) ^ (std::int64_t(st.st_mtim.tv_nsec) << 20), key) << id << " was redone";
+    }
+    for (const auto& e : fs::recursive_directory_iterator(out)) {
+        const std::string name = e.path().filename().string();
+        EXPECT_EQ(name.find(".tmp"), std::string::npos) << e.path();
+        EXPECT_EQ(name.find("claim"), std::string::npos) << e.path();
+    }
+}
+
+}  // namespace

@@ -1,0 +1,485 @@
+// The executors (batch/executor.cpp) through the real m1batch program: a sweep run locally, as
+// array tasks, interrupted, killed with SIGKILL and resumed, refused on a busy directory; failures
+// recorded and the batch going on; the same spikes whichever way a run was run.
+#include "executor.hpp"
+#include "results.hpp"
+#include "run_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Four cells driven by background noise: a run takes milliseconds.
+const std::string tiny_model = R"({
+ "netParams": {
+  "sizeX": 100, "sizeY": 100, "sizeZ": 100,
+  "scaleConnWeight": 1.0,
+  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 4}},
+  "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {"geom": {"diam": 10, "L": 10, "cm": 31.831}, "pointps": {"Izhi": {"mod": "Izhi2007b", "celltype": 1}}}}}},
+  "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 5.3, "e": 0}},
+  "stimSourceParams": {"bg": {"type": "NetStim", "rate": 50, "noise": 1.0}},
+  "stimTargetParams": {"bg_E": {"source": "bg", "conds": {"pop": "E"}, "synMech": "AMPA", "weight": 0.5, "delay": 2}},
+  "connParams": {"EE": {"preConds": {"pop": "E"}, "postConds": {"pop": "E"}, "synMech": "AMPA", "probability": 0.5, "weight": 0.01, "delay": 2}}
+ },
+ "simConfig": {"duration": 100, "dt": 0.025}
+}
+)";
+
+const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+
+std::string quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Every file under `dir` whose name contains `part`.
+std::vector<fs::path> files_containing(const fs::path& dir, const std::string& part) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return out;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.path().filename().string().find(part) != std::string::npos) out.push_back(e.path());
+    return out;
+}
+
+// run id -> spikes of every run.h5 under dir/runs.
+std::map<std::string, std::vector<m1::population_spikes>> spikes_of(const fs::path& dir) {
+    std::map<std::string, std::vector<m1::population_spikes>> out;
+    for (const auto& e : fs::directory_iterator(dir / "runs"))
+        if (fs::exists(e.path() / "run.h5"))
+            out[e.path().filename().string()] = m1::read_run_spikes(e.path() / "run.h5");
+    return out;
+}
+
+bool same_spikes(const std::vector<m1::population_spikes>& a, const std::vector<m1::population_spikes>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t p = 0; p < a.size(); ++p)
+        if (a[p].population != b[p].population || a[p].timestamps != b[p].timestamps ||
+            a[p].node_ids != b[p].node_ids)
+            return false;
+    return true;
+}
+
+// Rows of index.csv after the header, split on commas (the tests' values have none).
+std::vector<std::vector<std::string>> index_rows(const fs::path& dir) {
+    std::istringstream in(read(dir / "index.csv"));
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    bool header = true;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (header) {
+            header = false;
+            continue;
+        }
+        std::vector<std::string> fields;
+        std::string field;
+        std::istringstream l(line);
+        while (std::getline(l, field, ',')) fields.push_back(field);
+        rows.push_back(fields);
+    }
+    return rows;
+}
+
+struct file_identity {
+    ino_t inode = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const file_identity&) const = default;
+};
+file_identity identity(const fs::path& p) {
+    struct stat st {};
+    ::stat(p.c_str(), &st);
+    return {st.st_ino, std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+class Executor : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const char* bin = std::getenv("M1BATCH_BIN");
+        ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
+        bin_ = bin;
+        static std::atomic<int> counter{0};
+        dir_ = fs::temp_directory_path() /
+               ("m1batch-test-executor-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        write("tiny.json", tiny_model);
+    }
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    fs::path write(const std::string& name, const std::string& text) {
+        const fs::path p = dir_ / name;
+        std::ofstream(p) << text;
+        return p;
+    }
+    // A sweep of the tiny model over the background weight (values) with `extra` [sweep] keys.
+    fs::path tiny_sweep(const std::string& name, const std::string& values,
+                        const std::string& extra = "", const std::string& top = "") {
+        return write(name + ".toml", "model = \"tiny.json\"\noutput = \"" + name + "\"\n" + top +
+                                         "[sweep]\nreplicates = 2\n" + extra +
+                                         "[[sweep.param]]\npath = \"/netParams/stimTargetParams/bg_E/weight\"\n"
+                                         "values = " + values + "\n");
+    }
+    // The M1 model at scale 0.1: 1,065 cells, real connectivity, a fraction of a second a run.
+    fs::path m1_sweep(const std::string& name, double duration = 200) {
+        return write(name + ".toml", "model = \"" + m1_model + "\"\noutput = \"" + name +
+                                         "\"\nscale = 0.1\nduration = " + std::to_string(duration) +
+                                         "\n[sweep]\nreplicates = 2\n[[sweep.param]]\n"
+                                         "path = \"/netParams/scaleConnWeight\"\n"
+                                         "values = [0.0003, 0.0004]\n");
+    }
+    int run(const std::string& args, const std::string& env = "") {
+        const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+        const std::string command = env + " " + quote(bin_) + " " + args + " >" + quote(out.string()) +
+                                    " 2>" + quote(err.string());
+        const int status = std::system(command.c_str());
+        out_ = read(out);
+        err_ = read(err);
+        return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    // Starts m1batch in the background; returns its pid.
+    pid_t start(const std::vector<std::string>& args) {
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            const std::string log = (dir_ / "background.txt").string();
+            std::freopen(log.c_str(), "a", stderr);
+            std::freopen("/dev/null", "w", stdout);
+            std::vector<char*> argv{const_cast<char*>(bin_.c_str())};
+            for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+            argv.push_back(nullptr);
+            ::execv(bin_.c_str(), argv.data());
+            ::_exit(127);
+        }
+        return pid;
+    }
+    static int wait_exit(pid_t pid) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    }
+    std::size_t count_done(const fs::path& out) {
+        return files_containing(out / "runs", "run.h5").size() -
+               files_containing(out / "runs", "run.h5.tmp").size();
+    }
+
+    std::string bin_;
+    fs::path dir_;
+    std::string out_, err_;
+};
+
+TEST(AutomaticSplit, OneRunPerCoreWhileMemoryAndWorkAllow) {
+    using m1::batch::automatic_split;
+    auto s = automatic_split(24, 10734, 2, 24000);
+    EXPECT_EQ(s.jobs, 2u);
+    EXPECT_EQ(s.threads, 1u);
+    s = automatic_split(1, 10734, 8, 24000);  // one run left: all cores to it
+    EXPECT_EQ(s.jobs, 1u);
+    EXPECT_EQ(s.threads, 8u);
+    s = automatic_split(3, 10734, 8, 24000);
+    EXPECT_EQ(s.jobs, 3u);
+    EXPECT_EQ(s.threads, 2u);
+    s = automatic_split(100, 10734, 64, 2000);  // 2 GB: 4 full-model runs fit (~483 MiB each)
+    EXPECT_EQ(s.jobs, 3u);
+    EXPECT_EQ(s.threads, 21u);
+}
+
+TEST(PendingRuns, DoneNeverAgainFailedOnlyWhenAsked) {
+    std::vector<m1::batch::index_row> rows(5);
+    rows[0].state = m1::batch::run_state::done;
+    rows[1].state = m1::batch::run_state::failed;
+    rows[2].state = m1::batch::run_state::interrupted;
+    rows[3].state = m1::batch::run_state::missing;
+    rows[4].state = m1::batch::run_state::done;
+    EXPECT_EQ(m1::batch::pending_runs(rows, false), (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(m1::batch::pending_runs(rows, true), (std::vector<std::size_t>{1, 2, 3}));
+}
+
+TEST_F(Executor, LocalSweepLeavesACompleteSelfDescribingDirectory) {
+    const fs::path sweep = tiny_sweep("s", "[0.3, 0.5, 0.7]");
+    ASSERT_EQ(run(quote(sweep.string())), 0) << err_;
+    const fs::path out = dir_ / "s";
+    const auto rows = index_rows(out);
+    ASSERT_EQ(rows.size(), 6u) << read(out / "index.csv");
+    for (const auto& r : rows) {
+        ASSERT_GE(r.size(), 6u);
+        EXPECT_EQ(r[3], "done");  // run_id, weight, seed, status
+        EXPECT_TRUE(fs::exists(out / "runs" / r[0] / "run.h5"));
+        EXPECT_TRUE(fs::exists(out / "runs" / r[0] / "log.txt"));
+    }
+    EXPECT_TRUE(fs::exists(out / "index.h5"));
+    EXPECT_TRUE(fs::exists(out / "sweep.toml"));
+    EXPECT_EQ(read(out / "model.json"), tiny_model);
+    EXPECT_EQ(read(out / "source" / "s.toml"), read(sweep));
+    EXPECT_TRUE(files_containing(out, ".tmp").empty());
+    EXPECT_TRUE(files_containing(out / "runs", "claim").empty());
+    // The run file names its run and its swept value.
+    const auto attrs = m1::read_run_attributes(out / "runs" / rows[2][0] / "run.h5");
+    ASSERT_EQ(attrs.sweep.size(), 1u);
+    EXPECT_EQ(attrs.sweep[0].first, "/netParams/stimTargetParams/bg_E/weight");
+    EXPECT_EQ(std::get<double>(attrs.sweep[0].second), 0.5);
+    ASSERT_NE(attrs.find("run_id"), nullptr);
+    EXPECT_EQ(std::get<std::string>(*attrs.find("run_id")), rows[2][0]);
+    // The directory alone reproduces the sweep: its sweep.toml gives the same run ids.
+    ASSERT_EQ(run("--dry-run --format csv " + quote((out / "sweep.toml").string())), 0) << err_;
+    for (const auto& r : rows) EXPECT_NE(out_.find(r[0]), std::string::npos) << out_;
+}
+
+TEST_F(Executor, RerunDoesNothingAgain) {
+    const fs::path sweep = tiny_sweep("s", "[0.3, 0.5]");
+    ASSERT_EQ(run(quote(sweep.string())), 0) << err_;
+    std::map<std::string, file_identity> before;
+    for (const auto& f : files_containing(dir_ / "s" / "runs", "run.h5")) before[f] = identity(f);
+    ASSERT_EQ(before.size(), 4u);
+    ASSERT_EQ(run(quote(sweep.string())), 0) << err_;
+    EXPECT_NE(err_.find("4 done; 0 to run"), std::string::npos) << err_;
+    for (const auto& [f, id] : before) EXPECT_EQ(identity(f), id) << f;
+}
+
+TEST_F(Executor, FailedRunIsRecordedAndTheBatchGoesOn) {
+    // numCells -1 makes the model invalid for that point only.
+    const fs::path sweep = write("f.toml", "model = \"tiny.json\"\noutput = \"f\"\n[sweep]\n"
+                                           "[[sweep.param]]\npath = \"/netParams/popParams/E/numCells\"\n"
+                                           "values = [3, -1, 5]\n");
+    EXPECT_EQ(run(quote(sweep.string())), 1) << err_;
+    const auto rows = index_rows(dir_ / "f");
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0][3], "done");
+    EXPECT_EQ(rows[1][3], "failed");
+    EXPECT_EQ(rows[2][3], "done");
+    EXPECT_NE(read(dir_ / "f" / "index.csv").find("numCells"), std::string::npos);
+    EXPECT_NE(read(dir_ / "f" / "runs" / rows[1][0] / "status.json").find("failed"), std::string::npos);
+    EXPECT_FALSE(fs::exists(dir_ / "f" / "runs" / rows[1][0] / "run.h5"));
+    // Failed runs stay failed on a plain rerun, and are the only ones --retry-failed reruns.
+    const auto done_file = dir_ / "f" / "runs" / rows[0][0] / "run.h5";
+    const file_identity before = identity(done_file);
+    EXPECT_EQ(run(quote(sweep.string())), 1) << err_;
+    EXPECT_NE(err_.find("0 to run"), std::string::npos) << err_;
+    EXPECT_EQ(run("--retry-failed " + quote(sweep.string())), 1) << err_;
+    EXPECT_NE(err_.find("1 to run"), std::string::npos) << err_;
+    EXPECT_EQ(identity(done_file), before);
+}
+
+TEST_F(Executor, DivergingRunFailsAsNonFinite) {
+    // A weight of 1.7e308 uS overflows the synaptic conductance to infinity, and inf * 0 is NaN.
+    // (1e300 would not do: the conductance then clamps the cell at the synapse's reversal.)
+    const fs::path sweep = write("n.toml", "model = \"tiny.json\"\noutput = \"n\"\n[sweep]\n"
+                                           "[[sweep.param]]\npath = \"/netParams/stimTargetParams/bg_E/weight\"\n"
+                                           "values = [0.5, 1.7e308]\n");
+    EXPECT_EQ(run(quote(sweep.string())), 1) << err_;
+    const auto rows = index_rows(dir_ / "n");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0][3], "done");
+    EXPECT_EQ(rows[1][3], "failed");
+    EXPECT_NE(read(dir_ / "n" / "index.csv").find("non-finite"), std::string::npos)
+        << read(dir_ / "n" / "index.csv");
+}
+
+TEST_F(Executor, RunOverItsTimeoutFails) {
+    const fs::path sweep = write("t.toml", "model = \"" + m1_model + "\"\noutput = \"t\"\nscale = 0.1\n"
+                                           "duration = 100000.0\n[sweep]\ntimeout_s = 0.5\n"
+                                           "[[sweep.param]]\npath = \"seed\"\nvalues = [1]\n");
+    EXPECT_EQ(run(quote(sweep.string())), 1) << err_;
+    const auto rows = index_rows(dir_ / "t");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0][3], "failed");
+    EXPECT_NE(read(dir_ / "t" / "index.csv").find("timed out after 0.5 s"), std::string::npos);
+}
+
+TEST_F(Executor, SecondBatchOnTheSameDirectoryIsRefused) {
+    const fs::path sweep = tiny_sweep("busy", "[0.5]");
+    fs::create_directories(dir_ / "busy");
+    // Another batch (a child process holding the exclusive lock).
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    const pid_t holder = ::fork();
+    if (holder == 0) {
+        m1::batch::results_directory d(dir_ / "busy");
+        auto lock = d.acquire_lock(true);
+        char c = 1;
+        (void)!::write(ready[1], &c, 1);
+        ::pause();
+        ::_exit(0);
+    }
+    char c;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    EXPECT_EQ(run(quote(sweep.string())), 4) << err_;
+    EXPECT_NE(err_.find("in use by another batch"), std::string::npos) << err_;
+    EXPECT_NE(err_.find(std::to_string(holder)), std::string::npos) << err_;
+    EXPECT_TRUE(files_containing(dir_ / "busy", "run.h5").empty());
+    ::kill(holder, SIGKILL);
+    wait_exit(holder);
+    // The kernel released the killed holder's lock: the batch runs now.
+    EXPECT_EQ(run(quote(sweep.string())), 0) << err_;
+}
+
+// The issue's acceptance: kill -9 mid-batch, restart; every run done exactly once, the index
+// complete, no stray temporary or claim files, the spikes those of an uninterrupted batch.
+TEST_F(Executor, KilledBatchResumesWithoutRedoingOrDuplicating) {
+    const fs::path sweep = write("k.toml", "model = \"" + m1_model + "\"\noutput = \"k\"\nscale = 0.1\n"
+                                           "duration = 1000.0\n[sweep]\nreplicates = 4\n[[sweep.param]]\n"
+                                           "path = \"/netParams/scaleConnWeight\"\nvalues = [0.0003, 0.0004]\n");
+    const fs::path out = dir_ / "k";
+    const pid_t pid = start({sweep.string(), "--jobs", "1", "--threads", "1"});
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (count_done(out) < 2 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    ::kill(pid, SIGKILL);
+    EXPECT_EQ(wait_exit(pid), -SIGKILL);
+    const std::size_t done_before = count_done(out);
+    ASSERT_GE(done_before, 2u);
+    ASSERT_LT(done_before, 8u) << "the batch finished before the kill";
+    std::map<fs::path, file_identity> before;
+    for (const auto& f : files_containing(out / "runs", "run.h5"))
+        if (f.filename() == "run.h5") before[f] = identity(f);
+
+    ASSERT_EQ(run(quote(sweep.string()) + " -j 2 -t 1"), 0) << err_;
+    EXPECT_NE(err_.find(std::to_string(before.size()) + " done; " +
+                        std::to_string(8 - before.size()) + " to run"),
+              std::string::npos) << err_;
+    for (const auto& [f, id] : before) EXPECT_EQ(identity(f), id) << f << " was redone";
+    const auto rows = index_rows(out);
+    ASSERT_EQ(rows.size(), 8u);
+    for (const auto& r : rows) EXPECT_EQ(r[3], "done");
+    EXPECT_TRUE(files_containing(out, ".tmp").empty());
+    EXPECT_TRUE(files_containing(out / "runs", "claim").empty());
+    EXPECT_EQ(files_containing(out / "runs", "run.h5").size(), 8u);
+
+    // An uninterrupted batch of the same sweep elsewhere: the same spikes, run for run.
+    ASSERT_EQ(run(quote(sweep.string()) + " -o " + quote((dir_ / "k2").string()) + " -j 1 -t 2"), 0) << err_;
+    const auto a = spikes_of(out), b = spikes_of(dir_ / "k2");
+    ASSERT_EQ(a.size(), 8u);
+    ASSERT_EQ(b.size(), 8u);
+    for (const auto& [id, spikes] : a) {
+        ASSERT_TRUE(b.count(id)) << id;
+        EXPECT_TRUE(same_spikes(spikes, b.at(id))) << id;
+    }
+}
+
+TEST_F(Executor, SigtermMarksRunsInterruptedAndTheRerunCompletes) {
+    const fs::path sweep = m1_sweep("i", 3000);
+    const fs::path out = dir_ / "i";
+    const pid_t pid = start({sweep.string(), "--jobs", "2", "--threads", "1"});
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (files_containing(out / "runs", "claim").empty() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(200ms);
+    ::kill(pid, SIGTERM);
+    EXPECT_EQ(wait_exit(pid), 3) << read(dir_ / "background.txt");
+    const auto rows = index_rows(out);
+    ASSERT_EQ(rows.size(), 4u);
+    std::size_t interrupted = 0;
+    for (const auto& r : rows) interrupted += r[3] == "interrupted";
+    EXPECT_GE(interrupted, 1u) << read(out / "index.csv");
+    EXPECT_TRUE(files_containing(out / "runs", "claim").empty());
+    EXPECT_TRUE(files_containing(out, ".tmp").empty());
+    ASSERT_EQ(run(quote(sweep.string())), 0) << err_;
+    for (const auto& r : index_rows(out)) EXPECT_EQ(r[3], "done");
+}
+
+// Local with 2 jobs x 1 thread, local with 1 job x 2 threads, and three array tasks (run at the
+// same time): the same spike datasets for every run.
+TEST_F(Executor, SpikesDoNotDependOnTheExecutor) {
+    const fs::path sweep = m1_sweep("e");
+    ASSERT_EQ(run(quote(sweep.string()) + " -j 2 -t 1 -o " + quote((dir_ / "jobs").string())), 0) << err_;
+    ASSERT_EQ(run(quote(sweep.string()) + " -j 1 -t 2 -o " + quote((dir_ / "threads").string())), 0) << err_;
+    std::vector<pid_t> tasks;
+    for (int i = 0; i < 3; ++i)
+        tasks.push_back(start({sweep.string(), "-o", (dir_ / "array").string(), "--task-index",
+                               std::to_string(i), "--task-count", "3", "-t", "1"}));
+    for (pid_t t : tasks) EXPECT_EQ(wait_exit(t), 0) << read(dir_ / "background.txt");
+    const auto a = spikes_of(dir_ / "jobs"), b = spikes_of(dir_ / "threads"), c = spikes_of(dir_ / "array");
+    ASSERT_EQ(a.size(), 4u);
+    ASSERT_EQ(b.size(), 4u);
+    ASSERT_EQ(c.size(), 4u);
+    std::size_t spikes = 0;
+    for (const auto& [id, s] : a) {
+        EXPECT_TRUE(same_spikes(s, b.at(id))) << id;
+        EXPECT_TRUE(same_spikes(s, c.at(id))) << id;
+        for (const auto& p : s) spikes += p.timestamps.size();
+    }
+    EXPECT_GT(spikes, 1000u);
+    const auto rows = index_rows(dir_ / "array");
+    ASSERT_EQ(rows.size(), 4u);
+    for (const auto& r : rows) EXPECT_EQ(r[3], "done");
+}
+
+TEST_F(Executor, ChangedSweepReportsStaleRuns) {
+    ASSERT_EQ(run(quote(tiny_sweep("st", "[0.3, 0.5]").string())), 0) << err_;
+    ASSERT_EQ(run(quote(tiny_sweep("st", "[0.3, 0.6]").string())), 0) << err_;
+    EXPECT_NE(err_.find("note: 2 run directories"), std::string::npos) << err_;
+    EXPECT_EQ(index_rows(dir_ / "st").size(), 4u);
+    EXPECT_EQ(run("status " + quote((dir_ / "st").string())), 0) << err_;
+    EXPECT_NE(out_.find("4 done"), std::string::npos) << out_;
+    EXPECT_NE(out_.find("2 stale"), std::string::npos) << out_;
+}
+
+TEST_F(Executor, StatusRebuildsTheIndexFromTheRunFiles) {
+    ASSERT_EQ(run(quote(tiny_sweep("r", "[0.3, 0.5]").string())), 0) << err_;
+    const std::string index = read(dir_ / "r" / "index.csv");
+    fs::remove(dir_ / "r" / "index.csv");
+    fs::remove(dir_ / "r" / "index.h5");
+    EXPECT_EQ(run("status --rebuild " + quote((dir_ / "r").string())), 0) << err_;
+    EXPECT_EQ(read(dir_ / "r" / "index.csv"), index);
+    EXPECT_TRUE(fs::exists(dir_ / "r" / "index.h5"));
+}
+
+TEST_F(Executor, EnvironmentVariablesSetOptionsAndTheCommandLineWins) {
+    const fs::path sweep = tiny_sweep("env", "[0.3, 0.5]");
+    EXPECT_EQ(run(quote(sweep.string()), "M1BATCH_JOBS=1 M1BATCH_THREADS=1"), 0) << err_;
+    EXPECT_NE(err_.find("1 at a time with 1 thread each"), std::string::npos) << err_;
+    EXPECT_EQ(run(quote(sweep.string()) + " -o " + quote((dir_ / "env2").string()) + " -j 2",
+                  "M1BATCH_JOBS=1 M1BATCH_THREADS=1"),
+              0) << err_;
+    EXPECT_NE(err_.find("2 at a time with 1 thread each"), std::string::npos) << err_;
+    EXPECT_EQ(run(quote(sweep.string()), "M1BATCH_THREADS=many"), 2) << err_;
+    EXPECT_NE(err_.find("M1BATCH_THREADS"), std::string::npos) << err_;
+}
+
+TEST_F(Executor, DryRunListsTheRunsAndRunsNothing) {
+    const fs::path sweep = write("d.toml", "model = \"tiny.json\"\noutput = \"d\"\n[sweep]\nreplicates = 2\n"
+                                           "[[sweep.param]]\npath = \"/netParams/scaleConnWeight\"\n"
+                                           "values = [0.0002, 0.0003, 0.0004]\n"
+                                           "[[sweep.param]]\npath = \"/netParams/stimTargetParams/bg_E/weight\"\n"
+                                           "values = [0.25, 0.5, 0.75, 1.0]\n");
+    ASSERT_EQ(run("--dry-run --format csv " + quote(sweep.string())), 0) << err_;
+    std::istringstream in(out_);
+    std::string line;
+    std::vector<std::string> lines;
+    while (std::getline(in, line)) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 25u) << out_;
+    EXPECT_EQ(lines[0], "run_id,/netParams/scaleConnWeight,/netParams/stimTargetParams/bg_E/weight,seed\r");
+    EXPECT_FALSE(fs::exists(dir_ / "d"));
+    EXPECT_EQ(run("--dry-run --max-runs 20 " + quote(sweep.string())), 2) << err_;
+    EXPECT_NE(err_.find("--max-runs"), std::string::npos) << err_;
+}
+
+}  // namespace
