@@ -12,7 +12,7 @@ cmake --build --preset release -j "$(nproc)"
 
 case "$what" in
   run)
-    ./build/release/batch/m1batch configs/m1.toml
+    ./build/release/batch/m1batch configs/sweep_weights.toml
     ;;
   test)
     ctest --preset release -j 2
