@@ -292,14 +292,19 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
 
     const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
     job_split split;
-    if (!todo.empty()) {
+    const bool automatic = options.jobs == 0 && options.threads == 0;
+    if (!todo.empty() && options.jobs == 0) {
+        // Sized from the first pending run (its recipe: a fraction of a second, once).
         const std::size_t cells = cells_of(sweep, runs[todo.front()]);
         split = automatic_split(todo.size(), cells, cores, available_memory_mib());
+        if (options.threads) {  // threads fixed: as many runs at once as leave them their cores
+            split.threads = options.threads;
+            split.jobs = std::max<std::size_t>(1, std::min(split.jobs, cores / options.threads));
+        }
+    } else if (options.jobs) {
+        split.jobs = options.jobs;
+        split.threads = options.threads ? options.threads : std::max<std::size_t>(1, cores / split.jobs);
     }
-    const bool automatic = options.jobs == 0 && options.threads == 0;
-    if (options.jobs) split.jobs = options.jobs;
-    if (options.threads) split.threads = options.threads;
-    else if (options.jobs) split.threads = std::max<std::size_t>(1, cores / split.jobs);
     split.jobs = std::max<std::size_t>(1, std::min(split.jobs, std::max<std::size_t>(todo.size(), 1)));
 
     if (!options.quiet) {

@@ -340,14 +340,14 @@ run_summary run_model(const run_config& config, model_spec model, std::ostream* 
             throw input_error({config.file.string(), "record.traces", 0, 0},
                               "'" + t + "' names no cell (population:index, index < population size)");
     }
+    // Building ends when the engine is ready to integrate (its tables are set up too).
+    simulation sim(*rec, net, options);
     const auto t_built = clock::now();
     const double build_s = std::chrono::duration<double>(t_built - t0).count();
     if (log)
         *log << (reused ? "reused the connectivity of an earlier run: " : "built ")
              << rec->num_cells() << " cells and " << net.num_contacts << " synaptic contacts in "
              << std::fixed << std::setprecision(2) << build_s << " s\n";
-
-    simulation sim(*rec, net, options);
     simulation_result result = sim.run();
 
     // The run file.
