@@ -1,5 +1,6 @@
 #include "executor.hpp"
 
+#include "posix_file.hpp"
 #include "recipe.hpp"
 
 #include <sys/file.h>
@@ -69,21 +70,17 @@ std::size_t cells_of(const sweep_spec& sweep, const sweep_run& run) {
     }
 }
 
-// An flock held for the duration of a scope (the index of array tasks, which write it in turn).
+// An flock held for the duration of a scope (the index of array tasks, which write it in turn);
+// the kernel releases it when the descriptor closes.
 class file_lock {
 public:
     explicit file_lock(const std::filesystem::path& path)
         : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
-        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+        if (fd_.get() >= 0) ::flock(fd_.get(), LOCK_EX);
     }
-    ~file_lock() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    file_lock(const file_lock&) = delete;
-    file_lock& operator=(const file_lock&) = delete;
 
 private:
-    int fd_;
+    fd_handle fd_;
 };
 
 std::vector<std::string> param_paths(const sweep_spec& sweep) {
@@ -453,7 +450,8 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
             out << "network reused in " << reused << " of " << (reused + fresh)
                 << " runs: build " << std::fixed << std::setprecision(2) << per_reused
                 << " s instead of " << per_fresh << " s, saving "
-                << seconds_text(double(reused) * (per_fresh - per_reused)) << "\n";
+                << seconds_text(double(reused) * (per_fresh - per_reused))
+                << " of build time (summed over runs)\n";
         }
     }
     if (stop_requested()) return exit_interrupted;

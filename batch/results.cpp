@@ -12,9 +12,9 @@
 #include "results.hpp"
 
 #include "error.hpp"
+#include "hdf5_support.hpp"
+#include "posix_file.hpp"
 #include "run_file.hpp"
-
-#include <hdf5.h>
 
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <climits>
@@ -43,15 +42,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string errno_text(int err) { return std::system_category().message(err); }
-
-// Unique within the process and, by the pid, among the processes of one host. Processes of
-// different hosts may share a pid (containers): creators of these names use O_EXCL and retry.
-std::string unique_suffix() {
-    static std::atomic<std::uint64_t> counter{0};
-    return std::to_string(::getpid()) + "." + std::to_string(counter++);
-}
-
 std::string host_name() {
     char buffer[HOST_NAME_MAX + 1] = {};
     if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown";
@@ -67,73 +57,6 @@ std::string iso_time(std::time_t t) {
 }
 
 std::string iso_now() { return iso_time(std::time(nullptr)); }
-
-// A file descriptor that closes itself.
-class fd_guard {
-public:
-    explicit fd_guard(int fd) noexcept : fd_(fd) {}
-    fd_guard(const fd_guard&) = delete;
-    fd_guard& operator=(const fd_guard&) = delete;
-    ~fd_guard() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const noexcept { return fd_; }
-    int close() noexcept {
-        const int r = ::close(fd_);
-        fd_ = -1;
-        return r;
-    }
-
-private:
-    int fd_;
-};
-
-// write(2) until done; false with errno set on failure.
-bool write_all(int fd, std::string_view text) {
-    while (!text.empty()) {
-        const ssize_t n = ::write(fd, text.data(), text.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        text.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
-// Reads all of an open file from its current offset; false with errno set on failure.
-bool read_all(int fd, std::string& out) {
-    char buffer[65536];
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        if (n == 0) return true;
-        out.append(buffer, static_cast<std::size_t>(n));
-    }
-}
-
-// The bytes of a file; run_error naming it when it cannot be read.
-std::string read_bytes(const fs::path& path) {
-    fd_guard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    std::string text;
-    if (fd.get() < 0 || !read_all(fd.get(), text)) {
-        const int err = errno;
-        throw run_error("cannot read " + path.string() + ": " + errno_text(err));
-    }
-    return text;
-}
-
-// Makes a rename durable. Best effort: some file systems refuse fsync on directories, and the
-// file itself is already complete under its final name.
-void sync_directory(const fs::path& dir) {
-    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
-}
 
 void make_directories(const fs::path& dir) {
     std::error_code ec;
@@ -162,7 +85,7 @@ struct claim_snapshot {
 
 claim_snapshot read_claim(const fs::path& file) {
     claim_snapshot s;
-    fd_guard fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    fd_handle fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
         const int err = errno;
         if (err == ENOENT) return s;
@@ -220,7 +143,7 @@ std::string claim_identity(const claim_snapshot& s) {
 
 // Creates the claim file; false when it exists.
 bool create_claim(const fs::path& file) {
-    fd_guard fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+    fd_handle fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
     if (fd.get() < 0) {
         const int err = errno;
         if (err == EEXIST) return false;
@@ -236,17 +159,22 @@ bool create_claim(const fs::path& file) {
     return true;
 }
 
+// The entries of `dir`, none when it does not exist; run_error "<verb> <dir>: <reason>" when it
+// cannot be listed.
+fs::directory_iterator entries_of(const fs::path& dir, const std::string& verb) {
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    if (ec == std::errc::no_such_file_or_directory) return {};
+    if (ec) throw run_error(verb + " " + dir.string() + ": " + ec.message());
+    return it;
+}
+
 // Removes the non-directory entries of `dir` whose name satisfies `match`; a missing directory
 // has nothing to remove.
 template <class Match>
 void remove_matching(const fs::path& dir, Match match) {
     std::error_code ec;
-    fs::directory_iterator it(dir, ec);
-    if (ec) {
-        if (ec == std::errc::no_such_file_or_directory) return;
-        throw run_error("cannot clean up " + dir.string() + ": " + ec.message());
-    }
-    for (const auto& entry : it) {
+    for (const auto& entry : entries_of(dir, "cannot clean up")) {
         const std::string name = entry.path().filename().string();
         if (!match(name) || entry.is_directory(ec)) continue;
         if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT) {
@@ -262,117 +190,59 @@ bool is_temporary(const std::string& name) { return name.find(".tmp.") != std::s
 // ---------------------------------------------------------------------------------------------
 // HDF5 (index.h5)
 
-class h5_id {
-public:
-    using closer = herr_t (*)(hid_t);
-    h5_id(hid_t id, closer close) noexcept : id_(id), close_(close) {}
-    h5_id(const h5_id&) = delete;
-    h5_id& operator=(const h5_id&) = delete;
-    ~h5_id() {
-        if (id_ >= 0) close_(id_);
-    }
-    operator hid_t() const noexcept { return id_; }  // NOLINT: passed to H5* calls
-
-private:
-    hid_t id_;
-    closer close_;
-};
-
-// HDF5's printing of error stacks off for the duration of a call into this file.
-class hdf5_quiet {
-public:
-    hdf5_quiet() noexcept {
-        if (H5Eget_auto2(H5E_DEFAULT, &func_, &data_) < 0) {
-            func_ = nullptr;
-            data_ = nullptr;
-        }
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~hdf5_quiet() {
-        H5Eclear2(H5E_DEFAULT);
-        H5Eset_auto2(H5E_DEFAULT, func_, data_);
-    }
-    hdf5_quiet(const hdf5_quiet&) = delete;
-    hdf5_quiet& operator=(const hdf5_quiet&) = delete;
-
-private:
-    H5E_auto2_t func_ = nullptr;
-    void* data_ = nullptr;
-};
-
 // Writes the index into an in-memory HDF5 file (core driver, no backing store) and returns its
 // image, which is then written like any other file: atomically, with fsync.
 class index_writer {
 public:
-    explicit index_writer(std::string file) : file_(std::move(file)) {}
+    explicit index_writer(const hdf5_checker& check)
+        : check_(check), string_type_(utf8_string_type(check)) {}
 
-    [[noreturn]] void fail(const std::string& what) const {
-        std::string reason;
-        auto walk = [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
-            if (n == 0 && err != nullptr && err->desc != nullptr)
-                *static_cast<std::string*>(out) = err->desc;
-            return 0;
-        };
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk, &reason);
-        throw run_error("cannot write " + file_ + ": " + what +
-                        (reason.empty() ? "" : " (HDF5: " + reason + ")"));
-    }
-    // For identifiers and herr_t results alike: negative is failure.
-    hid_t check(hid_t id, const std::string& what) const {
-        if (id < 0) fail(what);
-        return id;
-    }
-
-    void strings(hid_t parent, const std::string& name, const std::vector<std::string>& values,
-                 hid_t string_type) const {
+    void strings(hid_t parent, const std::string& name,
+                 const std::vector<std::string>& values) const {
         std::vector<const char*> pointers;
         for (const auto& s : values) pointers.push_back(s.c_str());
-        data(parent, name, string_type, string_type, pointers.data(), values.size());
+        data(parent, name, string_type_, string_type_, pointers.data(), values.size());
     }
 
     void data(hid_t parent, const std::string& name, hid_t stored, hid_t memory, const void* values,
               std::size_t count) const {
         const std::string what = "cannot write dataset " + name;
         const hsize_t n = count;
-        h5_id space(check(H5Screate_simple(1, &n, nullptr), what), H5Sclose);
-        h5_id set(check(H5Dcreate2(parent, name.c_str(), stored, space, H5P_DEFAULT, H5P_DEFAULT,
-                                   H5P_DEFAULT),
-                        what),
-                  H5Dclose);
-        if (n > 0) check(H5Dwrite(set, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), what);
+        const h5_handle space = check_.handle(H5Screate_simple(1, &n, nullptr), H5Sclose, what);
+        const h5_handle set = check_.handle(
+            H5Dcreate2(parent, name.c_str(), stored, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+            H5Dclose, what);
+        if (n > 0) check_.ok(H5Dwrite(set, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), what);
     }
 
-    void string_attribute(hid_t object, const std::string& name, const std::string& value,
-                          hid_t string_type) const {
+    void string_attribute(hid_t object, const std::string& name, const std::string& value) const {
         const std::string what = "cannot write attribute " + name;
         const char* pointer = value.c_str();
-        h5_id space(check(H5Screate(H5S_SCALAR), what), H5Sclose);
-        h5_id attr(check(H5Acreate2(object, name.c_str(), string_type, space, H5P_DEFAULT,
-                                    H5P_DEFAULT),
-                         what),
-                   H5Aclose);
-        check(H5Awrite(attr, string_type, &pointer), what);
+        const h5_handle space = check_.handle(H5Screate(H5S_SCALAR), H5Sclose, what);
+        const h5_handle attr = check_.handle(
+            H5Acreate2(object, name.c_str(), string_type_, space, H5P_DEFAULT, H5P_DEFAULT),
+            H5Aclose, what);
+        check_.ok(H5Awrite(attr, string_type_, &pointer), what);
     }
 
 private:
-    std::string file_;
+    const hdf5_checker& check_;
+    h5_handle string_type_;
 };
 
 std::string index_h5_image(const std::string& file, const std::vector<std::string>& param_paths,
                            const std::vector<index_row>& rows) {
     hdf5_quiet quiet;
-    const index_writer w(file);
-    h5_id string_type(w.check(H5Tcopy(H5T_C_S1), "cannot create the string type"), H5Tclose);
-    w.check(H5Tset_size(string_type, H5T_VARIABLE), "cannot create the string type");
-    w.check(H5Tset_cset(string_type, H5T_CSET_UTF8), "cannot create the string type");
+    const hdf5_checker c("cannot write", file);
+    const index_writer w(c);
 
-    h5_id fapl(w.check(H5Pcreate(H5P_FILE_ACCESS), "cannot set up file access"), H5Pclose);
-    w.check(H5Pset_fapl_core(fapl, 1 << 16, /*backing_store=*/0), "cannot set up file access");
+    const h5_handle fapl =
+        c.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot set up file access");
+    c.ok(H5Pset_fapl_core(fapl, 1 << 16, /*backing_store=*/0), "cannot set up file access");
     // The name only identifies the in-memory file; unique so that concurrent writers never meet.
     const std::string memory_name = file + ".mem." + unique_suffix();
-    h5_id h5(w.check(H5Fcreate(memory_name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
-                     "cannot create the file"),
-             H5Fclose);
+    const h5_handle h5 = c.handle(H5Fcreate(memory_name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+                                  H5Fclose, "cannot create the file");
 
     std::vector<std::string> ids, seeds, status, messages;
     std::vector<double> wall, rate;
@@ -390,19 +260,20 @@ std::string index_h5_image(const std::string& file, const std::vector<std::strin
         rate.push_back(r.state == run_state::done ? r.mean_rate_hz : nan);
         spikes.push_back(r.state == run_state::done ? r.spikes : 0);
     }
-    w.strings(h5, "run_id", ids, string_type);
-    w.strings(h5, "seed", seeds, string_type);
-    w.strings(h5, "status", status, string_type);
-    w.strings(h5, "message", messages, string_type);
+    w.strings(h5, "run_id", ids);
+    w.strings(h5, "seed", seeds);
+    w.strings(h5, "status", status);
+    w.strings(h5, "message", messages);
     w.data(h5, "wall_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, wall.data(), wall.size());
     w.data(h5, "mean_rate_hz", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rate.data(), rate.size());
     w.data(h5, "spikes", H5T_STD_U64LE, H5T_NATIVE_UINT64, spikes.data(), spikes.size());
 
-    h5_id params(w.check(H5Gcreate2(h5, "params", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                         "cannot create group /params"),
-                 H5Gclose);
+    const h5_handle params =
+        c.handle(H5Gcreate2(h5, "params", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                 "cannot create group /params");
     for (std::size_t p = 0; p < param_paths.size(); ++p) {
-        const std::string name = "p" + std::to_string(p);
+        // Appended rather than "p" + ...: GCC 12 warns falsely (-Wrestrict) on that form here.
+        const std::string name = std::string("p").append(std::to_string(p));
         std::vector<std::string> text;
         std::vector<double> numbers;
         bool numeric = true;
@@ -415,18 +286,18 @@ std::string index_h5_image(const std::string& file, const std::vector<std::strin
         if (numeric)
             w.data(params, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, numbers.data(), numbers.size());
         else
-            w.strings(params, name, text, string_type);
-        h5_id set(w.check(H5Dopen2(params, name.c_str(), H5P_DEFAULT), "cannot open " + name),
-                  H5Dclose);
-        w.string_attribute(set, "path", param_paths[p], string_type);
+            w.strings(params, name, text);
+        const h5_handle set =
+            c.handle(H5Dopen2(params, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
+        w.string_attribute(set, "path", param_paths[p]);
     }
 
-    w.check(H5Fflush(h5, H5F_SCOPE_GLOBAL), "cannot flush the file");
+    c.ok(H5Fflush(h5, H5F_SCOPE_GLOBAL), "cannot flush the file");
     const ssize_t size = H5Fget_file_image(h5, nullptr, 0);
-    if (size < 0) w.fail("cannot get the file image");
+    if (size < 0) c.fail_hdf5("cannot get the file image");
     std::string image(static_cast<std::size_t>(size), '\0');
     if (H5Fget_file_image(h5, image.data(), image.size()) != size)
-        w.fail("cannot get the file image");
+        c.fail_hdf5("cannot get the file image");
     return image;
 }
 
@@ -474,32 +345,6 @@ std::string_view to_string(run_state state) {
     return "unknown";
 }
 
-void write_file_atomically(const fs::path& path, std::string_view text) {
-    const std::string name = path.string();
-    fs::path temporary;
-    int raw = -1;
-    for (int attempt = 0; raw < 0; ++attempt) {
-        temporary = path;
-        temporary += ".tmp." + unique_suffix();
-        raw = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (raw < 0 && (errno != EEXIST || attempt == 100)) {
-            const int err = errno;
-            throw run_error("cannot write " + name + ": " + errno_text(err));
-        }
-    }
-    fd_guard fd(raw);
-    auto fail = [&](const char* step) {
-        const int err = errno;
-        ::unlink(temporary.c_str());
-        throw run_error("cannot write " + name + ": " + step + errno_text(err));
-    };
-    if (!write_all(fd.get(), text)) fail("");
-    if (::fsync(fd.get()) != 0) fail("fsync: ");
-    if (fd.close() != 0) fail("close: ");
-    if (::rename(temporary.c_str(), path.c_str()) != 0) fail("rename: ");
-    sync_directory(path.parent_path());
-}
-
 results_directory::results_directory(fs::path root) : root_(std::move(root)) {}
 
 fs::path results_directory::run_directory(const std::string& id) const {
@@ -513,21 +358,6 @@ fs::path results_directory::log_file(const std::string& id) const {
 }
 
 void results_directory::create() const { make_directories(root_ / "runs"); }
-
-results_directory::lock& results_directory::lock::operator=(lock&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = other.fd_;
-        other.fd_ = -1;
-    }
-    return *this;
-}
-
-// Closing the descriptor releases the flock (no other descriptor shares its open file
-// description, unless a child forked since holds one: then the lock lasts until it exits too).
-results_directory::lock::~lock() {
-    if (fd_ >= 0) ::close(fd_);
-}
 
 results_directory::lock results_directory::acquire_lock(bool exclusive) const {
     const fs::path file = root_ / ".lock";
@@ -590,7 +420,7 @@ bool results_directory::claim(const std::string& id, std::chrono::seconds stale_
         // up. Markers stay until clean_up: removing one would let a worker that judged the same
         // claim stale long ago take over a second time.
         const fs::path marker = dir / ("claim.takeover." + claim_identity(seen));
-        fd_guard fd(::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+        fd_handle fd(::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
         if (fd.get() < 0) {
             const int err = errno;
             if (err == EEXIST) return false;  // another worker takes it over
@@ -751,15 +581,9 @@ void results_directory::write_index(const std::vector<std::string>& param_paths,
 }
 
 std::vector<std::string> results_directory::stale_runs(const std::set<std::string>& ids) const {
-    const fs::path runs = root_ / "runs";
     std::error_code ec;
-    fs::directory_iterator it(runs, ec);
-    if (ec) {
-        if (ec == std::errc::no_such_file_or_directory) return {};
-        throw run_error("cannot list " + runs.string() + ": " + ec.message());
-    }
     std::vector<std::string> stale;
-    for (const auto& entry : it) {
+    for (const auto& entry : entries_of(root_ / "runs", "cannot list")) {
         std::string name = entry.path().filename().string();
         if (entry.is_directory(ec) && ids.count(name) == 0) stale.push_back(std::move(name));
     }
@@ -774,14 +598,8 @@ std::vector<std::string> results_directory::stale_runs(const std::set<std::strin
 void results_directory::clean_up() const {
     remove_matching(root_, is_temporary);
     remove_matching(root_ / "source", is_temporary);
-    const fs::path runs = root_ / "runs";
     std::error_code ec;
-    fs::directory_iterator it(runs, ec);
-    if (ec) {
-        if (ec == std::errc::no_such_file_or_directory) return;
-        throw run_error("cannot clean up " + runs.string() + ": " + ec.message());
-    }
-    for (const auto& entry : it) {
+    for (const auto& entry : entries_of(root_ / "runs", "cannot clean up")) {
         if (!entry.is_directory(ec)) continue;
         remove_matching(entry.path(), [](const std::string& name) {
             return is_temporary(name) || name == "claim" || name.rfind("claim.stale.", 0) == 0 ||

@@ -11,6 +11,7 @@
 //   OUTPUT/runs/<run_id>/claim         a worker is running it: host, pid, start; refreshed while it runs
 //   OUTPUT/index.csv, OUTPUT/index.h5  one row per run of the sweep
 //   OUTPUT/.lock                       flock'ed by the batch that owns the directory
+#include "posix_file.hpp"
 #include "sweep.hpp"
 
 #include <chrono>
@@ -38,10 +39,6 @@ struct index_row {
     std::string message;              // why it failed or was interrupted
 };
 
-// Writes `text` to `path` atomically: a temporary name in the same directory, fsync, rename.
-// Throws run_error naming the path.
-void write_file_atomically(const std::filesystem::path& path, std::string_view text);
-
 class results_directory {
 public:
     explicit results_directory(std::filesystem::path root);  // creates nothing
@@ -58,19 +55,17 @@ public:
     // kill -9 leaves no stale lock). Exclusive: a local or MPI batch; shared: the array tasks of
     // one batch, which coexist with each other but never with an exclusive holder. When it cannot
     // be had at once: run_error "OUTPUT is in use by another batch (pid P on host H since T)".
+    // Move-only. Closing the descriptor releases the flock (no other descriptor shares its open
+    // file description, unless a child forked since holds one: then the lock lasts until it
+    // exits too).
     class lock {
     public:
         lock() = default;
         explicit lock(int fd) noexcept : fd_(fd) {}
-        lock(lock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-        lock& operator=(lock&& other) noexcept;
-        lock(const lock&) = delete;
-        lock& operator=(const lock&) = delete;
-        ~lock();
-        bool held() const noexcept { return fd_ >= 0; }
+        bool held() const noexcept { return fd_.get() >= 0; }
 
     private:
-        int fd_ = -1;
+        fd_handle fd_;
     };
     lock acquire_lock(bool exclusive) const;
 

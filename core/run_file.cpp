@@ -1,9 +1,9 @@
 // The run file (docs/run-file.md), written with HDF5's C API.
 //
-// Every HDF5 identifier lives in an h5_handle (RAII). Every call is checked; a failure throws
-// run_error "cannot write <path>: <what failed> (HDF5: <innermost message of the error stack>)".
-// HDF5's own printing of error stacks is switched off for the duration of each call into this
-// file and restored afterwards.
+// Every HDF5 identifier lives in an h5_handle (RAII). Every call is checked (hdf5_checker); a
+// failure throws run_error "cannot write <path>: <what failed> (HDF5: <innermost message of the
+// error stack>)". HDF5's own printing of error stacks is switched off (hdf5_quiet) for the
+// duration of each call into this file and restored afterwards.
 //
 // Atomicity: the file is written as "<path>.tmp.<pid>" in the same directory, closed, fsync'ed
 // and renamed onto <path>. On any failure the handles are closed and the temporary file removed,
@@ -11,19 +11,16 @@
 #include "run_file.hpp"
 
 #include "error.hpp"
-
-#include <hdf5.h>
+#include "hdf5_support.hpp"
+#include "posix_file.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <mutex>
-#include <string_view>
 #include <system_error>
 #include <type_traits>
 
@@ -33,111 +30,6 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------
 // HDF5 plumbing
-
-// An HDF5 identifier and the function that closes it. Move-only.
-class h5_handle {
-public:
-    using closer = herr_t (*)(hid_t);
-
-    h5_handle() = default;
-    h5_handle(hid_t id, closer close) noexcept : id_(id), close_(close) {}
-    h5_handle(const h5_handle&) = delete;
-    h5_handle& operator=(const h5_handle&) = delete;
-    h5_handle(h5_handle&& other) noexcept : id_(other.id_), close_(other.close_) {
-        other.id_ = H5I_INVALID_HID;
-    }
-    h5_handle& operator=(h5_handle&& other) noexcept {
-        if (this != &other) {
-            reset();
-            id_ = other.id_;
-            close_ = other.close_;
-            other.id_ = H5I_INVALID_HID;
-        }
-        return *this;
-    }
-    ~h5_handle() { reset(); }
-
-    hid_t get() const noexcept { return id_; }
-    operator hid_t() const noexcept { return id_; }  // NOLINT: handles are passed to H5* calls
-
-    // Closes now and reports the result (closing a file flushes it, so that result matters).
-    herr_t close() noexcept {
-        herr_t r = 0;
-        if (id_ >= 0 && close_ != nullptr) r = close_(id_);
-        id_ = H5I_INVALID_HID;
-        return r;
-    }
-    void reset() noexcept { (void)close(); }
-
-private:
-    hid_t id_ = H5I_INVALID_HID;
-    closer close_ = nullptr;
-};
-
-// Switches off HDF5's automatic printing of error stacks on this thread (the library is built
-// thread-safe, where the setting is per thread) and restores the previous handler afterwards.
-class hdf5_quiet {
-public:
-    hdf5_quiet() noexcept {
-        if (H5Eget_auto2(H5E_DEFAULT, &func_, &data_) < 0) {
-            func_ = nullptr;
-            data_ = nullptr;
-        }
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-        H5Eclear2(H5E_DEFAULT);
-    }
-    ~hdf5_quiet() {
-        H5Eclear2(H5E_DEFAULT);
-        H5Eset_auto2(H5E_DEFAULT, func_, data_);
-    }
-    hdf5_quiet(const hdf5_quiet&) = delete;
-    hdf5_quiet& operator=(const hdf5_quiet&) = delete;
-
-private:
-    H5E_auto2_t func_ = nullptr;
-    void* data_ = nullptr;
-};
-
-// The innermost entry of the current error stack (the most specific reason), then clears it.
-std::string hdf5_reason() {
-    std::string reason;
-    auto walk = [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
-        if (n == 0 && err != nullptr && err->desc != nullptr)
-            *static_cast<std::string*>(out) = err->desc;
-        return 0;
-    };
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk, &reason);
-    H5Eclear2(H5E_DEFAULT);
-    return reason;
-}
-
-std::string errno_text(int err) { return std::system_category().message(err); }
-
-// Checks HDF5 results and turns failures into run_error "<verb> <file>: <what> (HDF5: ...)".
-class checker {
-public:
-    checker(std::string verb, std::string file) : verb_(std::move(verb)), file_(std::move(file)) {}
-
-    [[noreturn]] void fail(const std::string& what) const {
-        throw run_error(verb_ + " " + file_ + ": " + what);
-    }
-    [[noreturn]] void fail_hdf5(const std::string& what) const {
-        const std::string reason = hdf5_reason();
-        fail(reason.empty() ? what : what + " (HDF5: " + reason + ")");
-    }
-    h5_handle handle(hid_t id, h5_handle::closer close, const std::string& what) const {
-        if (id < 0) fail_hdf5(what);
-        return h5_handle(id, close);
-    }
-    void ok(herr_t r, const std::string& what) const {
-        if (r < 0) fail_hdf5(what);
-    }
-    const std::string& file() const { return file_; }
-
-private:
-    std::string verb_;
-    std::string file_;
-};
 
 template <class T>
 hid_t native_type() {
@@ -167,11 +59,8 @@ std::string join(const std::string& parent, const std::string& name) {
 
 class writer {
 public:
-    explicit writer(const checker& check) : check_(check) {
-        string_type_ = check_.handle(H5Tcopy(H5T_C_S1), H5Tclose, "cannot create the string type");
-        check_.ok(H5Tset_size(string_type_, H5T_VARIABLE), "cannot create the string type");
-        check_.ok(H5Tset_cset(string_type_, H5T_CSET_UTF8), "cannot create the string type");
-    }
+    explicit writer(const hdf5_checker& check)
+        : check_(check), string_type_(utf8_string_type(check)) {}
 
     [[noreturn]] void fail(const std::string& what) const { check_.fail(what); }
 
@@ -279,7 +168,7 @@ public:
                   {hsize_t(values.size())});
     }
 
-    const checker& check() const { return check_; }
+    const hdf5_checker& check() const { return check_; }
 
 private:
     static std::vector<const char*> c_strings(const std::vector<std::string>& values) {
@@ -289,7 +178,7 @@ private:
         return pointers;
     }
 
-    const checker& check_;
+    const hdf5_checker& check_;
     h5_handle string_type_;
 };
 
@@ -302,7 +191,7 @@ void check_name(const writer& w, const std::string& kind, const std::string& nam
 // attribute `sorting` on the population group. The enum type is the one libsonatareport writes
 // and libsonata reads: base H5T_STD_U8LE, members none=0, by_id=1, by_time=2.
 void write_spikes(const writer& w, hid_t file, const std::vector<population_spikes>& spikes) {
-    const checker& c = w.check();
+    const hdf5_checker& c = w.check();
     const std::string what_enum = "cannot create the SONATA sorting enum type";
     h5_handle sorting = c.handle(H5Tenum_create(H5T_STD_U8LE), H5Tclose, what_enum);
     const std::pair<const char*, std::uint8_t> members[] = {{"none", 0}, {"by_id", 1}, {"by_time", 2}};
@@ -417,7 +306,7 @@ void write_traces(const writer& w, hid_t file, const run_record& record) {
 }
 
 // The contents of the file (without the file handling).
-void write_contents(const checker& c, hid_t file, const run_record& record) {
+void write_contents(const hdf5_checker& c, hid_t file, const run_record& record) {
     writer w(c);
     // SONATA's common HDF5 conventions ask every file for a uint32 `magic` = 0x0A7A and a
     // 2-element uint32 `version` at the root (bmtk writes both into its spike files).
@@ -430,26 +319,6 @@ void write_contents(const checker& c, hid_t file, const run_record& record) {
     write_run(w, file, record);
     write_traces(w, file, record);
 }
-
-// A file descriptor that closes itself.
-class fd_handle {
-public:
-    explicit fd_handle(int fd) noexcept : fd_(fd) {}
-    fd_handle(const fd_handle&) = delete;
-    fd_handle& operator=(const fd_handle&) = delete;
-    ~fd_handle() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const noexcept { return fd_; }
-    int release_and_close() noexcept {
-        const int r = fd_ >= 0 ? ::close(fd_) : 0;
-        fd_ = -1;
-        return r;
-    }
-
-private:
-    int fd_;
-};
 
 // Removes the temporary file unless dismissed.
 class remove_on_failure {
@@ -477,7 +346,7 @@ std::mutex& write_mutex() {
     return m;
 }
 
-h5_handle file_access(const checker& c, bool lock_files) {
+h5_handle file_access(const hdf5_checker& c, bool lock_files) {
     h5_handle fapl = c.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot set up file access");
 #if H5_VERSION_GE(1, 10, 7)
     // The temporary file is ours alone, so the writer does not lock it; readers lock where the
@@ -493,7 +362,22 @@ h5_handle file_access(const checker& c, bool lock_files) {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-std::vector<std::string> link_names(const checker& c, hid_t group, const std::string& where) {
+// Opens `path` read-only; failures are reported through `c`.
+h5_handle open_for_reading(const hdf5_checker& c, const std::filesystem::path& path) {
+    {
+        // HDF5 does not say why a file cannot be opened; open(2) does.
+        const fd_handle probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (probe.get() < 0) {
+            const int err = errno;
+            c.fail(errno_text(err));
+        }
+    }
+    const h5_handle fapl = file_access(c, /*lock_files=*/true);
+    return c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose,
+                    "not an HDF5 file or cannot be opened");
+}
+
+std::vector<std::string> link_names(const hdf5_checker& c, hid_t group, const std::string& where) {
     const std::string what = "cannot list " + where;
     h5_handle gcpl = c.handle(H5Gget_create_plist(group), H5Pclose, what);
     unsigned order = 0;
@@ -519,7 +403,7 @@ std::vector<std::string> link_names(const checker& c, hid_t group, const std::st
 }
 
 template <class T>
-std::vector<T> read_numbers_1d(const checker& c, hid_t parent, const std::string& name,
+std::vector<T> read_numbers_1d(const hdf5_checker& c, hid_t parent, const std::string& name,
                                const std::string& where) {
     const std::string what = "cannot read " + where;
     h5_handle set = c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, what);
@@ -559,7 +443,7 @@ void write_run_file(const std::filesystem::path& path, const run_record& record)
     remove_on_failure cleanup(temporary);
 
     {
-        const checker c("cannot write", name);
+        const hdf5_checker c("cannot write", name);
         h5_handle fapl = file_access(c, /*lock_files=*/false);
         h5_handle file = c.handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
                                   H5Fclose, "cannot create " + temporary.string());
@@ -572,7 +456,7 @@ void write_run_file(const std::filesystem::path& path, const run_record& record)
         throw run_error("cannot write " + name + ": fsync of " + temporary.string() + ": " +
                         errno_text(err));
     }
-    if (fd.release_and_close() != 0) {
+    if (fd.close() != 0) {
         const int err = errno;
         throw run_error("cannot write " + name + ": close of " + temporary.string() + ": " +
                         errno_text(err));
@@ -585,20 +469,9 @@ void write_run_file(const std::filesystem::path& path, const run_record& record)
 }
 
 std::vector<population_spikes> read_run_spikes(const std::filesystem::path& path) {
-    const std::string name = path.string();
     hdf5_quiet quiet;
-    {
-        // HDF5 does not say why a file cannot be opened; open(2) does.
-        fd_handle probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (probe.get() < 0) {
-            const int err = errno;
-            throw run_error("cannot read " + name + ": " + errno_text(err));
-        }
-    }
-    const checker c("cannot read", name);
-    h5_handle fapl = file_access(c, /*lock_files=*/true);
-    h5_handle file = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose,
-                              "not an HDF5 file or cannot be opened");
+    const hdf5_checker c("cannot read", path.string());
+    const h5_handle file = open_for_reading(c, path);
     h5_handle spikes = c.handle(H5Gopen2(file, "spikes", H5P_DEFAULT), H5Gclose,
                                 "cannot open group /spikes");
     std::vector<population_spikes> result;
@@ -622,7 +495,8 @@ namespace {
 
 // Every attribute of `object`, by creation order where it is tracked (scalar int64, double or
 // string; anything else is reported as an error rather than guessed).
-std::vector<std::pair<std::string, attribute_value>> read_attributes(const checker& c, hid_t object,
+std::vector<std::pair<std::string, attribute_value>> read_attributes(const hdf5_checker& c,
+                                                                     hid_t object,
                                                                      const std::string& where) {
     const std::string what = "cannot read the attributes of " + where;
     std::vector<std::pair<std::string, attribute_value>> out;
@@ -681,19 +555,9 @@ const attribute_value* run_file_attributes::find(const std::string& name) const 
 }
 
 run_file_attributes read_run_attributes(const std::filesystem::path& path) {
-    const std::string name = path.string();
     hdf5_quiet quiet;
-    {
-        fd_handle probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (probe.get() < 0) {
-            const int err = errno;
-            throw run_error("cannot read " + name + ": " + errno_text(err));
-        }
-    }
-    const checker c("cannot read", name);
-    h5_handle fapl = file_access(c, /*lock_files=*/true);
-    h5_handle file = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose,
-                              "not an HDF5 file or cannot be opened");
+    const hdf5_checker c("cannot read", path.string());
+    const h5_handle file = open_for_reading(c, path);
     h5_handle run = c.handle(H5Gopen2(file, "run", H5P_DEFAULT), H5Gclose, "cannot open group /run");
     run_file_attributes out;
     out.run = read_attributes(c, run, "/run");
