@@ -2,6 +2,7 @@
 // (oversubscribed: CI has 2 cores), compared with the local executor; a worker rank killed with
 // SIGKILL and the batch restarted.
 #include "run_file.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,44 +14,25 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using m1::test::read_file;
+using m1::test::same_spikes;
+using m1::test::spikes_of;
 
 namespace {
 
 const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
 
-std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::map<std::string, std::vector<m1::population_spikes>> spikes_of(const fs::path& dir) {
-    std::map<std::string, std::vector<m1::population_spikes>> out;
-    for (const auto& e : fs::directory_iterator(dir / "runs"))
-        if (fs::exists(e.path() / "run.h5"))
-            out[e.path().filename().string()] = m1::read_run_spikes(e.path() / "run.h5");
-    return out;
-}
-
-bool same_spikes(const std::vector<m1::population_spikes>& a, const std::vector<m1::population_spikes>& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t p = 0; p < a.size(); ++p)
-        if (a[p].timestamps != b[p].timestamps || a[p].node_ids != b[p].node_ids) return false;
-    return true;
-}
-
 std::size_t count_status(const fs::path& dir, const std::string& status) {
-    std::istringstream in(read(dir / "index.csv"));
+    std::istringstream in(read_file(dir / "index.csv"));
     std::string line;
     std::size_t n = 0;
     while (std::getline(in, line)) n += line.find("," + status + ",") != std::string::npos;
@@ -63,17 +45,10 @@ protected:
         const char* bin = std::getenv("M1BATCH_BIN");
         ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
         bin_ = bin;
-        dir_ = fs::temp_directory_path() / ("m1batch-test-mpi-" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        sweep_ = dir_ / "mpi.toml";
-        std::ofstream(sweep_) << "model = \"" << m1_model << "\"\noutput = \"mpi\"\nscale = 0.1\n"
-                              << "duration = 300.0\n[sweep]\nreplicates = 3\n[[sweep.param]]\n"
-                              << "path = \"/netParams/scaleConnWeight\"\nvalues = [0.0003, 0.0004]\n";
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
+        sweep_ = temp_.write("mpi.toml",
+                             "model = \"" + m1_model + "\"\noutput = \"mpi\"\nscale = 0.1\n"
+                             "duration = 300.0\n[sweep]\nreplicates = 3\n[[sweep.param]]\n"
+                             "path = \"/netParams/scaleConnWeight\"\nvalues = [0.0003, 0.0004]\n");
     }
     // mpirun as the tests and CI run it: as root (Open MPI's allow-run-as-root settings), more
     // ranks than cores, over the loopback only.
@@ -82,21 +57,21 @@ protected:
                "OMPI_MCA_plm_rsh_agent= mpirun --oversubscribe -np " + std::to_string(ranks) + " ";
     }
     int shell(const std::string& command) {
-        const std::string full = command + " >" + (dir_ / "out.txt").string() + " 2>" +
-                                 (dir_ / "err.txt").string();
-        const int status = std::system(full.c_str());
-        err_ = read(dir_ / "err.txt");
-        return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        auto r = m1::test::run_shell(command, dir_);
+        err_ = std::move(r.err);
+        return r.status;
     }
+    m1::test::temporary_directory temp_{"mpi"};
+    const fs::path dir_ = temp_.path();
     std::string bin_;
-    fs::path dir_, sweep_;
+    fs::path sweep_;
     std::string err_;
 };
 
 TEST_F(BulletinBoard, ThreeRanksCompleteTheSweepWithTheLocalExecutorsSpikes) {
     ASSERT_EQ(shell(mpirun(3) + bin_ + " -t 1 " + sweep_.string()), 0) << err_;
     EXPECT_NE(err_.find("on 2 MPI workers"), std::string::npos) << err_;
-    EXPECT_EQ(count_status(dir_ / "mpi", "done"), 6u) << read(dir_ / "mpi" / "index.csv");
+    EXPECT_EQ(count_status(dir_ / "mpi", "done"), 6u) << read_file(dir_ / "mpi" / "index.csv");
     // Both workers took runs (the board hands out to whichever asks).
     EXPECT_NE(err_.find("on rank 1"), std::string::npos) << err_;
     EXPECT_NE(err_.find("on rank 2"), std::string::npos) << err_;
@@ -130,15 +105,15 @@ TEST_F(BulletinBoard, KilledWorkerRankThenRestartCompletesEveryRunOnce) {
         return n;
     };
     while (done() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-    ASSERT_GE(done(), 1u) << read(dir_ / "first.txt");
+    ASSERT_GE(done(), 1u) << read_file(dir_ / "first.txt");
     // The ranks are m1batch processes whose environment says OMPI_COMM_WORLD_RANK=2.
     std::string victim;
     for (const auto& e : fs::directory_iterator("/proc")) {
-        const std::string env = read(e.path() / "environ");
+        const std::string env = read_file(e.path() / "environ");
         if (env.find(sweep_.string()) == std::string::npos &&
-            read(e.path() / "cmdline").find(sweep_.string()) == std::string::npos)
+            read_file(e.path() / "cmdline").find(sweep_.string()) == std::string::npos)
             continue;
-        if (read(e.path() / "cmdline").rfind(bin_, 0) != 0) continue;
+        if (read_file(e.path() / "cmdline").rfind(bin_, 0) != 0) continue;
         if (env.find(std::string("OMPI_COMM_WORLD_RANK=2") + '\0') != std::string::npos)
             victim = e.path().filename().string();
     }
@@ -156,7 +131,7 @@ TEST_F(BulletinBoard, KilledWorkerRankThenRestartCompletesEveryRunOnce) {
     ASSERT_NE(::kill(mpirun_pid, 0), 0) << "mpirun did not end after its rank was killed";
 
     ASSERT_EQ(shell(mpirun(3) + bin_ + " -t 1 " + sweep_.string()), 0) << err_;
-    EXPECT_EQ(count_status(out, "done"), 6u) << read(out / "index.csv");
+    EXPECT_EQ(count_status(out, "done"), 6u) << read_file(out / "index.csv");
     for (const auto& [id, key] : before) {
         struct stat st {};
         ::stat((out / "runs" / id / "run.h5").c_str(), &st);

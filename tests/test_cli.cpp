@@ -1,20 +1,18 @@
 // The m1batch program itself (batch/main.cpp): exit codes, messages and output files. The binary
 // is found through the environment variable M1BATCH_BIN (set by CMake for this test).
+#include "test_support.hpp"
+
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
+using m1::test::quote;
 
 namespace {
 
@@ -34,22 +32,7 @@ const std::string tiny_model = R"({
 }
 )";
 
-std::string quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-    }
-    return out + "'";
-}
-
-std::string read(const fs::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
+// The names in `dir`, none when it does not exist (m1::test::listing requires it to).
 std::vector<std::string> entries(const fs::path& dir) {
     std::vector<std::string> out;
     std::error_code ec;
@@ -65,34 +48,22 @@ protected:
         if (!bin || !*bin) GTEST_SKIP() << "M1BATCH_BIN is not set: no m1batch binary to run";
         bin_ = fs::absolute(bin);
         if (!fs::exists(bin_)) GTEST_SKIP() << "M1BATCH_BIN=" << bin << " does not exist";
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() /
-               ("m1batch-test-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override {
-        std::error_code ec;
-        if (!dir_.empty()) fs::remove_all(dir_, ec);
     }
     fs::path write(const std::string& name, const std::string& text) {
-        const fs::path p = dir_ / name;
-        std::ofstream(p) << text;
-        return p;
+        return temp_.write(name, text);
     }
     // Runs m1batch on `config` (extra arguments appended); returns its exit status, with stdout
     // and stderr in out_ and err_.
     int run(const fs::path& config, const std::string& extra = "") {
-        const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-        const std::string command = quote(bin_.string()) + " " + quote(config.string()) + " -t 2 " +
-                                    extra + " >" + quote(out.string()) + " 2>" + quote(err.string());
-        const int status = std::system(command.c_str());
-        out_ = read(out);
-        err_ = read(err);
-        if (status == -1 || !WIFEXITED(status)) return -1;
-        return WEXITSTATUS(status);
+        auto r = m1::test::run_shell(
+            quote(bin_.string()) + " " + quote(config.string()) + " -t 2 " + extra, dir_);
+        out_ = std::move(r.out);
+        err_ = std::move(r.err);
+        return r.status;
     }
-    fs::path bin_, dir_;
+    m1::test::temporary_directory temp_{"cli"};
+    const fs::path dir_ = temp_.path();
+    fs::path bin_;
     std::string out_, err_;
 };
 

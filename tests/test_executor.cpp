@@ -4,6 +4,7 @@
 #include "executor.hpp"
 #include "results.hpp"
 #include "run_file.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,19 +13,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using m1::test::quote;
+using m1::test::read_file;
+using m1::test::same_spikes;
+using m1::test::spikes_of;
 
 namespace {
 
@@ -46,19 +50,6 @@ const std::string tiny_model = R"({
 
 const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
 
-std::string quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // Every file under `dir` whose name contains `part`.
 std::vector<fs::path> files_containing(const fs::path& dir, const std::string& part) {
     std::vector<fs::path> out;
@@ -69,27 +60,9 @@ std::vector<fs::path> files_containing(const fs::path& dir, const std::string& p
     return out;
 }
 
-// run id -> spikes of every run.h5 under dir/runs.
-std::map<std::string, std::vector<m1::population_spikes>> spikes_of(const fs::path& dir) {
-    std::map<std::string, std::vector<m1::population_spikes>> out;
-    for (const auto& e : fs::directory_iterator(dir / "runs"))
-        if (fs::exists(e.path() / "run.h5"))
-            out[e.path().filename().string()] = m1::read_run_spikes(e.path() / "run.h5");
-    return out;
-}
-
-bool same_spikes(const std::vector<m1::population_spikes>& a, const std::vector<m1::population_spikes>& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t p = 0; p < a.size(); ++p)
-        if (a[p].population != b[p].population || a[p].timestamps != b[p].timestamps ||
-            a[p].node_ids != b[p].node_ids)
-            return false;
-    return true;
-}
-
 // Rows of index.csv after the header, split on commas (the tests' values have none).
 std::vector<std::vector<std::string>> index_rows(const fs::path& dir) {
-    std::istringstream in(read(dir / "index.csv"));
+    std::istringstream in(read_file(dir / "index.csv"));
     std::vector<std::vector<std::string>> rows;
     std::string line;
     bool header = true;
@@ -125,21 +98,10 @@ protected:
         const char* bin = std::getenv("M1BATCH_BIN");
         ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
         bin_ = bin;
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() /
-               ("m1batch-test-executor-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
         write("tiny.json", tiny_model);
     }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
     fs::path write(const std::string& name, const std::string& text) {
-        const fs::path p = dir_ / name;
-        std::ofstream(p) << text;
-        return p;
+        return temp_.write(name, text);
     }
     // A sweep of the tiny model over the background weight (values) with `extra` [sweep] keys.
     fs::path tiny_sweep(const std::string& name, const std::string& values,
@@ -158,13 +120,10 @@ protected:
                                          "values = [0.0003, 0.0004]\n");
     }
     int run(const std::string& args, const std::string& env = "") {
-        const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-        const std::string command = env + " " + quote(bin_) + " " + args + " >" + quote(out.string()) +
-                                    " 2>" + quote(err.string());
-        const int status = std::system(command.c_str());
-        out_ = read(out);
-        err_ = read(err);
-        return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        auto r = m1::test::run_shell(env + " " + quote(bin_) + " " + args, dir_);
+        out_ = std::move(r.out);
+        err_ = std::move(r.err);
+        return r.status;
     }
     // Starts m1batch in the background; returns its pid.
     pid_t start(const std::vector<std::string>& args) {
@@ -191,8 +150,9 @@ protected:
                files_containing(out / "runs", "run.h5.tmp").size();
     }
 
+    m1::test::temporary_directory temp_{"executor"};
+    const fs::path dir_ = temp_.path();
     std::string bin_;
-    fs::path dir_;
     std::string out_, err_;
 };
 
@@ -228,7 +188,7 @@ TEST_F(Executor, LocalSweepLeavesACompleteSelfDescribingDirectory) {
     ASSERT_EQ(run(quote(sweep.string())), 0) << err_;
     const fs::path out = dir_ / "s";
     const auto rows = index_rows(out);
-    ASSERT_EQ(rows.size(), 6u) << read(out / "index.csv");
+    ASSERT_EQ(rows.size(), 6u) << read_file(out / "index.csv");
     for (const auto& r : rows) {
         ASSERT_GE(r.size(), 6u);
         EXPECT_EQ(r[3], "done");  // run_id, weight, seed, status
@@ -237,8 +197,8 @@ TEST_F(Executor, LocalSweepLeavesACompleteSelfDescribingDirectory) {
     }
     EXPECT_TRUE(fs::exists(out / "index.h5"));
     EXPECT_TRUE(fs::exists(out / "sweep.toml"));
-    EXPECT_EQ(read(out / "model.json"), tiny_model);
-    EXPECT_EQ(read(out / "source" / "s.toml"), read(sweep));
+    EXPECT_EQ(read_file(out / "model.json"), tiny_model);
+    EXPECT_EQ(read_file(out / "source" / "s.toml"), read_file(sweep));
     EXPECT_TRUE(files_containing(out, ".tmp").empty());
     EXPECT_TRUE(files_containing(out / "runs", "claim").empty());
     // The run file names its run and its swept value.
@@ -275,8 +235,8 @@ TEST_F(Executor, FailedRunIsRecordedAndTheBatchGoesOn) {
     EXPECT_EQ(rows[0][3], "done");
     EXPECT_EQ(rows[1][3], "failed");
     EXPECT_EQ(rows[2][3], "done");
-    EXPECT_NE(read(dir_ / "f" / "index.csv").find("numCells"), std::string::npos);
-    EXPECT_NE(read(dir_ / "f" / "runs" / rows[1][0] / "status.json").find("failed"), std::string::npos);
+    EXPECT_NE(read_file(dir_ / "f" / "index.csv").find("numCells"), std::string::npos);
+    EXPECT_NE(read_file(dir_ / "f" / "runs" / rows[1][0] / "status.json").find("failed"), std::string::npos);
     EXPECT_FALSE(fs::exists(dir_ / "f" / "runs" / rows[1][0] / "run.h5"));
     // Failed runs stay failed on a plain rerun, and are the only ones --retry-failed reruns.
     const auto done_file = dir_ / "f" / "runs" / rows[0][0] / "run.h5";
@@ -299,8 +259,8 @@ TEST_F(Executor, DivergingRunFailsAsNonFinite) {
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0][3], "done");
     EXPECT_EQ(rows[1][3], "failed");
-    EXPECT_NE(read(dir_ / "n" / "index.csv").find("non-finite"), std::string::npos)
-        << read(dir_ / "n" / "index.csv");
+    EXPECT_NE(read_file(dir_ / "n" / "index.csv").find("non-finite"), std::string::npos)
+        << read_file(dir_ / "n" / "index.csv");
 }
 
 TEST_F(Executor, RunOverItsTimeoutFails) {
@@ -311,7 +271,7 @@ TEST_F(Executor, RunOverItsTimeoutFails) {
     const auto rows = index_rows(dir_ / "t");
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0][3], "failed");
-    EXPECT_NE(read(dir_ / "t" / "index.csv").find("timed out after 0.5 s"), std::string::npos);
+    EXPECT_NE(read_file(dir_ / "t" / "index.csv").find("timed out after 0.5 s"), std::string::npos);
 }
 
 TEST_F(Executor, SecondBatchOnTheSameDirectoryIsRefused) {
@@ -393,12 +353,12 @@ TEST_F(Executor, SigtermMarksRunsInterruptedAndTheRerunCompletes) {
         std::this_thread::sleep_for(5ms);
     std::this_thread::sleep_for(200ms);
     ::kill(pid, SIGTERM);
-    EXPECT_EQ(wait_exit(pid), 3) << read(dir_ / "background.txt");
+    EXPECT_EQ(wait_exit(pid), 3) << read_file(dir_ / "background.txt");
     const auto rows = index_rows(out);
     ASSERT_EQ(rows.size(), 4u);
     std::size_t interrupted = 0;
     for (const auto& r : rows) interrupted += r[3] == "interrupted";
-    EXPECT_GE(interrupted, 1u) << read(out / "index.csv");
+    EXPECT_GE(interrupted, 1u) << read_file(out / "index.csv");
     EXPECT_TRUE(files_containing(out / "runs", "claim").empty());
     EXPECT_TRUE(files_containing(out, ".tmp").empty());
     ASSERT_EQ(run(quote(sweep.string())), 0) << err_;
@@ -415,7 +375,7 @@ TEST_F(Executor, SpikesDoNotDependOnTheExecutor) {
     for (int i = 0; i < 3; ++i)
         tasks.push_back(start({sweep.string(), "-o", (dir_ / "array").string(), "--task-index",
                                std::to_string(i), "--task-count", "3", "-t", "1"}));
-    for (pid_t t : tasks) EXPECT_EQ(wait_exit(t), 0) << read(dir_ / "background.txt");
+    for (pid_t t : tasks) EXPECT_EQ(wait_exit(t), 0) << read_file(dir_ / "background.txt");
     const auto a = spikes_of(dir_ / "jobs"), b = spikes_of(dir_ / "threads"), c = spikes_of(dir_ / "array");
     ASSERT_EQ(a.size(), 4u);
     ASSERT_EQ(b.size(), 4u);
@@ -444,11 +404,11 @@ TEST_F(Executor, ChangedSweepReportsStaleRuns) {
 
 TEST_F(Executor, StatusRebuildsTheIndexFromTheRunFiles) {
     ASSERT_EQ(run(quote(tiny_sweep("r", "[0.3, 0.5]").string())), 0) << err_;
-    const std::string index = read(dir_ / "r" / "index.csv");
+    const std::string index = read_file(dir_ / "r" / "index.csv");
     fs::remove(dir_ / "r" / "index.csv");
     fs::remove(dir_ / "r" / "index.h5");
     EXPECT_EQ(run("status --rebuild " + quote((dir_ / "r").string())), 0) << err_;
-    EXPECT_EQ(read(dir_ / "r" / "index.csv"), index);
+    EXPECT_EQ(read_file(dir_ / "r" / "index.csv"), index);
     EXPECT_TRUE(fs::exists(dir_ / "r" / "index.h5"));
 }
 

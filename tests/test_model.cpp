@@ -4,12 +4,15 @@
 #include "json_source.hpp"
 #include "model.hpp"
 #include "recipe.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 #include <string>
+
+using m1::test::line_of;
 
 namespace {
 
@@ -81,16 +84,6 @@ std::string replaced(std::string text, const std::string& from, const std::strin
     EXPECT_NE(at, std::string::npos) << "test setup: '" << from << "' not in the model text";
     if (at != std::string::npos) text.replace(at, from.size(), to);
     return text;
-}
-
-// 1-based line of the first occurrence of `needle`.
-std::size_t line_of(const std::string& text, const std::string& needle) {
-    const auto at = text.find(needle);
-    EXPECT_NE(at, std::string::npos) << "test setup: '" << needle << "' not in the text";
-    std::size_t line = 1;
-    for (std::size_t i = 0; i < at && i < text.size(); ++i)
-        if (text[i] == '\n') ++line;
-    return line;
 }
 
 m1::model_spec parse(const std::string& text) {

@@ -4,7 +4,9 @@
 
 #include "error.hpp"
 #include "json_source.hpp"
+#include "posix_file.hpp"
 #include "run_file.hpp"
+#include "test_support.hpp"
 
 #include <hdf5.h>
 
@@ -20,11 +22,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <climits>
 #include <ctime>
-#include <fstream>
 #include <functional>
 #include <sstream>
 #include <stdexcept>
@@ -35,6 +35,11 @@ namespace fs = std::filesystem;
 using m1::batch::index_row;
 using m1::batch::results_directory;
 using m1::batch::run_state;
+using m1::test::h5;
+using m1::test::listing;
+using m1::test::ok;
+using m1::test::read_file;
+using m1::test::write_file;
 
 namespace {
 
@@ -42,25 +47,6 @@ std::string host() {
     char buffer[HOST_NAME_MAX + 1] = {};
     ::gethostname(buffer, sizeof buffer - 1);
     return buffer;
-}
-
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-}
-
-std::vector<std::string> listing(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
 }
 
 // "YYYY-MM-DDTHH:MM:SSZ"
@@ -146,18 +132,6 @@ private:
 
 class results : public ::testing::Test {
 protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        root_ = fs::temp_directory_path() /
-                ("m1_test_results_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(root_);
-        fs::create_directories(root_);
-    }
-    void TearDown() override {
-        std::error_code ignored;
-        fs::remove_all(root_, ignored);
-    }
-
     // The refusal message naming an exclusive holder, checked whole.
     void expect_held_by(const m1::run_error& e, pid_t pid) const {
         const std::string what = e.what();
@@ -172,7 +146,8 @@ protected:
         EXPECT_TRUE(is_iso_time(time)) << time;
     }
 
-    fs::path root_;
+    m1::test::temporary_directory temp_{"results"};
+    const fs::path root_ = temp_.path();
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -180,12 +155,12 @@ protected:
 
 TEST_F(results, atomic_write_replaces_the_file_and_leaves_no_temporary) {
     const fs::path f = root_ / "f.txt";
-    m1::batch::write_file_atomically(f, "first");
-    EXPECT_EQ(read_text(f), "first");
+    m1::write_file_atomically(f, "first");
+    EXPECT_EQ(read_file(f), "first");
     const std::string binary("second\0\r\n\xff", 10);
-    m1::batch::write_file_atomically(f, binary);
-    EXPECT_EQ(read_text(f), binary);
-    m1::batch::write_file_atomically(root_ / "empty", "");
+    m1::write_file_atomically(f, binary);
+    EXPECT_EQ(read_file(f), binary);
+    m1::write_file_atomically(root_ / "empty", "");
     EXPECT_EQ(fs::file_size(root_ / "empty"), 0u);
     EXPECT_EQ(listing(root_), (std::vector<std::string>{"empty", "f.txt"}));
 }
@@ -193,7 +168,7 @@ TEST_F(results, atomic_write_replaces_the_file_and_leaves_no_temporary) {
 TEST_F(results, atomic_write_failure_names_the_path_and_leaves_nothing) {
     const fs::path missing = root_ / "no" / "f.txt";
     try {
-        m1::batch::write_file_atomically(missing, "x");
+        m1::write_file_atomically(missing, "x");
         FAIL() << "no error";
     } catch (const m1::run_error& e) {
         EXPECT_EQ(std::string(e.what()),
@@ -202,7 +177,7 @@ TEST_F(results, atomic_write_failure_names_the_path_and_leaves_nothing) {
     // The rename fails (the target is a directory): the temporary must be gone.
     fs::create_directories(root_ / "d");
     try {
-        m1::batch::write_file_atomically(root_ / "d", "x");
+        m1::write_file_atomically(root_ / "d", "x");
         FAIL() << "no error";
     } catch (const m1::run_error& e) {
         EXPECT_EQ(std::string(e.what()),
@@ -220,7 +195,7 @@ TEST_F(results, create_makes_root_and_runs_and_names_what_it_cannot_create) {
     dir.create();
     EXPECT_TRUE(fs::is_directory(root_ / "out" / "runs"));
 
-    write_text(root_ / "file", "x");
+    write_file(root_ / "file", "x");
     EXPECT_THROW(results_directory(root_ / "file" / "out").create(), m1::run_error);
 }
 
@@ -259,7 +234,7 @@ TEST_F(results, exclusive_lock_refuses_another_process_and_kill_9_leaves_no_stal
     holder.kill9();
     const auto l = dir.acquire_lock(true);
     EXPECT_TRUE(l.held());
-    EXPECT_EQ(read_text(root_ / ".lock").substr(0, 4 + std::to_string(::getpid()).size() + 1),
+    EXPECT_EQ(read_file(root_ / ".lock").substr(0, 4 + std::to_string(::getpid()).size() + 1),
               "pid " + std::to_string(::getpid()) + " ");
 }
 
@@ -346,7 +321,7 @@ TEST_F(results, claim_is_exclusive_and_names_its_owner) {
     const results_directory dir(root_);
     const std::time_t before = std::time(nullptr);
     ASSERT_TRUE(dir.claim("r1"));
-    const std::string text = read_text(root_ / "runs" / "r1" / "claim");
+    const std::string text = read_file(root_ / "runs" / "r1" / "claim");
     std::istringstream in(text);
     std::string h, pid, start;
     std::getline(in, h);
@@ -376,10 +351,10 @@ TEST_F(results, claim_of_a_dead_process_is_taken_over) {
     worker.wait();  // exited without releasing
     const fs::path claim = root_ / "runs" / "r1" / "claim";
     const std::string owner = host() + "\n" + std::to_string(worker.pid()) + "\n";
-    EXPECT_EQ(read_text(claim).substr(0, owner.size()), owner);
+    EXPECT_EQ(read_file(claim).substr(0, owner.size()), owner);
     EXPECT_EQ(dir.read_state("r1").state, run_state::missing);  // its owner is gone
     EXPECT_TRUE(dir.claim("r1"));
-    std::istringstream in(read_text(claim));
+    std::istringstream in(read_file(claim));
     std::string h, pid;
     std::getline(in, h);
     std::getline(in, pid);
@@ -403,15 +378,15 @@ TEST_F(results, claim_not_refreshed_for_stale_after_is_taken_over) {
     const results_directory dir(root_);
     const fs::path claim = root_ / "runs" / "r1" / "claim";
     // Another host: its pid means nothing here, only the age counts.
-    write_text(claim, "elsewhere.invalid\n1\n" + std::to_string(std::time(nullptr)) + "\n");
+    write_file(claim, "elsewhere.invalid\n1\n" + std::to_string(std::time(nullptr)) + "\n");
     EXPECT_FALSE(dir.claim("r1"));
     EXPECT_EQ(dir.read_state("r1").state, run_state::running);
     age(claim, 1200);
     EXPECT_FALSE(dir.claim("r1", std::chrono::seconds(3600)));
-    EXPECT_EQ(read_text(claim).substr(0, 18), "elsewhere.invalid\n");
+    EXPECT_EQ(read_file(claim).substr(0, 18), "elsewhere.invalid\n");
     EXPECT_EQ(dir.read_state("r1").state, run_state::missing);
     EXPECT_TRUE(dir.claim("r1", std::chrono::seconds(600)));
-    EXPECT_EQ(read_text(claim).substr(0, host().size() + 1), host() + "\n");
+    EXPECT_EQ(read_file(claim).substr(0, host().size() + 1), host() + "\n");
     expect_claim_and_one_marker(root_ / "runs" / "r1");
 }
 
@@ -436,7 +411,7 @@ TEST_F(results, exactly_one_of_several_processes_takes_over_a_stale_claim) {
         std::string id = "r";
         id += std::to_string(round);
         const fs::path claim = root_ / "runs" / id / "claim";
-        write_text(claim, "elsewhere.invalid\n1\n0\n");
+        write_file(claim, "elsewhere.invalid\n1\n0\n");
         age(claim, 1200);
         int start[2];
         ASSERT_EQ(::pipe(start), 0);
@@ -461,7 +436,7 @@ TEST_F(results, exactly_one_of_several_processes_takes_over_a_stale_claim) {
             if (c == '1') ++winners, winner = w->pid();
         }
         EXPECT_EQ(winners, 1) << "round " << round;
-        std::istringstream in(read_text(claim));
+        std::istringstream in(read_file(claim));
         std::string h, pid;
         std::getline(in, h);
         std::getline(in, pid);
@@ -499,7 +474,7 @@ TEST_F(results, read_state_reports_each_state) {
     EXPECT_EQ(row.state, run_state::failed);
     EXPECT_EQ(row.message, "timeout, after \"600\" s\n");
     EXPECT_EQ(row.wall_s, 612.5);
-    const auto status = nlohmann::json::parse(read_text(root_ / "runs" / "r1" / "status.json"));
+    const auto status = nlohmann::json::parse(read_file(root_ / "runs" / "r1" / "status.json"));
     EXPECT_EQ(status.at("status"), "failed");
     EXPECT_EQ(status.at("wall_s"), 612.5);
     EXPECT_TRUE(is_iso_time(status.at("time").get<std::string>()));
@@ -530,12 +505,12 @@ TEST_F(results, read_state_reports_each_state) {
 
 TEST_F(results, read_state_reports_unreadable_files_as_failed) {
     const results_directory dir(root_);
-    write_text(dir.run_directory("r1") / "status.json", "{\"status\": ");
+    write_file(dir.run_directory("r1") / "status.json", "{\"status\": ");
     index_row row = dir.read_state("r1");
     EXPECT_EQ(row.state, run_state::failed);
     EXPECT_EQ(row.message.rfind("status.json unreadable: ", 0), 0u) << row.message;
 
-    write_text(dir.run_file("r2"), "not HDF5");
+    write_file(dir.run_file("r2"), "not HDF5");
     row = dir.read_state("r2");
     EXPECT_EQ(row.state, run_state::failed);
     const std::string prefix = "run.h5 unreadable: cannot read " + dir.run_file("r2").string() +
@@ -545,22 +520,6 @@ TEST_F(results, read_state_reports_unreadable_files_as_failed) {
 
 // ---------------------------------------------------------------------------------------------
 // The index
-
-struct h5 {
-    hid_t id;
-    herr_t (*close)(hid_t);
-    h5(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {
-        if (id < 0) throw std::runtime_error("HDF5 call failed in the test reader");
-    }
-    h5(const h5&) = delete;
-    h5& operator=(const h5&) = delete;
-    ~h5() { close(id); }
-    operator hid_t() const { return id; }
-};
-
-void ok(herr_t r) {
-    if (r < 0) throw std::runtime_error("HDF5 call failed in the test reader");
-}
 
 hsize_t length(hid_t set) {
     h5 space(H5Dget_space(set), H5Sclose);
@@ -639,7 +598,7 @@ std::vector<index_row> sample_rows() {
 TEST_F(results, write_index_writes_rfc_4180_csv) {
     const results_directory dir(root_);
     dir.write_index({"/netParams/scaleConnWeight", "label,x"}, sample_rows());
-    EXPECT_EQ(read_text(root_ / "index.csv"),
+    EXPECT_EQ(read_file(root_ / "index.csv"),
               "run_id,/netParams/scaleConnWeight,\"label,x\",seed,status,wall_s,spikes,"
               "mean_rate_hz,message\r\n"
               "0123456789abcdef,0.0002,\"a,b\",1,done,1.5,123456789012,0.1,\r\n"
@@ -688,7 +647,7 @@ TEST_F(results, write_index_writes_index_h5) {
 TEST_F(results, write_index_of_no_runs_and_of_a_mismatched_row) {
     const results_directory dir(root_);
     dir.write_index({"/a"}, {});
-    EXPECT_EQ(read_text(root_ / "index.csv"),
+    EXPECT_EQ(read_file(root_ / "index.csv"),
               "run_id,/a,seed,status,wall_s,spikes,mean_rate_hz,message\r\n");
     {
         h5 file(H5Fopen((root_ / "index.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
@@ -709,7 +668,7 @@ TEST_F(results, stale_runs_are_run_directories_not_in_the_sweep) {
     const results_directory dir(root_);
     EXPECT_TRUE(dir.stale_runs({"a"}).empty());  // no runs/ yet
     for (const char* id : {"c", "a", "b", "d"}) fs::create_directories(root_ / "runs" / id);
-    write_text(root_ / "runs" / "notes.txt", "not a run");
+    write_file(root_ / "runs" / "notes.txt", "not a run");
     EXPECT_EQ(dir.stale_runs({"b", "z"}), (std::vector<std::string>{"a", "c", "d"}));
     EXPECT_TRUE(dir.stale_runs({"a", "b", "c", "d"}).empty());
 }
@@ -722,13 +681,13 @@ TEST_F(results, clean_up_removes_temporaries_and_claims_only) {
     m1::write_run_file(run / "run.h5", small_record(1, 2, 3));
     for (const char* f : {"log.txt", "status.json", "run.h5.tmp.4242", "status.json.tmp.1.2",
                           "claim.stale.7.0", "claim.takeover.12.0.0.00ff"})
-        write_text(run / f, "x");
+        write_file(run / f, "x");
     ASSERT_TRUE(dir.claim("r1"));  // even a live-looking claim: the caller holds the lock
-    write_text(root_ / "runs" / "r2" / "claim", "elsewhere.invalid\n1\n0\n");
-    write_text(root_ / "index.csv", "x");
-    write_text(root_ / "index.csv.tmp.99.0", "x");
-    write_text(root_ / "source" / "m1.toml", "x");
-    write_text(root_ / "source" / "m1.toml.tmp.99.1", "x");
+    write_file(root_ / "runs" / "r2" / "claim", "elsewhere.invalid\n1\n0\n");
+    write_file(root_ / "index.csv", "x");
+    write_file(root_ / "index.csv.tmp.99.0", "x");
+    write_file(root_ / "source" / "m1.toml", "x");
+    write_file(root_ / "source" / "m1.toml.tmp.99.1", "x");
     const auto l = dir.acquire_lock(true);
 
     dir.clean_up();
@@ -742,9 +701,9 @@ TEST_F(results, clean_up_removes_temporaries_and_claims_only) {
 
 TEST_F(results, save_sources_copies_the_sweep_model_and_sources) {
     const std::string model_text = "{\"netParams\": {\"scaleConnWeight\": 1e-4}}\n\n";
-    write_text(root_ / "in" / "a" / "sweep.toml", "base = \"../b/base.toml\"\n");
-    write_text(root_ / "in" / "b" / "base.toml", "base = \"../c/base.toml\"\nduration = 100\n");
-    write_text(root_ / "in" / "c" / "base.toml", std::string("dt = 0.025\n\0", 12));
+    write_file(root_ / "in" / "a" / "sweep.toml", "base = \"../b/base.toml\"\n");
+    write_file(root_ / "in" / "b" / "base.toml", "base = \"../c/base.toml\"\nduration = 100\n");
+    write_file(root_ / "in" / "c" / "base.toml", std::string("dt = 0.025\n\0", 12));
 
     m1::batch::sweep_spec sweep;
     sweep.sources = {root_ / "in" / "a" / "sweep.toml", root_ / "in" / "b" / "base.toml",
@@ -765,15 +724,15 @@ values = [0.0002, 3, "x"]
     dir.save_sources(sweep);
 
     EXPECT_EQ(listing(root_ / "out"), (std::vector<std::string>{"model.json", "source", "sweep.toml"}));
-    EXPECT_EQ(read_text(root_ / "out" / "model.json"), model_text);
+    EXPECT_EQ(read_file(root_ / "out" / "model.json"), model_text);
     const toml::table back = toml::parse_file((root_ / "out" / "sweep.toml").string());
     EXPECT_EQ(back, sweep.self_contained);
     EXPECT_EQ(listing(root_ / "out" / "source"),
               (std::vector<std::string>{"2_base.toml", "base.toml", "sweep.toml"}));
-    EXPECT_EQ(read_text(root_ / "out" / "source" / "sweep.toml"), "base = \"../b/base.toml\"\n");
-    EXPECT_EQ(read_text(root_ / "out" / "source" / "base.toml"),
+    EXPECT_EQ(read_file(root_ / "out" / "source" / "sweep.toml"), "base = \"../b/base.toml\"\n");
+    EXPECT_EQ(read_file(root_ / "out" / "source" / "base.toml"),
               "base = \"../c/base.toml\"\nduration = 100\n");
-    EXPECT_EQ(read_text(root_ / "out" / "source" / "2_base.toml"), std::string("dt = 0.025\n\0", 12));
+    EXPECT_EQ(read_file(root_ / "out" / "source" / "2_base.toml"), std::string("dt = 0.025\n\0", 12));
 
     sweep.sources.push_back(root_ / "in" / "gone.toml");
     try {

@@ -4,15 +4,12 @@
 #include "error.hpp"
 #include "model.hpp"
 #include "run.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -35,23 +32,9 @@ const std::string model_text = R"({
 
 class RunConfig : public ::testing::Test {
 protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() /
-               ("m1batch-test-run-config-" + std::to_string(::getpid()) + "-" +
-                std::to_string(counter++));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_ / "models");
-        write("models/tiny.json", model_text);
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
+    void SetUp() override { write("models/tiny.json", model_text); }
     fs::path write(const std::string& name, const std::string& text) {
-        const fs::path p = dir_ / name;
-        std::ofstream(p) << text;
-        return p;
+        return temp_.write(name, text);
     }
     // Loads `text` as a configuration and expects an input_error naming it.
     m1::input_error expect_error(const std::string& text) {
@@ -69,7 +52,8 @@ protected:
         ADD_FAILURE() << "expected m1::input_error, nothing was thrown";
         return m1::input_error({}, "");
     }
-    fs::path dir_;
+    m1::test::temporary_directory temp_{"run-config"};
+    const fs::path dir_ = temp_.path();
 };
 
 TEST_F(RunConfig, EveryKeyRoundTrips) {

@@ -3,46 +3,28 @@
 #include "run_file.hpp"
 
 #include "error.hpp"
+#include "test_support.hpp"
 
 #include <hdf5.h>
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace fs = std::filesystem;
+using m1::test::h5;
+using m1::test::listing;
+using m1::test::ok;
+using m1::test::write_file;
 
 namespace {
 
 // ---------------------------------------------------------------------------------------------
 // A minimal, independent HDF5 reader for the checks.
-
-struct h5 {
-    hid_t id;
-    herr_t (*close)(hid_t);
-    h5(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {
-        if (id < 0) throw std::runtime_error("HDF5 call failed in the test reader");
-    }
-    h5(const h5&) = delete;
-    h5& operator=(const h5&) = delete;
-    h5(h5&& other) noexcept : id(other.id), close(other.close) { other.id = H5I_INVALID_HID; }
-    ~h5() {
-        if (id >= 0) close(id);
-    }
-    operator hid_t() const { return id; }
-};
-
-void ok(herr_t r) {
-    if (r < 0) throw std::runtime_error("HDF5 call failed in the test reader");
-}
 
 void reclaim(hid_t type, hid_t space, void* buffer) {
 #if H5_VERSION_GE(1, 12, 0)  // 1.10.8 declares H5Treclaim but does not export it
@@ -206,24 +188,8 @@ std::vector<std::string> links_in_creation_order(hid_t file, const std::string& 
 
 class run_file : public ::testing::Test {
 protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() /
-               ("m1_test_run_file_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override {
-        std::error_code ignored;
-        fs::remove_all(dir_, ignored);
-    }
-    std::vector<std::string> listing() const {
-        std::vector<std::string> names;
-        for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
-        std::sort(names.begin(), names.end());
-        return names;
-    }
-    fs::path dir_;
+    m1::test::temporary_directory temp_{"run-file"};
+    const fs::path dir_ = temp_.path();
 };
 
 std::string big_model_json() {
@@ -274,7 +240,7 @@ TEST_F(run_file, writes_every_section_and_reads_back_exactly) {
     const auto r = sample_record();
     const fs::path path = dir_ / "run.h5";
     m1::write_run_file(path, r);
-    EXPECT_EQ(listing(), std::vector<std::string>{"run.h5"});  // no temporary left
+    EXPECT_EQ(listing(dir_), std::vector<std::string>{"run.h5"});  // no temporary left
 
     h5 f = open_file(path);
 
@@ -417,7 +383,7 @@ TEST_F(run_file, no_traces_group_without_traces_and_empty_tables_are_fine) {
 
 TEST_F(run_file, unwritable_directory_throws_naming_the_path_and_leaves_nothing) {
     // Tests may run as root, where chmod does not stop writes: use a regular file as "directory".
-    { std::ofstream(dir_ / "afile") << "not a directory"; }
+    write_file(dir_ / "afile", "not a directory");
     const fs::path path = dir_ / "afile" / "run.h5";
     try {
         m1::write_run_file(path, sample_record());
@@ -427,7 +393,7 @@ TEST_F(run_file, unwritable_directory_throws_naming_the_path_and_leaves_nothing)
         EXPECT_NE(msg.find("cannot create " + path.string()), std::string::npos) << msg;
         EXPECT_NE(msg.find("Not a directory"), std::string::npos) << msg;
     }
-    EXPECT_EQ(listing(), std::vector<std::string>{"afile"});
+    EXPECT_EQ(listing(dir_), std::vector<std::string>{"afile"});
     EXPECT_TRUE(fs::is_regular_file(dir_ / "afile"));
 }
 
@@ -441,7 +407,7 @@ TEST_F(run_file, missing_directory_throws_naming_the_path) {
         EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
         EXPECT_NE(msg.find("No such file or directory"), std::string::npos) << msg;
     }
-    EXPECT_TRUE(listing().empty());
+    EXPECT_TRUE(listing(dir_).empty());
 }
 
 TEST_F(run_file, failure_mid_write_leaves_no_temporary_file) {
@@ -476,7 +442,7 @@ TEST_F(run_file, failure_mid_write_leaves_no_temporary_file) {
             EXPECT_NE(msg.find(path.string()), std::string::npos) << c.name << ": " << msg;
             EXPECT_NE(msg.find(c.expected), std::string::npos) << c.name << ": " << msg;
         }
-        EXPECT_TRUE(listing().empty()) << c.name;
+        EXPECT_TRUE(listing(dir_).empty()) << c.name;
     }
 }
 
@@ -490,12 +456,12 @@ TEST_F(run_file, failed_overwrite_keeps_the_previous_file_and_success_replaces_i
     bad.spikes[0].node_ids = {9};
     bad.traces[0].v.push_back(1.0);
     EXPECT_THROW(m1::write_run_file(path, bad), m1::run_error);
-    EXPECT_EQ(listing(), std::vector<std::string>{"run.h5"});
+    EXPECT_EQ(listing(dir_), std::vector<std::string>{"run.h5"});
     EXPECT_EQ(m1::read_run_spikes(path)[0].timestamps, r.spikes[0].timestamps);
 
     bad.traces[0].v.pop_back();
     m1::write_run_file(path, bad);
-    EXPECT_EQ(listing(), std::vector<std::string>{"run.h5"});
+    EXPECT_EQ(listing(dir_), std::vector<std::string>{"run.h5"});
     EXPECT_EQ(m1::read_run_spikes(path)[0].timestamps, std::vector<double>{5.0});
 }
 
@@ -509,7 +475,7 @@ TEST_F(run_file, reading_a_missing_or_foreign_file_throws_naming_it) {
         EXPECT_NE(std::string(e.what()).find("No such file or directory"), std::string::npos) << e.what();
     }
     const fs::path text = dir_ / "text.h5";
-    { std::ofstream(text) << "hello"; }
+    write_file(text, "hello");
     EXPECT_THROW(m1::read_run_spikes(text), m1::run_error);
 }
 
@@ -518,7 +484,7 @@ TEST_F(run_file, hdf5_error_printing_is_silenced_and_restored) {
     void* before_data = nullptr;
     ok(H5Eget_auto2(H5E_DEFAULT, &before, &before_data));
     const fs::path text = dir_ / "text.h5";
-    { std::ofstream(text) << "hello"; }
+    write_file(text, "hello");
     auto r = sample_record();
     r.run_attributes.push_back({"seed", 1.0});  // fails inside HDF5 (attribute exists)
     ::testing::internal::CaptureStderr();

@@ -4,13 +4,11 @@
 #include "error.hpp"
 #include "json_source.hpp"
 #include "sweep.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -24,6 +22,8 @@
 namespace fs = std::filesystem;
 using m1::batch::param_value;
 using json = nlohmann::ordered_json;
+using m1::test::line_of;
+using m1::test::read_file;
 
 namespace {
 
@@ -52,20 +52,6 @@ const std::string stim_weight = "/netParams/stimTargetParams/bg_E/weight";  // 0
 
 fs::path m1_2017() { return fs::path(M1_SOURCE_DIR) / "configs" / "models" / "m1_2017.json"; }
 
-std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// 1-based line of the first line of `text` containing `needle`.
-std::size_t line_of(const std::string& text, const std::string& needle) {
-    const auto at = text.find(needle);
-    EXPECT_NE(at, std::string::npos) << needle;
-    return static_cast<std::size_t>(std::count(text.begin(), text.begin() + at, '\n')) + 1;
-}
-
 std::set<std::string> ids_of(const std::vector<m1::batch::sweep_run>& runs) {
     std::set<std::string> ids;
     for (const auto& r : runs) ids.insert(r.id);
@@ -89,23 +75,9 @@ json reversed(const json& v) {
 
 class Sweep : public ::testing::Test {
 protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() /
-               ("m1batch-test-sweep-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        write("tiny.json", tiny_model);
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
+    void SetUp() override { write("tiny.json", tiny_model); }
     fs::path write(const std::string& name, const std::string& text) {
-        const fs::path p = dir_ / name;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << text;
-        return p;
+        return temp_.write(name, text);
     }
     // A sweep file over the tiny model: the run keys, then `body`.
     static std::string on_tiny(const std::string& body) {
@@ -135,7 +107,8 @@ protected:
             EXPECT_EQ(std::string(e.what()).rfind(head, 0), 0u) << e.what();
         }
     }
-    fs::path dir_;
+    m1::test::temporary_directory temp_{"sweep"};
+    const fs::path dir_ = temp_.path();
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -456,7 +429,7 @@ values = [100, 200]
     // Threads and output directory are not part of the id; key order in the model is not either.
     EXPECT_EQ(ids("output = \"elsewhere\"\nthreads = 1", "[1, 2]").first, base);
     write("reordered.json", reversed(json::parse(tiny_model)).dump(2));
-    EXPECT_NE(read(dir_ / "reordered.json"), read(dir_ / "tiny.json"));
+    EXPECT_NE(read_file(dir_ / "reordered.json"), read_file(dir_ / "tiny.json"));
     EXPECT_EQ(ids("output = \"a\"", "[1, 2]", "reordered.json").first, base);
     // A different value, seed, duration, scale or trace is a different run.
     const auto changed = ids("output = \"a\"", "[1, 3]").first;

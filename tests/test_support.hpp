@@ -1,0 +1,159 @@
+#pragma once
+// What several unit tests need alike (header-only): files and temporary directories, running a
+// command, line numbers in a text, spikes read back and compared, and a minimal HDF5 handle for
+// the tests' own readers (independent of the writers' code under test).
+#include "run_file.hpp"
+
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace m1::test {
+
+// `s` as one word for sh: in single quotes, each ' written as '\''.
+inline std::string quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
+// The bytes of a file; empty when it cannot be read.
+inline std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Writes the bytes `text` to `p`, creating its directory first; returns `p`.
+inline std::filesystem::path write_file(const std::filesystem::path& p, const std::string& text) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+}
+
+// The names in a directory, sorted.
+inline std::vector<std::string> listing(const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// A fresh, empty directory "m1batch-test-<name>-<pid>-<n>" under the system's temporary
+// directory, removed with all it holds on destruction. The pid and the counter keep tests run at
+// once (ctest -j) or one after another apart.
+class temporary_directory {
+public:
+    explicit temporary_directory(const std::string& name) {
+        static std::atomic<int> counter{0};
+        path_ = std::filesystem::temp_directory_path() /
+                ("m1batch-test-" + name + "-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(counter++));
+        std::filesystem::remove_all(path_);
+        std::filesystem::create_directories(path_);
+    }
+    temporary_directory(const temporary_directory&) = delete;
+    temporary_directory& operator=(const temporary_directory&) = delete;
+    ~temporary_directory() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+
+    const std::filesystem::path& path() const noexcept { return path_; }
+    // The file `name` (a path relative to the directory) with the bytes `text`.
+    std::filesystem::path write(const std::string& name, const std::string& text) const {
+        return write_file(path_ / name, text);
+    }
+
+private:
+    std::filesystem::path path_;
+};
+
+// How a shell command ended and what it printed.
+struct shell_result {
+    int status = -1;  // its exit status; -1 when it did not exit normally
+    std::string out, err;
+};
+
+// Runs `command` with sh; its standard output and error go to stdout.txt and stderr.txt in `dir`
+// and are read back.
+inline shell_result run_shell(const std::string& command, const std::filesystem::path& dir) {
+    const std::filesystem::path out = dir / "stdout.txt", err = dir / "stderr.txt";
+    const std::string full = command + " >" + quote(out.string()) + " 2>" + quote(err.string());
+    const int status = std::system(full.c_str());
+    return {status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out),
+            read_file(err)};
+}
+
+// 1-based line of the first occurrence of `needle` (the test fails if absent).
+inline std::size_t line_of(const std::string& text, const std::string& needle) {
+    const auto at = text.find(needle);
+    EXPECT_NE(at, std::string::npos) << "test setup: '" << needle << "' not in the text";
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < at && i < text.size(); ++i)
+        if (text[i] == '\n') ++line;
+    return line;
+}
+
+// Run id -> spikes, for every run.h5 under dir/runs (a results directory).
+inline std::map<std::string, std::vector<m1::population_spikes>> spikes_of(
+    const std::filesystem::path& dir) {
+    std::map<std::string, std::vector<m1::population_spikes>> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir / "runs"))
+        if (std::filesystem::exists(e.path() / "run.h5"))
+            out[e.path().filename().string()] = m1::read_run_spikes(e.path() / "run.h5");
+    return out;
+}
+
+// The same populations with the same spikes, to the bit.
+inline bool same_spikes(const std::vector<m1::population_spikes>& a,
+                        const std::vector<m1::population_spikes>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t p = 0; p < a.size(); ++p)
+        if (a[p].population != b[p].population || a[p].timestamps != b[p].timestamps ||
+            a[p].node_ids != b[p].node_ids)
+            return false;
+    return true;
+}
+
+// An HDF5 identifier that closes itself, for the tests' readers; a failed call (negative id)
+// throws, so a reader stops at the first thing missing.
+struct h5 {
+    hid_t id;
+    herr_t (*close)(hid_t);
+    h5(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {
+        if (id < 0) throw std::runtime_error("HDF5 call failed in the test reader");
+    }
+    h5(const h5&) = delete;
+    h5& operator=(const h5&) = delete;
+    h5(h5&& other) noexcept : id(other.id), close(other.close) { other.id = H5I_INVALID_HID; }
+    ~h5() {
+        if (id >= 0) close(id);
+    }
+    operator hid_t() const { return id; }
+};
+
+// Throws when an HDF5 call of a test reader failed.
+inline void ok(herr_t r) {
+    if (r < 0) throw std::runtime_error("HDF5 call failed in the test reader");
+}
+
+}  // namespace m1::test
