@@ -160,7 +160,12 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
         dir.clear_outcome(run.id);
         run_config config = run.config;
         config.threads = threads;
-        model_spec model = parse_effective_model(sweep.model, effective_document(sweep, run));
+        nlohmann::ordered_json document = effective_document(sweep, run);
+        // expand_sweep derives ids without building every model; the model actually run must
+        // have the id its directory is named by (a mismatch would file results under a wrong id).
+        if (const std::string id = run_id(document, run.config); id != run.id)
+            throw run_error("internal error: the effective model's id is " + id + ", not " + run.id);
+        model_spec model = parse_effective_model(sweep.model, std::move(document));
         const run_summary s = run_model(config, std::move(model), &log, extras);
         outcome.state = run_state::done;
         outcome.spikes = s.spikes;
