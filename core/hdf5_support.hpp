@@ -4,7 +4,10 @@
 // failures into run_error. Includes <hdf5.h>: only for .cpp files of targets that link HDF5.
 #include <hdf5.h>
 
+#include <initializer_list>
 #include <string>
+#include <type_traits>
+#include <vector>
 #include <utility>
 
 namespace m1 {
@@ -88,5 +91,156 @@ private:
 
 // The type of variable-length UTF-8 strings, as datasets and attributes store text.
 h5_handle utf8_string_type(const hdf5_checker& check);
+
+// The HDF5 types of the numbers the run file stores: native in memory, explicit little-endian in
+// the file (the SONATA conventions).
+template <class T>
+hid_t native_type() {
+    if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
+    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_NATIVE_UINT32;
+    else static_assert(!sizeof(T), "no HDF5 type for T");
+}
+
+// The file types are the SONATA conventions' explicit little-endian types.
+template <class T>
+hid_t file_type() {
+    if constexpr (std::is_same_v<T, double>) return H5T_IEEE_F64LE;
+    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_STD_U64LE;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_STD_I64LE;
+    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_STD_U32LE;
+    else static_assert(!sizeof(T), "no HDF5 type for T");
+}
+
+inline std::string join(const std::string& parent, const std::string& name) {
+    return parent == "/" ? "/" + name : parent + "/" + name;
+}
+
+// Writes groups, datasets and attributes, each call checked (the run file, the analysis results).
+class hdf5_writer {
+public:
+    explicit hdf5_writer(const hdf5_checker& check)
+        : check_(check), string_type_(utf8_string_type(check)) {}
+
+    [[noreturn]] void fail(const std::string& what) const { check_.fail(what); }
+
+    // A group; with creation-order tracking of its links (children) and attributes if asked.
+    h5_handle group(hid_t parent, const std::string& parent_path, const std::string& name,
+                    bool track_links = false, bool track_attributes = false) const {
+        const std::string where = join(parent_path, name);
+        const std::string what = "cannot create group " + where;
+        h5_handle gcpl = check_.handle(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, what);
+        const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+        if (track_links) check_.ok(H5Pset_link_creation_order(gcpl, order), what);
+        if (track_attributes) check_.ok(H5Pset_attr_creation_order(gcpl, order), what);
+        return check_.handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT),
+                             H5Gclose, what);
+    }
+
+    // A dataset of numbers with the given dimensions, written in one call. Contiguous layout, no
+    // compression: each dataset is written once and read whole.
+    template <class T>
+    h5_handle numbers(hid_t parent, const std::string& parent_path, const std::string& name,
+                      const T* data, std::initializer_list<hsize_t> dims) const {
+        const std::string where = join(parent_path, name);
+        const std::string what = "cannot write dataset " + where;
+        std::vector<hsize_t> d(dims);
+        h5_handle space = check_.handle(
+            H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), H5Sclose, what);
+        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), file_type<T>(), space,
+                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                      H5Dclose, what);
+        hsize_t n = 1;
+        for (hsize_t x : d) n *= x;
+        if (n > 0)
+            check_.ok(H5Dwrite(set, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
+        return set;
+    }
+
+    template <class T>
+    h5_handle numbers(hid_t parent, const std::string& parent_path, const std::string& name,
+                      const std::vector<T>& data) const {
+        return numbers(parent, parent_path, name, data.data(), {hsize_t(data.size())});
+    }
+
+    // A 1-D dataset of variable-length UTF-8 strings.
+    void strings(hid_t parent, const std::string& parent_path, const std::string& name,
+                 const std::vector<std::string>& values) const {
+        const std::string what = "cannot write dataset " + join(parent_path, name);
+        const auto pointers = c_strings(values);
+        hsize_t n = values.size();
+        h5_handle space = check_.handle(H5Screate_simple(1, &n, nullptr), H5Sclose, what);
+        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), string_type_, space,
+                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                      H5Dclose, what);
+        if (n > 0)
+            check_.ok(H5Dwrite(set, string_type_, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+                      what);
+    }
+
+    // A scalar dataset holding one variable-length UTF-8 string (no size limit, unlike
+    // attributes, which must fit in 64 KiB).
+    void string_scalar(hid_t parent, const std::string& parent_path, const std::string& name,
+                       const std::string& value) const {
+        const std::string what = "cannot write dataset " + join(parent_path, name);
+        const char* pointer = value.c_str();
+        h5_handle space = check_.handle(H5Screate(H5S_SCALAR), H5Sclose, what);
+        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), string_type_, space,
+                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                      H5Dclose, what);
+        check_.ok(H5Dwrite(set, string_type_, H5S_ALL, H5S_ALL, H5P_DEFAULT, &pointer), what);
+    }
+
+    // Attributes. `where` names the object for messages.
+    void attribute(hid_t object, const std::string& where, const std::string& name,
+                   hid_t stored_type, hid_t memory_type, const void* value,
+                   std::initializer_list<hsize_t> dims = {}) const {
+        const std::string what = "cannot write attribute " + name + " of " + where;
+        std::vector<hsize_t> d(dims);
+        h5_handle space = d.empty() ? check_.handle(H5Screate(H5S_SCALAR), H5Sclose, what)
+                                    : check_.handle(H5Screate_simple(static_cast<int>(d.size()),
+                                                                     d.data(), nullptr),
+                                                    H5Sclose, what);
+        h5_handle attr = check_.handle(
+            H5Acreate2(object, name.c_str(), stored_type, space, H5P_DEFAULT, H5P_DEFAULT),
+            H5Aclose, what);
+        hsize_t n = 1;
+        for (hsize_t x : d) n *= x;
+        if (n > 0) check_.ok(H5Awrite(attr, memory_type, value), what);
+    }
+
+    template <class T>
+    void attribute(hid_t object, const std::string& where, const std::string& name,
+                   T value) const {
+        attribute(object, where, name, file_type<T>(), native_type<T>(), &value);
+    }
+
+    void attribute(hid_t object, const std::string& where, const std::string& name,
+                   const std::string& value) const {
+        const char* pointer = value.c_str();
+        attribute(object, where, name, string_type_, string_type_, &pointer);
+    }
+
+    void attribute(hid_t object, const std::string& where, const std::string& name,
+                   const std::vector<std::string>& values) const {
+        const auto pointers = c_strings(values);
+        attribute(object, where, name, string_type_, string_type_, pointers.data(),
+                  {hsize_t(values.size())});
+    }
+
+    const hdf5_checker& check() const { return check_; }
+
+private:
+    static std::vector<const char*> c_strings(const std::vector<std::string>& values) {
+        std::vector<const char*> pointers;
+        pointers.reserve(values.size());
+        for (const auto& s : values) pointers.push_back(s.c_str());
+        return pointers;
+    }
+
+    const hdf5_checker& check_;
+    h5_handle string_type_;
+};
 
 }  // namespace m1

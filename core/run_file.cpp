@@ -31,158 +31,7 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // HDF5 plumbing
 
-template <class T>
-hid_t native_type() {
-    if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
-    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
-    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
-    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_NATIVE_UINT32;
-    else static_assert(!sizeof(T), "no HDF5 type for T");
-}
-
-// The file types are the SONATA conventions' explicit little-endian types.
-template <class T>
-hid_t file_type() {
-    if constexpr (std::is_same_v<T, double>) return H5T_IEEE_F64LE;
-    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_STD_U64LE;
-    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_STD_I64LE;
-    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_STD_U32LE;
-    else static_assert(!sizeof(T), "no HDF5 type for T");
-}
-
-std::string join(const std::string& parent, const std::string& name) {
-    return parent == "/" ? "/" + name : parent + "/" + name;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writing
-
-class writer {
-public:
-    explicit writer(const hdf5_checker& check)
-        : check_(check), string_type_(utf8_string_type(check)) {}
-
-    [[noreturn]] void fail(const std::string& what) const { check_.fail(what); }
-
-    // A group; with creation-order tracking of its links (children) and attributes if asked.
-    h5_handle group(hid_t parent, const std::string& parent_path, const std::string& name,
-                    bool track_links = false, bool track_attributes = false) const {
-        const std::string where = join(parent_path, name);
-        const std::string what = "cannot create group " + where;
-        h5_handle gcpl = check_.handle(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, what);
-        const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-        if (track_links) check_.ok(H5Pset_link_creation_order(gcpl, order), what);
-        if (track_attributes) check_.ok(H5Pset_attr_creation_order(gcpl, order), what);
-        return check_.handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT),
-                             H5Gclose, what);
-    }
-
-    // A dataset of numbers with the given dimensions, written in one call. Contiguous layout, no
-    // compression: each dataset is written once and read whole.
-    template <class T>
-    h5_handle numbers(hid_t parent, const std::string& parent_path, const std::string& name,
-                      const T* data, std::initializer_list<hsize_t> dims) const {
-        const std::string where = join(parent_path, name);
-        const std::string what = "cannot write dataset " + where;
-        std::vector<hsize_t> d(dims);
-        h5_handle space = check_.handle(
-            H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), H5Sclose, what);
-        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), file_type<T>(), space,
-                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                                      H5Dclose, what);
-        hsize_t n = 1;
-        for (hsize_t x : d) n *= x;
-        if (n > 0)
-            check_.ok(H5Dwrite(set, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
-        return set;
-    }
-
-    template <class T>
-    h5_handle numbers(hid_t parent, const std::string& parent_path, const std::string& name,
-                      const std::vector<T>& data) const {
-        return numbers(parent, parent_path, name, data.data(), {hsize_t(data.size())});
-    }
-
-    // A 1-D dataset of variable-length UTF-8 strings.
-    void strings(hid_t parent, const std::string& parent_path, const std::string& name,
-                 const std::vector<std::string>& values) const {
-        const std::string what = "cannot write dataset " + join(parent_path, name);
-        const auto pointers = c_strings(values);
-        hsize_t n = values.size();
-        h5_handle space = check_.handle(H5Screate_simple(1, &n, nullptr), H5Sclose, what);
-        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), string_type_, space,
-                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                                      H5Dclose, what);
-        if (n > 0)
-            check_.ok(H5Dwrite(set, string_type_, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
-                      what);
-    }
-
-    // A scalar dataset holding one variable-length UTF-8 string (no size limit, unlike
-    // attributes, which must fit in 64 KiB).
-    void string_scalar(hid_t parent, const std::string& parent_path, const std::string& name,
-                       const std::string& value) const {
-        const std::string what = "cannot write dataset " + join(parent_path, name);
-        const char* pointer = value.c_str();
-        h5_handle space = check_.handle(H5Screate(H5S_SCALAR), H5Sclose, what);
-        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), string_type_, space,
-                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                                      H5Dclose, what);
-        check_.ok(H5Dwrite(set, string_type_, H5S_ALL, H5S_ALL, H5P_DEFAULT, &pointer), what);
-    }
-
-    // Attributes. `where` names the object for messages.
-    void attribute(hid_t object, const std::string& where, const std::string& name,
-                   hid_t stored_type, hid_t memory_type, const void* value,
-                   std::initializer_list<hsize_t> dims = {}) const {
-        const std::string what = "cannot write attribute " + name + " of " + where;
-        std::vector<hsize_t> d(dims);
-        h5_handle space = d.empty() ? check_.handle(H5Screate(H5S_SCALAR), H5Sclose, what)
-                                    : check_.handle(H5Screate_simple(static_cast<int>(d.size()),
-                                                                     d.data(), nullptr),
-                                                    H5Sclose, what);
-        h5_handle attr = check_.handle(
-            H5Acreate2(object, name.c_str(), stored_type, space, H5P_DEFAULT, H5P_DEFAULT),
-            H5Aclose, what);
-        hsize_t n = 1;
-        for (hsize_t x : d) n *= x;
-        if (n > 0) check_.ok(H5Awrite(attr, memory_type, value), what);
-    }
-
-    template <class T>
-    void attribute(hid_t object, const std::string& where, const std::string& name,
-                   T value) const {
-        attribute(object, where, name, file_type<T>(), native_type<T>(), &value);
-    }
-
-    void attribute(hid_t object, const std::string& where, const std::string& name,
-                   const std::string& value) const {
-        const char* pointer = value.c_str();
-        attribute(object, where, name, string_type_, string_type_, &pointer);
-    }
-
-    void attribute(hid_t object, const std::string& where, const std::string& name,
-                   const std::vector<std::string>& values) const {
-        const auto pointers = c_strings(values);
-        attribute(object, where, name, string_type_, string_type_, pointers.data(),
-                  {hsize_t(values.size())});
-    }
-
-    const hdf5_checker& check() const { return check_; }
-
-private:
-    static std::vector<const char*> c_strings(const std::vector<std::string>& values) {
-        std::vector<const char*> pointers;
-        pointers.reserve(values.size());
-        for (const auto& s : values) pointers.push_back(s.c_str());
-        return pointers;
-    }
-
-    const hdf5_checker& check_;
-    h5_handle string_type_;
-};
-
-void check_name(const writer& w, const std::string& kind, const std::string& name) {
+void check_name(const hdf5_writer& w, const std::string& kind, const std::string& name) {
     if (name.empty() || name == "." || name.find('/') != std::string::npos)
         w.fail(kind + " name '" + name + "' cannot name an HDF5 group (empty, '.' or has '/')");
 }
@@ -190,7 +39,7 @@ void check_name(const writer& w, const std::string& kind, const std::string& nam
 // SONATA: /spikes/<population>/{timestamps (double, attr units), node_ids (uint64)} and the enum
 // attribute `sorting` on the population group. The enum type is the one libsonatareport writes
 // and libsonata reads: base H5T_STD_U8LE, members none=0, by_id=1, by_time=2.
-void write_spikes(const writer& w, hid_t file, const std::vector<population_spikes>& spikes) {
+void write_spikes(const hdf5_writer& w, hid_t file, const std::vector<population_spikes>& spikes) {
     const hdf5_checker& c = w.check();
     const std::string what_enum = "cannot create the SONATA sorting enum type";
     h5_handle sorting = c.handle(H5Tenum_create(H5T_STD_U8LE), H5Tclose, what_enum);
@@ -219,7 +68,7 @@ void write_spikes(const writer& w, hid_t file, const std::vector<population_spik
     }
 }
 
-void write_cells(const writer& w, hid_t file, const cell_table& cells) {
+void write_cells(const hdf5_writer& w, hid_t file, const cell_table& cells) {
     const std::size_t n = cells.gid.size();
     auto same = [&](std::size_t size, const char* column) {
         if (size != n)
@@ -242,7 +91,7 @@ void write_cells(const writer& w, hid_t file, const cell_table& cells) {
     w.numbers(group, "/cells", "ynorm", cells.ynorm);
 }
 
-void write_connectivity(const writer& w, hid_t file, const connectivity_table& conn) {
+void write_connectivity(const hdf5_writer& w, hid_t file, const connectivity_table& conn) {
     const hsize_t pre = conn.pre_populations.size();
     const hsize_t post = conn.post_populations.size();
     const hsize_t mech = conn.synaptic_mechanisms.size();
@@ -259,7 +108,7 @@ void write_connectivity(const writer& w, hid_t file, const connectivity_table& c
     w.attribute(set, where, "synaptic_mechanisms", conn.synaptic_mechanisms);
 }
 
-void write_run(const writer& w, hid_t file, const run_record& record) {
+void write_run(const hdf5_writer& w, hid_t file, const run_record& record) {
     h5_handle group = w.group(file, "/", "run", /*track_links=*/false, /*track_attributes=*/true);
     for (const auto& [name, value] : record.run_attributes)
         std::visit([&](const auto& v) { w.attribute(group, "/run", name, v); }, value);
@@ -271,7 +120,7 @@ void write_run(const writer& w, hid_t file, const run_record& record) {
     }
 }
 
-void write_traces(const writer& w, hid_t file, const run_record& record) {
+void write_traces(const hdf5_writer& w, hid_t file, const run_record& record) {
     const auto& traces = record.traces;
     if (traces.empty()) return;
     if (!(record.record_step > 0) || !std::isfinite(record.record_step))
@@ -307,7 +156,7 @@ void write_traces(const writer& w, hid_t file, const run_record& record) {
 
 // The contents of the file (without the file handling).
 void write_contents(const hdf5_checker& c, hid_t file, const run_record& record) {
-    writer w(c);
+    hdf5_writer w(c);
     // SONATA's common HDF5 conventions ask every file for a uint32 `magic` = 0x0A7A and a
     // 2-element uint32 `version` at the root (bmtk writes both into its spike files).
     w.attribute(file, "/", "magic", std::uint32_t{0x0A7A});
@@ -567,6 +416,121 @@ run_file_attributes read_run_attributes(const std::filesystem::path& path) {
         out.sweep = read_attributes(c, sweep, "/run/sweep");
     }
     return out;
+}
+
+namespace {
+
+std::vector<std::string> read_strings_1d(const hdf5_checker& c, hid_t parent, const std::string& name,
+                                         const std::string& where) {
+    const std::string what = "cannot read " + where;
+    h5_handle set = c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, what);
+    h5_handle space = c.handle(H5Dget_space(set), H5Sclose, what);
+    if (H5Sget_simple_extent_ndims(space) != 1) c.fail(where + " is not one-dimensional");
+    hsize_t n = 0;
+    H5Sget_simple_extent_dims(space, &n, nullptr);
+    h5_handle type = utf8_string_type(c);
+    std::vector<char*> pointers(n, nullptr);
+    if (n > 0) c.ok(H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), what);
+    std::vector<std::string> out;
+    out.reserve(n);
+    for (char* p : pointers) out.emplace_back(p ? p : "");
+    if (n > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, pointers.data());
+    return out;
+}
+
+// Copies every attribute of the root group, whatever its type (the file's magic and version).
+void copy_root_attributes(const hdf5_checker& c, hid_t from, hid_t to) {
+    const std::string what = "cannot copy the root attributes";
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    c.ok(H5Oget_info3(from, &info, H5O_INFO_NUM_ATTRS), what);
+#else
+    H5O_info_t info;
+    c.ok(H5Oget_info2(from, &info, H5O_INFO_NUM_ATTRS), what);
+#endif
+    for (hsize_t i = 0; i < info.num_attrs; ++i) {
+        h5_handle attr = c.handle(H5Aopen_by_idx(from, ".", H5_INDEX_NAME, H5_ITER_INC, i,
+                                                 H5P_DEFAULT, H5P_DEFAULT),
+                                  H5Aclose, what);
+        const ssize_t size = H5Aget_name(attr, 0, nullptr);
+        std::string name(static_cast<std::size_t>(size) + 1, '\0');
+        H5Aget_name(attr, name.size(), name.data());
+        name.resize(static_cast<std::size_t>(size));
+        h5_handle type = c.handle(H5Aget_type(attr), H5Tclose, what);
+        h5_handle space = c.handle(H5Aget_space(attr), H5Sclose, what);
+        const hssize_t points = H5Sget_simple_extent_npoints(space);
+        std::vector<unsigned char> buffer(H5Tget_size(type) * static_cast<std::size_t>(std::max<hssize_t>(points, 1)));
+        c.ok(H5Aread(attr, type, buffer.data()), what);
+        h5_handle copy = c.handle(H5Acreate2(to, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
+                                  H5Aclose, what);
+        c.ok(H5Awrite(copy, type, buffer.data()), what);
+        if (H5Tdetect_class(type, H5T_VLEN) > 0 || H5Tis_variable_str(type) > 0)
+            H5Dvlen_reclaim(type, space, H5P_DEFAULT, buffer.data());
+    }
+}
+
+}  // namespace
+
+cell_table read_run_cells(const std::filesystem::path& path) {
+    hdf5_quiet quiet;
+    const hdf5_checker c("cannot read", path.string());
+    const h5_handle file = open_for_reading(c, path);
+    h5_handle cells = c.handle(H5Gopen2(file, "cells", H5P_DEFAULT), H5Gclose,
+                               "cannot open group /cells");
+    cell_table t;
+    t.gid = read_numbers_1d<std::uint64_t>(c, cells, "gid", "/cells/gid");
+    t.population = read_strings_1d(c, cells, "population", "/cells/population");
+    t.cell_type = read_strings_1d(c, cells, "cell_type", "/cells/cell_type");
+    t.x = read_numbers_1d<double>(c, cells, "x", "/cells/x");
+    t.y = read_numbers_1d<double>(c, cells, "y", "/cells/y");
+    t.z = read_numbers_1d<double>(c, cells, "z", "/cells/z");
+    t.ynorm = read_numbers_1d<double>(c, cells, "ynorm", "/cells/ynorm");
+    for (std::size_t size : {t.population.size(), t.cell_type.size(), t.x.size(), t.ynorm.size()})
+        if (size != t.gid.size()) c.fail("the columns of /cells differ in length");
+    return t;
+}
+
+void replace_run_file_group(
+    const std::filesystem::path& path, const std::string& group,
+    const std::function<void(const hdf5_writer& w, std::int64_t group_id)>& fill) {
+    const std::string name = path.string();
+    std::filesystem::path temporary = path;
+    temporary += ".tmp." + unique_suffix();
+    std::lock_guard<std::mutex> lock(write_mutex());
+    hdf5_quiet quiet;
+    fd_handle fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+    if (fd.get() < 0) {
+        const int err = errno;
+        throw run_error("cannot write " + name + ": " + errno_text(err));
+    }
+    remove_on_failure cleanup(temporary);
+    {
+        const hdf5_checker c("cannot write", name);
+        const h5_handle source = open_for_reading(c, path);
+        h5_handle fapl = file_access(c, /*lock_files=*/false);
+        h5_handle file = c.handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+                                  H5Fclose, "cannot create " + temporary.string());
+        h5_handle root = c.handle(H5Gopen2(source, "/", H5P_DEFAULT), H5Gclose, "cannot open /");
+        copy_root_attributes(c, root, file);
+        for (const std::string& link : link_names(c, root, "/")) {
+            if (link == group) continue;
+            c.ok(H5Ocopy(source, link.c_str(), file, link.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                 "cannot copy /" + link);
+        }
+        hdf5_writer w(c);
+        h5_handle g = w.group(file, "/", group, /*track_links=*/true, /*track_attributes=*/true);
+        fill(w, g.get());
+        g.reset();
+        if (file.close() < 0) c.fail_hdf5("cannot close " + temporary.string());
+    }
+    if (::fsync(fd.get()) != 0 || fd.close() != 0) {
+        const int err = errno;
+        throw run_error("cannot write " + name + ": " + errno_text(err));
+    }
+    std::error_code ec;
+    std::filesystem::rename(temporary, path, ec);
+    if (ec) throw run_error("cannot write " + name + ": cannot rename " + temporary.string() + ": " + ec.message());
+    cleanup.dismiss();
 }
 
 }  // namespace m1

@@ -13,6 +13,7 @@
 // a file named run.h5 is always whole.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -77,5 +78,17 @@ struct run_file_attributes {
     const attribute_value* find(const std::string& name) const;  // in run; null if absent
 };
 run_file_attributes read_run_attributes(const std::filesystem::path& path);
+
+// The cell table back (the analysis layer: populations, depths).
+cell_table read_run_cells(const std::filesystem::path& path);
+
+class hdf5_writer;
+// Rewrites the run file with its top-level group `group` replaced by what `fill` writes into a
+// new, empty group of that name (`group_id` is its hid_t): every other top-level object and the
+// root's attributes are copied into a new file beside it, which is renamed over the old one. The
+// old file is never edited in place, so a kill at any moment leaves it whole. Throws run_error.
+void replace_run_file_group(
+    const std::filesystem::path& path, const std::string& group,
+    const std::function<void(const hdf5_writer& w, std::int64_t group_id)>& fill);
 
 }  // namespace m1

@@ -2,6 +2,8 @@
 // directly (not through the writer's code) and compared exactly.
 #include "run_file.hpp"
 
+#include "hdf5_support.hpp"
+
 #include "error.hpp"
 #include "test_support.hpp"
 
@@ -500,3 +502,53 @@ TEST_F(run_file, hdf5_error_printing_is_silenced_and_restored) {
 }
 
 }  // namespace
+
+// The analysis layer replaces one group (/analysis) of a finished run file: everything else is
+// kept, bit for bit, and the file is renamed, never edited in place.
+TEST_F(run_file, replace_group_keeps_everything_else_and_replaces_the_group) {
+    const fs::path path = dir_ / "run.h5";
+    const auto r = sample_record();
+    m1::write_run_file(path, r);
+    auto fill_with = [](double value) {
+        return [value](const m1::hdf5_writer& w, std::int64_t group) {
+            const std::vector<double> v{value, value + 1};
+            w.numbers(group, "/analysis", "x", v);
+            w.attribute(group, "/analysis", "mode", std::string("standard"));
+        };
+    };
+    m1::replace_run_file_group(path, "analysis", fill_with(1.5));
+    m1::replace_run_file_group(path, "analysis", fill_with(7.0));  // replaced, not added to
+
+    const auto spikes = m1::read_run_spikes(path);
+    ASSERT_EQ(spikes.size(), r.spikes.size());
+    for (std::size_t p = 0; p < spikes.size(); ++p) {
+        EXPECT_EQ(spikes[p].population, r.spikes[p].population);
+        EXPECT_EQ(spikes[p].timestamps, r.spikes[p].timestamps);
+        EXPECT_EQ(spikes[p].node_ids, r.spikes[p].node_ids);
+    }
+    const auto cells = m1::read_run_cells(path);
+    EXPECT_EQ(cells.population, r.cells.population);
+    EXPECT_EQ(cells.ynorm, r.cells.ynorm);
+    const auto attrs = m1::read_run_attributes(path);
+    ASSERT_NE(attrs.find("label"), nullptr);
+    EXPECT_EQ(std::get<std::string>(*attrs.find("label")), "Δt sweep µ");
+
+    h5 file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    double x[2] = {0, 0};
+    h5 set(H5Dopen2(file, "/analysis/x", H5P_DEFAULT), H5Dclose);
+    ASSERT_GE(H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x), 0);
+    EXPECT_EQ(x[0], 7.0);
+    EXPECT_EQ(x[1], 8.0);
+    std::uint32_t magic = 0;
+    h5 attr(H5Aopen(file, "magic", H5P_DEFAULT), H5Aclose);
+    ASSERT_GE(H5Aread(attr, H5T_NATIVE_UINT32, &magic), 0);
+    EXPECT_EQ(magic, 0x0A7Au);  // the root's attributes came along
+    EXPECT_EQ(listing(dir_), (std::vector<std::string>{"run.h5"}));  // no temporary left
+}
+
+TEST_F(run_file, replace_group_of_a_missing_file_throws_and_creates_nothing) {
+    EXPECT_THROW(m1::replace_run_file_group(dir_ / "absent.h5", "analysis",
+                                            [](const m1::hdf5_writer&, std::int64_t) {}),
+                 m1::run_error);
+    EXPECT_TRUE(listing(dir_).empty());
+}
