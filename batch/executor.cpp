@@ -1,6 +1,7 @@
 #include "executor.hpp"
 
 #include "posix_file.hpp"
+#include "run_analysis.hpp"
 #include "recipe.hpp"
 
 #include <sys/file.h>
@@ -174,6 +175,26 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
         outcome.network_reused = s.network_reused;
         outcome.wall_s = s.wall_s;
         print_summary(s, log);
+        if (!sweep.analysis.empty()) {
+            // The sweep asked for its measures right away (m1analyze's defaults otherwise). A
+            // failure here leaves the run done: its spikes are whole, m1analyze can redo it.
+            try {
+                analysis::analysis_params params;
+                const auto asked = [&](const char* name) {
+                    return std::find(sweep.analysis.begin(), sweep.analysis.end(), name) != sweep.analysis.end();
+                };
+                params.compute_rates = asked("rates");
+                params.compute_rate_psd = asked("rate_psd");
+                params.compute_granger = asked("granger");
+                params.compute_nte = asked("nte");
+                const auto result = analysis::analyze(analysis::load_trains(s.run_file), params);
+                analysis::write_analysis(s.run_file, result, params);
+                log << "analysis written: " << params.to_json() << "\n";
+            } catch (const std::exception& e) {
+                outcome.message = std::string("analysis failed: ") + e.what();
+                log << outcome.message << "\n";
+            }
+        }
     } catch (const run_cancelled&) {
         if (timed_out) {
             outcome.state = run_state::failed;

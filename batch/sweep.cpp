@@ -1,5 +1,6 @@
 #include "sweep.hpp"
 
+#include "number_text.hpp"
 #include "random.hpp"
 
 #include <tbb/blocked_range.h>
@@ -734,9 +735,19 @@ sweep_spec load_sweep(const std::filesystem::path& file) {
         spec.timeout_s = *v;
     }
     if (const toml::node* n = sw->get("analysis")) {
+        // The measures run right after each run (m1analyze's defaults for their parameters).
         const toml::array* a = n->as_array();
-        if (!a || !a->empty())
-            fail(file, "sweep.analysis", n, "analysis comes with the analysis layer");
+        if (!a) fail(file, "sweep.analysis", n, "must be a list of rates, rate_psd, granger, nte");
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            const toml::node& item = *a->get(i);
+            const auto name = item.value<std::string>();
+            if (!name || (*name != "rates" && *name != "rate_psd" && *name != "granger" && *name != "nte"))
+                fail(file, indexed("sweep.analysis", i), &item,
+                     "unknown analysis (rates, rate_psd, granger, nte)");
+            if (std::find(spec.analysis.begin(), spec.analysis.end(), *name) != spec.analysis.end())
+                fail(file, indexed("sweep.analysis", i), &item, "listed twice");
+            spec.analysis.push_back(*name);
+        }
     }
     if (sampled) {
         const toml::node* n = sw->get("samples");
@@ -1228,28 +1239,7 @@ std::string format_value(const param_value& value) {
         const auto r = std::to_chars(buffer, buffer + sizeof buffer, *i);
         return std::string(buffer, r.ptr);
     }
-    if (const auto* d = std::get_if<double>(&value)) {
-        // The shortest digits that read back to the same double (std::to_chars), laid out as
-        // Python's repr lays out a float, which is what NetPyNE users read: positional for
-        // decimal exponents -4..15 ("0.0003", "1.0"), scientific otherwise ("1e-05", "1e+16").
-        if (!std::isfinite(*d)) return std::isnan(*d) ? "nan" : (*d > 0 ? "inf" : "-inf");
-        const auto r = std::to_chars(buffer, buffer + sizeof buffer, *d, std::chars_format::scientific);
-        const std::string sci(buffer, r.ptr);
-        const std::size_t e_at = sci.find('e');
-        const int exponent = std::stoi(sci.substr(e_at + 1));
-        if (exponent < -4 || exponent >= 16) return sci;
-        const bool negative = sci[0] == '-';
-        std::string digits;
-        for (char c : sci.substr(negative, e_at - negative))
-            if (c != '.') digits += c;
-        std::string out = negative ? "-" : "";
-        const int point = exponent + 1;  // digits before the decimal point
-        if (point <= 0) out += "0." + std::string(std::size_t(-point), '0') + digits;
-        else if (std::size_t(point) >= digits.size())
-            out += digits + std::string(std::size_t(point) - digits.size(), '0') + ".0";
-        else out += digits.substr(0, std::size_t(point)) + "." + digits.substr(std::size_t(point));
-        return out;
-    }
+    if (const auto* d = std::get_if<double>(&value)) return python_repr(*d);
     if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
     return std::get<std::string>(value);
 }

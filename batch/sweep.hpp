@@ -9,6 +9,7 @@
 //   replicates = 2                  # seeds per point: base seed + 0, 1, ...
 //   replicate_seeds = ["stim"]      # which seeds replicates vary (default conn, stim, loc)
 //   timeout_s = 600                 # per run; a run over it is failed
+//   analysis = ["rates", "rate_psd"] # measures written into each run file after the run
 //   [[sweep.param]]
 //   path = "/netParams/scaleConnWeight"   # JSON Pointer into the model file, or a run key
 //   values = [0.0002, 0.0003]             # grid;  list: no values, [sweep] points = [[...], ...]
@@ -68,7 +69,8 @@ struct sweep_spec {
     std::size_t samples = 0;                       // random, latin_hypercube
     std::uint64_t sampling_seed = 1;
     std::optional<double> timeout_s;
-    std::vector<std::string> analysis;             // reserved for the analysis layer: must be empty for now
+    std::vector<std::string> analysis;             // measures run after each run: rates, rate_psd,
+                                                   // granger, nte (m1analyze's default parameters)
     json_document model;                           // the model file as read: every run starts from it
     // The sweep made self-contained, for OUTPUT/sweep.toml: the sweep file's keys with its base
     // files merged in (no `base`), model = "model.json", output = "." . Loading that file next to a

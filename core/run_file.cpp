@@ -438,8 +438,8 @@ std::vector<std::string> read_strings_1d(const hdf5_checker& c, hid_t parent, co
     return out;
 }
 
-// Copies every attribute of the root group, whatever its type (the file's magic and version).
-void copy_root_attributes(const hdf5_checker& c, hid_t from, hid_t to) {
+// Copies every attribute of an object, whatever its type, by reading and writing it.
+void copy_attributes(const hdf5_checker& c, hid_t from, hid_t to) {
     const std::string what = "cannot copy the root attributes";
 #if H5_VERSION_GE(1, 12, 0)
     H5O_info2_t info;
@@ -467,6 +467,39 @@ void copy_root_attributes(const hdf5_checker& c, hid_t from, hid_t to) {
         if (H5Tdetect_class(type, H5T_VLEN) > 0 || H5Tis_variable_str(type) > 0)
             H5Dvlen_reclaim(type, space, H5P_DEFAULT, buffer.data());
     }
+}
+
+// Copies a group or dataset. Groups are copied member by member with their attributes read and
+// written, not by H5Ocopy: HDF5 1.10's H5Ocopy crashes on groups whose many variable-length
+// string attributes sit in dense storage (/run). Datasets, with few attributes, use H5Ocopy.
+void copy_object(const hdf5_checker& c, hid_t from_parent, hid_t to_parent, const std::string& name,
+                 const std::string& where) {
+    H5O_info_t info;
+#if H5_VERSION_GE(1, 12, 0)
+    c.ok(H5Oget_info_by_name3(from_parent, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT), "cannot copy " + where);
+#else
+    c.ok(H5Oget_info_by_name2(from_parent, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT), "cannot copy " + where);
+#endif
+    if (info.type != H5O_TYPE_GROUP) {
+        c.ok(H5Ocopy(from_parent, name.c_str(), to_parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+             "cannot copy " + where);
+        return;
+    }
+    h5_handle from = c.handle(H5Gopen2(from_parent, name.c_str(), H5P_DEFAULT), H5Gclose, "cannot open " + where);
+    // A fresh property list with the source's creation-order tracking (the source's own list
+    // refers to its file's heaps).
+    h5_handle source_gcpl = c.handle(H5Gget_create_plist(from), H5Pclose, "cannot copy " + where);
+    unsigned links = 0, attributes = 0;
+    c.ok(H5Pget_link_creation_order(source_gcpl, &links), "cannot copy " + where);
+    c.ok(H5Pget_attr_creation_order(source_gcpl, &attributes), "cannot copy " + where);
+    h5_handle gcpl = c.handle(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "cannot copy " + where);
+    if (links) c.ok(H5Pset_link_creation_order(gcpl, links), "cannot copy " + where);
+    if (attributes) c.ok(H5Pset_attr_creation_order(gcpl, attributes), "cannot copy " + where);
+    h5_handle to = c.handle(H5Gcreate2(to_parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT),
+                            H5Gclose, "cannot create " + where);
+    copy_attributes(c, from, to);
+    for (const std::string& member : link_names(c, from, where))
+        copy_object(c, from, to, member, where + "/" + member);
 }
 
 }  // namespace
@@ -511,12 +544,9 @@ void replace_run_file_group(
         h5_handle file = c.handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
                                   H5Fclose, "cannot create " + temporary.string());
         h5_handle root = c.handle(H5Gopen2(source, "/", H5P_DEFAULT), H5Gclose, "cannot open /");
-        copy_root_attributes(c, root, file);
-        for (const std::string& link : link_names(c, root, "/")) {
-            if (link == group) continue;
-            c.ok(H5Ocopy(source, link.c_str(), file, link.c_str(), H5P_DEFAULT, H5P_DEFAULT),
-                 "cannot copy /" + link);
-        }
+        copy_attributes(c, root, file);
+        for (const std::string& link : link_names(c, root, "/"))
+            if (link != group) copy_object(c, root, file, link, "/" + link);
         hdf5_writer w(c);
         h5_handle g = w.group(file, "/", group, /*track_links=*/true, /*track_attributes=*/true);
         fill(w, g.get());

@@ -10,6 +10,7 @@ packages=(
   libtbb-dev libhdf5-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev librandom123-dev
   libssl-dev
   libopenmpi-dev openmpi-bin libboost-program-options-dev
+  libfftw3-dev libeigen3-dev libcairo2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev time
   # validation against NEURON, and the fidelity checks

@@ -2,6 +2,7 @@
 // array tasks, interrupted, killed with SIGKILL and resumed, refused on a busy directory; failures
 // recorded and the batch going on; the same spikes whichever way a run was run.
 #include "executor.hpp"
+#include "run_analysis.hpp"
 #include "results.hpp"
 #include "run_file.hpp"
 #include "test_support.hpp"
@@ -440,6 +441,28 @@ TEST_F(Executor, DryRunListsTheRunsAndRunsNothing) {
     EXPECT_FALSE(fs::exists(dir_ / "d"));
     EXPECT_EQ(run("--dry-run --max-runs 20 " + quote(sweep.string())), 2) << err_;
     EXPECT_NE(err_.find("--max-runs"), std::string::npos) << err_;
+}
+
+}  // namespace
+
+namespace {
+
+// `analysis = [...]` in the sweep: each run file carries /analysis right after its run.
+TEST_F(Executor, SweepAsksForAnalysisAfterEachRun) {
+    const fs::path sweep = tiny_sweep("a", "[0.5]", "analysis = [\"rates\", \"rate_psd\"]\n");
+    ASSERT_EQ(run(quote(sweep.string())), 0) << err_;
+    const auto rows = index_rows(dir_ / "a");
+    ASSERT_EQ(rows.size(), 2u);
+    for (const auto& r : rows) {
+        const fs::path file = dir_ / "a" / "runs" / r[0] / "run.h5";
+        const auto result = m1::analysis::read_analysis(file);
+        ASSERT_EQ(result.rates.size(), 1u);
+        EXPECT_EQ(result.rate_psd.size(), 2u);  // E and all
+        EXPECT_TRUE(result.granger.empty());
+        EXPECT_TRUE(result.nte.empty());
+        // The analysed rate is the run's own mean rate.
+        EXPECT_DOUBLE_EQ(result.rates[0].rate_hz, std::stod(r[6]));
+    }
 }
 
 }  // namespace

@@ -645,8 +645,8 @@ TEST_F(Sweep, MalformedSweepTablesAreRefused) {
                  "sweep.replicate_seeds[1]", "replicate_seeds", "named twice");
     expect_error(on_tiny("[sweep]\ntimeout_s = -1\n" + one), "sweep.timeout_s", "timeout_s",
                  "positive");
-    expect_error(on_tiny("[sweep]\nanalysis = [\"rates\"]\n" + one), "sweep.analysis", "analysis",
-                 "analysis comes with the analysis layer");
+    expect_error(on_tiny("[sweep]\nanalysis = [\"rates\", \"spikes\"]\n" + one), "sweep.analysis[1]",
+                 "analysis", "unknown analysis");
     expect_error(on_tiny("[sweep]\n"), "sweep.param", "[sweep]", "nothing to sweep");
     expect_error(on_tiny("[sweep]\n[[sweep.param]]\nvalues = [1]\n"), "sweep.param[0].path",
                  "[[sweep.param]]", "missing");

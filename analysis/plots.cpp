@@ -1,0 +1,1192 @@
+// Figures with Cairo (plots.hpp). Each plot is laid out once (text measured on a scratch surface
+// with unhinted metrics, so that the PNG and the SVG agree), then drawn by one function on an
+// image surface and on an SVG surface.
+#include "plots.hpp"
+
+#include <cairo-svg.h>
+#include <cairo.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+namespace m1::analysis {
+
+namespace {
+
+constexpr double pi = 3.14159265358979323846;
+constexpr double nan_value = std::numeric_limits<double>::quiet_NaN();
+
+// Type sizes (pixels) and colours.
+constexpr double title_size = 22, label_size = 18, tick_size = 15, legend_size = 15,
+                 note_size = 18;
+constexpr double tick_length = 6;
+constexpr rgb ink{0.12, 0.12, 0.12}, soft_ink{0.4, 0.4, 0.4}, grid_colour{0.9, 0.9, 0.9},
+    separator_colour{0.8, 0.8, 0.8}, missing_colour{0.84, 0.84, 0.84},
+    hatch_colour{0.6, 0.6, 0.6};
+
+// ---- colours ----------------------------------------------------------------------------------
+
+// Qualitative palette: Tableau's ten, reordered so that neighbours differ in hue and lightness,
+// then six darker or stronger tones that stay apart from them on white.
+constexpr rgb palette[] = {
+    {0.122, 0.467, 0.706},  // blue
+    {0.839, 0.153, 0.157},  // red
+    {0.173, 0.627, 0.173},  // green
+    {1.000, 0.498, 0.055},  // orange
+    {0.580, 0.404, 0.741},  // purple
+    {0.549, 0.337, 0.294},  // brown
+    {0.890, 0.467, 0.761},  // pink
+    {0.090, 0.745, 0.812},  // cyan
+    {0.737, 0.741, 0.133},  // olive
+    {0.224, 0.231, 0.475},  // indigo
+    {0.498, 0.498, 0.498},  // grey
+    {0.851, 0.647, 0.125},  // gold
+    {0.000, 0.420, 0.400},  // teal
+    {0.518, 0.235, 0.224},  // maroon
+    {0.455, 0.000, 0.580},  // violet
+    {0.388, 0.475, 0.224},  // moss
+};
+
+// viridis at round(k * 255 / 32), k = 0..32.
+constexpr rgb viridis_table[33] = {
+    {0.2670, 0.0049, 0.3294}, {0.2770, 0.0503, 0.3757}, {0.2823, 0.0950, 0.4173},
+    {0.2829, 0.1359, 0.4534}, {0.2788, 0.1755, 0.4834}, {0.2706, 0.2141, 0.5071},
+    {0.2590, 0.2515, 0.5247}, {0.2450, 0.2877, 0.5373}, {0.2297, 0.3224, 0.5457},
+    {0.2143, 0.3556, 0.5512}, {0.1994, 0.3876, 0.5546}, {0.1856, 0.4186, 0.5568},
+    {0.1727, 0.4488, 0.5579}, {0.1607, 0.4785, 0.5581}, {0.1490, 0.5081, 0.5573},
+    {0.1378, 0.5375, 0.5549}, {0.1276, 0.5669, 0.5506}, {0.1211, 0.5927, 0.5446},
+    {0.1201, 0.6222, 0.5349}, {0.1301, 0.6514, 0.5216}, {0.1539, 0.6802, 0.5042},
+    {0.1911, 0.7084, 0.4823}, {0.2394, 0.7356, 0.4557}, {0.2965, 0.7616, 0.4242},
+    {0.3607, 0.7860, 0.3878}, {0.4310, 0.8085, 0.3465}, {0.5063, 0.8288, 0.3004},
+    {0.5857, 0.8467, 0.2499}, {0.6681, 0.8620, 0.1963}, {0.7519, 0.8750, 0.1432},
+    {0.8353, 0.8860, 0.1026}, {0.9162, 0.8961, 0.1007}, {0.9932, 0.9062, 0.1439},
+};
+
+double luminance(const rgb& c) { return 0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b; }
+
+// ---- numbers ----------------------------------------------------------------------------------
+
+bool finite(double v) { return std::isfinite(v); }
+
+// "-" as a typographic minus.
+std::string with_minus(std::string s) {
+    if (!s.empty() && s[0] == '-') s = "\u2212" + s.substr(1);
+    return s;
+}
+
+std::string printf_string(const char* format, double v, int precision = -1) {
+    char buffer[64];
+    if (precision >= 0) std::snprintf(buffer, sizeof buffer, format, precision, v);
+    else std::snprintf(buffer, sizeof buffer, format, v);
+    return buffer;
+}
+
+// A step of 1, 2 or 5 times a power of ten giving about `target` intervals over `span`.
+double nice_step(double span, int target) {
+    if (!(span > 0) || !finite(span)) return 1;
+    const double raw = span / target;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    const double f = raw / magnitude;
+    return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * magnitude;
+}
+
+// The multiples of step in [lo, hi].
+std::vector<double> multiples(double lo, double hi, double step) {
+    std::vector<double> out;
+    const double first = std::ceil(lo / step - 1e-9);
+    for (double k = first; k * step <= hi + step * 1e-9 && out.size() < 1000; k += 1)
+        out.push_back(std::abs(k) < 0.5 ? 0.0 : k * step);
+    return out;
+}
+
+// A tick value written with as many decimals as its step needs.
+std::string tick_label(double v, double step) {
+    if (std::abs(v) < step * 1e-6) v = 0;
+    const double big = std::max(std::abs(v), step);
+    if (big >= 1e6 || step < 1e-4) return with_minus(printf_string("%g", v));
+    const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
+    return with_minus(printf_string("%.*f", v, decimals));
+}
+
+// Numbers of one table (the cells of a heatmap) with a common number of decimals, about three
+// significant digits for the largest magnitude, max_abs; "%.2g" when that is tiny or huge.
+std::string table_number(double v, double max_abs) {
+    if (!finite(v)) return "\u2013";
+    if (max_abs >= 1e5 || (max_abs > 0 && max_abs < 1e-2))
+        return with_minus(printf_string("%.2g", v));
+    const int decimals =
+        max_abs > 0 ? std::clamp(2 - static_cast<int>(std::floor(std::log10(max_abs))), 0, 3) : 0;
+    return with_minus(printf_string("%.*f", v, decimals));
+}
+
+// A firing rate: one decimal, two below 1 Hz, one significant digit below 0.01 Hz.
+std::string rate_number(double v) {
+    if (!finite(v)) return "\u2013";
+    if (v == 0) return "0";
+    if (v >= 1) return printf_string("%.1f", v);
+    if (v >= 0.01) return printf_string("%.2f", v);
+    return printf_string("%.1g", v);
+}
+
+// ---- Cairo ------------------------------------------------------------------------------------
+
+void check(cairo_status_t status, const std::string& what) {
+    if (status != CAIRO_STATUS_SUCCESS)
+        throw std::runtime_error(what + ": " + cairo_status_to_string(status));
+}
+
+void use_metrics(cairo_t* cr) {
+    cairo_font_options_t* options = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
+    cairo_set_font_options(cr, options);
+    cairo_font_options_destroy(options);
+}
+
+// A context on a small image, for measuring text while laying a plot out.
+class scratch {
+public:
+    scratch() : surface_(cairo_image_surface_create(CAIRO_FORMAT_RGB24, 8, 8)),
+                cr_(cairo_create(surface_)) {
+        use_metrics(cr_);
+    }
+    ~scratch() {
+        cairo_destroy(cr_);
+        cairo_surface_destroy(surface_);
+    }
+    scratch(const scratch&) = delete;
+    scratch& operator=(const scratch&) = delete;
+    operator cairo_t*() const { return cr_; }
+
+private:
+    cairo_surface_t* surface_;
+    cairo_t* cr_;
+};
+
+using painter = std::function<void(cairo_t*)>;
+
+std::filesystem::path with_suffix(const std::filesystem::path& stem, const char* suffix) {
+    std::filesystem::path p = stem;
+    p += suffix;
+    return p;
+}
+
+// Draws the picture on a white width x height page, as <stem>.png and <stem>.svg.
+void render(const std::filesystem::path& stem, int width, int height, const painter& paint) {
+    if (stem.has_parent_path()) std::filesystem::create_directories(stem.parent_path());
+    const auto draw = [&](cairo_t* cr) {
+        use_metrics(cr);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+        paint(cr);
+    };
+
+    const std::filesystem::path png = with_suffix(stem, ".png");
+    cairo_surface_t* image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+    cairo_t* cr = cairo_create(image);
+    draw(cr);
+    const cairo_status_t drawn = cairo_status(cr);
+    cairo_destroy(cr);
+    const cairo_status_t written =
+        drawn == CAIRO_STATUS_SUCCESS ? cairo_surface_write_to_png(image, png.c_str()) : drawn;
+    cairo_surface_destroy(image);
+    check(written, "cannot write " + png.string());
+
+    const std::filesystem::path svg = with_suffix(stem, ".svg");
+    cairo_surface_t* vector = cairo_svg_surface_create(svg.c_str(), width, height);
+#if CAIRO_VERSION >= CAIRO_VERSION_ENCODE(1, 16, 0)
+    cairo_svg_surface_set_document_unit(vector, CAIRO_SVG_UNIT_PT);
+#endif
+    cr = cairo_create(vector);
+    draw(cr);
+    const cairo_status_t drawn_svg = cairo_status(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(vector);
+    const cairo_status_t finished = cairo_surface_status(vector);
+    cairo_surface_destroy(vector);
+    check(drawn_svg != CAIRO_STATUS_SUCCESS ? drawn_svg : finished, "cannot write " + svg.string());
+}
+
+void set_colour(cairo_t* cr, const rgb& c, double alpha = 1) {
+    cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
+}
+
+void set_font(cairo_t* cr, double size, bool bold = false, bool italic = false) {
+    cairo_select_font_face(cr, "sans-serif",
+                           italic ? CAIRO_FONT_SLANT_ITALIC : CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+}
+
+double text_width(cairo_t* cr, const std::string& s) {
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, s.c_str(), &e);
+    return e.x_advance;
+}
+
+enum class v_anchor { top, middle, baseline, bottom };
+
+// Draws s in the current font so that (x, y) is at horizontal fraction `h` of its width
+// (0 left, 0.5 centre, 1 right) and at its vertical anchor, turned by `angle` (radians,
+// clockwise on the page) about that point.
+void draw_text(cairo_t* cr, const std::string& s, double x, double y, double h, v_anchor v,
+               double angle = 0) {
+    if (s.empty()) return;
+    cairo_font_extents_t fe;
+    cairo_font_extents(cr, &fe);
+    const double w = text_width(cr, s);
+    const double dy = v == v_anchor::top      ? fe.ascent
+                      : v == v_anchor::middle ? (fe.ascent - fe.descent) / 2
+                      : v == v_anchor::bottom ? -fe.descent
+                                              : 0;
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_rotate(cr, angle);
+    cairo_move_to(cr, -h * w, dy);
+    cairo_show_text(cr, s.c_str());
+    cairo_restore(cr);
+}
+
+// s cut at a character boundary and ended with "…" so that it is at most max_width wide.
+std::string fit(cairo_t* cr, const std::string& s, double max_width) {
+    if (text_width(cr, s) <= max_width) return s;
+    std::string cut = s;
+    while (!cut.empty()) {
+        cut.pop_back();
+        while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80)
+            cut.pop_back();
+        if (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0xC0) {
+            cut.pop_back();
+            continue;
+        }
+        if (text_width(cr, cut + "\u2026") <= max_width) return cut + "\u2026";
+    }
+    return "\u2026";
+}
+
+// The title, centred on the page, shrunk (then shortened) to fit the page's width.
+void draw_title(cairo_t* cr, const std::string& title, double page_width) {
+    double size = title_size;
+    set_font(cr, size, true);
+    while (size > 13 && text_width(cr, title) > page_width - 40) set_font(cr, size -= 1, true);
+    set_colour(cr, ink);
+    draw_text(cr, fit(cr, title, page_width - 40), page_width / 2, 20, 0.5, v_anchor::top);
+}
+
+// A message in the middle of the plot area ("no data").
+void draw_note(cairo_t* cr, const plot_frame& f, const std::string& note) {
+    set_font(cr, note_size, false, true);
+    set_colour(cr, soft_ink);
+    draw_text(cr, note, f.left + f.width / 2, f.top + f.height / 2, 0.5, v_anchor::middle);
+}
+
+// ---- axes -------------------------------------------------------------------------------------
+
+// Ticks of one axis: major positions with their labels (a label "10^k" is written as a power),
+// minor positions without.
+struct ticks {
+    std::vector<double> major, minor;
+    std::vector<std::string> labels;
+    bool powers = false;  // labels are exponents of 10
+};
+
+ticks linear_ticks(double lo, double hi, int target) {
+    ticks t;
+    const double step = nice_step(hi - lo, target);
+    t.major = multiples(lo, hi, step);
+    for (double v : t.major) t.labels.push_back(tick_label(v, step));
+    return t;
+}
+
+// Decades from 10^lo to 10^hi: every decade labelled up to 10 of them, then every other or
+// third; minor ticks at 2..9 when the decades are wide enough to show them.
+ticks log_ticks(int lo, int hi) {
+    ticks t;
+    t.powers = true;
+    const int decades = hi - lo;
+    const int every = decades <= 10 ? 1 : decades <= 20 ? 2 : 3;
+    for (int k = lo; k <= hi; ++k) {
+        if ((k - lo) % every == 0) {
+            t.major.push_back(std::pow(10.0, k));
+            t.labels.push_back(with_minus(std::to_string(k)));
+        } else {
+            t.minor.push_back(std::pow(10.0, k));
+        }
+        if (decades <= 8 && k < hi)
+            for (int m = 2; m <= 9; ++m) t.minor.push_back(m * std::pow(10.0, k));
+    }
+    return t;
+}
+
+// The width of a y tick label in the tick font.
+double label_width(cairo_t* cr, const ticks& t, std::size_t i) {
+    if (!t.powers) return text_width(cr, t.labels[i]);
+    const double base = text_width(cr, "10");
+    set_font(cr, tick_size * 0.72);
+    const double exponent = text_width(cr, t.labels[i]);
+    set_font(cr, tick_size);
+    return base + exponent + 1;
+}
+
+double widest_label(cairo_t* cr, const ticks& t) {
+    set_font(cr, tick_size);
+    double w = 0;
+    for (std::size_t i = 0; i < t.labels.size(); ++i) w = std::max(w, label_width(cr, t, i));
+    return w;
+}
+
+// Where a tick label goes relative to its anchor point.
+enum class tick_side { below, left_of, right_of };
+
+// Draws tick label i centred below (x, y), or vertically centred left or right of it.
+void draw_tick_label(cairo_t* cr, const ticks& t, std::size_t i, double x, double y,
+                     tick_side side) {
+    set_font(cr, tick_size);
+    const double w = label_width(cr, t, i);
+    const double left = side == tick_side::below ? x - w / 2 : side == tick_side::left_of ? x - w : x;
+    if (!t.powers) {
+        if (side == tick_side::below) draw_text(cr, t.labels[i], left, y, 0, v_anchor::top);
+        else draw_text(cr, t.labels[i], left, y, 0, v_anchor::middle);
+        return;
+    }
+    const double base = text_width(cr, "10");
+    const double mid = side == tick_side::below ? y + tick_size * 0.6 : y;
+    draw_text(cr, "10", left, mid, 0, v_anchor::middle);
+    set_font(cr, tick_size * 0.72);
+    draw_text(cr, t.labels[i], left + base + 1, mid - tick_size * 0.45, 0, v_anchor::middle);
+    set_font(cr, tick_size);
+}
+
+bool inside(double v, double a, double b) {
+    return v >= std::min(a, b) - 1e-9 * std::abs(b - a) && v <= std::max(a, b) + 1e-9 * std::abs(b - a);
+}
+
+// Grid lines at the major ticks inside the frame.
+void draw_grid(cairo_t* cr, const plot_frame& f, const ticks& x, const ticks& y) {
+    cairo_save(cr);
+    set_colour(cr, grid_colour);
+    cairo_set_line_width(cr, 1);
+    for (double v : x.major)
+        if (inside(v, f.x_left, f.x_right)) {
+            const double px = std::round(f.px(v)) + 0.5;
+            cairo_move_to(cr, px, f.top);
+            cairo_line_to(cr, px, f.top + f.height);
+        }
+    for (double v : y.major)
+        if (inside(v, f.y_bottom, f.y_top)) {
+            const double py = std::round(f.py(v)) + 0.5;
+            cairo_move_to(cr, f.left, py);
+            cairo_line_to(cr, f.left + f.width, py);
+        }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+// The left and bottom spines with outward ticks, tick labels and axis labels; the y label is
+// centred on the plot area at x = y_label_x (rotated to read upwards).
+void draw_axes(cairo_t* cr, const plot_frame& f, const ticks& x, const ticks& y,
+               const std::string& x_label, const std::string& y_label, double y_label_x) {
+    cairo_save(cr);
+    set_colour(cr, ink);
+    cairo_set_line_width(cr, 1.2);
+    cairo_move_to(cr, f.left - 0.5, f.top);
+    cairo_line_to(cr, f.left - 0.5, f.top + f.height + 0.5);
+    cairo_line_to(cr, f.left + f.width, f.top + f.height + 0.5);
+    cairo_stroke(cr);
+
+    cairo_set_line_width(cr, 1);
+    const double bottom = f.top + f.height + 0.5;
+    for (std::size_t i = 0; i < x.major.size(); ++i) {
+        if (!inside(x.major[i], f.x_left, f.x_right)) continue;
+        const double px = std::round(f.px(x.major[i])) + 0.5;
+        cairo_move_to(cr, px, bottom);
+        cairo_line_to(cr, px, bottom + tick_length);
+        cairo_stroke(cr);
+        draw_tick_label(cr, x, i, px, bottom + tick_length + 3, tick_side::below);
+    }
+    for (double v : x.minor)
+        if (inside(v, f.x_left, f.x_right)) {
+            const double px = std::round(f.px(v)) + 0.5;
+            cairo_move_to(cr, px, bottom);
+            cairo_line_to(cr, px, bottom + tick_length / 2);
+        }
+    cairo_stroke(cr);
+    for (std::size_t i = 0; i < y.major.size(); ++i) {
+        if (!inside(y.major[i], f.y_bottom, f.y_top)) continue;
+        const double py = std::round(f.py(y.major[i])) + 0.5;
+        cairo_move_to(cr, f.left - 0.5, py);
+        cairo_line_to(cr, f.left - 0.5 - tick_length, py);
+        cairo_stroke(cr);
+        draw_tick_label(cr, y, i, f.left - tick_length - 5, py, tick_side::left_of);
+    }
+    for (double v : y.minor)
+        if (inside(v, f.y_bottom, f.y_top)) {
+            const double py = std::round(f.py(v)) + 0.5;
+            cairo_move_to(cr, f.left - 0.5, py);
+            cairo_line_to(cr, f.left - 0.5 - tick_length / 2, py);
+        }
+    cairo_stroke(cr);
+
+    set_font(cr, label_size);
+    draw_text(cr, fit(cr, x_label, f.width), f.left + f.width / 2,
+              bottom + tick_length + tick_size * 1.6 + 14, 0.5, v_anchor::top);
+    draw_text(cr, fit(cr, y_label, f.height + 60), y_label_x, f.top + f.height / 2, 0.5,
+              v_anchor::top, -pi / 2);
+    cairo_restore(cr);
+}
+
+// Spreads labels wanted at the sorted positions `want` so that neighbours are at least `gap`
+// apart within [lo, hi], each group of crowded labels centred on what its members want.
+std::vector<double> spread(const std::vector<double>& want, double gap, double lo, double hi) {
+    const std::size_t n = want.size();
+    if (n == 0) return {};
+    if (n > 1) gap = std::min(gap, (hi - lo) / static_cast<double>(n - 1));
+    struct group {
+        std::size_t first, count;
+        double sum, top;  // sum of (want - offset in the group); top = first member's position
+    };
+    std::vector<group> groups;
+    for (std::size_t i = 0; i < n; ++i) {
+        group g{i, 1, want[i], want[i]};
+        while (true) {
+            g.top = std::clamp(g.sum / g.count, lo, std::max(lo, hi - gap * (g.count - 1)));
+            if (groups.empty()) break;
+            const group& p = groups.back();
+            if (p.top + gap * p.count <= g.top + 1e-9) break;
+            g = group{p.first, p.count + g.count, p.sum + g.sum - gap * p.count * g.count, 0};
+            groups.pop_back();
+        }
+        groups.push_back(g);
+    }
+    std::vector<double> out(n);
+    for (const group& g : groups)
+        for (std::size_t k = 0; k < g.count; ++k) out[g.first + k] = g.top + gap * k;
+    return out;
+}
+
+// A legend at the right of the plot area, entries top down from `top`: a short line in the
+// entry's colour, then its label (shortened to max_width).
+struct legend_entry {
+    std::string label;
+    rgb colour;
+};
+
+double legend_width(cairo_t* cr, const std::vector<legend_entry>& entries, double max_label) {
+    set_font(cr, legend_size);
+    double w = 0;
+    for (const auto& e : entries) w = std::max(w, text_width(cr, e.label));
+    return 30 + 8 + std::min(w, max_label);
+}
+
+void draw_legend(cairo_t* cr, const std::vector<legend_entry>& entries, double left, double top,
+                 double max_label, double max_height) {
+    if (entries.empty()) return;
+    set_font(cr, legend_size);
+    double step = legend_size * 1.55;
+    std::size_t shown = entries.size();
+    if (step * shown > max_height) {
+        step = std::max(legend_size * 1.15, max_height / shown);
+        shown = std::min(shown, static_cast<std::size_t>(max_height / step));
+    }
+    for (std::size_t i = 0; i < shown; ++i) {
+        const double y = top + step * (i + 0.5);
+        if (i + 1 == shown && shown < entries.size()) {
+            set_colour(cr, soft_ink);
+            draw_text(cr, "\u2026 " + std::to_string(entries.size() - shown + 1) + " more", left,
+                      y, 0, v_anchor::middle);
+            break;
+        }
+        set_colour(cr, entries[i].colour);
+        cairo_set_line_width(cr, 3);
+        cairo_move_to(cr, left, y);
+        cairo_line_to(cr, left + 30, y);
+        cairo_stroke(cr);
+        set_colour(cr, ink);
+        draw_text(cr, fit(cr, entries[i].label, max_label), left + 38, y, 0, v_anchor::middle);
+    }
+}
+
+// ---- line plots -------------------------------------------------------------------------------
+
+struct line_style {
+    bool log_y = false;
+    bool y_from_zero = false;  // a linear axis starts at 0 when the data are not negative
+    double x_max = 0;          // <= 0: no limit
+};
+
+plot_frame line_plot(const std::filesystem::path& stem, const std::string& title,
+                     const std::vector<series>& curves, const std::string& x_label,
+                     const std::string& y_label, const line_style& style) {
+    for (const auto& s : curves)
+        if (s.x.size() != s.y.size())
+            throw std::invalid_argument("plot: series '" + s.label + "' has " +
+                                        std::to_string(s.x.size()) + " x but " +
+                                        std::to_string(s.y.size()) + " y values");
+
+    // The x range: the finite x values, cut at x_max.
+    double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo;
+    for (const auto& s : curves)
+        for (std::size_t i = 0; i < s.x.size(); ++i)
+            if (finite(s.x[i]) && finite(s.y[i])) {
+                x_lo = std::min(x_lo, s.x[i]);
+                x_hi = std::max(x_hi, s.x[i]);
+            }
+    const bool any = x_lo <= x_hi;
+    if (!any) x_lo = 0, x_hi = style.x_max > 0 ? style.x_max : 1;
+    if (style.x_max > 0 && x_hi > style.x_max) x_hi = std::max(style.x_max, x_lo);
+    if (x_hi <= x_lo) x_lo -= 0.5, x_hi += 0.5;
+    const auto shown = [&](double x) { return finite(x) && x >= x_lo && x <= x_hi; };
+
+    // The y range of what is shown.
+    double y_lo = std::numeric_limits<double>::infinity(), y_hi = -y_lo, y_min_positive = y_lo;
+    for (const auto& s : curves)
+        for (std::size_t i = 0; i < s.x.size(); ++i)
+            if (shown(s.x[i]) && finite(s.y[i])) {
+                y_lo = std::min(y_lo, s.y[i]);
+                y_hi = std::max(y_hi, s.y[i]);
+                if (s.y[i] > 0) y_min_positive = std::min(y_min_positive, s.y[i]);
+            }
+
+    plot_frame f;
+    f.x_left = x_lo, f.x_right = x_hi, f.log_y = style.log_y;
+    ticks yt;
+    bool drawable = any;
+    if (style.log_y) {
+        int hi_decade = 0, lo_decade = -3;
+        if (y_hi > 0) {
+            hi_decade = static_cast<int>(std::ceil(std::log10(y_hi) - 1e-9));
+            lo_decade = static_cast<int>(std::floor(std::log10(y_min_positive) + 1e-9));
+            lo_decade = std::max(lo_decade, hi_decade - 10);
+            if (lo_decade >= hi_decade) lo_decade = hi_decade - 1;
+        } else {
+            drawable = false;
+        }
+        f.y_bottom = std::pow(10.0, lo_decade), f.y_top = std::pow(10.0, hi_decade);
+        yt = log_ticks(lo_decade, hi_decade);
+    } else {
+        if (!(y_lo <= y_hi)) y_lo = 0, y_hi = 1;
+        if (style.y_from_zero && y_lo >= 0) y_lo = 0;
+        if (y_hi - y_lo <= 0) {
+            const double d = y_hi == 0 ? 1 : std::abs(y_hi) * 0.1;
+            y_lo -= d, y_hi += d;
+            if (style.y_from_zero && y_lo < 0 && y_hi - 2 * d >= 0) y_lo = 0;
+        }
+        const double step = nice_step(y_hi - y_lo, 6);
+        f.y_bottom = std::floor(y_lo / step - 1e-9) * step;
+        f.y_top = std::ceil(y_hi / step + 1e-9) * step;
+        if (style.y_from_zero && y_lo == 0) f.y_bottom = 0;
+        yt = linear_ticks(f.y_bottom, f.y_top, 6);
+    }
+    const ticks xt = linear_ticks(x_lo, x_hi, 10);
+
+    // Layout: the legend goes inside the plot area, in the first corner where it covers no
+    // curve, when there are few entries; otherwise (or when no corner is free) at the right.
+    std::vector<legend_entry> entries;
+    for (std::size_t i = 0; i < curves.size(); ++i)
+        entries.push_back({curves[i].label, curves[i].colour.value_or(category_colour(i))});
+    const double max_legend_label = 230;
+    double y_label_x = 22, legend_w = 0;
+    {
+        scratch cr;
+        const double tick_w = widest_label(cr, yt);
+        f.left = std::round(y_label_x + label_size * 1.2 + 12 + tick_w + tick_length + 5);
+        legend_w = entries.empty() ? 0 : legend_width(cr, entries, max_legend_label);
+    }
+    f.top = 70;
+    f.height = std::round(plot_height - f.top - 90);
+    f.width = std::round(plot_width - f.left - 40);
+
+    // The curves in pixels: unbroken pieces (a piece of one point is drawn as a dot).
+    using piece = std::vector<std::pair<double, double>>;
+    const auto pieces_of = [&](const series& c, const plot_frame& fr) {
+        std::vector<piece> out(1);
+        for (std::size_t i = 0; i < c.x.size(); ++i) {
+            if (!shown(c.x[i]) || !finite(c.y[i])) {
+                if (!out.back().empty()) out.emplace_back();
+                continue;
+            }
+            const double y = fr.log_y && c.y[i] <= fr.y_bottom ? fr.top + fr.height : fr.py(c.y[i]);
+            out.back().push_back({fr.px(c.x[i]), y});
+        }
+        if (out.back().empty()) out.pop_back();
+        return out;
+    };
+    // Whether the segment a-b meets the rectangle [x0, x1] x [y0, y1] (Liang-Barsky).
+    const auto meets = [](std::pair<double, double> a, std::pair<double, double> b, double x0,
+                          double y0, double x1, double y1) {
+        double t0 = 0, t1 = 1;
+        const double dx = b.first - a.first, dy = b.second - a.second;
+        const double p[4] = {-dx, dx, -dy, dy};
+        const double q[4] = {a.first - x0, x1 - a.first, a.second - y0, y1 - a.second};
+        for (int k = 0; k < 4; ++k) {
+            if (p[k] == 0) {
+                if (q[k] < 0) return false;
+                continue;
+            }
+            const double r = q[k] / p[k];
+            if (p[k] < 0) t0 = std::max(t0, r);
+            else t1 = std::min(t1, r);
+            if (t0 > t1) return false;
+        }
+        return true;
+    };
+    const double legend_step = legend_size * 1.55, pad = 10;
+    const double box_w = legend_w + 2 * pad, box_h = entries.size() * legend_step + 12;
+    bool legend_inside = false;
+    double box_x = 0, box_y = 0;
+    if (!entries.empty() && entries.size() <= 6 && box_w < f.width / 2 && box_h < f.height / 2) {
+        std::vector<std::vector<piece>> all;
+        for (const auto& c : curves) all.push_back(pieces_of(c, f));
+        const double margin = 12, clearance = 6;
+        const std::pair<double, double> corners[] = {
+            {f.left + f.width - margin - box_w, f.top + margin},
+            {f.left + margin, f.top + margin},
+            {f.left + f.width - margin - box_w, f.top + f.height - margin - box_h},
+            {f.left + margin, f.top + f.height - margin - box_h},
+        };
+        for (const auto& [x, y] : corners) {
+            bool free = true;
+            for (const auto& pieces : all)
+                for (const auto& pc : pieces)
+                    for (std::size_t i = 0; free && i < pc.size(); ++i)
+                        free = !meets(pc[i], pc[i + 1 < pc.size() ? i + 1 : i], x - clearance,
+                                      y - clearance, x + box_w + clearance, y + box_h + clearance);
+            if (free) {
+                legend_inside = true, box_x = x, box_y = y;
+                break;
+            }
+        }
+    }
+    if (!legend_inside && !entries.empty()) {
+        f.width = std::round(plot_width - f.left - (legend_w + 50));
+        box_x = f.left + f.width + 25 - pad, box_y = f.top - 6;
+    }
+
+    render(stem, plot_width, plot_height, [&](cairo_t* cr) {
+        draw_title(cr, title, plot_width);
+        draw_grid(cr, f, xt, yt);
+
+        cairo_save(cr);
+        cairo_rectangle(cr, f.left - 2, f.top - 2, f.width + 4, f.height + 4);
+        cairo_clip(cr);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+        for (std::size_t s = 0; s < curves.size(); ++s) {
+            set_colour(cr, entries[s].colour);
+            cairo_set_line_width(cr, curves.size() > 6 ? 1.6 : 2.2);
+            for (const piece& pc : pieces_of(curves[s], f)) {
+                if (pc.size() == 1) {
+                    cairo_arc(cr, pc[0].first, pc[0].second, 4, 0, 2 * pi);
+                    cairo_fill(cr);
+                    continue;
+                }
+                cairo_move_to(cr, pc[0].first, pc[0].second);
+                for (std::size_t i = 1; i < pc.size(); ++i)
+                    cairo_line_to(cr, pc[i].first, pc[i].second);
+                cairo_stroke(cr);
+            }
+        }
+        cairo_restore(cr);
+
+        draw_axes(cr, f, xt, yt, x_label, y_label, y_label_x);
+        if (!drawable) draw_note(cr, f, "no data");
+        if (legend_inside) {
+            cairo_rectangle(cr, box_x + 0.5, box_y + 0.5, box_w, box_h);
+            set_colour(cr, {1, 1, 1}, 0.92);
+            cairo_fill_preserve(cr);
+            set_colour(cr, {0.8, 0.8, 0.8});
+            cairo_set_line_width(cr, 1);
+            cairo_stroke(cr);
+        }
+        draw_legend(cr, entries, box_x + pad, box_y + 6, max_legend_label,
+                    legend_inside ? box_h : f.height + 6);
+    });
+    return f;
+}
+
+}  // namespace
+
+// ---- public -----------------------------------------------------------------------------------
+
+rgb category_colour(std::size_t i) { return palette[i % std::size(palette)]; }
+
+rgb viridis(double t) {
+    if (!(t > 0)) t = 0;
+    if (t > 1) t = 1;
+    const double x = t * 32;
+    const int k = std::min(static_cast<int>(x), 31);
+    const double f = x - k;
+    const rgb &a = viridis_table[k], &b = viridis_table[k + 1];
+    return {a.r + f * (b.r - a.r), a.g + f * (b.g - a.g), a.b + f * (b.b - a.b)};
+}
+
+double plot_frame::px(double x) const {
+    return left + (x - x_left) / (x_right - x_left) * width;
+}
+
+double plot_frame::py(double y) const {
+    if (log_y)
+        return top + (std::log10(y_top) - std::log10(y)) /
+                         (std::log10(y_top) - std::log10(y_bottom)) * height;
+    return top + (y_top - y) / (y_top - y_bottom) * height;
+}
+
+plot_frame plot_spectra(const std::filesystem::path& stem, const std::string& title,
+                        const std::vector<series>& curves, const std::string& x_label,
+                        const std::string& y_label, bool log_y, double x_max) {
+    return line_plot(stem, title, curves, x_label, y_label, {log_y, true, x_max});
+}
+
+plot_frame plot_granger(const std::filesystem::path& stem, const std::string& title,
+                        const std::vector<double>& freq_hz, const std::vector<double>& f_xy,
+                        const std::vector<double>& f_yx, const std::string& x_name,
+                        const std::string& y_name) {
+    if (f_xy.size() != freq_hz.size() || f_yx.size() != freq_hz.size())
+        throw std::invalid_argument("plot_granger: " + std::to_string(freq_hz.size()) +
+                                    " frequencies but " + std::to_string(f_xy.size()) + " and " +
+                                    std::to_string(f_yx.size()) + " values");
+    const std::vector<series> curves{
+        {x_name + " \u2192 " + y_name, freq_hz, f_xy, category_colour(0)},
+        {y_name + " \u2192 " + x_name, freq_hz, f_yx, category_colour(1)},
+    };
+    return line_plot(stem, title, curves, "frequency (Hz)", "Granger causality F",
+                     {false, true, 0});
+}
+
+raster_frame plot_raster(const std::filesystem::path& stem, const std::string& title,
+                         const std::vector<population_train>& pops, const window& w) {
+    const double t0 = w.start_ms, t1 = w.stop_ms > w.start_ms ? w.stop_ms : w.start_ms + 1;
+
+    // Depth order and rows.
+    std::vector<std::size_t> order(pops.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return pops[a].mean_ynorm < pops[b].mean_ynorm;
+    });
+    raster_frame out;
+    out.first_row.assign(pops.size(), 0);
+    std::uint64_t rows = 0;
+    for (std::size_t p : order) {
+        out.first_row[p] = static_cast<std::uint32_t>(rows);
+        rows += pops[p].cells;
+    }
+    const double all_rows = rows > 0 ? static_cast<double>(rows) : 1;
+
+    // Names and rates.
+    std::vector<std::string> names(pops.size()), rate_text(pops.size());
+    const double seconds = (t1 - t0) / 1000;
+    std::vector<std::size_t> counts(pops.size(), 0);
+    std::size_t total = 0;
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        for (std::size_t k = 0; k < pops[p].times.size(); ++k) {
+            const double t = pops[p].times[k];
+            if (t >= t0 && t < t1 && k < pops[p].node_ids.size() &&
+                pops[p].node_ids[k] < pops[p].cells)
+                ++counts[p];
+        }
+        total += counts[p];
+        rate_text[p] = pops[p].cells > 0 ? rate_number(counts[p] / (pops[p].cells * seconds))
+                                         : "\u2013";
+    }
+
+    // Layout: y label | names and swatches | plot | rates.
+    plot_frame& f = out.frame;
+    f.x_left = t0, f.x_right = t1, f.y_bottom = all_rows, f.y_top = 0;
+    const ticks xt = linear_ticks(t0, t1, 10);
+    const ticks no_ticks;
+    const double max_name = 210, swatch = 11;
+    double names_w = 0, rates_w = 0;
+    const std::string rate_header = "rate (Hz)";
+    {
+        scratch cr;
+        set_font(cr, legend_size);
+        for (std::size_t p = 0; p < pops.size(); ++p) {
+            names[p] = fit(cr, pops[p].name, max_name);
+            names_w = std::max(names_w, text_width(cr, names[p]));
+            rates_w = std::max(rates_w, text_width(cr, rate_text[p]));
+        }
+        set_font(cr, tick_size);
+        rates_w = std::max(rates_w, text_width(cr, rate_header));
+    }
+    const double y_label_x = 22;
+    const double names_right = y_label_x + label_size * 1.2 + 14 + names_w;
+    f.left = std::round(names_right + 6 + swatch + 22);
+    f.top = 70;
+    f.width = std::round(raster_width - f.left - (rates_w + 40));
+    f.height = std::round(raster_height - f.top - 90);
+    const double rates_right = f.left + f.width + 14 + rates_w;  // rates are right-aligned
+
+    // Marks, merged on the pixel grid of the plot area: one list of runs (x, y, length) per
+    // population, filled as one path.
+    const int W = static_cast<int>(f.width), H = static_cast<int>(f.height);
+    const double px_per_ms = f.width / (t1 - t0), row_px = f.height / all_rows;
+    const int mark_w = std::clamp(static_cast<int>(std::lround(px_per_ms)), 2, 4);
+    const int mark_h = row_px < 2 ? std::max(1, static_cast<int>(std::lround(row_px)))
+                                  : std::clamp(static_cast<int>(std::lround(row_px * 0.8)), 1, 8);
+    struct run {
+        int x, y, length;
+    };
+    std::vector<std::vector<run>> runs(pops.size());
+    std::vector<std::uint8_t> bitmap(static_cast<std::size_t>(W) * H);
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        if (counts[p] == 0) continue;
+        int y_min = H, y_max = -1;
+        for (std::size_t k = 0; k < pops[p].times.size(); ++k) {
+            const double t = pops[p].times[k];
+            if (!(t >= t0 && t < t1) || k >= pops[p].node_ids.size() ||
+                pops[p].node_ids[k] >= pops[p].cells)
+                continue;
+            const double row = out.first_row[p] + static_cast<double>(pops[p].node_ids[k]);
+            const double cx = (t - t0) * px_per_ms, cy = (row + 0.5) * row_px;
+            const int x0 = std::clamp(static_cast<int>(std::lround(cx - mark_w / 2.0)), 0, W - 1);
+            const int y0 = std::clamp(static_cast<int>(std::lround(cy - mark_h / 2.0)), 0, H - 1);
+            const int x1 = std::min(W, x0 + mark_w), y1 = std::min(H, y0 + mark_h);
+            for (int y = y0; y < y1; ++y)
+                std::fill(bitmap.begin() + static_cast<std::ptrdiff_t>(y) * W + x0,
+                          bitmap.begin() + static_cast<std::ptrdiff_t>(y) * W + x1, 1);
+            y_min = std::min(y_min, y0), y_max = std::max(y_max, y1 - 1);
+        }
+        for (int y = y_min; y <= y_max; ++y) {
+            std::uint8_t* line = bitmap.data() + static_cast<std::ptrdiff_t>(y) * W;
+            for (int x = 0; x < W;) {
+                if (!line[x]) {
+                    ++x;
+                    continue;
+                }
+                const int start = x;
+                while (x < W && line[x]) line[x++] = 0;
+                runs[p].push_back({start, y, x - start});
+            }
+        }
+    }
+
+    // Label positions: the middle of each population's band, spread apart.
+    std::vector<double> want, at(pops.size());
+    for (std::size_t p : order)
+        want.push_back(f.py(out.first_row[p] + pops[p].cells / 2.0));
+    const std::vector<double> placed =
+        spread(want, legend_size * 1.3, f.top + legend_size * 0.5,
+               f.top + f.height - legend_size * 0.5);
+    for (std::size_t k = 0; k < order.size(); ++k) at[order[k]] = placed[k];
+
+    render(stem, raster_width, raster_height, [&](cairo_t* cr) {
+        draw_title(cr, title, raster_width);
+
+        // Thin lines between populations, under the spikes (and as ticks on the axis, below).
+        set_colour(cr, separator_colour);
+        cairo_set_line_width(cr, 1);
+        for (std::size_t k = 1; k < order.size(); ++k) {
+            const double y = std::round(f.py(out.first_row[order[k]])) + 0.5;
+            cairo_move_to(cr, f.left, y);
+            cairo_line_to(cr, f.left + f.width, y);
+        }
+        cairo_stroke(cr);
+        draw_grid(cr, f, xt, no_ticks);
+
+        for (std::size_t p = 0; p < pops.size(); ++p) {
+            if (runs[p].empty()) continue;
+            for (const run& r : runs[p]) cairo_rectangle(cr, f.left + r.x, f.top + r.y, r.length, 1);
+            set_colour(cr, category_colour(p));
+            cairo_fill(cr);
+        }
+
+        draw_axes(cr, f, xt, no_ticks, "time (ms)", "cell (by depth)", y_label_x);
+        set_colour(cr, ink);
+        cairo_set_line_width(cr, 1);
+        for (std::size_t k = 1; k < order.size(); ++k) {
+            const double y = std::round(f.py(out.first_row[order[k]])) + 0.5;
+            cairo_move_to(cr, f.left - 0.5, y);
+            cairo_line_to(cr, f.left - 0.5 - tick_length, y);
+        }
+        cairo_stroke(cr);
+
+        // Names with a swatch of their colour, led to their band when moved; rates at the right.
+        set_font(cr, legend_size);
+        for (std::size_t p = 0; p < pops.size(); ++p) {
+            const double band = f.py(out.first_row[p] + pops[p].cells / 2.0);
+            const double sx = names_right + 6;
+            if (std::abs(at[p] - band) > 1.5) {
+                set_colour(cr, soft_ink);
+                cairo_set_line_width(cr, 0.8);
+                cairo_move_to(cr, sx + swatch + 2, at[p]);
+                cairo_line_to(cr, f.left - tick_length - 4, band);
+                cairo_stroke(cr);
+            }
+            set_colour(cr, category_colour(p));
+            cairo_rectangle(cr, sx, at[p] - swatch / 2, swatch, swatch);
+            cairo_fill(cr);
+            set_colour(cr, ink);
+            draw_text(cr, names[p], names_right, at[p], 1, v_anchor::middle);
+            draw_text(cr, rate_text[p], rates_right, at[p], 1, v_anchor::middle);
+        }
+        set_font(cr, tick_size);
+        set_colour(cr, soft_ink);
+        if (!pops.empty()) draw_text(cr, rate_header, rates_right, f.top - 8, 1, v_anchor::bottom);
+
+        if (total == 0) draw_note(cr, f, "no spikes");
+    });
+    return out;
+}
+
+plot_frame plot_heatmap(const std::filesystem::path& stem, const std::string& title,
+                        const std::string& x_label, const std::vector<std::string>& x_ticks,
+                        const std::string& y_label, const std::vector<std::string>& y_ticks,
+                        const std::vector<std::vector<double>>& values,
+                        const std::string& value_label) {
+    const std::size_t rows = values.size(), columns = rows ? values[0].size() : 0;
+    for (const auto& row : values)
+        if (row.size() != columns)
+            throw std::invalid_argument("plot_heatmap: rows of different lengths");
+    if (!x_ticks.empty() && x_ticks.size() != columns)
+        throw std::invalid_argument("plot_heatmap: " + std::to_string(x_ticks.size()) +
+                                    " x ticks for " + std::to_string(columns) + " columns");
+    if (!y_ticks.empty() && y_ticks.size() != rows)
+        throw std::invalid_argument("plot_heatmap: " + std::to_string(y_ticks.size()) +
+                                    " y ticks for " + std::to_string(rows) + " rows");
+    std::vector<std::string> xs = x_ticks, ys = y_ticks;
+    if (xs.empty())
+        for (std::size_t j = 0; j < columns; ++j) xs.push_back(std::to_string(j));
+    if (ys.empty())
+        for (std::size_t i = 0; i < rows; ++i) ys.push_back(std::to_string(i));
+
+    // The colour range.
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    bool missing = false;
+    for (const auto& row : values)
+        for (double v : row) {
+            if (finite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+            else missing = true;
+        }
+    const bool any = lo <= hi;
+    if (!any) lo = 0, hi = 1;
+    if (hi == lo) {
+        const double d = lo == 0 ? 1 : std::abs(lo) * 0.1;
+        lo -= d, hi += d;
+    }
+    const auto colour_of = [&](double v) { return viridis((v - lo) / (hi - lo)); };
+    const ticks bar_ticks = linear_ticks(lo, hi, 6);
+
+    // Layout: y label | y ticks | cells | colour bar, its ticks and its label.
+    const double max_tick = 170, bar_w = 26;
+    plot_frame f;
+    f.x_left = 0, f.x_right = columns ? static_cast<double>(columns) : 1;
+    f.y_bottom = 0, f.y_top = rows ? static_cast<double>(rows) : 1;
+    double y_tick_w = 0, x_tick_w = 0, bar_tick_w = 0;
+    {
+        scratch cr;
+        set_font(cr, tick_size);
+        for (auto& s : xs) x_tick_w = std::max(x_tick_w, text_width(cr, s = fit(cr, s, max_tick)));
+        for (auto& s : ys) y_tick_w = std::max(y_tick_w, text_width(cr, s = fit(cr, s, max_tick)));
+        bar_tick_w = widest_label(cr, bar_ticks);
+    }
+    const double y_label_x = 22;
+    f.left = std::round(y_label_x + label_size * 1.2 + 12 + y_tick_w + tick_length + 5);
+    f.top = 70;
+    const double right = 30 + bar_w + tick_length + 5 + bar_tick_w + 14 + label_size * 1.2 + 22;
+    f.width = std::round(plot_width - f.left - right);
+    const double cell_w = f.width / f.x_right;
+    const bool rotate = x_tick_w > cell_w - 8;
+    const double x_tick_h = rotate ? x_tick_w * std::sin(pi / 4) + tick_size : tick_size * 1.3;
+    f.height = std::round(plot_height - f.top - (tick_length + 6 + x_tick_h + 16 + label_size * 1.4 + 16));
+    const double cell_h = f.height / f.y_top;
+    // Every k-th tick label when they would touch.
+    const std::size_t x_every =
+        std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(
+                                     (rotate ? tick_size * 1.4 : x_tick_w + 10) / cell_w)));
+    const std::size_t y_every =
+        std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(tick_size * 1.4 / cell_h)));
+    const double bar_left = f.left + f.width + 30;
+
+    render(stem, plot_width, plot_height, [&](cairo_t* cr) {
+        draw_title(cr, title, plot_width);
+
+        // Cells, with their values written in them when the numbers fit.
+        const double value_size = std::min(tick_size, cell_h * 0.4);
+        set_font(cr, value_size);
+        double widest_value = 0, max_abs = 0;
+        for (const auto& row : values)
+            for (double v : row)
+                if (finite(v)) max_abs = std::max(max_abs, std::abs(v));
+        for (const auto& row : values)
+            for (double v : row)
+                if (finite(v))
+                    widest_value = std::max(widest_value, text_width(cr, table_number(v, max_abs)));
+        const bool annotate = value_size >= 9 && widest_value <= cell_w - 6;
+        for (std::size_t i = 0; i < rows; ++i)
+            for (std::size_t j = 0; j < columns; ++j) {
+                const double x0 = std::round(f.px(j)), x1 = std::round(f.px(j + 1.0));
+                const double y0 = std::round(f.py(i + 1.0)), y1 = std::round(f.py(i));
+                const double v = values[i][j];
+                cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+                if (finite(v)) {
+                    const rgb c = colour_of(v);
+                    set_colour(cr, c);
+                    cairo_fill(cr);
+                    if (annotate) {
+                        set_colour(cr, luminance(c) < 0.45 ? rgb{1, 1, 1} : ink);
+                        draw_text(cr, table_number(v, max_abs), (x0 + x1) / 2, (y0 + y1) / 2, 0.5,
+                                  v_anchor::middle);
+                    }
+                } else {
+                    set_colour(cr, missing_colour);
+                    cairo_fill_preserve(cr);
+                    cairo_save(cr);
+                    cairo_clip(cr);
+                    set_colour(cr, hatch_colour);
+                    cairo_set_line_width(cr, 1.2);
+                    for (double d = -(y1 - y0); d < x1 - x0; d += 9) {
+                        cairo_move_to(cr, x0 + d, y1);
+                        cairo_line_to(cr, x0 + d + (y1 - y0), y0);
+                    }
+                    cairo_stroke(cr);
+                    cairo_restore(cr);
+                }
+            }
+        // Thin white lines between cells when the cells are large enough to spare them.
+        if (rows > 0 && columns > 0 && cell_w >= 8 && cell_h >= 8) {
+            set_colour(cr, {1, 1, 1});
+            cairo_set_line_width(cr, 1);
+            for (std::size_t j = 1; j < columns; ++j) {
+                const double x = std::round(f.px(static_cast<double>(j)));
+                cairo_move_to(cr, x, f.top);
+                cairo_line_to(cr, x, f.top + f.height);
+            }
+            for (std::size_t i = 1; i < rows; ++i) {
+                const double y = std::round(f.py(static_cast<double>(i)));
+                cairo_move_to(cr, f.left, y);
+                cairo_line_to(cr, f.left + f.width, y);
+            }
+            cairo_stroke(cr);
+        }
+
+        // Axes: a frame, ticks at the middle of the cells.
+        set_colour(cr, ink);
+        cairo_set_line_width(cr, 1);
+        cairo_rectangle(cr, f.left - 0.5, f.top - 0.5, f.width + 1, f.height + 1);
+        cairo_stroke(cr);
+        set_font(cr, tick_size);
+        const double bottom = f.top + f.height + 0.5;
+        for (std::size_t j = 0; j < columns; j += x_every) {
+            const double x = std::round(f.px(j + 0.5)) + 0.5;
+            cairo_move_to(cr, x, bottom);
+            cairo_line_to(cr, x, bottom + tick_length);
+            cairo_stroke(cr);
+            if (rotate)
+                draw_text(cr, xs[j], x + 4, bottom + tick_length + 4, 1, v_anchor::middle, -pi / 4);
+            else
+                draw_text(cr, xs[j], x, bottom + tick_length + 3, 0.5, v_anchor::top);
+        }
+        for (std::size_t i = 0; i < rows; i += y_every) {
+            const double y = std::round(f.py(i + 0.5)) + 0.5;
+            cairo_move_to(cr, f.left - 0.5, y);
+            cairo_line_to(cr, f.left - 0.5 - tick_length, y);
+            cairo_stroke(cr);
+            draw_text(cr, ys[i], f.left - tick_length - 5, y, 1, v_anchor::middle);
+        }
+        set_font(cr, label_size);
+        draw_text(cr, fit(cr, x_label, f.width), f.left + f.width / 2,
+                  bottom + tick_length + 6 + x_tick_h + 12, 0.5, v_anchor::top);
+        draw_text(cr, fit(cr, y_label, f.height + 60), y_label_x, f.top + f.height / 2, 0.5,
+                  v_anchor::top, -pi / 2);
+
+        // The colour bar: a gradient through the table, ticks and the value's label; under it,
+        // the key to missing cells.
+        const double bar_top = f.top, bar_h = missing ? f.height - 70 : f.height;
+        cairo_pattern_t* gradient =
+            cairo_pattern_create_linear(0, bar_top + bar_h, 0, bar_top);
+        for (int k = 0; k <= 32; ++k) {
+            const rgb c = viridis(k / 32.0);
+            cairo_pattern_add_color_stop_rgb(gradient, k / 32.0, c.r, c.g, c.b);
+        }
+        cairo_rectangle(cr, bar_left, bar_top, bar_w, bar_h);
+        cairo_set_source(cr, gradient);
+        cairo_fill(cr);
+        cairo_pattern_destroy(gradient);
+        set_colour(cr, ink);
+        cairo_rectangle(cr, bar_left - 0.5, bar_top - 0.5, bar_w + 1, bar_h + 1);
+        cairo_stroke(cr);
+        plot_frame bar;
+        bar.top = bar_top, bar.height = bar_h, bar.y_bottom = lo, bar.y_top = hi;
+        for (std::size_t k = 0; k < bar_ticks.major.size(); ++k) {
+            const double y = std::round(bar.py(bar_ticks.major[k])) + 0.5;
+            cairo_move_to(cr, bar_left + bar_w + 0.5, y);
+            cairo_line_to(cr, bar_left + bar_w + 0.5 + tick_length, y);
+            cairo_stroke(cr);
+            draw_tick_label(cr, bar_ticks, k, bar_left + bar_w + tick_length + 5, y,
+                            tick_side::right_of);
+        }
+        set_font(cr, label_size);
+        draw_text(cr, fit(cr, value_label, bar_h + 60),
+                  bar_left + bar_w + tick_length + 5 + bar_tick_w + 14, bar_top + bar_h / 2, 0.5,
+                  v_anchor::top, -pi / 2);
+        if (missing) {
+            const double ky = f.top + f.height - 40;
+            cairo_rectangle(cr, bar_left, ky, bar_w, 18);
+            set_colour(cr, missing_colour);
+            cairo_fill_preserve(cr);
+            cairo_save(cr);
+            cairo_clip_preserve(cr);
+            set_colour(cr, hatch_colour);
+            cairo_new_path(cr);
+            for (double d = -18; d < bar_w; d += 9) {
+                cairo_move_to(cr, bar_left + d, ky + 18);
+                cairo_line_to(cr, bar_left + d + 18, ky);
+            }
+            cairo_stroke(cr);
+            cairo_restore(cr);
+            set_font(cr, tick_size);
+            set_colour(cr, ink);
+            draw_text(cr, "no data", bar_left, ky + 18 + 6, 0, v_anchor::top);
+        }
+
+        if (!any) draw_note(cr, f, "no data");
+    });
+    return f;
+}
+
+png_image::rgb8 png_image::at(int x, int y) const {
+    if (x < 0 || y < 0 || x >= width || y >= height)
+        throw std::out_of_range("png_image::at(" + std::to_string(x) + ", " + std::to_string(y) +
+                                ") outside " + std::to_string(width) + "x" +
+                                std::to_string(height));
+    const std::uint32_t p = pixels[static_cast<std::size_t>(y) * width + x];
+    return {static_cast<std::uint8_t>(p >> 16), static_cast<std::uint8_t>(p >> 8),
+            static_cast<std::uint8_t>(p)};
+}
+
+png_image read_png(const std::filesystem::path& path) {
+    cairo_surface_t* s = cairo_image_surface_create_from_png(path.c_str());
+    const cairo_status_t status = cairo_surface_status(s);
+    if (status != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        check(status, "cannot read " + path.string());
+    }
+    cairo_surface_flush(s);
+    png_image out;
+    out.width = cairo_image_surface_get_width(s);
+    out.height = cairo_image_surface_get_height(s);
+    const int stride = cairo_image_surface_get_stride(s);
+    const cairo_format_t format = cairo_image_surface_get_format(s);
+    const unsigned char* data = cairo_image_surface_get_data(s);
+    out.pixels.resize(static_cast<std::size_t>(out.width) * out.height);
+    for (int y = 0; y < out.height; ++y)
+        for (int x = 0; x < out.width; ++x) {
+            std::uint32_t p = 0;
+            if (format == CAIRO_FORMAT_ARGB32 || format == CAIRO_FORMAT_RGB24) {
+                p = reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride)[x];
+                if (format == CAIRO_FORMAT_RGB24) p |= 0xFF000000u;
+            } else if (format == CAIRO_FORMAT_A8) {
+                p = static_cast<std::uint32_t>(data[static_cast<std::ptrdiff_t>(y) * stride + x]) << 24;
+            }
+            out.pixels[static_cast<std::size_t>(y) * out.width + x] = p;
+        }
+    cairo_surface_destroy(s);
+    return out;
+}
+
+}  // namespace m1::analysis

@@ -1,0 +1,65 @@
+#include "rates.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace m1::analysis {
+
+population_rates rates_of(const population_train& train, const window& w) {
+    if (!(w.stop_ms > w.start_ms))
+        throw std::invalid_argument("rates: the window must end after it starts");
+    if (train.times.size() != train.node_ids.size())
+        throw std::invalid_argument("rates of " + train.name +
+                                    ": spike times and node ids differ in number");
+
+    const double seconds = w.duration_s();
+    population_rates out;
+    out.cell_rates_hz.assign(train.cells, 0.0);
+    std::vector<std::uint32_t> spikes(train.cells, 0);
+    // Per cell: the last spike time and the running mean and squared deviations of its ISIs
+    // (Welford: one pass over the time-sorted spikes, no per-cell lists, and no cancellation,
+    // so a regular train has a CV of exactly 0).
+    std::vector<double> last(train.cells, 0.0), isi_mean(train.cells, 0.0), isi_m2(train.cells, 0.0);
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < train.times.size(); ++i) {
+        const double t = train.times[i];
+        // Closed window: over the whole run this counts what the run summary counts.
+        if (!(t >= w.start_ms && t <= w.stop_ms)) continue;
+        const auto id = train.node_ids[i];
+        if (id >= train.cells)
+            throw std::invalid_argument("rates of " + train.name + ": node id " +
+                                        std::to_string(id) + " beyond its " +
+                                        std::to_string(train.cells) + " cells");
+        if (spikes[id] > 0) {
+            const double isi = t - last[id];
+            const double delta = isi - isi_mean[id];
+            isi_mean[id] += delta / spikes[id];  // spikes[id] ISIs so far, this one included
+            isi_m2[id] += delta * (isi - isi_mean[id]);
+        }
+        last[id] = t;
+        ++spikes[id];
+        ++total;
+    }
+
+    double cv_sum = 0;
+    std::size_t cv_cells = 0, silent = 0;
+    for (std::uint32_t c = 0; c < train.cells; ++c) {
+        out.cell_rates_hz[c] = spikes[c] / seconds;
+        if (spikes[c] == 0) ++silent;
+        if (spikes[c] < 3) continue;
+        const double mean = isi_mean[c];
+        if (!(mean > 0)) continue;  // all spikes at one instant: no interval to normalise by
+        // Population variance (ddof 0) as NetPyNE's plotSpikeStats 'isicv': np.std(isi) /
+        // np.mean(isi) (netpyne/analysis/spikes_legacy.py of 1.1.0, line 1504).
+        const double var = isi_m2[c] / (spikes[c] - 1.0);
+        cv_sum += std::sqrt(var) / mean;
+        ++cv_cells;
+    }
+    out.rate_hz = train.cells ? double(total) / train.cells / seconds : 0.0;
+    out.silent_fraction = train.cells ? double(silent) / train.cells : 0.0;
+    out.cv_isi = cv_cells ? cv_sum / cv_cells : std::numeric_limits<double>::quiet_NaN();
+    return out;
+}
+
+}  // namespace m1::analysis

@@ -1,0 +1,356 @@
+#include "results_analysis.hpp"
+
+#include "error.hpp"
+#include "hdf5_support.hpp"
+#include "number_text.hpp"
+#include "plots.hpp"
+#include "posix_file.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <variant>
+
+namespace m1::analysis {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+std::string text_of(const attribute_value& v) {
+    if (const auto* s = std::get_if<std::string>(&v)) return *s;
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+    return python_repr(std::get<double>(v));  // as index.csv writes the swept values
+}
+
+std::string number_text(double v) { return std::isnan(v) ? std::string() : python_repr(v); }
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+// One row of the summary: the run, its swept values, its status, and named numbers.
+struct summary_row {
+    run_entry run;
+    std::string status = "analysed", message;
+    std::vector<std::pair<std::string, double>> measures;  // in column order
+    analysis_result result;
+    run_trains trains;
+};
+
+double peak_of(const granger_result& g, const std::vector<double>& f) {
+    if (!g.failure.empty()) return nan;
+    double best = nan;
+    for (std::size_t k = 0; k < g.freq_hz.size() && k < f.size(); ++k)
+        if (g.freq_hz[k] >= 5 && g.freq_hz[k] <= 100 && !(f[k] <= best)) best = f[k];
+    return best;
+}
+
+void fill_measures(summary_row& row) {
+    const analysis_result& r = row.result;
+    auto& m = row.measures;
+    double spikes_rate = 0, cells = 0;
+    for (std::size_t p = 0; p < r.rates.size() && p < row.trains.populations.size(); ++p) {
+        spikes_rate += r.rates[p].rate_hz * row.trains.populations[p].cells;
+        cells += row.trains.populations[p].cells;
+    }
+    m.emplace_back("rate_hz", cells > 0 ? spikes_rate / cells : nan);
+    if (!r.rate_psd.empty()) {
+        const spectrum& all = r.rate_psd.back();
+        m.emplace_back("peak_hz", peak_frequency(all));
+        const band_powers b = bands_of(all);
+        m.emplace_back("theta", b.theta);
+        m.emplace_back("alpha", b.alpha);
+        m.emplace_back("beta", b.beta);
+        m.emplace_back("gamma", b.gamma);
+    }
+    for (std::size_t p = 0; p < r.rates.size() && p < r.populations.size(); ++p)
+        m.emplace_back("rate_hz:" + r.populations[p], r.rates[p].rate_hz);
+    for (std::size_t p = 0; p < r.rates.size() && p < r.populations.size(); ++p)
+        m.emplace_back("cv_isi:" + r.populations[p], r.rates[p].cv_isi);
+    for (const auto& g : r.granger)
+        m.emplace_back("granger_peak:" + g.pre + "__" + g.post, peak_of(g.result, g.result.f_xy));
+    for (std::size_t a = 0; a < r.nte.size(); ++a)
+        for (std::size_t b = 0; b < r.nte[a].size(); ++b)
+            if (a != b && a < r.populations.size() && b < r.populations.size())
+                m.emplace_back("nte:" + r.populations[a] + "__" + r.populations[b], r.nte[a][b]);
+}
+
+void write_summary(const fs::path& dir, const std::vector<std::string>& params,
+                   const std::vector<std::string>& measures, const std::vector<summary_row>& rows) {
+    // CSV, RFC 4180.
+    std::string csv = "run_id";
+    for (const auto& p : params) csv += "," + csv_field(p);
+    csv += ",status,message";
+    for (const auto& m : measures) csv += "," + csv_field(m);
+    csv += "\r\n";
+    std::vector<std::vector<double>> columns(measures.size());
+    std::vector<std::vector<std::string>> param_columns(params.size());
+    std::vector<std::string> ids, status, messages;
+    for (const auto& row : rows) {
+        csv += csv_field(row.run.run_id);
+        for (std::size_t p = 0; p < params.size(); ++p) {
+            std::string v;
+            for (const auto& [name, value] : row.run.sweep)
+                if (name == params[p]) v = text_of(value);
+            csv += "," + csv_field(v);
+            param_columns[p].push_back(v);
+        }
+        csv += "," + row.status + "," + csv_field(row.message);
+        for (std::size_t k = 0; k < measures.size(); ++k) {
+            double v = nan;
+            for (const auto& [name, value] : row.measures)
+                if (name == measures[k]) v = value;
+            csv += "," + number_text(v);
+            columns[k].push_back(v);
+        }
+        csv += "\r\n";
+        ids.push_back(row.run.run_id);
+        status.push_back(row.status);
+        messages.push_back(row.message);
+    }
+    write_file_atomically(dir / "summary.csv", csv);
+
+    // HDF5: one dataset per column (measures float64, NaN where missing), parameters as text
+    // under /params with their path as attribute.
+    const fs::path h5 = dir / "summary.h5";
+    fs::path temporary = h5;
+    temporary += ".tmp." + unique_suffix();
+    {
+        hdf5_quiet quiet;
+        const hdf5_checker c("cannot write", h5.string());
+        h5_handle file = c.handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                                  H5Fclose, "cannot create " + temporary.string());
+        hdf5_writer w(c);
+        w.strings(file, "/", "run_id", ids);
+        w.strings(file, "/", "status", status);
+        w.strings(file, "/", "message", messages);
+        h5_handle pg = w.group(file, "/", "params", true);
+        for (std::size_t p = 0; p < params.size(); ++p) {
+            const std::string name = "p" + std::to_string(p);
+            w.strings(pg, "/params", name, param_columns[p]);
+            h5_handle set = c.handle(H5Dopen2(pg, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
+            w.attribute(set, "/params/" + name, "path", params[p]);
+        }
+        h5_handle mg = w.group(file, "/", "measures", true);
+        for (std::size_t k = 0; k < measures.size(); ++k) {
+            // Names hold ':' and '__' only: valid HDF5 link names.
+            w.numbers(mg, "/measures", measures[k], columns[k]);
+        }
+        if (file.close() < 0) c.fail_hdf5("cannot close " + temporary.string());
+    }
+    {
+        fd_handle fd(::open(temporary.c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd.get() >= 0) ::fsync(fd.get());
+    }
+    std::error_code ec;
+    fs::rename(temporary, h5, ec);
+    if (ec) {
+        fs::remove(temporary, ec);
+        throw run_error("cannot write " + h5.string() + ": " + ec.message());
+    }
+}
+
+void plot_run(const fs::path& dir, const summary_row& row) {
+    const std::string title = "run " + row.run.run_id;
+    plot_raster(dir / "raster", "Spikes, " + title, row.trains.populations, row.result.analysed);
+    if (!row.result.rate_psd.empty()) {
+        std::vector<series> curves;
+        for (std::size_t p = 0; p < row.result.rate_psd.size(); ++p) {
+            series s;
+            s.label = p < row.result.populations.size() ? row.result.populations[p] : "all";
+            s.x = row.result.rate_psd[p].freq_hz;
+            s.y = row.result.rate_psd[p].power;
+            if (s.label == "all") s.colour = rgb{0, 0, 0};
+            curves.push_back(std::move(s));
+        }
+        plot_spectra(dir / "rate_psd", "Rate spectra, " + title, curves);
+    }
+    // The four strongest Granger pairs (by peak F over 5-100 Hz).
+    std::vector<std::pair<double, std::size_t>> strongest;
+    for (std::size_t k = 0; k < row.result.granger.size(); ++k) {
+        const double peak = peak_of(row.result.granger[k].result, row.result.granger[k].result.f_xy);
+        if (!std::isnan(peak)) strongest.emplace_back(peak, k);
+    }
+    std::sort(strongest.rbegin(), strongest.rend());
+    for (std::size_t i = 0; i < strongest.size() && i < 4; ++i) {
+        const pair_granger& g = row.result.granger[strongest[i].second];
+        plot_granger(dir / ("granger_" + g.pre + "__" + g.post),
+                     "Granger causality " + g.pre + " \u2192 " + g.post + ", " + title,
+                     g.result.freq_hz, g.result.f_xy, g.result.f_yx, g.pre, g.post);
+    }
+}
+
+bool numeric_less(const std::string& a, const std::string& b) {
+    double x = 0, y = 0;
+    const auto ra = std::from_chars(a.data(), a.data() + a.size(), x);
+    const auto rb = std::from_chars(b.data(), b.data() + b.size(), y);
+    if (ra.ec == std::errc() && rb.ec == std::errc()) return x < y;
+    return a < b;
+}
+
+void plot_sweep_heatmap(const fs::path& dir, const results_options& options,
+                        const std::vector<std::string>& params, const std::vector<summary_row>& rows,
+                        std::ostream& log) {
+    if (params.size() < 2) return;
+    const std::string x = options.heatmap_x.empty() ? params[0] : options.heatmap_x;
+    const std::string y = options.heatmap_y.empty() ? params[1] : options.heatmap_y;
+    std::set<std::string, decltype(&numeric_less)> xs(&numeric_less), ys(&numeric_less);
+    std::map<std::pair<std::string, std::string>, std::pair<double, int>> cells;
+    for (const auto& row : rows) {
+        std::string xv, yv;
+        for (const auto& [name, value] : row.run.sweep) {
+            if (name == x) xv = text_of(value);
+            if (name == y) yv = text_of(value);
+        }
+        if (xv.empty() || yv.empty()) continue;
+        xs.insert(xv);
+        ys.insert(yv);
+        for (const auto& [name, value] : row.measures)
+            if (name == options.heatmap_measure && !std::isnan(value)) {
+                auto& c = cells[{xv, yv}];
+                c.first += value;
+                ++c.second;
+            }
+    }
+    if (xs.empty() || ys.empty()) {
+        log << "heatmap: no runs have both " << x << " and " << y << "\n";
+        return;
+    }
+    std::vector<std::string> x_ticks(xs.begin(), xs.end()), y_ticks(ys.begin(), ys.end());
+    std::vector<std::vector<double>> values(y_ticks.size(), std::vector<double>(x_ticks.size(), nan));
+    for (std::size_t i = 0; i < y_ticks.size(); ++i)
+        for (std::size_t j = 0; j < x_ticks.size(); ++j)
+            if (auto it = cells.find({x_ticks[j], y_ticks[i]}); it != cells.end() && it->second.second > 0)
+                values[i][j] = it->second.first / it->second.second;  // mean over replicates
+    std::string stem = "heatmap_" + options.heatmap_measure;
+    std::replace(stem.begin(), stem.end(), ':', '_');
+    plot_heatmap(dir / stem, options.heatmap_measure + " (mean over replicates)", x, x_ticks, y,
+                 y_ticks, values, options.heatmap_measure);
+}
+
+}  // namespace
+
+std::vector<run_entry> find_runs(const fs::path& path) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) {
+        files.push_back(path);
+    } else if (fs::is_directory(path / "runs", ec)) {
+        for (const auto& e : fs::directory_iterator(path / "runs"))
+            if (fs::exists(e.path() / "run.h5")) files.push_back(e.path() / "run.h5");
+    } else if (fs::exists(path / "run.h5", ec)) {
+        files.push_back(path / "run.h5");
+    } else {
+        throw input_error({path.string(), "", 0, 0},
+                          "no run file here (a run file, a run's output directory with run.h5, "
+                          "or a sweep's results directory with runs/)");
+    }
+    std::vector<run_entry> out;
+    for (const fs::path& f : files) {
+        run_entry e;
+        e.run_file = f;
+        e.run_id = f.filename() == "run.h5" ? f.parent_path().filename().string() : f.stem().string();
+        try {
+            const run_file_attributes a = read_run_attributes(f);
+            if (const auto* i = a.find("run_index"); i && std::holds_alternative<std::int64_t>(*i))
+                e.run_index = std::get<std::int64_t>(*i);
+            e.sweep = a.sweep;
+        } catch (const std::exception&) {
+            // Reported when the run is analysed.
+        }
+        out.push_back(std::move(e));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const run_entry& a, const run_entry& b) {
+        return a.run_index != b.run_index ? a.run_index < b.run_index : a.run_id < b.run_id;
+    });
+    return out;
+}
+
+int analyze_results(const fs::path& path, const results_options& options, std::ostream& log) {
+    const std::vector<run_entry> runs = find_runs(path);
+    const fs::path dir = fs::is_regular_file(path) ? path.parent_path() : path;
+    std::unique_ptr<tbb::global_control> limit;
+    if (options.threads)
+        limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                      options.threads);
+    const std::string wanted = options.params.to_json();
+    std::vector<summary_row> rows(runs.size());
+    std::mutex log_mutex;
+    tbb::parallel_for(std::size_t(0), runs.size(), [&](std::size_t i) {
+        summary_row& row = rows[i];
+        row.run = runs[i];
+        try {
+            row.trains = load_trains(row.run.run_file);
+            if (!options.force && recorded_params(row.run.run_file) == wanted) {
+                row.result = read_analysis(row.run.run_file);
+                row.status = "up to date";
+            } else {
+                row.result = analyze(row.trains, options.params);
+                write_analysis(row.run.run_file, row.result, options.params);
+            }
+            fill_measures(row);
+            for (const auto& g : row.result.granger)
+                if (!g.result.failure.empty() && row.message.empty())
+                    row.message = "granger " + g.pre + "->" + g.post + ": " + g.result.failure;
+        } catch (const std::exception& e) {
+            row.status = "failed";
+            row.message = e.what();
+            std::lock_guard<std::mutex> g(log_mutex);
+            log << "error: " << row.run.run_file.string() << ": " << e.what() << "\n";
+        }
+    });
+
+    std::vector<std::string> params, measures;
+    for (const auto& row : rows) {
+        for (const auto& [name, value] : row.run.sweep)
+            if (std::find(params.begin(), params.end(), name) == params.end()) params.push_back(name);
+        for (const auto& [name, value] : row.measures)
+            if (std::find(measures.begin(), measures.end(), name) == measures.end()) measures.push_back(name);
+    }
+    write_summary(dir, params, measures, rows);
+
+    std::size_t failed = 0, analysed = 0, up_to_date = 0;
+    for (const auto& row : rows) {
+        failed += row.status == "failed";
+        analysed += row.status == "analysed";
+        up_to_date += row.status == "up to date";
+    }
+    if (options.plots) {
+        const fs::path plots = dir / "plots";
+        tbb::parallel_for(std::size_t(0), rows.size(), [&](std::size_t i) {
+            if (rows[i].status == "failed") return;
+            try {
+                plot_run(rows.size() == 1 ? plots : plots / rows[i].run.run_id, rows[i]);
+            } catch (const std::exception& e) {
+                std::lock_guard<std::mutex> g(log_mutex);
+                log << "warning: plots of " << rows[i].run.run_id << ": " << e.what() << "\n";
+            }
+        });
+        plot_sweep_heatmap(plots, options, params, rows, log);
+    }
+    log << runs.size() << " run" << (runs.size() == 1 ? "" : "s") << ": " << analysed
+        << " analysed, " << up_to_date << " up to date, " << failed << " failed\n"
+        << "summary: " << (dir / "summary.csv").string() << "\n";
+    if (options.plots) log << "plots: " << (dir / "plots").string() << "\n";
+    return failed ? 1 : 0;
+}
+
+}  // namespace m1::analysis

@@ -1,0 +1,346 @@
+#include "run_analysis.hpp"
+
+#include "error.hpp"
+#include "hdf5_support.hpp"
+#include "run_file.hpp"
+
+#include <nlohmann/json.hpp>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace m1::analysis {
+
+namespace {
+
+const char* mode_name(rate_psd_mode m) {
+    switch (m) {
+        case rate_psd_mode::netpyne: return "netpyne";
+        case rate_psd_mode::netpyne_morlet: return "netpyne_morlet";
+        default: return "standard";
+    }
+}
+const char* mode_name(granger_mode m) { return m == granger_mode::netpyne ? "netpyne" : "standard"; }
+
+// Bumped when a measure's definition changes: older analyses then count as out of date.
+constexpr int analysis_version = 1;
+
+}  // namespace
+
+std::string analysis_params::to_json() const {
+    nlohmann::ordered_json j;
+    j["version"] = analysis_version;
+    if (analysed) j["window_ms"] = {analysed->start_ms, analysed->stop_ms};
+    if (compute_rates) j["rates"] = nlohmann::ordered_json::object();
+    if (compute_rate_psd) j["rate_psd"] = {{"mode", mode_name(psd.mode)}};
+    if (compute_granger) {
+        j["granger"] = {{"mode", mode_name(this->granger.mode)},
+                        {"bin_ms", this->granger.bin_ms},
+                        {"order", this->granger.order},
+                        {"max_freq_hz", this->granger.max_freq_hz}};
+        if (!granger_pairs.empty()) {
+            auto& pairs = j["granger"]["pairs"] = nlohmann::ordered_json::array();
+            for (const auto& [a, b] : granger_pairs) pairs.push_back({a, b});
+        }
+    }
+    if (compute_nte)
+        j["nte"] = {{"mode", this->nte.mode == nte_mode::netpyne ? "netpyne" : "standard"},
+                    {"bin_ms", this->nte.bin_ms},
+                    {"shuffles", this->nte.shuffles},
+                    {"seed", this->nte.seed}};
+    return j.dump();
+}
+
+run_trains load_trains(const std::filesystem::path& run_file) {
+    run_trains out;
+    const run_file_attributes attrs = read_run_attributes(run_file);
+    const attribute_value* duration = attrs.find("duration_ms");
+    if (!duration || !std::holds_alternative<double>(*duration))
+        throw run_error("cannot analyse " + run_file.string() + ": no /run duration_ms");
+    out.duration_ms = std::get<double>(*duration);
+    const cell_table cells = read_run_cells(run_file);
+    std::map<std::string, std::pair<std::uint32_t, double>> per_population;  // cells, sum of ynorm
+    for (std::size_t i = 0; i < cells.gid.size(); ++i) {
+        auto& [count, ynorm] = per_population[cells.population[i]];
+        ++count;
+        ynorm += cells.ynorm[i];
+    }
+    for (auto& spikes : read_run_spikes(run_file)) {
+        population_train t;
+        t.name = spikes.population;
+        const auto it = per_population.find(t.name);
+        if (it != per_population.end()) {
+            t.cells = it->second.first;
+            t.mean_ynorm = it->second.second / double(it->second.first);
+        }
+        t.times = std::move(spikes.timestamps);
+        t.node_ids = std::move(spikes.node_ids);
+        out.populations.push_back(std::move(t));
+    }
+    return out;
+}
+
+analysis_result analyze(const run_trains& trains, const analysis_params& params) {
+    analysis_result r;
+    // The whole run by default, as the run summary counts it: spikes with 0 <= t <= duration.
+    r.analysed = params.analysed ? *params.analysed
+                                 : window{0.0, std::nextafter(trains.duration_ms, 1e300)};
+    const auto& pops = trains.populations;
+    const std::size_t n = pops.size();
+    for (const auto& p : pops) r.populations.push_back(p.name);
+
+    if (params.compute_rates) {
+        r.rates.resize(n);
+        tbb::parallel_for(std::size_t(0), n, [&](std::size_t p) { r.rates[p] = rates_of(pops[p], r.analysed); });
+    }
+    if (params.compute_rate_psd) {
+        r.rate_psd.resize(n + 1);
+        std::vector<double> all;
+        std::uint32_t all_cells = 0;
+        for (const auto& p : pops) {
+            all.insert(all.end(), p.times.begin(), p.times.end());
+            all_cells += p.cells;
+        }
+        std::sort(all.begin(), all.end());
+        tbb::parallel_for(std::size_t(0), n + 1, [&](std::size_t p) {
+            r.rate_psd[p] = p < n ? rate_psd(pops[p].times, pops[p].cells, r.analysed, params.psd)
+                                  : rate_psd(all, all_cells, r.analysed, params.psd);
+        });
+    }
+    if (params.compute_granger) {
+        std::map<std::string, std::size_t> index;
+        for (std::size_t p = 0; p < n; ++p) index[pops[p].name] = p;
+        std::vector<std::pair<std::size_t, std::size_t>> pairs;
+        if (params.granger_pairs.empty()) {
+            for (std::size_t a = 0; a < n; ++a)
+                for (std::size_t b = 0; b < n; ++b)
+                    if (a != b) pairs.emplace_back(a, b);
+        } else {
+            for (const auto& [a, b] : params.granger_pairs) {
+                if (!index.count(a) || !index.count(b))
+                    throw input_error({"", "granger pairs", 0, 0},
+                                      "no population named " + (index.count(a) ? b : a));
+                pairs.emplace_back(index[a], index[b]);
+            }
+        }
+        r.granger.resize(pairs.size());
+        tbb::parallel_for(std::size_t(0), pairs.size(), [&](std::size_t k) {
+            const auto [a, b] = pairs[k];
+            r.granger[k] = {pops[a].name, pops[b].name,
+                            granger(pops[a].times, pops[b].times, r.analysed, params.granger)};
+        });
+    }
+    if (params.compute_nte) {
+        r.nte.assign(n, std::vector<double>(n, std::numeric_limits<double>::quiet_NaN()));
+        tbb::parallel_for(std::size_t(0), n * n, [&](std::size_t k) {
+            const std::size_t a = k / n, b = k % n;
+            if (a != b)
+                r.nte[a][b] = normalized_transfer_entropy(pops[a].times, pops[b].times, r.analysed, params.nte);
+        });
+    }
+    return r;
+}
+
+void write_analysis(const std::filesystem::path& run_file, const analysis_result& r,
+                    const analysis_params& params) {
+    replace_run_file_group(run_file, "analysis", [&](const hdf5_writer& w, std::int64_t group) {
+        const std::string root = "/analysis";
+        w.attribute(group, root, "params", params.to_json());
+        w.attribute(group, root, "version", std::int64_t{analysis_version});
+        w.attribute(group, root, "window_start_ms", r.analysed.start_ms);
+        w.attribute(group, root, "window_stop_ms", r.analysed.stop_ms);
+        if (!r.rates.empty()) {
+            h5_handle g = w.group(group, root, "rates", true, true);
+            std::vector<double> rate, cv, silent;
+            for (const auto& x : r.rates) {
+                rate.push_back(x.rate_hz);
+                cv.push_back(x.cv_isi);
+                silent.push_back(x.silent_fraction);
+            }
+            w.strings(g, root + "/rates", "population", r.populations);
+            w.numbers(g, root + "/rates", "rate_hz", rate);
+            w.numbers(g, root + "/rates", "cv_isi", cv);
+            w.numbers(g, root + "/rates", "silent_fraction", silent);
+        }
+        if (!r.rate_psd.empty()) {
+            h5_handle g = w.group(group, root, "rate_psd", true, true);
+            w.attribute(g, root + "/rate_psd", "mode", std::string(mode_name(params.psd.mode)));
+            for (std::size_t p = 0; p < r.rate_psd.size(); ++p) {
+                const std::string name = p < r.populations.size() ? r.populations[p] : "all";
+                h5_handle s = w.group(g, root + "/rate_psd", name, true);
+                w.numbers(s, root + "/rate_psd/" + name, "freq_hz", r.rate_psd[p].freq_hz);
+                w.numbers(s, root + "/rate_psd/" + name, "power", r.rate_psd[p].power);
+            }
+        }
+        if (!r.granger.empty()) {
+            h5_handle g = w.group(group, root, "granger", true, true);
+            const std::string where = root + "/granger";
+            w.attribute(g, where, "mode", std::string(mode_name(params.granger.mode)));
+            w.attribute(g, where, "order", std::int64_t{params.granger.order});
+            w.attribute(g, where, "bin_ms", params.granger.bin_ms);
+            for (const auto& pg : r.granger) {
+                const std::string name = pg.pre + "__" + pg.post;
+                h5_handle s = w.group(g, where, name, true, true);
+                w.numbers(s, where + "/" + name, "freq_hz", pg.result.freq_hz);
+                w.numbers(s, where + "/" + name, "f_xy", pg.result.f_xy);
+                w.numbers(s, where + "/" + name, "f_yx", pg.result.f_yx);
+                if (!pg.result.failure.empty())
+                    w.attribute(s, where + "/" + name, "failure", pg.result.failure);
+            }
+        }
+        if (!r.nte.empty()) {
+            const std::size_t n = r.nte.size();
+            std::vector<double> flat;
+            for (const auto& row : r.nte) flat.insert(flat.end(), row.begin(), row.end());
+            h5_handle set = w.numbers(group, root, "nte", flat.data(), {hsize_t(n), hsize_t(n)});
+            w.attribute(set, root + "/nte", "populations", r.populations);
+            w.attribute(set, root + "/nte", "bin_ms", params.nte.bin_ms);
+            w.attribute(set, root + "/nte", "shuffles", std::int64_t{params.nte.shuffles});
+            w.attribute(set, root + "/nte", "seed", std::int64_t{params.nte.seed});
+            w.attribute(set, root + "/nte", "mode",
+                        std::string(params.nte.mode == nte_mode::netpyne ? "netpyne" : "standard"));
+        }
+    });
+}
+
+std::string recorded_params(const std::filesystem::path& run_file) {
+    hdf5_quiet quiet;
+    const hid_t file = H5Fopen(run_file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) return {};
+    h5_handle f(file, H5Fclose);
+    if (H5Lexists(f, "analysis", H5P_DEFAULT) <= 0) return {};
+    if (H5Aexists_by_name(f, "analysis", "params", H5P_DEFAULT) <= 0) return {};
+    h5_handle attr(H5Aopen_by_name(f, "analysis", "params", H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    if (attr.get() < 0) return {};
+    h5_handle type(H5Aget_type(attr), H5Tclose);
+    char* text = nullptr;
+    if (H5Aread(attr, type, &text) < 0) return {};
+    std::string out = text ? text : "";
+    H5free_memory(text);
+    return out;
+}
+
+namespace {
+
+std::vector<double> read_doubles(const hdf5_checker& c, hid_t parent, const std::string& name,
+                                 std::vector<hsize_t>* dims_out = nullptr) {
+    h5_handle set = c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
+    h5_handle space = c.handle(H5Dget_space(set), H5Sclose, "cannot read " + name);
+    const int rank = H5Sget_simple_extent_ndims(space);
+    std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+    hsize_t n = 1;
+    for (hsize_t d : dims) n *= d;
+    std::vector<double> v(n);
+    if (n > 0) c.ok(H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "cannot read " + name);
+    if (dims_out) *dims_out = dims;
+    return v;
+}
+
+std::vector<std::string> read_texts(const hdf5_checker& c, hid_t parent, const std::string& name) {
+    h5_handle set = c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
+    h5_handle space = c.handle(H5Dget_space(set), H5Sclose, "cannot read " + name);
+    hsize_t n = 0;
+    H5Sget_simple_extent_dims(space, &n, nullptr);
+    h5_handle type = utf8_string_type(c);
+    std::vector<char*> p(n, nullptr);
+    if (n > 0) c.ok(H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()), "cannot read " + name);
+    std::vector<std::string> out;
+    for (char* x : p) out.emplace_back(x ? x : "");
+    if (n > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, p.data());
+    return out;
+}
+
+std::string text_attribute(hid_t object, const char* name) {
+    if (H5Aexists(object, name) <= 0) return {};
+    h5_handle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+    h5_handle type(H5Aget_type(attr), H5Tclose);
+    char* text = nullptr;
+    if (H5Aread(attr, type, &text) < 0) return {};
+    std::string out = text ? text : "";
+    H5free_memory(text);
+    return out;
+}
+
+double number_attribute(hid_t object, const char* name) {
+    double v = std::numeric_limits<double>::quiet_NaN();
+    if (H5Aexists(object, name) <= 0) return v;
+    h5_handle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+    H5Aread(attr, H5T_NATIVE_DOUBLE, &v);
+    return v;
+}
+
+// The names of a group's members in creation order.
+std::vector<std::string> members(const hdf5_checker& c, hid_t group) {
+    H5G_info_t info;
+    c.ok(H5Gget_info(group, &info), "cannot list a group");
+    std::vector<std::string> out;
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+        const ssize_t size = H5Lget_name_by_idx(group, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+        std::string name(static_cast<std::size_t>(std::max<ssize_t>(size, 0)) + 1, '\0');
+        H5Lget_name_by_idx(group, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
+        name.resize(static_cast<std::size_t>(std::max<ssize_t>(size, 0)));
+        out.push_back(name);
+    }
+    return out;
+}
+
+}  // namespace
+
+analysis_result read_analysis(const std::filesystem::path& run_file) {
+    hdf5_quiet quiet;
+    const hdf5_checker c("cannot read", run_file.string());
+    h5_handle file = c.handle(H5Fopen(run_file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
+                              "not an HDF5 file or cannot be opened");
+    h5_handle a = c.handle(H5Gopen2(file, "analysis", H5P_DEFAULT), H5Gclose, "no /analysis");
+    analysis_result r;
+    r.analysed = {number_attribute(a, "window_start_ms"), number_attribute(a, "window_stop_ms")};
+    if (H5Lexists(a, "rates", H5P_DEFAULT) > 0) {
+        h5_handle g = c.handle(H5Gopen2(a, "rates", H5P_DEFAULT), H5Gclose, "cannot open /analysis/rates");
+        r.populations = read_texts(c, g, "population");
+        const auto rate = read_doubles(c, g, "rate_hz"), cv = read_doubles(c, g, "cv_isi"),
+                   silent = read_doubles(c, g, "silent_fraction");
+        for (std::size_t p = 0; p < rate.size() && p < cv.size() && p < silent.size(); ++p) {
+            population_rates x;
+            x.rate_hz = rate[p];
+            x.cv_isi = cv[p];
+            x.silent_fraction = silent[p];
+            r.rates.push_back(std::move(x));
+        }
+    }
+    if (H5Lexists(a, "rate_psd", H5P_DEFAULT) > 0) {
+        h5_handle g = c.handle(H5Gopen2(a, "rate_psd", H5P_DEFAULT), H5Gclose, "cannot open /analysis/rate_psd");
+        for (const std::string& name : members(c, g)) {
+            h5_handle s = c.handle(H5Gopen2(g, name.c_str(), H5P_DEFAULT), H5Gclose, "cannot open " + name);
+            r.rate_psd.push_back({read_doubles(c, s, "freq_hz"), read_doubles(c, s, "power")});
+        }
+    }
+    if (H5Lexists(a, "granger", H5P_DEFAULT) > 0) {
+        h5_handle g = c.handle(H5Gopen2(a, "granger", H5P_DEFAULT), H5Gclose, "cannot open /analysis/granger");
+        for (const std::string& name : members(c, g)) {
+            h5_handle s = c.handle(H5Gopen2(g, name.c_str(), H5P_DEFAULT), H5Gclose, "cannot open " + name);
+            pair_granger pg;
+            const auto split = name.find("__");
+            pg.pre = name.substr(0, split);
+            pg.post = split == std::string::npos ? "" : name.substr(split + 2);
+            pg.result.freq_hz = read_doubles(c, s, "freq_hz");
+            pg.result.f_xy = read_doubles(c, s, "f_xy");
+            pg.result.f_yx = read_doubles(c, s, "f_yx");
+            pg.result.failure = text_attribute(s, "failure");
+            r.granger.push_back(std::move(pg));
+        }
+    }
+    if (H5Lexists(a, "nte", H5P_DEFAULT) > 0) {
+        std::vector<hsize_t> dims;
+        const auto flat = read_doubles(c, a, "nte", &dims);
+        if (dims.size() == 2)
+            for (hsize_t i = 0; i < dims[0]; ++i)
+                r.nte.emplace_back(flat.begin() + std::ptrdiff_t(i * dims[1]), flat.begin() + std::ptrdiff_t((i + 1) * dims[1]));
+    }
+    return r;
+}
+
+}  // namespace m1::analysis

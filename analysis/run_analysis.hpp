@@ -1,0 +1,72 @@
+#pragma once
+// The analysis of one run: its spike trains read from run.h5, every measure computed (populations
+// and ordered population pairs in parallel, oneTBB), and the results written under /analysis in
+// the run file (README "Analysis"):
+//   /analysis                 attributes: params (the request as JSON), version, window_start_ms,
+//                             window_stop_ms
+//   /analysis/rates           population, rate_hz, cv_isi, silent_fraction (one dataset each)
+//   /analysis/rate_psd/<population>, /analysis/rate_psd/all      freq_hz, power; attr mode
+//   /analysis/granger/<pre>__<post>   freq_hz, f_xy, f_yx; attrs mode, order, bin_ms, failure
+//   /analysis/nte             matrix [source][target]; attr populations, bin_ms, shuffles, seed
+// The group is replaced as a whole in a new file renamed over the old one: a kill cannot damage
+// the run's spikes.
+#include "granger.hpp"
+#include "rates.hpp"
+#include "spectrum.hpp"
+#include "spike_trains.hpp"
+#include "transfer_entropy.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace m1::analysis {
+
+struct analysis_params {
+    std::optional<window> analysed;  // default: the whole run, [0, duration]
+    bool compute_rates = true, compute_rate_psd = true, compute_granger = true, compute_nte = true;
+    rate_psd_params psd;
+    granger_params granger;
+    nte_params nte;
+    // Ordered pairs (pre, post) for Granger; empty: every ordered pair of populations.
+    std::vector<std::pair<std::string, std::string>> granger_pairs;
+
+    std::string to_json() const;  // what /analysis records: equal JSON, same analysis
+};
+
+// A run's spikes by population (model order), cell counts and depths, and its duration.
+struct run_trains {
+    std::vector<population_train> populations;
+    double duration_ms = 0;
+};
+run_trains load_trains(const std::filesystem::path& run_file);
+
+struct pair_granger {
+    std::string pre, post;
+    granger_result result;
+};
+
+struct analysis_result {
+    window analysed;
+    std::vector<std::string> populations;
+    std::vector<population_rates> rates;        // by population (empty when not asked)
+    std::vector<spectrum> rate_psd;             // by population, then "all" last
+    std::vector<pair_granger> granger;
+    std::vector<std::vector<double>> nte;       // [source][target], NaN on the diagonal
+};
+
+analysis_result analyze(const run_trains& trains, const analysis_params& params);
+
+// Writes /analysis into the run file (replacing any earlier one).
+void write_analysis(const std::filesystem::path& run_file, const analysis_result& result,
+                    const analysis_params& params);
+
+// The params JSON an earlier analysis of this run file recorded; empty when there is none.
+std::string recorded_params(const std::filesystem::path& run_file);
+
+// An earlier analysis read back from /analysis (what m1analyze summarises when it is up to date).
+analysis_result read_analysis(const std::filesystem::path& run_file);
+
+}  // namespace m1::analysis

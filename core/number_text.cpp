@@ -1,0 +1,30 @@
+#include "number_text.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace m1 {
+
+std::string python_repr(double value) {
+    char buffer[64];
+    if (!std::isfinite(value)) return std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+    const auto r = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+    const std::string sci(buffer, r.ptr);
+    const std::size_t e_at = sci.find('e');
+    const int exponent = std::stoi(sci.substr(e_at + 1));
+    if (exponent < -4 || exponent >= 16) return sci;
+    const bool negative = sci[0] == '-';
+    std::string digits;
+    for (char c : sci.substr(negative, e_at - negative))
+        if (c != '.') digits += c;
+    std::string out = negative ? "-" : "";
+    const int point = exponent + 1;  // digits before the decimal point
+    if (point <= 0) out += "0." + std::string(std::size_t(-point), '0') + digits;
+    else if (std::size_t(point) >= digits.size())
+        out += digits + std::string(std::size_t(point) - digits.size(), '0') + ".0";
+    else out += digits.substr(0, std::size_t(point)) + "." + digits.substr(std::size_t(point));
+    return out;
+}
+
+}  // namespace m1
