@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
                    "standard; netpyne for NetPyNE's numbers (rate PSD as plotRatePSD's 'fft'); "
                    "netpyne_morlet (rate PSD as plotRatePSD's default Morlet)")
         ->check(CLI::IsMember({"standard", "netpyne", "netpyne_morlet"}));
-    app.add_option("--only", only, "comma-separated subset of rates,rate_psd,granger,nte");
+    app.add_option("--only", only, "comma-separated subset of rates,rate_psd,granger,nte,lfp");
     app.add_option("--pairs", pairs_text, "Granger pairs PRE:POST,... (default: every ordered pair)");
     app.add_option("--order", params.granger.order, "Granger: autoregressive model order (default 10)");
     app.add_option("--shuffles", params.nte.shuffles, "nTE: shuffles of the source (default 30)");
@@ -59,15 +59,17 @@ int main(int argc, char** argv) {
         // NEURON does.
         params.nte.mode = netpyne ? m1::analysis::nte_mode::netpyne : m1::analysis::nte_mode::standard;
         if (!only.empty()) {
-            params.compute_rates = params.compute_rate_psd = params.compute_granger = params.compute_nte = false;
+            params.compute_rates = params.compute_rate_psd = params.compute_granger =
+                params.compute_nte = params.compute_lfp = false;
             std::istringstream in(only);
             for (std::string item; std::getline(in, item, ',');) {
                 if (item == "rates") params.compute_rates = true;
                 else if (item == "rate_psd") params.compute_rate_psd = true;
                 else if (item == "granger") params.compute_granger = true;
                 else if (item == "nte") params.compute_nte = true;
+                else if (item == "lfp") params.compute_lfp = true;
                 else throw m1::input_error({"--only", "", 0, 0}, "unknown analysis '" + item +
-                                                                  "' (rates, rate_psd, granger, nte)");
+                                                                  "' (rates, rate_psd, granger, nte, lfp)");
             }
         }
         std::istringstream in(pairs_text);

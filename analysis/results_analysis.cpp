@@ -85,6 +85,9 @@ void fill_measures(summary_row& row) {
         m.emplace_back("rate_hz:" + r.populations[p], r.rates[p].rate_hz);
     for (std::size_t p = 0; p < r.rates.size() && p < r.populations.size(); ++p)
         m.emplace_back("cv_isi:" + r.populations[p], r.rates[p].cv_isi);
+    for (const auto& trace : r.lfp)
+        m.emplace_back("lfp_peak_hz:" + trace.electrode,
+                       trace.psd.freq_hz.empty() ? nan : peak_frequency(trace.psd));
     for (const auto& g : r.granger)
         m.emplace_back("granger_peak:" + g.pre + "__" + g.post, peak_of(g.result, g.result.f_xy));
     for (std::size_t a = 0; a < r.nte.size(); ++a)
@@ -182,6 +185,13 @@ void plot_run(const fs::path& dir, const summary_row& row) {
             curves.push_back(std::move(s));
         }
         plot_spectra(dir / "rate_psd", "Rate spectra, " + title, curves);
+    }
+    if (!row.result.lfp.empty()) {
+        std::vector<series> curves;
+        for (const auto& trace : row.result.lfp)
+            curves.push_back({trace.electrode, trace.psd.freq_hz, trace.psd.power, std::nullopt});
+        plot_spectra(dir / "lfp_psd", "LFP spectra (Mazzoni proxy, z-scored), " + title, curves,
+                     "frequency (Hz)", "power (1/Hz, z-scored LFP)");
     }
     // The four strongest Granger pairs (by peak F over 5-100 Hz).
     std::vector<std::pair<double, std::size_t>> strongest;

@@ -46,6 +46,9 @@ std::string analysis_params::to_json() const {
             for (const auto& [a, b] : granger_pairs) pairs.push_back({a, b});
         }
     }
+    if (compute_lfp)
+        j["lfp"] = {{"ampa_delay_ms", lfp.ampa_delay_ms}, {"gaba_weight", lfp.gaba_weight},
+                    {"welch_segment", lfp.welch_segment}};
     if (compute_nte)
         j["nte"] = {{"mode", this->nte.mode == nte_mode::netpyne ? "netpyne" : "standard"},
                     {"bin_ms", this->nte.bin_ms},
@@ -68,6 +71,7 @@ run_trains load_trains(const std::filesystem::path& run_file) {
         ++count;
         ynorm += cells.ynorm[i];
     }
+    out.lfp = read_run_lfp(run_file);
     for (auto& spikes : read_run_spikes(run_file)) {
         population_train t;
         t.name = spikes.population;
@@ -133,6 +137,7 @@ analysis_result analyze(const run_trains& trains, const analysis_params& params)
                             granger(pops[a].times, pops[b].times, r.analysed, params.granger)};
         });
     }
+    if (params.compute_lfp && trains.lfp) r.lfp = mazzoni_lfp(*trains.lfp, params.lfp, r.analysed);
     if (params.compute_nte) {
         r.nte.assign(n, std::vector<double>(n, std::numeric_limits<double>::quiet_NaN()));
         tbb::parallel_for(std::size_t(0), n * n, [&](std::size_t k) {
@@ -189,6 +194,20 @@ void write_analysis(const std::filesystem::path& run_file, const analysis_result
                 w.numbers(s, where + "/" + name, "f_yx", pg.result.f_yx);
                 if (!pg.result.failure.empty())
                     w.attribute(s, where + "/" + name, "failure", pg.result.failure);
+            }
+        }
+        if (!r.lfp.empty()) {
+            h5_handle g = w.group(group, root, "lfp", true, true);
+            const std::string where = root + "/lfp";
+            w.attribute(g, where, "ampa_delay_ms", params.lfp.ampa_delay_ms);
+            w.attribute(g, where, "gaba_weight", params.lfp.gaba_weight);
+            w.attribute(g, where, "method", std::string("Mazzoni et al. 2015 RWS proxy, z-scored"));
+            for (const auto& trace : r.lfp) {
+                h5_handle e = w.group(g, where, trace.electrode, true);
+                w.numbers(e, where + "/" + trace.electrode, "t_ms", trace.t_ms);
+                w.numbers(e, where + "/" + trace.electrode, "lfp", trace.lfp);
+                w.numbers(e, where + "/" + trace.electrode, "freq_hz", trace.psd.freq_hz);
+                w.numbers(e, where + "/" + trace.electrode, "power", trace.psd.power);
             }
         }
         if (!r.nte.empty()) {
@@ -331,6 +350,18 @@ analysis_result read_analysis(const std::filesystem::path& run_file) {
             pg.result.f_yx = read_doubles(c, s, "f_yx");
             pg.result.failure = text_attribute(s, "failure");
             r.granger.push_back(std::move(pg));
+        }
+    }
+    if (H5Lexists(a, "lfp", H5P_DEFAULT) > 0) {
+        h5_handle g = c.handle(H5Gopen2(a, "lfp", H5P_DEFAULT), H5Gclose, "cannot open /analysis/lfp");
+        for (const std::string& name : members(c, g)) {
+            h5_handle e = c.handle(H5Gopen2(g, name.c_str(), H5P_DEFAULT), H5Gclose, "cannot open " + name);
+            lfp_trace t;
+            t.electrode = name;
+            t.t_ms = read_doubles(c, e, "t_ms");
+            t.lfp = read_doubles(c, e, "lfp");
+            t.psd = {read_doubles(c, e, "freq_hz"), read_doubles(c, e, "power")};
+            r.lfp.push_back(std::move(t));
         }
     }
     if (H5Lexists(a, "nte", H5P_DEFAULT) > 0) {

@@ -8,9 +8,12 @@
 //   /analysis/rate_psd/<population>, /analysis/rate_psd/all      freq_hz, power; attr mode
 //   /analysis/granger/<pre>__<post>   freq_hz, f_xy, f_yx; attrs mode, order, bin_ms, failure
 //   /analysis/nte             matrix [source][target]; attr populations, bin_ms, shuffles, seed
+//   /analysis/lfp/<electrode> t_ms, lfp (Mazzoni proxy, z-scored), freq_hz, power; attrs
+//                             ampa_delay_ms, gaba_weight
 // The group is replaced as a whole in a new file renamed over the old one: a kill cannot damage
 // the run's spikes.
 #include "granger.hpp"
+#include "lfp.hpp"
 #include "rates.hpp"
 #include "spectrum.hpp"
 #include "spike_trains.hpp"
@@ -26,10 +29,12 @@ namespace m1::analysis {
 
 struct analysis_params {
     std::optional<window> analysed;  // default: the whole run, [0, duration]
-    bool compute_rates = true, compute_rate_psd = true, compute_granger = true, compute_nte = true;
+    bool compute_rates = true, compute_rate_psd = true, compute_granger = true, compute_nte = true,
+         compute_lfp = true;
     rate_psd_params psd;
     granger_params granger;
     nte_params nte;
+    lfp_params lfp;
     // Ordered pairs (pre, post) for Granger; empty: every ordered pair of populations.
     std::vector<std::pair<std::string, std::string>> granger_pairs;
 
@@ -40,6 +45,7 @@ struct analysis_params {
 struct run_trains {
     std::vector<population_train> populations;
     double duration_ms = 0;
+    std::optional<lfp_sums> lfp;  // when the run recorded them
 };
 run_trains load_trains(const std::filesystem::path& run_file);
 
@@ -55,6 +61,7 @@ struct analysis_result {
     std::vector<spectrum> rate_psd;             // by population, then "all" last
     std::vector<pair_granger> granger;
     std::vector<std::vector<double>> nte;       // [source][target], NaN on the diagonal
+    std::vector<lfp_trace> lfp;                 // by electrode (none when the run has no /lfp)
 };
 
 analysis_result analyze(const run_trains& trains, const analysis_params& params);

@@ -187,6 +187,7 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
                 params.compute_rate_psd = asked("rate_psd");
                 params.compute_granger = asked("granger");
                 params.compute_nte = asked("nte");
+                params.compute_lfp = asked("lfp");
                 const auto result = analysis::analyze(analysis::load_trains(s.run_file), params);
                 analysis::write_analysis(s.run_file, result, params);
                 log << "analysis written: " << params.to_json() << "\n";

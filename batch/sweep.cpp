@@ -29,7 +29,7 @@ constexpr std::string_view run_key_names[] = {"seed", "seeds.conn", "seeds.stim"
                                               "duration", "dt", "scale"};
 constexpr const char* run_key_list = "seed, seeds.conn, seeds.stim, seeds.loc, duration, dt, scale";
 // Hashed first, so that a change to what the id covers can never collide with older ids.
-constexpr std::string_view id_format = "m1batch-run-1\n";
+constexpr std::string_view id_format = "m1batch-run-2\n";  // 2: run files record /lfp
 constexpr std::uint64_t max_seed = 4294967295ULL;
 // Whole numbers above 2^53 are not all doubles: an integer range is kept below.
 constexpr double max_exact_integer = 9007199254740992.0;
@@ -254,6 +254,7 @@ void append_id_extras(std::string& text, const run_config& config) {
     json extras = json::object();
     if (config.scale) extras["scale"] = *config.scale;
     extras["traces"] = config.traces;
+    extras["lfp"] = config.lfp.to_json();  // what /lfp records changes the run file
     text += '\n';
     text += canonical_json(extras);
 }
@@ -737,13 +738,14 @@ sweep_spec load_sweep(const std::filesystem::path& file) {
     if (const toml::node* n = sw->get("analysis")) {
         // The measures run right after each run (m1analyze's defaults for their parameters).
         const toml::array* a = n->as_array();
-        if (!a) fail(file, "sweep.analysis", n, "must be a list of rates, rate_psd, granger, nte");
+        if (!a) fail(file, "sweep.analysis", n, "must be a list of rates, rate_psd, granger, nte, lfp");
         for (std::size_t i = 0; i < a->size(); ++i) {
             const toml::node& item = *a->get(i);
             const auto name = item.value<std::string>();
-            if (!name || (*name != "rates" && *name != "rate_psd" && *name != "granger" && *name != "nte"))
+            if (!name || (*name != "rates" && *name != "rate_psd" && *name != "granger" &&
+                          *name != "nte" && *name != "lfp"))
                 fail(file, indexed("sweep.analysis", i), &item,
-                     "unknown analysis (rates, rate_psd, granger, nte)");
+                     "unknown analysis (rates, rate_psd, granger, nte, lfp)");
             if (std::find(spec.analysis.begin(), spec.analysis.end(), *name) != spec.analysis.end())
                 fail(file, indexed("sweep.analysis", i), &item, "listed twice");
             spec.analysis.push_back(*name);

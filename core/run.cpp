@@ -69,10 +69,54 @@ source_location toml_location(const std::filesystem::path& file, const std::stri
     return where(file, key, node);
 }
 
+namespace {
+
+void read_lfp_table(const toml::node& node, const std::filesystem::path& path, lfp_config& lfp) {
+    const toml::table* t = node.as_table();
+    if (!t) throw input_error(where(path, "lfp", &node), "must be a table: [lfp]");
+    for (auto&& [key, sub] : *t) {
+        const std::string k(key.str());
+        if (k != "record" && k != "interval_ms" && k != "electrodes")
+            throw input_error(where(path, "lfp." + k, &sub), "unknown key (record, interval_ms, electrodes)");
+    }
+    if (const toml::node* n = t->get("record")) {
+        if (!n->is_boolean()) throw input_error(where(path, "lfp.record", n), "must be true or false");
+        lfp.record = n->as_boolean()->get();
+    }
+    if (const toml::node* n = t->get("interval_ms")) {
+        const auto v = n->value<double>();
+        if (!n->is_number() || !v || !(*v > 0) || !std::isfinite(*v))
+            throw input_error(where(path, "lfp.interval_ms", n), "must be a positive number of ms");
+        lfp.interval_ms = *v;
+    }
+    if (const toml::node* n = t->get("electrodes")) {
+        const toml::array* list = n->as_array();
+        if (!list) throw input_error(where(path, "lfp.electrodes", n),
+                                     "must be a list of {name = \"...\", ynorm = [low, high]}");
+        lfp.electrodes.clear();
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const toml::node& item = *list->get(i);
+            const std::string at = "lfp.electrodes[" + std::to_string(i) + "]";
+            const toml::table* e = item.as_table();
+            const toml::array* range = e && e->get("ynorm") ? e->get("ynorm")->as_array() : nullptr;
+            const auto name = e ? e->get("name") ? e->get("name")->value<std::string>() : std::nullopt : std::nullopt;
+            if (!e || !name || !range || range->size() != 2 || !range->get(0)->is_number() ||
+                !range->get(1)->is_number() || e->size() != 2)
+                throw input_error(where(path, at, &item), "must be {name = \"...\", ynorm = [low, high]}");
+            electrode_spec spec{*name, *range->get(0)->value<double>(), *range->get(1)->value<double>()};
+            if (!(spec.ynorm_low < spec.ynorm_high))
+                throw input_error(where(path, at, &item), "ynorm must be [low, high] with low < high");
+            lfp.electrodes.push_back(spec);
+        }
+    }
+}
+
+}  // namespace
+
 void read_run_keys(const toml::table& root, const std::filesystem::path& path, run_config& config,
                    const std::set<std::string>& also_allowed) {
     static const std::set<std::string> known = {"model", "output", "seed", "threads", "duration",
-                                                "dt", "scale", "seeds", "record"};
+                                                "dt", "scale", "seeds", "record", "lfp"};
     for (auto&& [key, node] : root) {
         const std::string k(key.str());
         if (!known.count(k) && !also_allowed.count(k)) {
@@ -137,6 +181,7 @@ void read_run_keys(const toml::table& root, const std::filesystem::path& path, r
     positive("duration", config.duration);
     positive("dt", config.dt);
     positive("scale", config.scale);
+    if (const toml::node* node = root.get("lfp")) read_lfp_table(*node, path, config.lfp);
     if (const toml::node* node = root.get("record")) {
         const toml::table* t = node->as_table();
         if (!t) throw input_error(where(path, "record", node), "must be a table: [record]");
@@ -157,6 +202,38 @@ void read_run_keys(const toml::table& root, const std::filesystem::path& path, r
             }
         }
     }
+}
+
+
+std::string lfp_config::to_json() const {
+    nlohmann::ordered_json j = {{"record", record}, {"interval_ms", interval_ms}};
+    auto& list = j["electrodes"] = nlohmann::ordered_json::array();
+    for (const auto& e : electrodes) list.push_back({e.name, e.ynorm_low, e.ynorm_high});
+    return j.dump();
+}
+
+std::vector<electrode_spec> default_electrodes(const model_spec& model) {
+    std::vector<electrode_spec> out;
+    for (const population_spec& p : model.populations) {
+        if (p.kind != population_kind::izhikevich) continue;
+        int celltype = 0;
+        for (const cell_rule& rule : model.cell_rules)
+            for (const tag_condition& c : rule.conds)
+                if (c.key == "cellType" && std::find(c.values.begin(), c.values.end(), p.cell_type) != c.values.end())
+                    celltype = rule.izhikevich.celltype;
+        if (celltype < 1 || celltype > 3) continue;  // RS, IB, CH: excitatory
+        const double lo = p.ynorm_range[0], hi = p.ynorm_range[1];
+        const bool seen = std::any_of(out.begin(), out.end(), [&](const electrode_spec& e) {
+            return e.ynorm_low == lo && e.ynorm_high == hi;
+        });
+        if (seen) continue;
+        const auto underscore = p.name.rfind('_');
+        out.push_back({underscore == std::string::npos ? p.name : p.name.substr(underscore + 1), lo, hi});
+    }
+    std::sort(out.begin(), out.end(), [](const electrode_spec& a, const electrode_spec& b) {
+        return a.ynorm_low < b.ynorm_low;
+    });
+    return out;
 }
 
 void require_model_and_output(const run_config& config) {
@@ -340,6 +417,40 @@ run_summary run_model(const run_config& config, model_spec model, std::ostream* 
             throw input_error({config.file.string(), "record.traces", 0, 0},
                               "'" + t + "' names no cell (population:index, index < population size)");
     }
+    // The LFP proxy's current sums: which cells each electrode sums, which mechanisms count as
+    // AMPA (excitatory) and GABA (inhibitory) by their names; NMDA and others are left out, as in
+    // Mazzoni et al. 2015.
+    std::vector<electrode_spec> electrodes;
+    std::vector<std::int64_t> electrode_cells;
+    if (config.lfp.record) {
+        electrodes = config.lfp.electrodes.empty() ? default_electrodes(model) : config.lfp.electrodes;
+        const double every = config.lfp.interval_ms / model.sim.dt;
+        const auto steps = static_cast<std::size_t>(std::llround(every));
+        if (steps < 1 || std::fabs(every - double(steps)) > 1e-9)
+            throw input_error({config.file.string(), "lfp.interval_ms", 0, 0},
+                              "must be a whole multiple of dt (" + std::to_string(model.sim.dt) + " ms)");
+        options.current_interval = steps;
+        options.electrodes = electrodes.size();
+        options.electrode_of_gid.assign(rec->num_cells(), -1);
+        electrode_cells.assign(electrodes.size(), 0);
+        for (gid_type g = 0; g < rec->num_cells(); ++g) {
+            const cell_rule* rule = rec->cell_rule_of(g);
+            if (!rule || rule->izhikevich.celltype < 1 || rule->izhikevich.celltype > 3) continue;
+            const double y = rec->position(g).ynorm;
+            for (std::size_t e = 0; e < electrodes.size(); ++e) {
+                const auto& el = electrodes[e];
+                if (y >= el.ynorm_low && (y < el.ynorm_high || (el.ynorm_high >= 1.0 && y <= 1.0))) {
+                    options.electrode_of_gid[g] = static_cast<std::int16_t>(e);
+                    ++electrode_cells[e];
+                    break;
+                }
+            }
+        }
+        for (const auto& mech : model.synaptic_mechanisms)
+            options.current_class.push_back(mech.name.find("AMPA") != std::string::npos   ? 1
+                                            : mech.name.find("GABA") != std::string::npos ? 2
+                                                                                          : 0);
+    }
     // Building ends when the engine is ready to integrate (its tables are set up too).
     simulation sim(*rec, net, options);
     const auto t_built = clock::now();
@@ -393,7 +504,7 @@ run_summary run_model(const run_config& config, model_spec model, std::ostream* 
     }
     const std::uint32_t seed = config.seed ? *config.seed : model.sim.seed.conn;
     auto& attrs = record.run_attributes;
-    attrs.emplace_back("format_version", std::int64_t{1});
+    attrs.emplace_back("format_version", std::int64_t{2});  // 2: /lfp
     attrs.emplace_back("model_file", config.model.string());
     attrs.emplace_back("model_sha256", model.sha256);
     attrs.emplace_back("seed", std::int64_t{seed});
@@ -430,6 +541,19 @@ run_summary run_model(const run_config& config, model_spec model, std::ostream* 
     attrs.emplace_back("wall_s", summary.wall_s);
     for (const auto& a : extras.run_attributes) attrs.push_back(a);
     record.sweep_attributes = extras.sweep_attributes;
+    if (config.lfp.record) {
+        lfp_sums lfp;
+        lfp.interval_ms = config.lfp.interval_ms;
+        for (const auto& e : electrodes) {
+            lfp.electrodes.push_back(e.name);
+            lfp.ynorm_low.push_back(e.ynorm_low);
+            lfp.ynorm_high.push_back(e.ynorm_high);
+        }
+        lfp.cells = electrode_cells;
+        lfp.ampa = std::move(result.excitatory_sums);
+        lfp.gaba = std::move(result.inhibitory_sums);
+        record.lfp = std::move(lfp);
+    }
     write_run_file(summary.run_file, record);
 
     for (std::size_t p = 0; p < pops.size(); ++p) {

@@ -20,6 +20,21 @@
 
 namespace m1 {
 
+// An electrode of the LFP proxy: the excitatory cells (celltypes RS, IB, CH) whose normalised depth
+// lies in [ynorm_low, ynorm_high) (the deepest range closed).
+struct electrode_spec {
+    std::string name;
+    double ynorm_low = 0, ynorm_high = 1;
+};
+
+// [lfp] of a run configuration: what the engine sums for the Mazzoni LFP proxy (lfp_sums).
+struct lfp_config {
+    bool record = true;
+    double interval_ms = 1.0;
+    std::vector<electrode_spec> electrodes;  // empty: one per depth range of the excitatory populations
+    std::string to_json() const;             // for run ids: equal text, same recording
+};
+
 struct run_config {
     std::filesystem::path file;    // the configuration file itself (for messages)
     std::filesystem::path model;   // relative paths are taken relative to the configuration file
@@ -29,7 +44,13 @@ struct run_config {
     std::size_t threads = 0;                // 0: all cores
     std::optional<double> duration, dt, scale;
     std::vector<std::string> traces;        // "population:index"
+    lfp_config lfp;
 };
+
+// The electrodes a run records: the configured ones, or one per distinct ynormRange of the
+// populations of excitatory cells (M1: L23, L4, L5A, L5B, L6), named by what follows the last '_'
+// of the first such population's name.
+std::vector<electrode_spec> default_electrodes(const model_spec& model);
 
 // Reads a run configuration; unknown keys, wrong types and bad values are input_errors naming the
 // file, key and line.

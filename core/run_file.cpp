@@ -120,6 +120,23 @@ void write_run(const hdf5_writer& w, hid_t file, const run_record& record) {
     }
 }
 
+void write_lfp(const hdf5_writer& w, hid_t file, const lfp_sums& lfp) {
+    const std::size_t E = lfp.electrodes.size();
+    if (lfp.ampa.size() != lfp.gaba.size() || (E && lfp.ampa.size() % E))
+        w.fail("the LFP sums do not match the electrodes");
+    h5_handle group = w.group(file, "/", "lfp", true, true);
+    w.attribute(group, "/lfp", "interval_ms", lfp.interval_ms);
+    w.attribute(group, "/lfp", "electrodes", lfp.electrodes);
+    w.attribute(group, "/lfp", "ynorm_low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, lfp.ynorm_low.data(), {hsize_t(E)});
+    w.attribute(group, "/lfp", "ynorm_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, lfp.ynorm_high.data(), {hsize_t(E)});
+    w.attribute(group, "/lfp", "cells", H5T_STD_I64LE, H5T_NATIVE_INT64, lfp.cells.data(), {hsize_t(E)});
+    const hsize_t samples = E ? lfp.ampa.size() / E : 0;
+    h5_handle ampa = w.numbers(group, "/lfp", "ampa", lfp.ampa.data(), {samples, hsize_t(E)});
+    w.attribute(ampa, "/lfp/ampa", "units", std::string("nA"));
+    h5_handle gaba = w.numbers(group, "/lfp", "gaba", lfp.gaba.data(), {samples, hsize_t(E)});
+    w.attribute(gaba, "/lfp/gaba", "units", std::string("nA"));
+}
+
 void write_traces(const hdf5_writer& w, hid_t file, const run_record& record) {
     const auto& traces = record.traces;
     if (traces.empty()) return;
@@ -167,6 +184,7 @@ void write_contents(const hdf5_checker& c, hid_t file, const run_record& record)
     write_connectivity(w, file, record.connectivity);
     write_run(w, file, record);
     write_traces(w, file, record);
+    if (record.lfp) write_lfp(w, file, *record.lfp);
 }
 
 // Removes the temporary file unless dismissed.
@@ -561,6 +579,52 @@ void replace_run_file_group(
     std::filesystem::rename(temporary, path, ec);
     if (ec) throw run_error("cannot write " + name + ": cannot rename " + temporary.string() + ": " + ec.message());
     cleanup.dismiss();
+}
+
+std::optional<lfp_sums> read_run_lfp(const std::filesystem::path& path) {
+    hdf5_quiet quiet;
+    const hdf5_checker c("cannot read", path.string());
+    const h5_handle file = open_for_reading(c, path);
+    if (H5Lexists(file, "lfp", H5P_DEFAULT) <= 0) return std::nullopt;
+    h5_handle group = c.handle(H5Gopen2(file, "lfp", H5P_DEFAULT), H5Gclose, "cannot open /lfp");
+    lfp_sums out;
+    for (const auto& [name, value] : read_attributes(c, group, "/lfp"))
+        if (name == "interval_ms" && std::holds_alternative<double>(value)) out.interval_ms = std::get<double>(value);
+    const std::string what = "cannot read the attributes of /lfp";
+    auto attribute = [&](const char* name, hid_t memory_type, void* data, hid_t type_for_strings) {
+        h5_handle a = c.handle(H5Aopen(group, name, H5P_DEFAULT), H5Aclose, what);
+        c.ok(H5Aread(a, type_for_strings >= 0 ? type_for_strings : memory_type, data), what);
+    };
+    h5_handle names_attr = c.handle(H5Aopen(group, "electrodes", H5P_DEFAULT), H5Aclose, what);
+    h5_handle space = c.handle(H5Aget_space(names_attr), H5Sclose, what);
+    const hssize_t E = H5Sget_simple_extent_npoints(space);
+    std::vector<char*> names(static_cast<std::size_t>(std::max<hssize_t>(E, 0)), nullptr);
+    h5_handle string_type = utf8_string_type(c);
+    if (E > 0) c.ok(H5Aread(names_attr, string_type, names.data()), what);
+    for (char* n : names) out.electrodes.emplace_back(n ? n : "");
+    if (E > 0) H5Dvlen_reclaim(string_type, space, H5P_DEFAULT, names.data());
+    out.ynorm_low.resize(out.electrodes.size());
+    out.ynorm_high.resize(out.electrodes.size());
+    out.cells.resize(out.electrodes.size());
+    if (E > 0) {
+        attribute("ynorm_low", H5T_NATIVE_DOUBLE, out.ynorm_low.data(), -1);
+        attribute("ynorm_high", H5T_NATIVE_DOUBLE, out.ynorm_high.data(), -1);
+        attribute("cells", H5T_NATIVE_INT64, out.cells.data(), -1);
+    }
+    auto matrix = [&](const char* name) {
+        h5_handle set = c.handle(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose, std::string("cannot open /lfp/") + name);
+        h5_handle sp = c.handle(H5Dget_space(set), H5Sclose, std::string("cannot read /lfp/") + name);
+        const hssize_t n = H5Sget_simple_extent_npoints(sp);
+        std::vector<double> v(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
+        if (n > 0) c.ok(H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+                        std::string("cannot read /lfp/") + name);
+        return v;
+    };
+    out.ampa = matrix("ampa");
+    out.gaba = matrix("gaba");
+    if (out.ampa.size() != out.gaba.size() || (E > 0 && out.ampa.size() % std::size_t(E)))
+        c.fail("/lfp/ampa and /lfp/gaba do not match the electrodes");
+    return out;
 }
 
 }  // namespace m1

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -51,6 +52,20 @@ struct voltage_trace {
 
 using attribute_value = std::variant<std::int64_t, double, std::string>;
 
+// What an LFP proxy needs (Mazzoni et al. 2015), recorded by the engine: every interval_ms, per
+// electrode, the sums over its cells of |I| of the excitatory (AMPA-class) and of the inhibitory
+// (GABA-class) synaptic mechanisms, in nA. Sample k is at time (k + 1) * interval_ms.
+//   /lfp/ampa, /lfp/gaba   float64 [samples][electrodes]; /lfp attrs interval_ms, electrodes
+//   (names), ynorm_low, ynorm_high (each electrode's depth range), cells (per electrode)
+struct lfp_sums {
+    double interval_ms = 1;
+    std::vector<std::string> electrodes;
+    std::vector<double> ynorm_low, ynorm_high;
+    std::vector<std::int64_t> cells;
+    std::vector<double> ampa, gaba;  // [sample * electrodes.size() + electrode]
+    std::size_t samples() const { return electrodes.empty() ? 0 : ampa.size() / electrodes.size(); }
+};
+
 struct run_record {
     std::vector<population_spikes> spikes;  // one entry per population, in model order
     cell_table cells;
@@ -62,6 +77,7 @@ struct run_record {
     std::string model_json;                 // the effective model, /run/model
     double record_step = 0;                 // ms, for traces
     std::vector<voltage_trace> traces;
+    std::optional<lfp_sums> lfp;            // /lfp when recorded
 };
 
 // Writes `record` to `path` atomically (temporary name, then rename). Throws run_error naming the
@@ -78,6 +94,9 @@ struct run_file_attributes {
     const attribute_value* find(const std::string& name) const;  // in run; null if absent
 };
 run_file_attributes read_run_attributes(const std::filesystem::path& path);
+
+// /lfp back; nullopt when the run recorded none.
+std::optional<lfp_sums> read_run_lfp(const std::filesystem::path& path);
 
 // The cell table back (the analysis layer: populations, depths).
 cell_table read_run_cells(const std::filesystem::path& path);

@@ -161,6 +161,16 @@ struct simulation::state {
     std::vector<std::vector<double>> traces;
     std::size_t trace_every = 0;
 
+    // LFP current sums (simulation_options::electrode_of_gid). Each group adds its cells' share
+    // of an epoch's samples into its own buffer; the epoch's end adds the buffers in group order.
+    std::size_t sum_every = 0, electrodes = 0;
+    std::vector<std::int16_t> electrode_of_slot;  // padded; -1 for none
+    std::vector<std::uint8_t> lane_class;         // 0 none, 1 excitatory, 2 inhibitory
+    std::vector<bool> group_has_electrode;
+    std::vector<std::vector<double>> group_sums;  // [group][(sample in epoch * E + e) * 2 + class-1]
+    std::vector<double> excitatory_sums, inhibitory_sums;
+    void add_current_sums(std::size_t group, std::size_t lo, std::size_t hi, std::size_t sample);
+
     state(const recipe& r, const network& n, simulation_options o)
         : rec(r), net(n), opt(std::move(o)) {}
 
@@ -448,6 +458,48 @@ void simulation::state::setup() {
         if (trace_every < 1 || std::fabs(every - double(trace_every)) > 1e-9)
             throw run_error("recordStep must be a whole multiple of dt");
     }
+    if (!opt.electrode_of_gid.empty() && opt.electrodes > 0) {
+        if (opt.current_interval < 1) throw run_error("the LFP sampling interval must be at least one step");
+        sum_every = opt.current_interval;
+        electrodes = opt.electrodes;
+        electrode_of_slot.assign(padded, -1);
+        group_has_electrode.assign(groups, false);
+        for (std::size_t slot = 0; slot < cells; ++slot) {
+            const gid_type gid = net.gid_of_slot[slot];
+            const std::int16_t e = gid < opt.electrode_of_gid.size() ? opt.electrode_of_gid[gid] : -1;
+            if (e >= 0 && std::size_t(e) < electrodes) {
+                electrode_of_slot[slot] = e;
+                group_has_electrode[slot / group_size] = true;
+            }
+        }
+        lane_class.assign(mechs, 0);
+        for (std::size_t mech = 0; mech < used_mech.size(); ++mech)
+            if (used_mech[mech] && mech < opt.current_class.size())
+                lane_class[lane_of_mech[mech]] = opt.current_class[mech];
+        const std::size_t per_epoch = epoch_steps / sum_every + 2;
+        group_sums.assign(groups, std::vector<double>(per_epoch * electrodes * 2, 0.0));
+        excitatory_sums.assign(steps / sum_every * electrodes, 0.0);
+        inhibitory_sums.assign(steps / sum_every * electrodes, 0.0);
+    }
+}
+
+// |I| = |g (v - e)| of every summed mechanism of the group's electrode cells after a step, with
+// g as the mechanism computes it (MyExp2SynBB's ceiling included).
+void simulation::state::add_current_sums(std::size_t group, std::size_t lo, std::size_t hi,
+                                         std::size_t sample) {
+    double* out = group_sums[group].data() + sample * electrodes * 2;
+    for (std::size_t s = lo; s < hi; ++s) {
+        const std::int16_t e = electrode_of_slot[s];
+        if (e < 0) continue;
+        const double v = v_soma[s];
+        for (std::size_t m = 0; m < mechs; ++m) {
+            const std::uint8_t cls = lane_class[m];
+            if (cls == 0) continue;
+            double g = syn_B[m * padded + s] - syn_A[m * padded + s];
+            g = g > syn_gmax[m] ? syn_gmax[m] : g;
+            out[std::size_t(e) * 2 + (cls - 1)] += std::fabs(g * (v - syn_e[m]));
+        }
+    }
 }
 
 // The step each stimulation's first event joins (an event takes effect at the step its NetStim
@@ -586,6 +638,8 @@ void simulation::state::advance_group(std::size_t group, std::size_t first_step,
         }
         (this->*integrate)(lo, delta, block_row, clamp_rhs, clamp_diag);
 
+        if (sum_every && (n + 1) % sum_every == 0 && group_has_electrode[group])
+            add_current_sums(group, lo, hi, (n + 1) / sum_every - 1 - first_step / sum_every);
         // Vector.record at recordStep: the soma voltage at t_{n+1}.
         if (trace_every && (n + 1) % trace_every == 0) {
             for (std::size_t i = 0; i < trace_slots.size(); ++i)
@@ -847,6 +901,23 @@ simulation_result simulation::run() {
                       result.spikes.end(), [](const spike& x, const spike& y) {
                           return x.time != y.time ? x.time < y.time : x.gid < y.gid;
                       });
+            // This epoch's current sums, group by group in a fixed order.
+            if (st.sum_every) {
+                const std::size_t first_sample = first / st.sum_every;
+                const std::size_t end_sample = last / st.sum_every;
+                const std::size_t E = st.electrodes;
+                for (std::size_t g = 0; g < groups; ++g) {
+                    if (!st.group_has_electrode[g]) continue;
+                    double* buffer = st.group_sums[g].data();
+                    for (std::size_t k = first_sample; k < end_sample; ++k)
+                        for (std::size_t e = 0; e < E; ++e) {
+                            double* b = buffer + ((k - first_sample) * E + e) * 2;
+                            st.excitatory_sums[k * E + e] += b[0];
+                            st.inhibitory_sums[k * E + e] += b[1];
+                            b[0] = b[1] = 0;
+                        }
+                }
+            }
             // A NaN or infinite voltage never crosses threshold again: the run would end looking
             // quiet. One pass over the cells per epoch is cheap next to the epoch itself.
             if (const std::size_t bad = st.first_non_finite(); bad < st.v_soma.size())
@@ -861,6 +932,8 @@ simulation_result simulation::run() {
     result.simulate_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.traces = std::move(st.traces);
+    result.excitatory_sums = std::move(st.excitatory_sums);
+    result.inhibitory_sums = std::move(st.inhibitory_sums);
     return result;
 }
 

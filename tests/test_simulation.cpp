@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -91,5 +92,53 @@ TEST(Simulation, SpikesDoNotDependOnThreads) {
     for (std::size_t i = 0; i < one.size(); ++i) {
         EXPECT_EQ(one[i].gid, two[i].gid) << i;
         EXPECT_EQ(one[i].time, two[i].time) << i;
+    }
+}
+
+// The LFP current sums (simulation_options::electrode_of_gid): one cell receiving one AMPA event.
+// After the event the recorded |g (v - e)| divided by |v - e| (v from the cell's trace at the same
+// times) decays by exp(-1 ms / tau2) per 1 ms sample, the Exp2Syn law, and its size is the event's
+// weight times Exp2Syn's normalised double exponential (within the one-step uncertainty of when the
+// event lands). The sums do not depend on the thread count.
+TEST(Simulation, CurrentSumsFollowTheSynapticConductance) {
+    const m1::model_spec m = model_with(
+        R"("E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 1},
+           "src": {"cellModel": "VecStim", "numCells": 1, "spkTimes": [100]})",
+        R"(, "connParams": {"in": {"preConds": {"pop": "src"}, "postConds": {"pop": "E"},
+            "synMech": "AMPA", "weight": 0.002, "delay": 1}})");
+    auto sums = [&](std::size_t threads) {
+        const m1::recipe r(m);
+        const m1::network net = m1::build_network(r);
+        m1::simulation_options o;
+        o.duration = 200;
+        o.dt = m.sim.dt;
+        o.threads = threads;
+        o.traced_cells = {0};
+        o.record_step = 1.0;
+        o.electrode_of_gid = {0, -1};
+        o.electrodes = 1;
+        o.current_class = {1};
+        o.current_interval = 20;  // 1 ms
+        return m1::simulation(r, net, o).run();
+    };
+    const m1::simulation_result one = sums(1), two = sums(2);
+    EXPECT_EQ(one.excitatory_sums, two.excitatory_sums);
+    ASSERT_EQ(one.excitatory_sums.size(), 200u);
+    ASSERT_EQ(one.inhibitory_sums.size(), 200u);
+    for (double x : one.inhibitory_sums) EXPECT_EQ(x, 0.0);
+    for (std::size_t k = 0; k < 99; ++k) EXPECT_EQ(one.excitatory_sums[k], 0.0) << k;  // before the event
+    const double tau1 = 0.05, tau2 = 2.3, w = 0.002;
+    const double tp = tau1 * tau2 / (tau2 - tau1) * std::log(tau2 / tau1);
+    const double factor = 1 / (-std::exp(-tp / tau1) + std::exp(-tp / tau2));
+    const auto& v = one.traces[0];  // v[j] at j ms
+    auto g = [&](std::size_t k) { return one.excitatory_sums[k] / std::fabs(v[k + 1] - 0.0); };
+    // The event arrives at 101 ms (spike at 100 + delay 1): sample k is at k + 1 ms.
+    for (std::size_t k = 103; k < 120; ++k) {
+        EXPECT_NEAR(g(k + 1) / g(k), std::exp(-1.0 / tau2), 1e-9) << k;
+        const double after = double(k + 1) - 101.0;
+        const double late = w * factor * (std::exp(-after / tau2) - std::exp(-after / tau1));
+        const double early = w * factor * (std::exp(-(after + 0.05) / tau2) - std::exp(-(after + 0.05) / tau1));
+        EXPECT_LE(g(k), late * (1 + 1e-9)) << k;
+        EXPECT_GE(g(k), early * (1 - 1e-9)) << k;
     }
 }
