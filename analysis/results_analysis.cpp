@@ -250,9 +250,19 @@ void plot_sweep_heatmap(const fs::path& dir, const results_options& options,
         for (std::size_t j = 0; j < x_ticks.size(); ++j)
             if (auto it = cells.find({x_ticks[j], y_ticks[i]}); it != cells.end() && it->second.second > 0)
                 values[i][j] = it->second.first / it->second.second;  // mean over replicates
+    // Columns named for people (the column name stays in the file name and the colour bar).
+    static const std::map<std::string, std::string> described = {
+        {"rate_hz", "mean firing rate (Hz)"},
+        {"peak_hz", "peak frequency of the network's rate spectrum (Hz)"},
+        {"theta", "theta power (4-8 Hz) of the network rate"},
+        {"alpha", "alpha power (8-13 Hz) of the network rate"},
+        {"beta", "beta power (13-30 Hz) of the network rate"},
+        {"gamma", "gamma power (30-80 Hz) of the network rate"}};
+    const auto it = described.find(options.heatmap_measure);
+    const std::string what = it != described.end() ? it->second : options.heatmap_measure;
     std::string stem = "heatmap_" + options.heatmap_measure;
     std::replace(stem.begin(), stem.end(), ':', '_');
-    plot_heatmap(dir / stem, options.heatmap_measure + " (mean over replicates)", x, x_ticks, y,
+    plot_heatmap(dir / stem, what + ", mean over replicates", x, x_ticks, y,
                  y_ticks, values, options.heatmap_measure);
 }
 

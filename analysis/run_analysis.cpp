@@ -169,6 +169,10 @@ void write_analysis(const std::filesystem::path& run_file, const analysis_result
             w.numbers(g, root + "/rates", "rate_hz", rate);
             w.numbers(g, root + "/rates", "cv_isi", cv);
             w.numbers(g, root + "/rates", "silent_fraction", silent);
+            // Each population's per-cell rates (by node id): the distribution behind the means.
+            h5_handle cells = w.group(g, root + "/rates", "cell_rate_hz", true);
+            for (std::size_t p = 0; p < r.rates.size() && p < r.populations.size(); ++p)
+                w.numbers(cells, root + "/rates/cell_rate_hz", r.populations[p], r.rates[p].cell_rates_hz);
         }
         if (!r.rate_psd.empty()) {
             h5_handle g = w.group(group, root, "rate_psd", true, true);

@@ -4,7 +4,8 @@
 // the run file (README "Analysis"):
 //   /analysis                 attributes: params (the request as JSON), version, window_start_ms,
 //                             window_stop_ms
-//   /analysis/rates           population, rate_hz, cv_isi, silent_fraction (one dataset each)
+//   /analysis/rates           population, rate_hz, cv_isi, silent_fraction (one dataset each);
+//                             cell_rate_hz/<population> (per cell, by node id)
 //   /analysis/rate_psd/<population>, /analysis/rate_psd/all      freq_hz, power; attr mode
 //   /analysis/granger/<pre>__<post>   freq_hz, f_xy, f_yx; attrs mode, order, bin_ms, failure
 //   /analysis/nte             matrix [source][target]; attr populations, bin_ms, shuffles, seed

@@ -106,6 +106,10 @@ TEST_F(ResultsAnalysis, EveryRunAnalysedSpikesUntouchedRatesAsTheIndex) {
         EXPECT_EQ(a.granger.size(), 13u * 12u);  // every ordered pair
         ASSERT_EQ(a.nte.size(), 13u);
         EXPECT_TRUE(std::isnan(a.nte[0][0]));
+        ASSERT_EQ(a.lfp.size(), 5u);  // L23, L4, L5A, L5B, L6
+        EXPECT_EQ(a.lfp[0].electrode, "L23");
+        // Samples are at 1, 2, ... ms; the first with a delayed (6 ms) AMPA sample is at 7 ms.
+        EXPECT_EQ(a.lfp[0].t_ms.front(), 7.0);
     }
     const auto summary = csv_rows(read_file(out_ / "summary.csv"));
     const auto index = csv_rows(read_file(out_ / "index.csv"));
