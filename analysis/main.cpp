@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
         // Every pair's shuffles start at mcell_ran4 index 0, as one NetPyNE nTE call in a fresh
         // NEURON does.
         params.nte.mode = netpyne ? m1::analysis::nte_mode::netpyne : m1::analysis::nte_mode::standard;
+        params.cv_min_spikes = netpyne ? 11 : 3;
         if (!only.empty()) {
             params.compute_rates = params.compute_rate_psd = params.compute_granger =
                 params.compute_nte = params.compute_lfp = false;

@@ -1,12 +1,15 @@
 #include "rates.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 namespace m1::analysis {
 
-population_rates rates_of(const population_train& train, const window& w) {
+population_rates rates_of(const population_train& train, const window& w,
+                          std::size_t cv_min_spikes) {
     if (!(w.stop_ms > w.start_ms))
         throw std::invalid_argument("rates: the window must end after it starts");
     if (train.times.size() != train.node_ids.size())
@@ -47,7 +50,7 @@ population_rates rates_of(const population_train& train, const window& w) {
     for (std::uint32_t c = 0; c < train.cells; ++c) {
         out.cell_rates_hz[c] = spikes[c] / seconds;
         if (spikes[c] == 0) ++silent;
-        if (spikes[c] < 3) continue;
+        if (spikes[c] < std::max<std::size_t>(cv_min_spikes, 2)) continue;
         const double mean = isi_mean[c];
         if (!(mean > 0)) continue;  // all spikes at one instant: no interval to normalise by
         // Population variance (ddof 0) as NetPyNE's plotSpikeStats 'isicv': np.std(isi) /

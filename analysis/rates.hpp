@@ -12,11 +12,14 @@ namespace m1::analysis {
 
 struct population_rates {
     double rate_hz = 0;
-    double cv_isi = 0;           // NaN when no cell has 3 spikes
+    double cv_isi = 0;           // NaN when no cell has cv_min_spikes spikes
     double silent_fraction = 0;
     std::vector<double> cell_rates_hz;  // by node id
 };
 
-population_rates rates_of(const population_train& train, const window& w);
+// cv_min_spikes: the fewest spikes a cell needs to count in the CV (3: two ISIs; NetPyNE's
+// plotSpikeStats takes cells with more than 10, i.e. 11).
+population_rates rates_of(const population_train& train, const window& w,
+                          std::size_t cv_min_spikes = 3);
 
 }  // namespace m1::analysis

@@ -34,7 +34,7 @@ std::string analysis_params::to_json() const {
     nlohmann::ordered_json j;
     j["version"] = analysis_version;
     if (analysed) j["window_ms"] = {analysed->start_ms, analysed->stop_ms};
-    if (compute_rates) j["rates"] = nlohmann::ordered_json::object();
+    if (compute_rates) j["rates"] = {{"cv_min_spikes", cv_min_spikes}};
     if (compute_rate_psd) j["rate_psd"] = {{"mode", mode_name(psd.mode)}};
     if (compute_granger) {
         j["granger"] = {{"mode", mode_name(this->granger.mode)},
@@ -98,7 +98,7 @@ analysis_result analyze(const run_trains& trains, const analysis_params& params)
 
     if (params.compute_rates) {
         r.rates.resize(n);
-        tbb::parallel_for(std::size_t(0), n, [&](std::size_t p) { r.rates[p] = rates_of(pops[p], r.analysed); });
+        tbb::parallel_for(std::size_t(0), n, [&](std::size_t p) { r.rates[p] = rates_of(pops[p], r.analysed, params.cv_min_spikes); });
     }
     if (params.compute_rate_psd) {
         r.rate_psd.resize(n + 1);

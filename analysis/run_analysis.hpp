@@ -36,6 +36,7 @@ struct analysis_params {
     granger_params granger;
     nte_params nte;
     lfp_params lfp;
+    std::size_t cv_min_spikes = 3;  // netpyne mode: 11 (plotSpikeStats: more than 10 spikes)
     // Ordered pairs (pre, post) for Granger; empty: every ordered pair of populations.
     std::vector<std::pair<std::string, std::string>> granger_pairs;
 

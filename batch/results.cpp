@@ -14,6 +14,7 @@
 #include "error.hpp"
 #include "hdf5_support.hpp"
 #include "posix_file.hpp"
+#include "number_text.hpp"
 #include "run_file.hpp"
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <climits>
@@ -608,11 +610,60 @@ void results_directory::clean_up() const {
     }
 }
 
+namespace {
+
+// toml++ (as Debian builds it) prints floats with 17 significant digits, 0.0003 as
+// 0.00029999999999999997: the same double, but not what the user wrote. Floats outside strings
+// are rewritten in the shortest form that reads back to the same double (python_repr).
+std::string with_short_floats(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    char quote = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        const char c = text[i];
+        if (quote) {
+            out += c;
+            if (c == '\\' && quote == '"' && i + 1 < text.size()) out += text[++i];
+            else if (c == quote) quote = 0;
+            ++i;
+            continue;
+        }
+        if (c == '\'' || c == '"') {
+            quote = c;
+            out += c;
+            ++i;
+            continue;
+        }
+        const bool starts = (std::isdigit(static_cast<unsigned char>(c)) || c == '-') &&
+                            (i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_' || text[i - 1] == '.'));
+        if (starts) {
+            std::size_t j = i + (c == '-');
+            while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.' ||
+                                       text[j] == 'e' || text[j] == 'E' ||
+                                       ((text[j] == '-' || text[j] == '+') && (text[j - 1] == 'e' || text[j - 1] == 'E'))))
+                ++j;
+            const std::string token = text.substr(i, j - i);
+            double value = 0;
+            const auto r = std::from_chars(token.data(), token.data() + token.size(), value);
+            const bool is_float = token.find_first_of(".eE") != std::string::npos;
+            if (is_float && r.ec == std::errc() && r.ptr == token.data() + token.size()) out += python_repr(value);
+            else out += token;
+            i = j;
+            continue;
+        }
+        out += c;
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace
+
 void results_directory::save_sources(const sweep_spec& sweep) const {
     make_directories(root_ / "source");
     std::ostringstream toml_text;
     toml_text << sweep.self_contained << '\n';
-    write_file_atomically(root_ / "sweep.toml", toml_text.str());
+    write_file_atomically(root_ / "sweep.toml", with_short_floats(toml_text.str()));
     write_file_atomically(root_ / "model.json", sweep.model.text());
     std::set<std::string> used;
     for (std::size_t i = 0; i < sweep.sources.size(); ++i) {

@@ -1129,6 +1129,26 @@ sweep_spec load_sweep(const std::filesystem::path& file) {
         record.insert_or_assign("traces", std::move(traces));
         out.insert_or_assign("record", std::move(record));
     }
+    {
+        // [lfp] when it differs from the default (it is part of every run's id).
+        const lfp_config& lfp = spec.config.lfp;
+        if (lfp.to_json() != lfp_config{}.to_json()) {
+            toml::table t;
+            t.insert_or_assign("record", lfp.record);
+            t.insert_or_assign("interval_ms", lfp.interval_ms);
+            if (!lfp.electrodes.empty()) {
+                toml::array electrodes;
+                for (const auto& e : lfp.electrodes) {
+                    toml::table item;
+                    item.insert_or_assign("name", e.name);
+                    item.insert_or_assign("ynorm", toml::array{e.ynorm_low, e.ynorm_high});
+                    electrodes.push_back(std::move(item));
+                }
+                t.insert_or_assign("electrodes", std::move(electrodes));
+            }
+            out.insert_or_assign("lfp", std::move(t));
+        }
+    }
     out.insert_or_assign("sweep", *sw);
     return spec;
 }

@@ -101,3 +101,14 @@ TEST(Rates, NoCellsAndBadInput) {
 }
 
 }  // namespace
+
+// NetPyNE's plotSpikeStats counts a cell in the CV only with more than 10 spikes (netpyne mode).
+TEST(Rates, CvMinimumSpikesIsAParameter) {
+    // Cell 0: 5 spikes, ISIs 10, 10, 20, 20 (mean 15, std 5: CV 1/3); cell 1: 11 spikes every 10 ms.
+    const auto t = train_of(2, {{0, {0, 10, 20, 40, 60}},
+                                {1, {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100}}});
+    const window w{0, 200};
+    EXPECT_NEAR(rates_of(t, w).cv_isi, (1.0 / 3.0 + 0.0) / 2, 1e-12);  // both cells
+    EXPECT_EQ(rates_of(t, w, 11).cv_isi, 0.0);                         // cell 1 only
+    EXPECT_TRUE(std::isnan(rates_of(t, w, 12).cv_isi));                // no cell
+}

@@ -321,3 +321,42 @@ TEST(ModelScale, ScaleWithNumCellsPopulationIsRefused) {
         EXPECT_NE(std::string(e.what()).find("gaps"), std::string::npos) << e.what();
     }
 }
+
+namespace {
+
+// [lfp]: what the engine records for the LFP proxy; bad values named by key and line.
+TEST_F(RunConfig, LfpTable) {
+    const fs::path p = write("lfp.toml", "model = \"m.json\"\noutput = \"o\"\n[lfp]\nrecord = true\n"
+                                         "interval_ms = 0.5\nelectrodes = [{name = \"up\", ynorm = [0.1, 0.4]}]\n");
+    const m1::run_config c = m1::load_run_config(p);
+    EXPECT_TRUE(c.lfp.record);
+    EXPECT_EQ(c.lfp.interval_ms, 0.5);
+    ASSERT_EQ(c.lfp.electrodes.size(), 1u);
+    EXPECT_EQ(c.lfp.electrodes[0].name, "up");
+    EXPECT_EQ(c.lfp.electrodes[0].ynorm_low, 0.1);
+    EXPECT_EQ(c.lfp.electrodes[0].ynorm_high, 0.4);
+    const m1::input_error unknown = expect_error("model = \"m.json\"\noutput = \"o\"\n[lfp]\nrecrod = false\n");
+    EXPECT_EQ(unknown.where().key_path, "lfp.recrod");
+    EXPECT_EQ(unknown.where().line, 4u);
+    const m1::input_error range = expect_error(
+        "model = \"m.json\"\noutput = \"o\"\n[lfp]\nelectrodes = [{name = \"x\", ynorm = [0.5, 0.2]}]\n");
+    EXPECT_EQ(range.where().key_path, "lfp.electrodes[0]");
+    const m1::input_error interval = expect_error("model = \"m.json\"\noutput = \"o\"\n[lfp]\ninterval_ms = 0\n");
+    EXPECT_EQ(interval.where().key_path, "lfp.interval_ms");
+}
+
+// The default electrodes of the M1 model: one per depth range of its excitatory populations.
+TEST_F(RunConfig, DefaultElectrodesAreM1sLayers) {
+    const m1::model_spec m = m1::load_model(M1_SOURCE_DIR "/configs/models/m1_2017.json");
+    const auto e = m1::default_electrodes(m);
+    ASSERT_EQ(e.size(), 5u);
+    const char* names[] = {"L23", "L4", "L5A", "L5B", "L6"};
+    const double lows[] = {0.12, 0.31, 0.41, 0.52, 0.77};
+    for (std::size_t i = 0; i < 5; ++i) {
+        EXPECT_EQ(e[i].name, names[i]);
+        EXPECT_EQ(e[i].ynorm_low, lows[i]);
+    }
+    EXPECT_EQ(e[4].ynorm_high, 1.0);
+}
+
+}  // namespace

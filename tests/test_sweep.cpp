@@ -854,7 +854,8 @@ values = [0.001, 0.25, 1e-05]
 
 TEST_F(Sweep, SelfContainedCopyGivesTheSameRuns) {
     write("conf/base.toml", "model = \"../tiny.json\"\nthreads = 2\n[seeds]\nconn = 2\nstim = 3\n"
-                            "loc = 4\n[record]\ntraces = [\"E:0\"]\n");
+                            "loc = 4\n[record]\ntraces = [\"E:0\"]\n"
+                            "[lfp]\ninterval_ms = 0.5\nelectrodes = [{name = \"all\", ynorm = [0.0, 1.0]}]\n");
     const fs::path file = write("orig.toml", R"(base = "conf/base.toml"
 output = "out"
 duration = 60.5
@@ -892,6 +893,8 @@ group = "d"
     EXPECT_EQ(copy.config.model, output / "model.json");
     EXPECT_EQ(copy.config.output, (output / ".").lexically_normal());
     EXPECT_EQ(copy.config.threads, 2u);
+    EXPECT_EQ(copy.config.lfp.to_json(), original.config.lfp.to_json());  // [lfp] came along
+    EXPECT_EQ(copy.config.lfp.interval_ms, 0.5);
     EXPECT_EQ(*copy.timeout_s, 30.0);
     EXPECT_FALSE(original.self_contained.contains("base"));
     const auto a = m1::batch::expand_sweep(original, 100), b = m1::batch::expand_sweep(copy, 100);
