@@ -229,21 +229,31 @@ void write_analysis(const std::filesystem::path& run_file, const analysis_result
     });
 }
 
-std::string recorded_params(const std::filesystem::path& run_file) {
-    hdf5_quiet quiet;
-    const hid_t file = H5Fopen(run_file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) return {};
-    h5_handle f(file, H5Fclose);
-    if (H5Lexists(f, "analysis", H5P_DEFAULT) <= 0) return {};
-    if (H5Aexists_by_name(f, "analysis", "params", H5P_DEFAULT) <= 0) return {};
-    h5_handle attr(H5Aopen_by_name(f, "analysis", "params", H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-    if (attr.get() < 0) return {};
+namespace {
+
+std::string text_attribute(hid_t object, const char* name) {
+    if (H5Aexists(object, name) <= 0) return {};
+    h5_handle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
     h5_handle type(H5Aget_type(attr), H5Tclose);
     char* text = nullptr;
     if (H5Aread(attr, type, &text) < 0) return {};
     std::string out = text ? text : "";
     H5free_memory(text);
     return out;
+}
+
+}  // namespace
+
+std::string recorded_params(const std::filesystem::path& run_file) {
+    hdf5_quiet quiet;
+    const hid_t file = H5Fopen(run_file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) return {};
+    h5_handle f(file, H5Fclose);
+    if (H5Lexists(f, "analysis", H5P_DEFAULT) <= 0) return {};
+    const hid_t group = H5Gopen2(f, "analysis", H5P_DEFAULT);
+    if (group < 0) return {};
+    h5_handle g(group, H5Gclose);
+    return text_attribute(g, "params");
 }
 
 namespace {
@@ -277,16 +287,6 @@ std::vector<std::string> read_texts(const hdf5_checker& c, hid_t parent, const s
     return out;
 }
 
-std::string text_attribute(hid_t object, const char* name) {
-    if (H5Aexists(object, name) <= 0) return {};
-    h5_handle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
-    h5_handle type(H5Aget_type(attr), H5Tclose);
-    char* text = nullptr;
-    if (H5Aread(attr, type, &text) < 0) return {};
-    std::string out = text ? text : "";
-    H5free_memory(text);
-    return out;
-}
 
 double number_attribute(hid_t object, const char* name) {
     double v = std::numeric_limits<double>::quiet_NaN();

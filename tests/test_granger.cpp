@@ -12,6 +12,8 @@
 #include "granger.hpp"
 #include "random.hpp"
 
+#include "test_support.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -24,24 +26,14 @@ namespace {
 
 using namespace m1::analysis;
 
-// A population of `cells` Poisson cells at rate_hz, merged: one Poisson process, stream `id`.
+// Poisson and driven populations (test_support.hpp), streams salted for this file.
 std::vector<double> poisson(std::uint32_t id, double cells, double rate_hz, double stop_ms) {
-    m1::random_stream s(id, 0x6772u, 1);
-    const double mean_isi = 1000.0 / (cells * rate_hz);
-    std::vector<double> t;
-    for (double now = s.negexp(mean_isi); now < stop_ms; now += s.negexp(mean_isi)) t.push_back(now);
-    return t;
+    return m1::test::poisson_train(id, 0x6772u, cells, rate_hz, stop_ms);
 }
 
-// A copy of `x` thinned to `keep` and delayed by lag_ms, plus `noise`: a population driven by x.
 std::vector<double> driven(std::uint32_t id, const std::vector<double>& x, double keep, double lag_ms,
                            double stop_ms, const std::vector<double>& noise) {
-    m1::random_stream s(id, 0x6472u, 2);
-    std::vector<double> y = noise;
-    for (double t : x)
-        if (s.uniform01() < keep && t + lag_ms < stop_ms) y.push_back(t + lag_ms);
-    std::sort(y.begin(), y.end());
-    return y;
+    return m1::test::driven_train(id, 0x6472u, x, keep, lag_ms, stop_ms, noise);
 }
 
 double mean_over(const granger_result& r, const std::vector<double>& f, double lo, double hi) {

@@ -2,6 +2,7 @@
 // What several unit tests need alike (header-only): files and temporary directories, running a
 // command, line numbers in a text, spikes read back and compared, and a minimal HDF5 handle for
 // the tests' own readers (independent of the writers' code under test).
+#include "random.hpp"
 #include "run_file.hpp"
 
 #include <gtest/gtest.h>
@@ -154,6 +155,29 @@ struct h5 {
 // Throws when an HDF5 call of a test reader failed.
 inline void ok(herr_t r) {
     if (r < 0) throw std::runtime_error("HDF5 call failed in the test reader");
+}
+
+// Synthetic spike trains for the analysis tests. A population of `cells` Poisson cells at rate_hz,
+// merged (one Poisson process), drawn from the counter-based stream (id, salt, 1).
+inline std::vector<double> poisson_train(std::uint32_t id, std::uint32_t salt, double cells,
+                                         double rate_hz, double stop_ms) {
+    m1::random_stream s(id, salt, 1);
+    const double mean_isi = 1000.0 / (cells * rate_hz);
+    std::vector<double> t;
+    for (double now = s.negexp(mean_isi); now < stop_ms; now += s.negexp(mean_isi)) t.push_back(now);
+    return t;
+}
+
+// A population driven by x: x's spikes thinned to `keep` and delayed by lag_ms, plus `noise`.
+inline std::vector<double> driven_train(std::uint32_t id, std::uint32_t salt, const std::vector<double>& x,
+                                        double keep, double lag_ms, double stop_ms,
+                                        const std::vector<double>& noise) {
+    m1::random_stream s(id, salt, 2);
+    std::vector<double> y = noise;
+    for (double t : x)
+        if (s.uniform01() < keep && t + lag_ms < stop_ms) y.push_back(t + lag_ms);
+    std::sort(y.begin(), y.end());
+    return y;
 }
 
 }  // namespace m1::test
