@@ -150,6 +150,14 @@ int main(int argc, char** argv) {
                 throw m1::input_error({config_path, "", 0, 0},
                                       "--dry-run, --jobs, --task-index, --task-count and "
                                       "--retry-failed apply to sweeps (a [sweep] table)");
+            if (mpi) {
+                int size = 1;
+                MPI_Comm_size(MPI_COMM_WORLD, &size);
+                if (size > 1)
+                    throw m1::input_error({config_path, "", 0, 0},
+                                          "a single run does not use MPI (every rank would run it): "
+                                          "run it without mpirun, or make it a sweep");
+            }
             m1::run_config config = m1::load_run_config(config_path);
             if (threads > 0) config.threads = threads;
             if (!output.empty()) config.output = output;

@@ -145,3 +145,16 @@ TEST_F(BulletinBoard, KilledWorkerRankThenRestartCompletesEveryRunOnce) {
 }
 
 }  // namespace
+
+namespace {
+
+// A single run under mpirun would be run by every rank: refused, with the reason.
+TEST_F(BulletinBoard, SingleRunUnderMpirunIsRefused) {
+    const fs::path config = dir_ / "one.toml";
+    std::ofstream(config) << "model = \"" << m1_model << "\"\noutput = \"one\"\nscale = 0.1\nduration = 50.0\n";
+    EXPECT_NE(shell(mpirun(2) + bin_ + " " + config.string()), 0);
+    EXPECT_NE(err_.find("a single run does not use MPI"), std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "one" / "run.h5"));
+}
+
+}  // namespace
