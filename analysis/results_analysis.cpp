@@ -262,7 +262,15 @@ void plot_sweep_heatmap(const fs::path& dir, const results_options& options,
     const std::string what = it != described.end() ? it->second : options.heatmap_measure;
     std::string stem = "heatmap_" + options.heatmap_measure;
     std::replace(stem.begin(), stem.end(), ':', '_');
-    plot_heatmap(dir / stem, what + ", mean over replicates", x, x_ticks, y,
+    // Cells average the runs that share their two values: the replicates, and every value of
+    // any other swept parameter (said in the title, so a 2-D picture of a 3-D sweep is read right).
+    std::string averaged = "mean over replicates";
+    if (params.size() > 2) {
+        averaged = "mean over replicates and";
+        for (const auto& p : params)
+            if (p != x && p != y) averaged += " " + p;
+    }
+    plot_heatmap(dir / stem, what + ", " + averaged, x, x_ticks, y,
                  y_ticks, values, options.heatmap_measure);
 }
 

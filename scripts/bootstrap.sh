@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's two commands:
-#   scripts/bootstrap.sh run    install what is missing, build, run the main job
+#   scripts/bootstrap.sh run    install what is missing, build, run the main job (the flagship
+#                               sweep, then its summary and plots)
 #   scripts/bootstrap.sh test   install what is missing, build, run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ cmake --build --preset release -j "$(nproc)"
 case "$what" in
   run)
     ./build/release/batch/m1batch configs/sweep_weights.toml
+    ./build/release/analysis/m1analyze results/sweep_weights
     ;;
   test)
     ctest --preset release -j 2
