@@ -192,60 +192,11 @@ bool is_temporary(const std::string& name) { return name.find(".tmp.") != std::s
 // ---------------------------------------------------------------------------------------------
 // HDF5 (index.h5)
 
-// Writes the index into an in-memory HDF5 file (core driver, no backing store) and returns its
-// image, which is then written like any other file: atomically, with fsync.
-class index_writer {
-public:
-    explicit index_writer(const hdf5_checker& check)
-        : check_(check), string_type_(utf8_string_type(check)) {}
-
-    void strings(hid_t parent, const std::string& name,
-                 const std::vector<std::string>& values) const {
-        std::vector<const char*> pointers;
-        for (const auto& s : values) pointers.push_back(s.c_str());
-        data(parent, name, string_type_, string_type_, pointers.data(), values.size());
-    }
-
-    void data(hid_t parent, const std::string& name, hid_t stored, hid_t memory, const void* values,
-              std::size_t count) const {
-        const std::string what = "cannot write dataset " + name;
-        const hsize_t n = count;
-        const h5_handle space = check_.handle(H5Screate_simple(1, &n, nullptr), H5Sclose, what);
-        const h5_handle set = check_.handle(
-            H5Dcreate2(parent, name.c_str(), stored, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-            H5Dclose, what);
-        if (n > 0) check_.ok(H5Dwrite(set, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), what);
-    }
-
-    void string_attribute(hid_t object, const std::string& name, const std::string& value) const {
-        const std::string what = "cannot write attribute " + name;
-        const char* pointer = value.c_str();
-        const h5_handle space = check_.handle(H5Screate(H5S_SCALAR), H5Sclose, what);
-        const h5_handle attr = check_.handle(
-            H5Acreate2(object, name.c_str(), string_type_, space, H5P_DEFAULT, H5P_DEFAULT),
-            H5Aclose, what);
-        check_.ok(H5Awrite(attr, string_type_, &pointer), what);
-    }
-
-private:
-    const hdf5_checker& check_;
-    h5_handle string_type_;
-};
-
-std::string index_h5_image(const std::string& file, const std::vector<std::string>& param_paths,
-                           const std::vector<index_row>& rows) {
-    hdf5_quiet quiet;
-    const hdf5_checker c("cannot write", file);
-    const index_writer w(c);
-
-    const h5_handle fapl =
-        c.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot set up file access");
-    c.ok(H5Pset_fapl_core(fapl, 1 << 16, /*backing_store=*/0), "cannot set up file access");
-    // The name only identifies the in-memory file; unique so that concurrent writers never meet.
-    const std::string memory_name = file + ".mem." + unique_suffix();
-    const h5_handle h5 = c.handle(H5Fcreate(memory_name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
-                                  H5Fclose, "cannot create the file");
-
+// index.h5: one dataset per column; parameters under /params as p0, p1, ... (float64 where every
+// value is a number, else text) with their path as attribute.
+void write_index_h5(const hdf5_checker& c, hid_t file, const std::vector<std::string>& param_paths,
+                    const std::vector<index_row>& rows) {
+    const hdf5_writer w(c);
     std::vector<std::string> ids, seeds, status, messages;
     std::vector<double> wall, rate;
     std::vector<std::uint64_t> spikes;
@@ -262,17 +213,15 @@ std::string index_h5_image(const std::string& file, const std::vector<std::strin
         rate.push_back(r.state == run_state::done ? r.mean_rate_hz : nan);
         spikes.push_back(r.state == run_state::done ? r.spikes : 0);
     }
-    w.strings(h5, "run_id", ids);
-    w.strings(h5, "seed", seeds);
-    w.strings(h5, "status", status);
-    w.strings(h5, "message", messages);
-    w.data(h5, "wall_s", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, wall.data(), wall.size());
-    w.data(h5, "mean_rate_hz", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rate.data(), rate.size());
-    w.data(h5, "spikes", H5T_STD_U64LE, H5T_NATIVE_UINT64, spikes.data(), spikes.size());
+    w.strings(file, "/", "run_id", ids);
+    w.strings(file, "/", "seed", seeds);
+    w.strings(file, "/", "status", status);
+    w.strings(file, "/", "message", messages);
+    w.numbers(file, "/", "wall_s", wall);
+    w.numbers(file, "/", "mean_rate_hz", rate);
+    w.numbers(file, "/", "spikes", spikes);
 
-    const h5_handle params =
-        c.handle(H5Gcreate2(h5, "params", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-                 "cannot create group /params");
+    const h5_handle params = w.group(file, "/", "params");
     for (std::size_t p = 0; p < param_paths.size(); ++p) {
         // Appended rather than "p" + ...: GCC 12 warns falsely (-Wrestrict) on that form here.
         const std::string name = std::string("p").append(std::to_string(p));
@@ -285,22 +234,12 @@ std::string index_h5_image(const std::string& file, const std::vector<std::strin
             numeric = numeric && parse_number(r.values[p], v);
             numbers.push_back(v);
         }
-        if (numeric)
-            w.data(params, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, numbers.data(), numbers.size());
-        else
-            w.strings(params, name, text);
+        if (numeric) w.numbers(params, "/params", name, numbers);
+        else w.strings(params, "/params", name, text);
         const h5_handle set =
             c.handle(H5Dopen2(params, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
-        w.string_attribute(set, "path", param_paths[p]);
+        w.attribute(set, "/params/" + name, "path", param_paths[p]);
     }
-
-    c.ok(H5Fflush(h5, H5F_SCOPE_GLOBAL), "cannot flush the file");
-    const ssize_t size = H5Fget_file_image(h5, nullptr, 0);
-    if (size < 0) c.fail_hdf5("cannot get the file image");
-    std::string image(static_cast<std::size_t>(size), '\0');
-    if (H5Fget_file_image(h5, image.data(), image.size()) != size)
-        c.fail_hdf5("cannot get the file image");
-    return image;
 }
 
 // RFC 4180: quoted when the field holds a comma, a quote or a line break; quotes doubled.
@@ -577,9 +516,10 @@ void results_directory::write_index(const std::vector<std::string>& param_paths,
         csv_line(csv, fields);
     }
     const fs::path h5 = root_ / "index.h5";
-    const std::string image = index_h5_image(h5.string(), param_paths, rows);
+    write_hdf5_atomically(h5, [&](const hdf5_checker& c, hid_t file) {
+        write_index_h5(c, file, param_paths, rows);
+    });
     write_file_atomically(root_ / "index.csv", csv);
-    write_file_atomically(h5, image);
 }
 
 std::vector<std::string> results_directory::stale_runs(const std::set<std::string>& ids) const {

@@ -4,6 +4,8 @@
 // failures into run_error. Includes <hdf5.h>: only for .cpp files of targets that link HDF5.
 #include <hdf5.h>
 
+#include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <type_traits>
@@ -88,6 +90,10 @@ private:
     std::string verb_;
     std::string file_;
 };
+
+// A file access property list: readers lock the file where the file system supports it and carry
+// on where it does not (NFS, Lustre); a writer's temporary file is its own and is not locked.
+h5_handle file_access(const hdf5_checker& check, bool lock_files);
 
 // The type of variable-length UTF-8 strings, as datasets and attributes store text.
 h5_handle utf8_string_type(const hdf5_checker& check);
@@ -242,5 +248,14 @@ private:
     const hdf5_checker& check_;
     h5_handle string_type_;
 };
+
+// Writes an HDF5 file atomically, the one way every HDF5 file here is written (run files, the
+// index, the analysis summary): `fill` writes into a new file under a temporary name in the same
+// directory ("<path>.tmp.<pid>.<n>"), which is closed, fsync'ed and renamed onto `path`. On any
+// failure the temporary file is removed and run_error says "cannot create <path>: <errno text>"
+// (the directory cannot be written) or "cannot write <path>: <what failed> (HDF5: ...)".
+// Writers of one process take turns (HDF5 serialises its calls anyway).
+void write_hdf5_atomically(const std::filesystem::path& path,
+                           const std::function<void(const hdf5_checker& check, hid_t file)>& fill);
 
 }  // namespace m1

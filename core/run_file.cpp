@@ -187,45 +187,6 @@ void write_contents(const hdf5_checker& c, hid_t file, const run_record& record)
     if (record.lfp) write_lfp(w, file, *record.lfp);
 }
 
-// Removes the temporary file unless dismissed.
-class remove_on_failure {
-public:
-    explicit remove_on_failure(std::filesystem::path p) : path_(std::move(p)) {}
-    remove_on_failure(const remove_on_failure&) = delete;
-    remove_on_failure& operator=(const remove_on_failure&) = delete;
-    ~remove_on_failure() {
-        if (armed_) {
-            std::error_code ignored;
-            std::filesystem::remove(path_, ignored);
-        }
-    }
-    void dismiss() noexcept { armed_ = false; }
-
-private:
-    std::filesystem::path path_;
-    bool armed_ = true;
-};
-
-// Run files of one process are written one at a time: the temporary name is per process, and
-// HDF5 serializes its calls anyway.
-std::mutex& write_mutex() {
-    static std::mutex m;
-    return m;
-}
-
-h5_handle file_access(const hdf5_checker& c, bool lock_files) {
-    h5_handle fapl = c.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot set up file access");
-#if H5_VERSION_GE(1, 10, 7)
-    // The temporary file is ours alone, so the writer does not lock it; readers lock where the
-    // file system supports it and carry on where it does not (NFS, Lustre).
-    c.ok(H5Pset_file_locking(fapl, lock_files, /*ignore_when_disabled=*/true),
-         "cannot set up file access");
-#else
-    (void)lock_files;
-#endif
-    return fapl;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading
 
@@ -289,50 +250,9 @@ std::vector<T> read_numbers_1d(const hdf5_checker& c, hid_t parent, const std::s
 }  // namespace
 
 void write_run_file(const std::filesystem::path& path, const run_record& record) {
-    const std::string name = path.string();
-    std::filesystem::path temporary = path;
-    temporary += ".tmp." + std::to_string(::getpid());
-
-    std::lock_guard<std::mutex> lock(write_mutex());
-    hdf5_quiet quiet;
-
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw run_error("cannot create " + name + ": " + errno_text(EISDIR));
-
-    // Create the temporary file ourselves first: the errno says clearly why a directory cannot be
-    // written ("Permission denied", "No such file or directory", "Not a directory", ...).
-    fd_handle fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
-    if (fd.get() < 0) {
-        const int err = errno;
-        throw run_error("cannot create " + name + ": " + errno_text(err));
-    }
-    remove_on_failure cleanup(temporary);
-
-    {
-        const hdf5_checker c("cannot write", name);
-        h5_handle fapl = file_access(c, /*lock_files=*/false);
-        h5_handle file = c.handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
-                                  H5Fclose, "cannot create " + temporary.string());
+    write_hdf5_atomically(path, [&](const hdf5_checker& c, hid_t file) {
         write_contents(c, file, record);
-        if (file.close() < 0) c.fail_hdf5("cannot close " + temporary.string());
-    }
-
-    if (::fsync(fd.get()) != 0) {
-        const int err = errno;
-        throw run_error("cannot write " + name + ": fsync of " + temporary.string() + ": " +
-                        errno_text(err));
-    }
-    if (fd.close() != 0) {
-        const int err = errno;
-        throw run_error("cannot write " + name + ": close of " + temporary.string() + ": " +
-                        errno_text(err));
-    }
-    std::filesystem::rename(temporary, path, ec);
-    if (ec)
-        throw run_error("cannot write " + name + ": cannot rename " + temporary.string() +
-                        " to it: " + ec.message());
-    cleanup.dismiss();
+    });
 }
 
 std::vector<population_spikes> read_run_spikes(const std::filesystem::path& path) {
@@ -544,23 +464,11 @@ cell_table read_run_cells(const std::filesystem::path& path) {
 void replace_run_file_group(
     const std::filesystem::path& path, const std::string& group,
     const std::function<void(const hdf5_writer& w, std::int64_t group_id)>& fill) {
-    const std::string name = path.string();
-    std::filesystem::path temporary = path;
-    temporary += ".tmp." + unique_suffix();
-    std::lock_guard<std::mutex> lock(write_mutex());
+    // Opened before the new file is made: a source that cannot be read creates nothing.
     hdf5_quiet quiet;
-    fd_handle fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-    if (fd.get() < 0) {
-        const int err = errno;
-        throw run_error("cannot write " + name + ": " + errno_text(err));
-    }
-    remove_on_failure cleanup(temporary);
-    {
-        const hdf5_checker c("cannot write", name);
-        const h5_handle source = open_for_reading(c, path);
-        h5_handle fapl = file_access(c, /*lock_files=*/false);
-        h5_handle file = c.handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
-                                  H5Fclose, "cannot create " + temporary.string());
+    const hdf5_checker reader("cannot write", path.string());
+    const h5_handle source = open_for_reading(reader, path);
+    write_hdf5_atomically(path, [&](const hdf5_checker& c, hid_t file) {
         h5_handle root = c.handle(H5Gopen2(source, "/", H5P_DEFAULT), H5Gclose, "cannot open /");
         copy_attributes(c, root, file);
         for (const std::string& link : link_names(c, root, "/"))
@@ -568,17 +476,7 @@ void replace_run_file_group(
         hdf5_writer w(c);
         h5_handle g = w.group(file, "/", group, /*track_links=*/true, /*track_attributes=*/true);
         fill(w, g.get());
-        g.reset();
-        if (file.close() < 0) c.fail_hdf5("cannot close " + temporary.string());
-    }
-    if (::fsync(fd.get()) != 0 || fd.close() != 0) {
-        const int err = errno;
-        throw run_error("cannot write " + name + ": " + errno_text(err));
-    }
-    std::error_code ec;
-    std::filesystem::rename(temporary, path, ec);
-    if (ec) throw run_error("cannot write " + name + ": cannot rename " + temporary.string() + ": " + ec.message());
-    cleanup.dismiss();
+    });
 }
 
 std::optional<lfp_sums> read_run_lfp(const std::filesystem::path& path) {
