@@ -2,7 +2,7 @@
 
 #include "error.hpp"
 #include "hdf5_support.hpp"
-#include "number_text.hpp"
+#include "text_format.hpp"
 #include "plots.hpp"
 #include "posix_file.hpp"
 
@@ -36,12 +36,6 @@ std::string text_of(const attribute_value& v) {
 
 std::string number_text(double v) { return std::isnan(v) ? std::string() : python_repr(v); }
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
 
 // One row of the summary: the run, its swept values, its status, and named numbers.
 struct summary_row {

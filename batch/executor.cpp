@@ -2,6 +2,7 @@
 
 #include "posix_file.hpp"
 #include "run_analysis.hpp"
+#include "text_format.hpp"
 #include "recipe.hpp"
 
 #include <sys/file.h>
@@ -503,15 +504,11 @@ int show_status(const std::filesystem::path& output, bool rebuild, bool csv, std
     std::size_t count[5] = {0, 0, 0, 0, 0};
     for (const auto& r : rows) ++count[static_cast<int>(r.state)];
     if (csv) {
-        out << "run_id,status,message\r\n";
-        for (const auto& r : rows) {
-            std::string m = r.message;
-            bool quote = m.find_first_of(",\"\r\n") != std::string::npos;
-            std::string q;
-            for (char c : m) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-            out << r.id << "," << to_string(r.state) << "," << (quote ? "\"" + q + "\"" : m) << "\r\n";
-        }
-        for (const auto& s : stale) out << s << ",stale,\r\n";
+        std::string csv;
+        csv_line(csv, {"run_id", "status", "message"});
+        for (const auto& r : rows) csv_line(csv, {r.id, std::string(to_string(r.state)), r.message});
+        for (const auto& s : stale) csv_line(csv, {s, "stale", ""});
+        out << csv;
     } else {
         out << sweep.name << ": " << runs.size() << " runs: " << count[int(run_state::done)]
             << " done, " << count[int(run_state::failed)] << " failed, "

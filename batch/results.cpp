@@ -14,7 +14,7 @@
 #include "error.hpp"
 #include "hdf5_support.hpp"
 #include "posix_file.hpp"
-#include "number_text.hpp"
+#include "text_format.hpp"
 #include "run_file.hpp"
 
 #include <nlohmann/json.hpp>
@@ -240,25 +240,6 @@ void write_index_h5(const hdf5_checker& c, hid_t file, const std::vector<std::st
             c.handle(H5Dopen2(params, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
         w.attribute(set, "/params/" + name, "path", param_paths[p]);
     }
-}
-
-// RFC 4180: quoted when the field holds a comma, a quote or a line break; quotes doubled.
-std::string csv_field(std::string_view text) {
-    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + '"';
-}
-
-void csv_line(std::string& out, const std::vector<std::string>& fields) {
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-        if (i > 0) out += ',';
-        out += csv_field(fields[i]);
-    }
-    out += "\r\n";
 }
 
 // The lock file's text "pid P host H since T" as "pid P, host H, since T".

@@ -1,6 +1,6 @@
 #include "sweep.hpp"
 
-#include "number_text.hpp"
+#include "text_format.hpp"
 #include "random.hpp"
 
 #include <tbb/blocked_range.h>
@@ -1274,15 +1274,6 @@ std::string format_seeds(const m1::seeds& seeds) {
 
 namespace {
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-#include "number_text.hpp"
+#include "text_format.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -25,6 +25,24 @@ std::string python_repr(double value) {
         out += digits + std::string(std::size_t(point) - digits.size(), '0') + ".0";
     else out += digits.substr(0, std::size_t(point)) + "." + digits.substr(std::size_t(point));
     return out;
+}
+
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
+void csv_line(std::string& out, const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (i > 0) out += ',';
+        out += csv_field(fields[i]);
+    }
+    out += "\r\n";
 }
 
 }  // namespace m1
