@@ -54,7 +54,7 @@ public:
     // The directory's lock (flock on root/.lock, released by the kernel when the process dies, so
     // kill -9 leaves no stale lock). Exclusive: a local or MPI batch; shared: the array tasks of
     // one batch, which coexist with each other but never with an exclusive holder. When it cannot
-    // be had at once: run_error "OUTPUT is in use by another batch (pid P on host H since T)".
+    // be had at once: run_error "OUTPUT is in use by another batch (pid P, host H, since T); ..."
     // Move-only. Closing the descriptor releases the flock (no other descriptor shares its open
     // file description, unless a child forked since holds one: then the lock lasts until it
     // exits too).
