@@ -60,7 +60,7 @@ int board(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const bat
     std::vector<std::string> paths;
     for (const auto& p : sweep.params) paths.push_back(p.path);
 
-    std::vector<index_row> rows = read_rows(sweep, runs, dir);
+    std::vector<index_row> rows = read_rows(runs, dir);
     const std::vector<std::size_t> todo = pending_runs(rows, options.retry_failed);
     std::size_t already_done = 0;
     for (const auto& r : rows) already_done += r.state == run_state::done;
@@ -94,10 +94,7 @@ int board(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const bat
             index_row& row = rows[k];
             row.state = state_from(report["state"].get<std::string>());
             if (report["skipped"].get<bool>()) {
-                row = dir.read_state(runs[k].id);
-                row.id = runs[k].id;
-                for (const auto& v : runs[k].values) row.values.push_back(format_value(v));
-                row.seed = format_seeds(runs[k].seeds);
+                row = read_row(runs[k], dir);
             } else {
                 ++finished;
                 row.wall_s = report["wall_s"].get<double>();

@@ -256,17 +256,19 @@ std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool r
     return out;
 }
 
-std::vector<index_row> read_rows(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
-                                 const results_directory& dir) {
-    std::vector<index_row> rows(runs.size());
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-        rows[i] = dir.read_state(runs[i].id);
-        rows[i].id = runs[i].id;
-        rows[i].values.clear();
-        for (const auto& v : runs[i].values) rows[i].values.push_back(format_value(v));
-        rows[i].seed = format_seeds(runs[i].seeds);
-    }
-    (void)sweep;
+index_row read_row(const sweep_run& run, const results_directory& dir) {
+    index_row row = dir.read_state(run.id);
+    row.id = run.id;
+    row.values.clear();
+    for (const auto& v : run.values) row.values.push_back(format_value(v));
+    row.seed = format_seeds(run.seeds);
+    return row;
+}
+
+std::vector<index_row> read_rows(const std::vector<sweep_run>& runs, const results_directory& dir) {
+    std::vector<index_row> rows;
+    rows.reserve(runs.size());
+    for (const sweep_run& run : runs) rows.push_back(read_row(run, dir));
     return rows;
 }
 
@@ -300,7 +302,7 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
             << " belong to no run of this sweep (an earlier model or sweep): not reused, not "
                "indexed (m1batch status lists them)\n";
 
-    std::vector<index_row> rows = read_rows(sweep, runs, dir);
+    std::vector<index_row> rows = read_rows(runs, dir);
     std::vector<std::size_t> todo = pending_runs(rows, options.retry_failed);
     if (array_task) {
         // The i-th share: every count-th run, so long and short runs spread over the tasks.
@@ -356,7 +358,7 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         if (array_task) {
             // Other tasks write too: under a lock, from what the directory holds now.
             file_lock index_lock(dir.root() / ".index.lock");
-            dir.write_index(param_paths(sweep), read_rows(sweep, runs, dir));
+            dir.write_index(param_paths(sweep), read_rows(runs, dir));
         } else {
             std::vector<index_row> copy;
             {
@@ -382,10 +384,7 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
                 std::lock_guard<std::mutex> g(mutex);
                 --running;
                 if (o.skipped) {
-                    rows[k] = dir.read_state(runs[k].id);
-                    rows[k].id = runs[k].id;
-                    for (const auto& v : runs[k].values) rows[k].values.push_back(format_value(v));
-                    rows[k].seed = format_seeds(runs[k].seeds);
+                    rows[k] = read_row(runs[k], dir);
                 } else {
                     ++finished;
                     rows[k].state = o.state;
@@ -462,7 +461,7 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
 
     const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
     std::size_t done = 0, failed_total = 0, missing = 0;
-    for (const auto& r : (array_task ? read_rows(sweep, runs, dir) : rows)) {
+    for (const auto& r : (array_task ? read_rows(runs, dir) : rows)) {
         done += r.state == run_state::done;
         failed_total += r.state == run_state::failed;
         missing += r.state == run_state::missing || r.state == run_state::interrupted;
@@ -495,7 +494,7 @@ int show_status(const std::filesystem::path& output, bool rebuild, bool csv, std
     const sweep_spec sweep = load_sweep(sweep_file);
     const auto runs = expand_sweep(sweep, std::numeric_limits<std::size_t>::max());
     const results_directory dir(output);
-    const std::vector<index_row> rows = read_rows(sweep, runs, dir);
+    const std::vector<index_row> rows = read_rows(runs, dir);
     std::set<std::string> ids;
     for (const auto& r : runs) ids.insert(r.id);
     const std::vector<std::string> stale = dir.stale_runs(ids);

@@ -68,8 +68,9 @@ job_split automatic_split(std::size_t pending, std::size_t cells, std::size_t co
 std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool retry_failed);
 
 // The index rows of all runs of the sweep as the directory has them now.
-std::vector<index_row> read_rows(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
-                                 const results_directory& dir);
+std::vector<index_row> read_rows(const std::vector<sweep_run>& runs, const results_directory& dir);
+// One of them: the directory's state of the run with its swept values and seeds.
+index_row read_row(const sweep_run& run, const results_directory& dir);
 
 // The local executor (and array-task mode when options.task_index is set). Returns the exit code.
 int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
