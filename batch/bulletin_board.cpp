@@ -170,26 +170,7 @@ int run_bulletin_board(const sweep_spec& sweep, const std::vector<sweep_run>& ru
     // Rank 0 takes the directory; every rank learns whether it could.
     int code = exit_ok;
     results_directory::lock lock;
-    if (rank == 0) {
-        try {
-            const results_directory dir(sweep.config.output);
-            dir.create();
-            lock = dir.acquire_lock(/*exclusive=*/true);
-            dir.clean_up();
-            dir.save_sources(sweep);
-            std::set<std::string> ids;
-            for (const auto& r : runs) ids.insert(r.id);
-            const auto stale = dir.stale_runs(ids);
-            if (!stale.empty() && !options.quiet)
-                out << "note: " << stale.size()
-                    << " run directories belong to no run of this sweep (an earlier model or "
-                       "sweep): not reused, not indexed\n";
-        } catch (const std::exception& e) {
-            out << "error: " << e.what() << "\n";
-            code = std::string_view(e.what()).find("in use by") != std::string_view::npos
-                       ? exit_busy : exit_runs_failed;
-        }
-    }
+    if (rank == 0) code = take_directory(sweep, runs, /*exclusive=*/true, options.quiet, out, lock);
     MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (code != exit_ok) return code;
 

@@ -272,35 +272,42 @@ std::vector<index_row> read_rows(const std::vector<sweep_run>& runs, const resul
     return rows;
 }
 
+int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, bool exclusive,
+                   bool quiet, std::ostream& out, results_directory::lock& lock) {
+    try {
+        const results_directory dir(sweep.config.output);
+        dir.create();
+        lock = dir.acquire_lock(exclusive);
+        if (exclusive) {
+            dir.clean_up();  // we own the directory: what is left is from killed processes
+            dir.save_sources(sweep);
+        } else if (!std::filesystem::exists(dir.root() / "sweep.toml")) {
+            dir.save_sources(sweep);  // the same bytes whichever array task writes them
+        }
+        std::set<std::string> ids;
+        for (const auto& r : runs) ids.insert(r.id);
+        const std::vector<std::string> stale = dir.stale_runs(ids);
+        if (!stale.empty() && !quiet)
+            out << "note: " << stale.size() << " run director" << (stale.size() == 1 ? "y" : "ies")
+                << " in " << (dir.root() / "runs").string()
+                << " belong to no run of this sweep (an earlier model or sweep): not reused, not "
+                   "indexed (m1batch status lists them)\n";
+        return exit_ok;
+    } catch (const std::exception& e) {
+        out << "error: " << e.what() << "\n";
+        // Busy, or the directory or its lock file cannot be written (permissions).
+        return std::string_view(e.what()).find(" is in use by ") != std::string_view::npos
+                   ? exit_busy : exit_runs_failed;
+    }
+}
+
 int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
               const batch_options& options, std::ostream& out) {
     const bool array_task = options.task_index.has_value();
     results_directory dir(sweep.config.output);
-    dir.create();
     results_directory::lock lock;
-    try {
-        lock = dir.acquire_lock(/*exclusive=*/!array_task);
-    } catch (const run_error& e) {
-        out << "error: " << e.what() << "\n";
-        // Busy, or the lock file itself cannot be opened (permissions).
-        return std::string_view(e.what()).find(" is in use by ") != std::string_view::npos
-                   ? exit_busy : exit_runs_failed;
-    }
-    if (!array_task) {
-        dir.clean_up();  // we own the directory: what is left is from killed processes
-        dir.save_sources(sweep);
-    } else if (!std::filesystem::exists(dir.root() / "sweep.toml")) {
-        dir.save_sources(sweep);  // the same bytes whichever task writes them
-    }
-
-    std::set<std::string> ids;
-    for (const auto& r : runs) ids.insert(r.id);
-    const std::vector<std::string> stale = dir.stale_runs(ids);
-    if (!stale.empty() && !options.quiet)
-        out << "note: " << stale.size() << " run director" << (stale.size() == 1 ? "y" : "ies")
-            << " in " << (dir.root() / "runs").string()
-            << " belong to no run of this sweep (an earlier model or sweep): not reused, not "
-               "indexed (m1batch status lists them)\n";
+    if (const int code = take_directory(sweep, runs, /*exclusive=*/!array_task, options.quiet, out, lock))
+        return code;
 
     std::vector<index_row> rows = read_rows(runs, dir);
     std::vector<std::size_t> todo = pending_runs(rows, options.retry_failed);

@@ -72,6 +72,12 @@ std::vector<index_row> read_rows(const std::vector<sweep_run>& runs, const resul
 // One of them: the directory's state of the run with its swept values and seeds.
 index_row read_row(const sweep_run& run, const results_directory& dir);
 
+// Takes the results directory for a batch (the exclusive lock, then clean-up and the copies of
+// the sources) or for an array task (the shared lock; the copies only if missing), and reports runs
+// of an earlier model or sweep. Returns exit_ok, or the exit code after printing why not.
+int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, bool exclusive,
+                   bool quiet, std::ostream& out, results_directory::lock& lock);
+
 // The local executor (and array-task mode when options.task_index is set). Returns the exit code.
 int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
               const batch_options& options, std::ostream& out);
