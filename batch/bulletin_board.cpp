@@ -61,7 +61,7 @@ int board(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const bat
     for (const auto& p : sweep.params) paths.push_back(p.path);
 
     std::vector<index_row> rows = read_rows(runs, dir);
-    const std::vector<std::size_t> todo = pending_runs(rows, options.retry_failed);
+    const std::vector<std::size_t> todo = runs_to_do(rows, options);
     std::size_t already_done = 0;
     for (const auto& r : rows) already_done += r.state == run_state::done;
     if (!options.quiet)

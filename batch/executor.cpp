@@ -301,6 +301,27 @@ int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, 
     }
 }
 
+std::vector<std::size_t> runs_to_do(const std::vector<index_row>& rows, const batch_options& options) {
+    std::vector<std::size_t> todo = pending_runs(rows, options.retry_failed);
+    const bool array_task = options.task_index.has_value();
+    if (!options.selected && !array_task) return todo;
+    // A run's position among the runs this batch covers (all of them, or the --runs list).
+    std::vector<std::size_t> position(rows.size(), rows.size());
+    if (options.selected) {
+        for (std::size_t p = 0; p < options.selected->size(); ++p) position[(*options.selected)[p]] = p;
+    } else {
+        for (std::size_t i = 0; i < rows.size(); ++i) position[i] = i;
+    }
+    // The i-th share: every count-th run, so long and short runs spread over the tasks. The share
+    // depends on the list, not on what is done, so tasks starting at different times agree.
+    std::vector<std::size_t> share;
+    for (std::size_t i : todo)
+        if (position[i] < rows.size() &&
+            (!array_task || position[i] % *options.task_count == *options.task_index))
+            share.push_back(i);
+    return share;
+}
+
 int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
               const batch_options& options, std::ostream& out) {
     const bool array_task = options.task_index.has_value();
@@ -310,24 +331,20 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         return code;
 
     std::vector<index_row> rows = read_rows(runs, dir);
-    std::vector<std::size_t> todo = pending_runs(rows, options.retry_failed);
-    if (array_task) {
-        // The i-th share: every count-th run, so long and short runs spread over the tasks.
-        std::vector<std::size_t> share;
-        for (std::size_t i : todo)
-            if (i % *options.task_count == *options.task_index) share.push_back(i);
-        todo = std::move(share);
-    }
+    std::vector<std::size_t> todo = runs_to_do(rows, options);
     std::size_t already_done = 0, already_failed = 0;
     for (const auto& r : rows) {
         already_done += r.state == run_state::done;
         already_failed += r.state == run_state::failed && !options.retry_failed;
     }
 
-    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t cores =
+        options.cores ? options.cores : std::max(1u, std::thread::hardware_concurrency());
     job_split split;
     const bool automatic = options.jobs == 0 && options.threads == 0;
-    if (!todo.empty() && options.jobs == 0) {
+    if (options.cores && automatic) {
+        split.threads = options.cores;  // a scheduler's grant: one run at a time uses it all
+    } else if (!todo.empty() && options.jobs == 0) {
         // Sized from the first pending run (its recipe: a fraction of a second, once).
         const std::size_t cells = cells_of(sweep, runs[todo.front()]);
         split = automatic_split(todo.size(), cells, cores, available_memory_mib());
@@ -348,7 +365,8 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         if (already_failed) out << ", " << already_failed << " failed (--retry-failed reruns them)";
         out << "; " << todo.size() << " to run, " << split.jobs << " at a time with "
             << split.threads << " thread" << (split.threads == 1 ? "" : "s") << " each"
-            << (automatic ? " (automatic)" : "") << "\n"
+            << (options.cores && automatic ? " (the CPUs granted)" : automatic ? " (automatic)" : "")
+            << "\n"
             << "results: " << dir.root().string() << "\n";
         out.flush();
     }

@@ -31,6 +31,12 @@ struct batch_options {
     std::size_t max_runs = 10000;
     bool retry_failed = false;  // rerun failed runs (otherwise they stay failed)
     std::optional<std::size_t> task_index, task_count;  // array-task mode
+    // Only these runs (indices into the sweep's runs, in this order; --runs FILE). Array tasks
+    // share them by position: task i takes the runs at positions i, i + count, ...
+    std::optional<std::vector<std::size_t>> selected;
+    // The CPUs this process may use (a scheduler's grant); 0: the machine's cores. With a grant
+    // and neither jobs nor threads given, one run at a time uses them all.
+    std::size_t cores = 0;
     bool quiet = false;
     std::chrono::seconds claim_stale_after{600};
 };
@@ -66,6 +72,10 @@ job_split automatic_split(std::size_t pending, std::size_t cells, std::size_t co
 
 // The runs that still need running: not done, and not failed unless retry_failed.
 std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool retry_failed);
+
+// The runs this batch or task runs: pending_runs, only those in options.selected, and of them the
+// task's share in array-task mode.
+std::vector<std::size_t> runs_to_do(const std::vector<index_row>& rows, const batch_options& options);
 
 // The index rows of all runs of the sweep as the directory has them now.
 std::vector<index_row> read_rows(const std::vector<sweep_run>& runs, const results_directory& dir);

@@ -652,9 +652,16 @@ sweep_spec load_sweep(const std::filesystem::path& file) {
     for (std::size_t i = chain.size(); i-- > 1;) {
         if (const toml::node* n = chain[i].table.get("name"); n && !n->is_string())
             fail(chain[i].path, "name", n, "must be a string");
-        read_run_keys(chain[i].table, chain[i].path, spec.config, {"base", "name"});
+        read_run_keys(chain[i].table, chain[i].path, spec.config, {"base", "name", "cluster"});
     }
-    read_run_keys(top, file, spec.config, {"base", "name", "sweep"});
+    read_run_keys(top, file, spec.config, {"base", "name", "sweep", "cluster"});
+    // [cluster]: the deepest base first, each file overriding the keys it sets.
+    for (std::size_t i = chain.size(); i-- > 0;)
+        if (const toml::node* n = chain[i].table.get("cluster")) {
+            const toml::table* t = n->as_table();
+            if (!t) fail(chain[i].path, "cluster", n, "must be a table: [cluster]");
+            spec.cluster.override_with(read_cluster_table(*t, chain[i].path));
+        }
     spec.config.file = file;
     require_model_and_output(spec.config);
 
@@ -1150,6 +1157,8 @@ sweep_spec load_sweep(const std::filesystem::path& file) {
         }
     }
     out.insert_or_assign("sweep", *sw);
+    if (toml::table cluster = cluster_table(spec.cluster); !cluster.empty())
+        out.insert_or_assign("cluster", std::move(cluster));
     return spec;
 }
 

@@ -18,6 +18,7 @@
 //
 // Everything is validated when the file is loaded: a malformed sweep is an input_error naming the
 // file, the key and the line, before any run starts.
+#include "cluster.hpp"
 #include "error.hpp"
 #include "json_source.hpp"
 #include "model.hpp"
@@ -71,6 +72,7 @@ struct sweep_spec {
     std::optional<double> timeout_s;
     std::vector<std::string> analysis;             // measures run after each run: rates, rate_psd,
                                                    // granger, nte (m1analyze's default parameters)
+    cluster_spec cluster;                          // [cluster] (base files first, then the sweep file's)
     json_document model;                           // the model file as read: every run starts from it
     // The sweep made self-contained, for OUTPUT/sweep.toml: the sweep file's keys with its base
     // files merged in (no `base`), model = "model.json", output = "." . Loading that file next to a

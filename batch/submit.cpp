@@ -1,0 +1,310 @@
+#include "submit.hpp"
+
+#include "estimate.hpp"
+#include "executor.hpp"
+#include "posix_file.hpp"
+#include "results.hpp"
+#include "text_format.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+namespace m1::batch {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Array jobs larger than this are refused by most sites (SLURM's default MaxArraySize is 1001).
+constexpr std::int64_t default_max_array = 1000;
+constexpr std::int64_t default_cpus_per_task = 4;
+constexpr std::int64_t default_mpi_workers = 8;
+
+source_location where_of(const cluster_spec& c, const std::string& key, const sweep_spec& sweep) {
+    const auto it = c.where.find(key);
+    return it != c.where.end() ? it->second : source_location{sweep.file.string(), "cluster." + key, 0, 0};
+}
+
+std::string utc_now() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::ostringstream s;
+    s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+    return s.str();
+}
+
+// The next free script number in OUTPUT/jobs ("001", "002", ...).
+std::string next_number(const fs::path& jobs) {
+    int highest = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(jobs, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() > 4 && std::isdigit(static_cast<unsigned char>(name[0])) && name[3] == '-')
+            highest = std::max(highest, std::atoi(name.substr(0, 3).c_str()));
+    }
+    std::ostringstream s;
+    s << std::setw(3) << std::setfill('0') << highest + 1;
+    return s.str();
+}
+
+// The program the job runs: this one, by its absolute path.
+fs::path this_program() {
+    std::error_code ec;
+    fs::path p = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::path("m1batch") : p;
+}
+
+}  // namespace
+
+std::vector<std::size_t> read_run_list(const fs::path& file, const std::vector<sweep_run>& runs) {
+    std::map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < runs.size(); ++i) index.emplace(runs[i].id, i);
+    std::istringstream in(read_bytes(file));
+    std::vector<std::size_t> list;
+    std::map<std::size_t, std::size_t> seen;  // run -> line
+    std::size_t line_number = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++line_number;
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line[first] == '#') continue;
+        const std::string id = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+        const auto it = index.find(id);
+        if (it == index.end())
+            throw input_error({file.string(), "", line_number, first + 1},
+                              "\"" + id + "\" is no run of this sweep");
+        if (const auto s = seen.find(it->second); s != seen.end())
+            throw input_error({file.string(), "", line_number, first + 1},
+                              "run " + id + " is listed twice (line " + std::to_string(s->second) + ")");
+        seen.emplace(it->second, line_number);
+        list.push_back(it->second);
+    }
+    if (list.empty()) throw input_error({file.string(), "", 0, 0}, "lists no run");
+    return list;
+}
+
+std::vector<std::string> submitted_jobs(const fs::path& output) {
+    std::vector<std::string> lines;
+    std::ifstream in(output / "jobs" / "submissions.csv");
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        // submitted_at,scheduler,mode,job_id,tasks,runs,script (no field holds a comma but script,
+        // which is last)
+        std::vector<std::string> f;
+        std::istringstream fields(line);
+        for (std::string x; f.size() < 6 && std::getline(fields, x, ',');) f.push_back(x);
+        if (f.size() < 6) continue;
+        lines.push_back(f[1] + " job " + f[3] + " (" + f[2] + ", " + f[4] + " task" +
+                        (f[4] == "1" ? "" : "s") + ", " + f[5] + " runs), submitted " + f[0]);
+    }
+    return lines;
+}
+
+int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                 const submit_options& options, std::ostream& out) {
+    cluster_spec c = sweep.cluster;
+    c.override_with(options.overrides);
+
+    // --- what kind of job
+    job_request job;
+    if (c.scheduler) {
+        job.scheduler = *c.scheduler;
+    } else if (const auto found = detect_scheduler()) {
+        job.scheduler = *found;
+    } else {
+        throw input_error({sweep.file.string(), "cluster.scheduler", 0, 0},
+                          "no scheduler here: neither sbatch nor qsub is in PATH; name one with "
+                          "--scheduler slurm|pbs or [cluster] scheduler (--dry-run writes the script "
+                          "without submitting it)");
+    }
+    job.mode = c.mode.value_or(job_mode::array);
+    const bool array = job.mode == job_mode::array;
+    for (const char* key : {"nodes", "ntasks"})
+        if ((key == std::string("nodes") ? c.nodes : c.ntasks) && array)
+            throw input_error(where_of(c, key, sweep),
+                              std::string(key) + " is for mode = \"mpi\" (an array task is one process "
+                              "on one node; cpus_per_task sets its threads)");
+    for (const char* key : {"array_size", "array_limit"})
+        if ((key == std::string("array_size") ? c.array_size : c.array_limit) && !array)
+            throw input_error(where_of(c, key, sweep),
+                              std::string(key) + " is for mode = \"array\"; an MPI job's size is ntasks");
+    if (c.variant && job.scheduler != scheduler_kind::pbs)
+        throw input_error(where_of(c, "pbs_variant", sweep), "pbs_variant is for scheduler = \"pbs\"");
+    if (c.array_size && *c.array_size > static_cast<std::int64_t>(runs.size()))
+        throw input_error(where_of(c, "array_size", sweep),
+                          "array_size " + std::to_string(*c.array_size) +
+                              " is larger than the sweep (" + std::to_string(runs.size()) +
+                              " runs): a task would have nothing to do");
+    std::string template_text;
+    if (options.template_file) template_text = read_bytes(*options.template_file);
+
+    // --- which runs: the results directory as it is now
+    results_directory dir(sweep.config.output);
+    dir.create();
+    std::vector<std::size_t> selected;
+    std::size_t running = 0, done = 0, failed = 0;
+    {
+        // Briefly exclusive: no batch or task may be writing while the sources are replaced. Released
+        // before the job is submitted, so that its tasks (shared holders) can start at once.
+        results_directory::lock lock;
+        if (const int code = take_directory(sweep, runs, /*exclusive=*/true, options.quiet, out, lock))
+            return code;
+        const std::vector<index_row> rows = read_rows(runs, dir);
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const run_state s = rows[i].state;
+            running += s == run_state::running;
+            done += s == run_state::done;
+            failed += s == run_state::failed;
+            if (s == run_state::missing || s == run_state::interrupted ||
+                (options.missing && s == run_state::failed))
+                selected.push_back(i);
+        }
+    }
+    if (!options.missing) {
+        if (done > 0 && !options.quiet)
+            out << "note: " << done << " of " << runs.size()
+                << " runs are done already (the job skips them); submit --missing makes an array "
+                   "of just the runs still to do\n";
+        selected.resize(runs.size());
+        for (std::size_t i = 0; i < runs.size(); ++i) selected[i] = i;
+    }
+    const std::size_t todo = options.missing ? selected.size() : runs.size() - done - running;
+    if (todo == 0) {
+        if (!options.quiet)
+            out << sweep.name << ": nothing to submit: " << done << " of " << runs.size()
+                << " runs done, " << running << " running"
+                << (failed && !options.missing ? ", " + std::to_string(failed) + " failed (--missing reruns them)" : "")
+                << "\n";
+        return exit_ok;
+    }
+
+    // --- sizes
+    job.cpus_per_task = c.cpus_per_task.value_or(default_cpus_per_task);
+    std::size_t runs_per_task = 1;
+    if (array) {
+        job.array_size = std::min<std::int64_t>(c.array_size.value_or(default_max_array),
+                                                static_cast<std::int64_t>(selected.size()));
+        if (c.array_size && *c.array_size > job.array_size && !options.quiet)
+            out << "note: array_size " << *c.array_size << " > the " << selected.size()
+                << " runs to do: " << job.array_size << " tasks\n";
+        job.array_limit = c.array_limit.value_or(0);
+        runs_per_task = (selected.size() + job.array_size - 1) / job.array_size;
+    } else {
+        job.ntasks = c.ntasks.value_or(1 + std::min<std::int64_t>(
+                                               default_mpi_workers, static_cast<std::int64_t>(selected.size())));
+        job.nodes = c.nodes.value_or(0);
+        if (job.nodes > job.ntasks)
+            throw input_error(where_of(c, "nodes", sweep),
+                              "nodes " + std::to_string(job.nodes) + " > ntasks " +
+                                  std::to_string(job.ntasks) + ": a node would have no rank");
+        runs_per_task = (selected.size() + job.ntasks - 2) / (job.ntasks - 1);
+    }
+    if (c.time_s && c.mem_mib) {
+        job.time_s = *c.time_s;
+        job.mem_mib = *c.mem_mib;
+    } else {
+        const std::size_t threads = std::min<std::size_t>(
+            static_cast<std::size_t>(job.cpus_per_task), std::max(1u, std::thread::hardware_concurrency()));
+        if (!options.quiet)
+            out << "estimating time and memory per run (a pilot of the largest run, "
+                << threads << " thread" << (threads == 1 ? "" : "s") << ")...\n" << std::flush;
+        const run_estimate e = estimate_run(sweep, runs, threads);
+        job.time_s = c.time_s.value_or(requested_time_s(e, runs_per_task));
+        job.mem_mib = c.mem_mib.value_or(requested_memory_mib(e));
+        if (!options.quiet)
+            out << "  one run: " << std::fixed << std::setprecision(1) << e.time_s() << " s, "
+                << e.memory_mib << " MiB; asking for" << (c.time_s ? "" : " time " + slurm_time(job.time_s))
+                << (c.mem_mib ? "" : " mem " + std::to_string(job.mem_mib) + "M") << " per "
+                << (array ? "task" : "rank") << " (" << runs_per_task << " run"
+                << (runs_per_task == 1 ? "" : "s") << " each)\n";
+    }
+    job.variant = c.variant.value_or(pbs_variant::openpbs);
+    job.account = c.account.value_or("");
+    job.partition = c.partition.value_or("");
+    job.setup = c.setup;
+    job.extra = c.extra;
+    job.runs = selected.size();
+    job.job_name = "m1batch-" + sweep.name;
+    for (char& ch : job.job_name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') ch = '_';
+
+    // --- the files
+    const fs::path root = fs::absolute(dir.root()).lexically_normal();
+    const fs::path jobs = root / "jobs";
+    job.log_directory = jobs / "logs";
+    fs::create_directories(job.log_directory);
+    const std::string number = next_number(jobs);
+    job.m1batch = this_program();
+    job.sweep_file = root / "sweep.toml";
+    if (options.missing) {
+        job.run_list = jobs / (number + ".runs");
+        job.retry_failed = true;
+        std::string text = "# runs of " + job.sweep_file.string() + " still to do (m1batch submit --missing, " +
+                           utc_now() + ")\n";
+        for (std::size_t i : selected) text.append(runs[i].id).push_back('\n');
+        write_file_atomically(job.run_list, text);
+    }
+    const std::string script = render_job_script(job, options.template_file ? &template_text : nullptr);
+    const fs::path script_file =
+        jobs / (number + "-" + std::string(to_string(job.scheduler)) + "-" + std::string(to_string(job.mode)) + ".sh");
+    write_file_atomically(script_file, script);
+    ::chmod(script_file.c_str(), 0755);
+
+    const std::string submit_command = job.scheduler == scheduler_kind::slurm ? "sbatch" : "qsub";
+    const std::string size_text =
+        array ? std::to_string(job.array_size) + " task" + (job.array_size == 1 ? "" : "s") +
+                    (job.array_limit ? " (at most " + std::to_string(job.array_limit) + " at a time)" : "")
+              : std::to_string(job.ntasks) + " MPI ranks";
+    if (options.dry_run) {
+        if (!options.quiet)
+            out << "job script: " << script_file.string() << " (" << size_text << ", "
+                << selected.size() << " runs; not submitted: " << submit_command << " "
+                << script_file.string() << " submits it)\n";
+        return exit_ok;
+    }
+
+    std::vector<std::string> argv = {submit_command};
+    if (job.scheduler == scheduler_kind::slurm) argv.push_back("--parsable");
+    argv.push_back(script_file.string());
+    const command_result r = run_command(argv);
+    const std::string job_id = r.status == 0 ? parse_job_id(job.scheduler, r.out) : "";
+    if (job_id.empty()) {
+        out << "error: " << submit_command << " refused " << script_file.string() << " (exit "
+            << r.status << "): " << (r.err.empty() ? r.out : r.err);
+        if (!r.err.empty() && r.err.back() != '\n') out << "\n";
+        return exit_runs_failed;
+    }
+
+    // --- the record
+    const fs::path record = jobs / "submissions.csv";
+    std::string csv;
+    std::error_code ec;
+    if (fs::exists(record, ec)) csv = read_bytes(record);
+    else csv_line(csv, {"submitted_at", "scheduler", "mode", "job_id", "tasks", "runs", "script"});
+    csv_line(csv, {utc_now(), std::string(to_string(job.scheduler)), std::string(to_string(job.mode)), job_id,
+                   std::to_string(array ? job.array_size : job.ntasks), std::to_string(selected.size()),
+                   script_file.string()});
+    write_file_atomically(record, csv);
+    if (!options.quiet)
+        out << "submitted " << (job.scheduler == scheduler_kind::slurm ? "SLURM" : "PBS") << " job "
+            << job_id << ": " << size_text << ", " << selected.size() << " runs, "
+            << job.cpus_per_task << " CPU" << (job.cpus_per_task == 1 ? "" : "s") << " and "
+            << job.mem_mib << " MiB per " << (array ? "task" : "rank") << ", time "
+            << slurm_time(job.time_s) << "\n"
+            << "  script: " << script_file.string() << "\n"
+            << "  logs:   " << job.log_directory.string() << "\n"
+            << "  follow: m1batch status " << root.string() << "\n";
+    return exit_ok;
+}
+
+}  // namespace m1::batch

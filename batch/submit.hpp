@@ -1,0 +1,46 @@
+#pragma once
+// m1batch submit: a sweep as a cluster job (README "Running on a cluster"). Renders the job script
+// from the templates in jobs/ with the [cluster] table and the command line's overrides, writes it
+// into OUTPUT/jobs/, submits it with sbatch or qsub (unless dry_run) and records the job in
+// OUTPUT/jobs/submissions.csv:
+//
+//   OUTPUT/jobs/NNN-<scheduler>-<mode>.sh   the rendered script (submit it by hand if you like)
+//   OUTPUT/jobs/NNN.runs                    --missing: the runs the job covers, one id per line
+//   OUTPUT/jobs/logs/                       the tasks' standard output and error
+//   OUTPUT/jobs/submissions.csv             submitted_at, scheduler, mode, job_id, tasks, runs, script
+#include "cluster.hpp"
+#include "sweep.hpp"
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace m1::batch {
+
+struct submit_options {
+    cluster_spec overrides;   // the command line's; they win over the [cluster] table
+    bool missing = false;     // only the runs that are missing, interrupted or failed
+    bool dry_run = false;     // write the script, do not submit it
+    std::optional<std::filesystem::path> template_file;  // instead of the built-in template
+    bool quiet = false;
+};
+
+// Returns the exit code (README "Exit codes"): 0 submitted (or nothing to submit, or dry run),
+// 1 the scheduler refused the job, 2 the [cluster] settings are wrong (input_error thrown before
+// anything is written or submitted), 4 a batch holds the results directory.
+int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                 const submit_options& options, std::ostream& out);
+
+// A run list (--runs FILE): one run id per line; blank lines and lines starting with '#' are
+// skipped. Returns the indices into `runs` in the file's order; an id that is no run of the sweep,
+// or one listed twice, is an input_error naming the file and the line.
+std::vector<std::size_t> read_run_list(const std::filesystem::path& file,
+                                       const std::vector<sweep_run>& runs);
+
+// The jobs submitted for a results directory, newest last (from OUTPUT/jobs/submissions.csv):
+// one line each, for m1batch status.
+std::vector<std::string> submitted_jobs(const std::filesystem::path& output);
+
+}  // namespace m1::batch
