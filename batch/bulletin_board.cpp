@@ -66,7 +66,7 @@ int board(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const bat
     for (const auto& r : rows) already_done += r.state == run_state::done;
     if (!options.quiet)
         out << sweep.name << ": " << runs.size() << " runs; " << already_done << " done; "
-            << todo.size() << " to run on " << (size - 1) << " MPI workers (bulletin board)\n"
+            << todo.size() << " to run on " << (size - 1) << " MPI worker" << (size == 2 ? "" : "s") << " (bulletin board)\n"
             << "results: " << dir.root().string() << "\n"
             << std::flush;
 

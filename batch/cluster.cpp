@@ -452,6 +452,8 @@ std::map<std::string, std::string> template_values(const job_request& job) {
     v["cpus_per_task"] = std::to_string(job.cpus_per_task);
     v["log_directory"] = job.log_directory.string();
     v["runs"] = std::to_string(job.runs);
+    v["runs_text"] = std::to_string(job.runs) + (job.runs == 1 ? " run" : " runs");
+    v["tasks_text"] = std::to_string(job.array_size) + (job.array_size == 1 ? " task" : " tasks");
     v["nodes"] = job.nodes > 0 ? std::to_string(job.nodes) : "";
     v["ntasks"] = std::to_string(job.ntasks);
     v["array_size"] = std::to_string(job.array_size);
@@ -483,12 +485,22 @@ std::map<std::string, std::string> template_values(const job_request& job) {
         v["resources"] = "nodes=" + std::to_string(nodes) + ":ppn=" +
                          std::to_string(ranks_per_node * job.cpus_per_task);
         v["memory_resource"] = "mem=" + std::to_string(job.mem_mib * (mpi ? job.ntasks : 1)) + "mb";  // the job's total
+    } else if (mpi && job.nodes > 0) {
+        // OpenPBS, nodes given: one chunk per node holding its ranks.
+        v["resources"] = "select=" + std::to_string(job.nodes) + ":ncpus=" +
+                         std::to_string(ranks_per_node * job.cpus_per_task) + ":mpiprocs=" +
+                         std::to_string(ranks_per_node) + ":mem=" +
+                         std::to_string(ranks_per_node * job.mem_mib) + "mb";
+        v["memory_resource"] = "";
     } else {
+        // OpenPBS: one chunk per rank (mpi) or the task's one chunk, placed where PBS likes.
         v["resources"] = "select=" + std::to_string(mpi ? job.ntasks : 1) +
                          ":ncpus=" + std::to_string(job.cpus_per_task) +
                          (mpi ? ":mpiprocs=1" : "") + ":mem=" + std::to_string(job.mem_mib) + "mb";
         v["memory_resource"] = "";
     }
+    // mpirun under PBS: ranks per node as requested, or one per slot of PBS's node file.
+    v["map_by"] = torque || job.nodes > 0 ? "ppr:" + std::to_string(ranks_per_node) + ":node" : "slot";
 
     std::string extra;
     for (const auto& line : job.extra) {
@@ -510,10 +522,9 @@ std::map<std::string, std::string> template_values(const job_request& job) {
     return v;
 }
 
-std::string render_job_script(const job_request& job, const std::string* template_text) {
-    const std::string name = template_text ? "template" : template_file_name(job.scheduler, job.mode);
-    return render_template(template_text ? *template_text : built_in_template(job.scheduler, job.mode),
-                           template_values(job), name);
+std::string render_job_script(const job_request& job) {
+    return render_template(built_in_template(job.scheduler, job.mode), template_values(job),
+                           template_file_name(job.scheduler, job.mode));
 }
 
 command_result run_command(const std::vector<std::string>& argv) {

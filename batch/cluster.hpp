@@ -115,8 +115,8 @@ struct job_request {
 
 // The values the templates' placeholders take for `job`.
 std::map<std::string, std::string> template_values(const job_request& job);
-// The job script: built_in_template (or `template_text`) rendered.
-std::string render_job_script(const job_request& job, const std::string* template_text = nullptr);
+// The job script: built_in_template rendered.
+std::string render_job_script(const job_request& job);
 
 // Runs a program (argv[0] looked up in PATH) and collects its exit status and output.
 struct command_result {

@@ -23,13 +23,25 @@ std::int64_t round_up(double value, std::int64_t step) {
 
 }  // namespace
 
-std::size_t costliest_run(const std::vector<sweep_run>& runs) {
+std::size_t costliest_run(const sweep_spec& sweep, const std::vector<sweep_run>& runs) {
+    // NetPyNE's defaults when the model leaves them out: scale 1, duration 1 s.
+    auto size_of = [&](const sweep_run& run) {
+        const nlohmann::ordered_json doc = effective_document(sweep, run);
+        double scale = 1, duration = 1000;
+        if (const auto n = doc.find("netParams"); n != doc.end() && n->is_object())
+            if (const auto v = n->find("scale"); v != n->end() && v->is_number()) scale = v->get<double>();
+        if (const auto c = doc.find("simConfig"); c != doc.end() && c->is_object())
+            if (const auto v = c->find("duration"); v != c->end() && v->is_number()) duration = v->get<double>();
+        return std::pair{scale, duration};
+    };
     std::size_t best = 0;
-    for (std::size_t i = 1; i < runs.size(); ++i) {
-        const double scale = runs[i].config.scale.value_or(1), best_scale = runs[best].config.scale.value_or(1);
-        const double duration = runs[i].config.duration.value_or(0),
-                     best_duration = runs[best].config.duration.value_or(0);
-        if (scale > best_scale || (scale == best_scale && duration > best_duration)) best = i;
+    std::pair<double, double> best_size{-1, -1};
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto size = size_of(runs[i]);
+        if (size > best_size) {  // scale first, then duration; the first of equals stays
+            best = i;
+            best_size = size;
+        }
     }
     return best;
 }
@@ -38,7 +50,7 @@ run_estimate estimate_run(const sweep_spec& sweep, const std::vector<sweep_run>&
                           std::size_t threads, double pilot_ms) {
     run_estimate e;
     if (runs.empty()) return e;
-    e.run = costliest_run(runs);
+    e.run = costliest_run(sweep, runs);
     const sweep_run& run = runs[e.run];
     model_spec model = parse_effective_model(sweep.model, effective_document(sweep, run));
     e.duration_ms = model.sim.duration;

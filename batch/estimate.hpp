@@ -19,12 +19,14 @@ struct run_estimate {
     std::size_t threads = 1;
     double build_s = 0, simulate_s = 0;    // the whole run's, simulate_s extrapolated from the pilot
     double spikes = 0;                     // expected, at the pilot's rate
-    double memory_mib = 0;                 // the pilot's peak plus the spikes still to come
+    double memory_mib = 0;                 // this process's peak after the pilot (so: call it in a
+                                           // fresh process, as m1batch does) plus the spikes to come
     double time_s() const { return build_s + simulate_s; }
 };
 
-// The run that costs most: the largest scale, then the longest duration (the first of equals).
-std::size_t costliest_run(const std::vector<sweep_run>& runs);
+// The run that costs most: the largest scale, then the longest duration (the first of equals),
+// as its effective model has them (run keys or JSON Pointers into the model alike).
+std::size_t costliest_run(const sweep_spec& sweep, const std::vector<sweep_run>& runs);
 
 // Measures runs[costliest_run(runs)] with `threads` threads (0: all cores) for
 // min(its duration, pilot_ms) of model time. The pilot's run file goes to a temporary directory

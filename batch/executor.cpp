@@ -496,7 +496,7 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
             << done << "/" << runs.size() << " done, " << failed_total << " failed";
         if (missing) out << ", " << missing << " to do";
         out << "\nindex: " << (dir.root() / "index.csv").string() << "\n";
-        if (reused > 0 && fresh > 0) {
+        if (reused > 0 && fresh > 0 && fresh_build_s / double(fresh) > reused_build_s / double(reused)) {
             const double per_fresh = fresh_build_s / double(fresh);
             const double per_reused = reused_build_s / double(reused);
             out << "network reused in " << reused << " of " << (reused + fresh)

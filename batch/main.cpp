@@ -165,7 +165,12 @@ int main(int argc, char** argv) {
     std::ostream& err = std::cerr;
 
     try {
-        if (status->parsed()) return finish(show_status(status_dir, rebuild, format == "csv", std::cout));
+        if (status->parsed()) {
+            const int code = show_status(status_dir, rebuild, format == "csv", std::cout);
+            if (format != "csv")
+                for (const std::string& job : submitted_jobs(status_dir)) std::cout << "  " << job << "\n";
+            return finish(code);
+        }
         const po::variables_map env = read_environment();
         auto from_env = [&](CLI::Option* opt, const char* name, auto& value) {
             if (opt->count() == 0 && env.count(name))
@@ -210,7 +215,7 @@ int main(int argc, char** argv) {
                 o.where.erase(key);
                 o.where[k] = w;
             }
-            return finish(submit_sweep(sweep, runs, options, std::cout));
+            return finish(submit_sweep(sweep, runs, options, std::cout, err));
         }
         if (config_path.empty()) {
             std::cerr << app.help();

@@ -57,6 +57,19 @@ std::string next_number(const fs::path& jobs) {
     return s.str();
 }
 
+// The bytes of a file the user named; input_error naming it when it cannot be read.
+std::string read_user_file(const fs::path& file) {
+    try {
+        return read_bytes(file);
+    } catch (const run_error& e) {
+        throw input_error({file.string(), "", 0, 0}, e.what());
+    }
+}
+
+std::string plural(std::size_t n, const std::string& word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
 // The program the job runs: this one, by its absolute path.
 fs::path this_program() {
     std::error_code ec;
@@ -69,7 +82,7 @@ fs::path this_program() {
 std::vector<std::size_t> read_run_list(const fs::path& file, const std::vector<sweep_run>& runs) {
     std::map<std::string, std::size_t> index;
     for (std::size_t i = 0; i < runs.size(); ++i) index.emplace(runs[i].id, i);
-    std::istringstream in(read_bytes(file));
+    std::istringstream in(read_user_file(file));
     std::vector<std::size_t> list;
     std::map<std::size_t, std::size_t> seen;  // run -> line
     std::size_t line_number = 0;
@@ -111,7 +124,7 @@ std::vector<std::string> submitted_jobs(const fs::path& output) {
 }
 
 int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
-                 const submit_options& options, std::ostream& out) {
+                 const submit_options& options, std::ostream& out, std::ostream& err) {
     cluster_spec c = sweep.cluster;
     c.override_with(options.overrides);
 
@@ -145,8 +158,24 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
                           "array_size " + std::to_string(*c.array_size) +
                               " is larger than the sweep (" + std::to_string(runs.size()) +
                               " runs): a task would have nothing to do");
+    if (!array) {
+        const std::int64_t ntasks = c.ntasks.value_or(
+            1 + std::min<std::int64_t>(default_mpi_workers, static_cast<std::int64_t>(runs.size())));
+        if (c.nodes && *c.nodes > ntasks)
+            throw input_error(where_of(c, "nodes", sweep),
+                              "nodes " + std::to_string(*c.nodes) + " > ntasks " + std::to_string(ntasks) +
+                                  ": a node would have no rank");
+    }
+    // A template of the user's: every placeholder must be known before anything is written.
     std::string template_text;
-    if (options.template_file) template_text = read_bytes(*options.template_file);
+    const std::string template_name =
+        options.template_file ? options.template_file->string() : template_file_name(job.scheduler, job.mode);
+    if (options.template_file) {
+        template_text = read_user_file(*options.template_file);
+        job_request probe = job;
+        probe.time_s = probe.mem_mib = 1;
+        render_template(template_text, template_values(probe), template_name);
+    }
 
     // --- which runs: the results directory as it is now
     results_directory dir(sweep.config.output);
@@ -178,7 +207,8 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         selected.resize(runs.size());
         for (std::size_t i = 0; i < runs.size(); ++i) selected[i] = i;
     }
-    const std::size_t todo = options.missing ? selected.size() : runs.size() - done - running;
+    // Failed runs are to do only with --missing (the plain job's tasks leave them failed).
+    const std::size_t todo = options.missing ? selected.size() : runs.size() - done - running - failed;
     if (todo == 0) {
         if (!options.quiet)
             out << sweep.name << ": nothing to submit: " << done << " of " << runs.size()
@@ -202,11 +232,7 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     } else {
         job.ntasks = c.ntasks.value_or(1 + std::min<std::int64_t>(
                                                default_mpi_workers, static_cast<std::int64_t>(selected.size())));
-        job.nodes = c.nodes.value_or(0);
-        if (job.nodes > job.ntasks)
-            throw input_error(where_of(c, "nodes", sweep),
-                              "nodes " + std::to_string(job.nodes) + " > ntasks " +
-                                  std::to_string(job.ntasks) + ": a node would have no rank");
+        job.nodes = std::min(c.nodes.value_or(0), job.ntasks);  // checked above against the sweep's size
         runs_per_task = (selected.size() + job.ntasks - 2) / (job.ntasks - 1);
     }
     if (c.time_s && c.mem_mib) {
@@ -254,7 +280,9 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         for (std::size_t i : selected) text.append(runs[i].id).push_back('\n');
         write_file_atomically(job.run_list, text);
     }
-    const std::string script = render_job_script(job, options.template_file ? &template_text : nullptr);
+    const std::string script = render_template(
+        options.template_file ? template_text : built_in_template(job.scheduler, job.mode),
+        template_values(job), template_name);
     const fs::path script_file =
         jobs / (number + "-" + std::string(to_string(job.scheduler)) + "-" + std::string(to_string(job.mode)) + ".sh");
     write_file_atomically(script_file, script);
@@ -262,13 +290,13 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
 
     const std::string submit_command = job.scheduler == scheduler_kind::slurm ? "sbatch" : "qsub";
     const std::string size_text =
-        array ? std::to_string(job.array_size) + " task" + (job.array_size == 1 ? "" : "s") +
+        array ? plural(job.array_size, "task") +
                     (job.array_limit ? " (at most " + std::to_string(job.array_limit) + " at a time)" : "")
               : std::to_string(job.ntasks) + " MPI ranks";
     if (options.dry_run) {
         if (!options.quiet)
             out << "job script: " << script_file.string() << " (" << size_text << ", "
-                << selected.size() << " runs; not submitted: " << submit_command << " "
+                << plural(selected.size(), "run") << "; not submitted: " << submit_command << " "
                 << script_file.string() << " submits it)\n";
         return exit_ok;
     }
@@ -279,9 +307,10 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     const command_result r = run_command(argv);
     const std::string job_id = r.status == 0 ? parse_job_id(job.scheduler, r.out) : "";
     if (job_id.empty()) {
-        out << "error: " << submit_command << " refused " << script_file.string() << " (exit "
-            << r.status << "): " << (r.err.empty() ? r.out : r.err);
-        if (!r.err.empty() && r.err.back() != '\n') out << "\n";
+        const std::string why = r.err.empty() ? r.out : r.err;
+        err << "error: " << submit_command << " refused " << script_file.string() << " (exit "
+            << r.status << "): " << why;
+        if (why.empty() || why.back() != '\n') err << "\n";
         return exit_runs_failed;
     }
 
@@ -297,7 +326,7 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     write_file_atomically(record, csv);
     if (!options.quiet)
         out << "submitted " << (job.scheduler == scheduler_kind::slurm ? "SLURM" : "PBS") << " job "
-            << job_id << ": " << size_text << ", " << selected.size() << " runs, "
+            << job_id << ": " << size_text << ", " << plural(selected.size(), "run") << ", "
             << job.cpus_per_task << " CPU" << (job.cpus_per_task == 1 ? "" : "s") << " and "
             << job.mem_mib << " MiB per " << (array ? "task" : "rank") << ", time "
             << slurm_time(job.time_s) << "\n"

@@ -31,7 +31,7 @@ struct submit_options {
 // 1 the scheduler refused the job, 2 the [cluster] settings are wrong (input_error thrown before
 // anything is written or submitted), 4 a batch holds the results directory.
 int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
-                 const submit_options& options, std::ostream& out);
+                 const submit_options& options, std::ostream& out, std::ostream& err);
 
 // A run list (--runs FILE): one run id per line; blank lines and lines starting with '#' are
 // skipped. Returns the indices into `runs` in the file's order; an id that is no run of the sweep,

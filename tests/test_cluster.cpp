@@ -338,8 +338,15 @@ TEST(Template, PbsDirectivesForOpenPbsAndTorque) {
 
     job_request m = sample_job(scheduler_kind::pbs, job_mode::mpi);
     const std::string pm = render_job_script(m);
-    EXPECT_TRUE(has_line(pm, "#PBS -l select=5:ncpus=4:mpiprocs=1:mem=2048mb")) << pm;
-    EXPECT_NE(pm.find("--map-by ppr:3:node"), std::string::npos) << pm;  // 5 ranks on 2 nodes
+    // nodes given: a chunk per node with its ceil(5 / 2) = 3 ranks, mpirun placing 3 a node.
+    EXPECT_TRUE(has_line(pm, "#PBS -l select=2:ncpus=12:mpiprocs=3:mem=6144mb")) << pm;
+    EXPECT_NE(pm.find("--map-by ppr:3:node "), std::string::npos) << pm;
+    // no nodes: a chunk per rank wherever PBS puts it, mpirun following PBS's node file.
+    m.nodes = 0;
+    const std::string free_placement = render_job_script(m);
+    EXPECT_TRUE(has_line(free_placement, "#PBS -l select=5:ncpus=4:mpiprocs=1:mem=2048mb")) << free_placement;
+    EXPECT_NE(free_placement.find("--map-by slot "), std::string::npos) << free_placement;
+    m.nodes = 2;
     m.variant = pbs_variant::torque;
     const std::string tm = render_job_script(m);
     EXPECT_TRUE(has_line(tm, "#PBS -l nodes=2:ppn=12")) << tm;  // 3 ranks x 4 CPUs per node
