@@ -13,6 +13,8 @@ packages=(
   libfftw3-dev libeigen3-dev libcairo2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev time
+  # a real single-node SLURM for the cluster tests (tests/cluster/slurm_cluster.sh)
+  slurmctld slurmd slurm-client munge
   # validation against NEURON, and the fidelity checks
   neuron neuron-dev python3-neuron python3-h5py python3-numpy python3-scipy
 )

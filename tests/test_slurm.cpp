@@ -1,0 +1,250 @@
+// m1batch submit against a real SLURM: each test starts a single-node cluster (Debian's
+// slurmctld, slurmd and munge, configured in a temporary directory by
+// tests/cluster/slurm_cluster.sh), submits array jobs to it, waits for them with squeue, checks
+// the results directory, and stops the daemons it started by their pid files.
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <regex>
+#include <set>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+using m1::test::quote;
+using m1::test::read_file;
+using m1::test::run_shell;
+using namespace std::chrono_literals;
+
+const std::string cluster_script = std::string(M1_SOURCE_DIR) + "/tests/cluster/slurm_cluster.sh";
+const std::string m1_model = std::string(M1_SOURCE_DIR) + "/configs/models/m1_2017.json";
+
+class Slurm : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const char* bin = std::getenv("M1BATCH_BIN");
+        ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
+        bin_ = bin;
+        const auto r = run_shell("bash " + quote(cluster_script) + " start " + quote((dir_ / "cluster").string()), dir_);
+        ASSERT_EQ(r.status, 0) << "the test's SLURM did not start (scripts/setup.sh installs slurmctld, "
+                                  "slurmd, slurm-client and munge):\n" << r.err;
+        ASSERT_EQ(r.out.rfind("SLURM_CONF=", 0), 0u) << r.out;
+        std::string conf = r.out.substr(11);
+        while (!conf.empty() && conf.back() == '\n') conf.pop_back();
+        ::setenv("SLURM_CONF", conf.c_str(), 1);  // sbatch, squeue, scancel (and m1batch submit's sbatch)
+        started_ = true;
+    }
+    void TearDown() override {
+        if (!started_) return;
+        const auto r = run_shell("bash " + quote(cluster_script) + " stop " + quote((dir_ / "cluster").string()), dir_);
+        EXPECT_EQ(r.status, 0) << r.err;
+        ::unsetenv("SLURM_CONF");
+    }
+
+    // The M1 model at scale 0.1 (1,065 cells), two recurrent weights x three replicates = 6 runs.
+    fs::path sweep(const std::string& name, double duration_ms, const std::string& cluster) {
+        return temp_.write(name + ".toml",
+                           "model = \"" + m1_model + "\"\noutput = \"" + name + "\"\nscale = 0.1\n"
+                           "duration = " + std::to_string(duration_ms) + "\n"
+                           "[sweep]\nreplicates = 3\n[[sweep.param]]\npath = \"/netParams/scaleConnWeight\"\n"
+                           "values = [0.0003, 0.0004]\n[cluster]\n" + cluster);
+    }
+    int run(const std::string& args) {
+        auto r = run_shell(quote(bin_) + " " + args, dir_);
+        out_ = std::move(r.out);
+        err_ = std::move(r.err);
+        return r.status;
+    }
+    // The job id m1batch submit printed ("submitted SLURM job 12: ...").
+    std::string submitted_job() {
+        std::smatch m;
+        const std::regex re("submitted SLURM job ([0-9]+):");
+        EXPECT_TRUE(std::regex_search(out_, m, re)) << out_ << err_;
+        return m.size() > 1 ? m[1].str() : "";
+    }
+    // Array task index -> state (PENDING, RUNNING, COMPLETED, CANCELLED, FAILED, ...), from squeue
+    // (the test's slurm.conf keeps finished jobs listed for 5 minutes).
+    std::map<std::string, std::string> task_states(const std::string& job) {
+        const auto r = run_shell("squeue -h -r -t all -j " + job + " -o '%i %T'", dir_);
+        std::map<std::string, std::string> states;
+        std::istringstream in(r.out);
+        for (std::string id, state; in >> id >> state;) {
+            const auto underscore = id.find('_');
+            states[underscore == std::string::npos ? id : id.substr(underscore + 1)] = state;
+        }
+        return states;
+    }
+    static bool finished(const std::string& state) {
+        return state != "PENDING" && state != "RUNNING" && state != "CONFIGURING" &&
+               state != "COMPLETING" && state != "SUSPENDED";
+    }
+    // Waits until every task of `job` has ended (at most `limit`); returns the most tasks seen
+    // running at once.
+    std::size_t wait_for(const std::string& job, std::size_t tasks, std::chrono::seconds limit = 300s) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        std::size_t most_running = 0;
+        for (;;) {
+            const auto states = task_states(job);
+            std::size_t running = 0, ended = 0;
+            for (const auto& [task, state] : states) {
+                running += state == "RUNNING";
+                ended += finished(state);
+            }
+            most_running = std::max(most_running, running);
+            if (states.size() == tasks && ended == tasks) return most_running;
+            if (std::chrono::steady_clock::now() > deadline) {
+                ADD_FAILURE() << "job " << job << " did not finish in " << limit.count() << " s";
+                return most_running;
+            }
+            std::this_thread::sleep_for(200ms);
+        }
+    }
+    // run id -> (inode, mtime in ns) of its run.h5.
+    std::map<std::string, std::pair<ino_t, long long>> run_files(const fs::path& out) {
+        std::map<std::string, std::pair<ino_t, long long>> files;
+        for (const auto& e : fs::directory_iterator(out / "runs")) {
+            struct stat st{};
+            if (::stat((e.path() / "run.h5").c_str(), &st) == 0)
+                files[e.path().filename().string()] = {st.st_ino, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec};
+        }
+        return files;
+    }
+    void expect_same_spikes(const fs::path& a, const fs::path& b, std::size_t runs) {
+        const auto x = m1::test::spikes_of(a), y = m1::test::spikes_of(b);
+        ASSERT_EQ(x.size(), runs);
+        ASSERT_EQ(y.size(), runs);
+        for (const auto& [id, s] : x) EXPECT_TRUE(m1::test::same_spikes(s, y.at(id))) << id;
+    }
+
+    m1::test::temporary_directory temp_{"slurm"};
+    const fs::path dir_ = temp_.path();
+    std::string bin_, out_, err_;
+    bool started_ = false;
+};
+
+TEST_F(Slurm, ArrayJobOfThreeTasksAtMostTwoAtATimeCompletesTheSweep) {
+    const fs::path file = sweep("a", 300, "array_size = 3\narray_limit = 2\ncpus_per_task = 1\n"
+                                          "time = \"0:10:00\"\nmem = \"1G\"\n");
+    ASSERT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm"), 0) << out_ << err_;
+    const std::string job = submitted_job();
+    ASSERT_FALSE(job.empty());
+    const std::size_t most_running = wait_for(job, 3);
+    EXPECT_LE(most_running, 2u) << "the %2 throttle";
+    for (const auto& [task, state] : task_states(job)) EXPECT_EQ(state, "COMPLETED") << "task " << task;
+
+    const fs::path out = dir_ / "a";
+    EXPECT_EQ(run("status " + quote(out.string())), 0) << out_ << err_;
+    EXPECT_NE(out_.find("6 runs: 6 done"), std::string::npos) << out_;
+    EXPECT_NE(out_.find("slurm job " + job + " (array, 3 tasks, 6 runs)"), std::string::npos) << out_;
+    const std::string index = read_file(out / "index.csv");
+    EXPECT_EQ(std::count(index.begin(), index.end(), '\n'), 7) << index;
+    // Each task learned its index and count from SLURM and took its share with one thread.
+    for (int task = 0; task < 3; ++task) {
+        const std::string log = read_file(out / "jobs" / "logs" / (job + "_" + std::to_string(task) + ".err"));
+        EXPECT_NE(log.find("task " + std::to_string(task) + " of 3"), std::string::npos) << log;
+        EXPECT_NE(log.find("2 to run, 1 at a time with 1 thread each (the CPUs granted)"), std::string::npos) << log;
+    }
+    // The spikes are those of a local run of the same sweep.
+    ASSERT_EQ(run(quote(file.string()) + " -q -o " + quote((dir_ / "local").string())), 0) << err_;
+    expect_same_spikes(out, dir_ / "local", 6);
+}
+
+TEST_F(Slurm, CancelledTaskIsResubmittedWithMissingWithoutRedoingFinishedRuns) {
+    // Runs long enough (15 s of model time, seconds of wall time each) for a task to be caught
+    // in the middle of one. No time or mem: submit estimates them.
+    const fs::path file = sweep("c", 15000, "array_size = 3\narray_limit = 2\ncpus_per_task = 1\n");
+    ASSERT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm"), 0) << out_ << err_;
+    EXPECT_NE(out_.find("estimating time and memory"), std::string::npos) << out_;
+    const std::string job = submitted_job();
+    ASSERT_FALSE(job.empty());
+
+    // Task 1's first run is at position 1 of the sweep: wait until it is running, then cancel task 1.
+    ASSERT_EQ(run("--dry-run --format csv " + quote(file.string())), 0) << err_;
+    std::vector<std::string> ids;
+    {
+        std::istringstream in(out_);
+        std::string line;
+        std::getline(in, line);
+        while (std::getline(in, line)) ids.push_back(line.substr(0, line.find(',')));
+    }
+    ASSERT_EQ(ids.size(), 6u);
+    const fs::path out = dir_ / "c";
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (!fs::exists(out / "runs" / ids[1] / "claim") && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(fs::exists(out / "runs" / ids[1] / "claim")) << "task 1 never started its first run";
+    ASSERT_EQ(run_shell("scancel " + job + "_1", dir_).status, 0);
+    wait_for(job, 3);
+    const auto states = task_states(job);
+    EXPECT_EQ(states.at("0"), "COMPLETED");
+    EXPECT_EQ(states.at("1"), "CANCELLED");
+    EXPECT_EQ(states.at("2"), "COMPLETED");
+
+    // Task 1's runs (positions 1 and 4) are not done: the first interrupted by scancel's SIGTERM.
+    EXPECT_EQ(run("status " + quote(out.string())), 1) << out_;
+    EXPECT_NE(out_.find("6 runs: 4 done"), std::string::npos) << out_;
+    EXPECT_NE(out_.find(ids[1] + "  interrupted"), std::string::npos) << out_;
+    EXPECT_NE(out_.find(ids[4] + "  missing"), std::string::npos) << out_;
+    const auto before = run_files(out);
+    ASSERT_EQ(before.size(), 4u);
+
+    ASSERT_EQ(run("submit " + quote((out / "sweep.toml").string()) + " --missing --scheduler slurm --time 10 --mem 1G"), 0)
+        << out_ << err_;
+    const std::string again = submitted_job();
+    ASSERT_FALSE(again.empty());
+    EXPECT_NE(out_.find("2 tasks"), std::string::npos) << out_;  // an array over the 2 runs to do
+    const std::string list = read_file(out / "jobs" / "002.runs");
+    EXPECT_NE(list.find(ids[1] + "\n"), std::string::npos) << list;
+    EXPECT_NE(list.find(ids[4] + "\n"), std::string::npos) << list;
+    wait_for(again, 2);
+    for (const auto& [task, state] : task_states(again)) EXPECT_EQ(state, "COMPLETED") << "task " << task;
+
+    EXPECT_EQ(run("status " + quote(out.string())), 0) << out_;
+    EXPECT_NE(out_.find("6 runs: 6 done"), std::string::npos) << out_;
+    const auto after = run_files(out);
+    ASSERT_EQ(after.size(), 6u);
+    for (const auto& [id, file_id] : before) EXPECT_EQ(after.at(id), file_id) << "run " << id << " was redone";
+    // Nothing left to submit.
+    ASSERT_EQ(run("submit " + quote((out / "sweep.toml").string()) + " --missing --scheduler slurm"), 0) << err_;
+    EXPECT_NE(out_.find("nothing to submit"), std::string::npos) << out_;
+}
+
+TEST_F(Slurm, MpiJobRunsTheBulletinBoard) {
+    // Two ranks on the test's 2-CPU node: rank 0 hands out the runs, rank 1 runs them all. As
+    // root, Open MPI wants to be told that is fine (the setup lines).
+    const fs::path file = sweep("p", 300, "mode = \"mpi\"\nntasks = 2\ncpus_per_task = 1\ntime = 10\nmem = \"1G\"\n"
+                                          "setup = [\"export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1\", "
+                                          "\"export OMPI_MCA_btl=self,vader\"]\n");
+    ASSERT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm"), 0) << out_ << err_;
+    const std::string job = submitted_job();
+    ASSERT_FALSE(job.empty());
+    wait_for(job, 1);
+    EXPECT_EQ(task_states(job).at(job), "COMPLETED");
+    const std::string log = read_file(dir_ / "p" / "jobs" / "logs" / (job + ".err"));
+    EXPECT_NE(log.find("6 to run on 1 MPI worker (bulletin board)"), std::string::npos) << log;
+    EXPECT_EQ(run("status " + quote((dir_ / "p").string())), 0) << out_;
+    EXPECT_NE(out_.find("6 runs: 6 done"), std::string::npos) << out_;
+    ASSERT_EQ(run(quote(file.string()) + " -q -o " + quote((dir_ / "local").string())), 0) << err_;
+    expect_same_spikes(dir_ / "p", dir_ / "local", 6);
+}
+
+TEST_F(Slurm, MalformedClusterTableSubmitsNothing) {
+    for (const std::string& cluster : {std::string("walltime = \"1:00:00\"\n"), std::string("time = \"-1:00:00\"\n"),
+                                       std::string("array_size = 7\n")}) {
+        const fs::path file = sweep("m", 300, cluster);
+        EXPECT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm"), 2) << cluster << out_;
+        EXPECT_NE(err_.find("m.toml:"), std::string::npos) << err_;
+        EXPECT_FALSE(fs::exists(dir_ / "m" / "jobs")) << cluster;
+    }
+    const auto jobs = run_shell("squeue -h -t all -o %i", dir_);
+    EXPECT_EQ(jobs.status, 0) << jobs.err;
+    EXPECT_EQ(jobs.out, "") << "a job reached the scheduler";
+}
+
+}  // namespace
