@@ -19,6 +19,7 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using m1::test::clean_environment;
 using m1::test::quote;
 using m1::test::read_file;
 using m1::test::same_spikes;
@@ -27,12 +28,6 @@ namespace {
 
 const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
 
-// The variables that would make m1batch an array task or set its threads, unset (see test_submit).
-const std::string clean_environment =
-    "env -u M1BATCH_TASK_INDEX -u M1BATCH_TASK_COUNT -u M1BATCH_THREADS -u M1BATCH_JOBS "
-    "-u M1BATCH_OUTPUT -u M1BATCH_MAX_RUNS -u SLURM_ARRAY_TASK_ID -u SLURM_ARRAY_TASK_MIN "
-    "-u SLURM_ARRAY_TASK_STEP -u SLURM_ARRAY_TASK_COUNT -u SLURM_CPUS_PER_TASK -u PBS_ARRAY_INDEX "
-    "-u PBS_ARRAYID -u NCPUS -u PBS_NUM_PPN -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_SIZE";
 
 // The spikes before `t_ms`, population by population.
 std::vector<m1::population_spikes> before(std::vector<m1::population_spikes> spikes, double t_ms) {

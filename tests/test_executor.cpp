@@ -30,24 +30,12 @@ using m1::test::quote;
 using m1::test::read_file;
 using m1::test::same_spikes;
 using m1::test::spikes_of;
+using m1::test::tiny_model;
+using m1::test::file_identity;
+using m1::test::identity;
 
 namespace {
 
-// Four cells driven by background noise: a run takes milliseconds.
-const std::string tiny_model = R"({
- "netParams": {
-  "sizeX": 100, "sizeY": 100, "sizeZ": 100,
-  "scaleConnWeight": 1.0,
-  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 4}},
-  "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {"geom": {"diam": 10, "L": 10, "cm": 31.831}, "pointps": {"Izhi": {"mod": "Izhi2007b", "celltype": 1}}}}}},
-  "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 5.3, "e": 0}},
-  "stimSourceParams": {"bg": {"type": "NetStim", "rate": 50, "noise": 1.0}},
-  "stimTargetParams": {"bg_E": {"source": "bg", "conds": {"pop": "E"}, "synMech": "AMPA", "weight": 0.5, "delay": 2}},
-  "connParams": {"EE": {"preConds": {"pop": "E"}, "postConds": {"pop": "E"}, "synMech": "AMPA", "probability": 0.5, "weight": 0.01, "delay": 2}}
- },
- "simConfig": {"duration": 100, "dt": 0.025}
-}
-)";
 
 const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
 
@@ -82,16 +70,6 @@ std::vector<std::vector<std::string>> index_rows(const fs::path& dir) {
     return rows;
 }
 
-struct file_identity {
-    ino_t inode = 0;
-    std::int64_t mtime_ns = 0;
-    bool operator==(const file_identity&) const = default;
-};
-file_identity identity(const fs::path& p) {
-    struct stat st {};
-    ::stat(p.c_str(), &st);
-    return {st.st_ino, std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
-}
 
 class Executor : public ::testing::Test {
 protected:
@@ -338,13 +316,7 @@ TEST_F(Executor, KilledBatchResumesWithoutRedoingOrDuplicating) {
 
     // An uninterrupted batch of the same sweep elsewhere: the same spikes, run for run.
     ASSERT_EQ(run(quote(sweep.string()) + " -o " + quote((dir_ / "k2").string()) + " -j 1 -t 2"), 0) << err_;
-    const auto a = spikes_of(out), b = spikes_of(dir_ / "k2");
-    ASSERT_EQ(a.size(), 8u);
-    ASSERT_EQ(b.size(), 8u);
-    for (const auto& [id, spikes] : a) {
-        ASSERT_TRUE(b.count(id)) << id;
-        EXPECT_TRUE(same_spikes(spikes, b.at(id))) << id;
-    }
+    m1::test::expect_same_runs(out, dir_ / "k2", 8);
 }
 
 TEST_F(Executor, SigtermMarksRunsInterruptedAndTheRerunCompletes) {

@@ -6,8 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <regex>
@@ -56,7 +54,7 @@ protected:
                            "values = [0.0003, 0.0004]\n[cluster]\n" + cluster);
     }
     int run(const std::string& args) {
-        auto r = run_shell(quote(bin_) + " " + args, dir_);
+        auto r = run_shell(m1::test::clean_environment + " " + quote(bin_) + " " + args, dir_);
         out_ = std::move(r.out);
         err_ = std::move(r.err);
         return r.status;
@@ -105,21 +103,13 @@ protected:
             std::this_thread::sleep_for(200ms);
         }
     }
-    // run id -> (inode, mtime in ns) of its run.h5.
-    std::map<std::string, std::pair<ino_t, long long>> run_files(const fs::path& out) {
-        std::map<std::string, std::pair<ino_t, long long>> files;
-        for (const auto& e : fs::directory_iterator(out / "runs")) {
-            struct stat st{};
-            if (::stat((e.path() / "run.h5").c_str(), &st) == 0)
-                files[e.path().filename().string()] = {st.st_ino, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec};
-        }
+    // run id -> the identity (inode, mtime) of its run.h5, for the runs that have one.
+    std::map<std::string, m1::test::file_identity> run_files(const fs::path& out) {
+        std::map<std::string, m1::test::file_identity> files;
+        for (const auto& e : fs::directory_iterator(out / "runs"))
+            if (fs::exists(e.path() / "run.h5"))
+                files[e.path().filename().string()] = m1::test::identity(e.path() / "run.h5");
         return files;
-    }
-    void expect_same_spikes(const fs::path& a, const fs::path& b, std::size_t runs) {
-        const auto x = m1::test::spikes_of(a), y = m1::test::spikes_of(b);
-        ASSERT_EQ(x.size(), runs);
-        ASSERT_EQ(y.size(), runs);
-        for (const auto& [id, s] : x) EXPECT_TRUE(m1::test::same_spikes(s, y.at(id))) << id;
     }
 
     m1::test::temporary_directory temp_{"slurm"};
@@ -152,7 +142,7 @@ TEST_F(Slurm, ArrayJobOfThreeTasksAtMostTwoAtATimeCompletesTheSweep) {
     }
     // The spikes are those of a local run of the same sweep.
     ASSERT_EQ(run(quote(file.string()) + " -q -o " + quote((dir_ / "local").string())), 0) << err_;
-    expect_same_spikes(out, dir_ / "local", 6);
+    m1::test::expect_same_runs(out, dir_ / "local", 6);
 }
 
 TEST_F(Slurm, CancelledTaskIsResubmittedWithMissingWithoutRedoingFinishedRuns) {
@@ -231,7 +221,7 @@ TEST_F(Slurm, MpiJobRunsTheBulletinBoard) {
     EXPECT_EQ(run("status " + quote((dir_ / "p").string())), 0) << out_;
     EXPECT_NE(out_.find("6 runs: 6 done"), std::string::npos) << out_;
     ASSERT_EQ(run(quote(file.string()) + " -q -o " + quote((dir_ / "local").string())), 0) << err_;
-    expect_same_spikes(dir_ / "p", dir_ / "local", 6);
+    m1::test::expect_same_runs(dir_ / "p", dir_ / "local", 6);
 }
 
 TEST_F(Slurm, MalformedClusterTableSubmitsNothing) {

@@ -24,38 +24,20 @@
 
 namespace fs = std::filesystem;
 using m1::test::line_of;
+using m1::test::clean_environment;
 using m1::test::quote;
 using m1::test::read_file;
 using m1::test::same_spikes;
 using m1::test::spikes_of;
+using m1::test::tiny_model;
+using m1::test::file_identity;
+using m1::test::identity;
 
 namespace {
 
 const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
 
-// Four cells driven by background noise (as in test_executor): a run takes milliseconds.
-const std::string tiny_model = R"({
- "netParams": {
-  "sizeX": 100, "sizeY": 100, "sizeZ": 100,
-  "scaleConnWeight": 1.0,
-  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 4}},
-  "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {"geom": {"diam": 10, "L": 10, "cm": 31.831}, "pointps": {"Izhi": {"mod": "Izhi2007b", "celltype": 1}}}}}},
-  "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 5.3, "e": 0}},
-  "stimSourceParams": {"bg": {"type": "NetStim", "rate": 50, "noise": 1.0}},
-  "stimTargetParams": {"bg_E": {"source": "bg", "conds": {"pop": "E"}, "synMech": "AMPA", "weight": 0.5, "delay": 2}},
-  "connParams": {"EE": {"preConds": {"pop": "E"}, "postConds": {"pop": "E"}, "synMech": "AMPA", "probability": 0.5, "weight": 0.01, "delay": 2}}
- },
- "simConfig": {"duration": 100, "dt": 0.025}
-}
-)";
 
-// Every variable m1batch reads a task index, count, threads or jobs from, unset for each command:
-// a test run inside a SLURM or PBS job, or with M1BATCH_THREADS exported, must see none of them.
-const std::string clean_environment =
-    "env -u M1BATCH_TASK_INDEX -u M1BATCH_TASK_COUNT -u M1BATCH_THREADS -u M1BATCH_JOBS "
-    "-u M1BATCH_OUTPUT -u M1BATCH_MAX_RUNS -u SLURM_ARRAY_TASK_ID -u SLURM_ARRAY_TASK_MIN "
-    "-u SLURM_ARRAY_TASK_STEP -u SLURM_ARRAY_TASK_COUNT -u SLURM_CPUS_PER_TASK -u PBS_ARRAY_INDEX "
-    "-u PBS_ARRAYID -u NCPUS -u PBS_NUM_PPN -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_SIZE";
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
@@ -118,16 +100,6 @@ std::vector<std::string> listed_runs(const fs::path& file) {
     return ids;
 }
 
-struct file_identity {
-    ino_t inode = 0;
-    std::int64_t mtime_ns = 0;
-    bool operator==(const file_identity&) const = default;
-};
-file_identity identity(const fs::path& p) {
-    struct stat st {};
-    ::stat(p.c_str(), &st);
-    return {st.st_ino, std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
-}
 
 class Submit : public ::testing::Test {
 protected:
@@ -455,13 +427,7 @@ TEST_F(Submit, RenderedPbsScriptRunsTheSweepSubjobBySubjob) {
     }
 
     ASSERT_EQ(run(quote(sweep.string()) + " -o " + quote((dir_ / "local").string())), 0) << err_;
-    const auto a = spikes_of(out), b = spikes_of(dir_ / "local");
-    ASSERT_EQ(a.size(), 4u);
-    ASSERT_EQ(b.size(), 4u);
-    for (const auto& [id, spikes] : a) {
-        ASSERT_TRUE(b.count(id)) << id;
-        EXPECT_TRUE(same_spikes(spikes, b.at(id))) << id;
-    }
+    m1::test::expect_same_runs(out, dir_ / "local", 4);
 }
 
 // Torque's variables (PBS_ARRAYID, PBS_NUM_PPN), the two subjobs at the same time.
@@ -491,10 +457,7 @@ TEST_F(Submit, RenderedTorqueScriptRunsItsSubjobsAtOnce) {
     ASSERT_EQ(states.size(), 4u);
     for (const auto& [id, state] : states) EXPECT_EQ(state, "done") << id;
     ASSERT_EQ(run(quote(sweep.string()) + " -o " + quote((dir_ / "local").string())), 0) << err_;
-    const auto a = spikes_of(out), b = spikes_of(dir_ / "local");
-    ASSERT_EQ(a.size(), 4u);
-    ASSERT_EQ(b.size(), 4u);
-    for (const auto& [id, spikes] : a) EXPECT_TRUE(b.count(id) && same_spikes(spikes, b.at(id))) << id;
+    m1::test::expect_same_runs(out, dir_ / "local", 4);
 }
 
 TEST_F(Submit, MissingSubmitsOnlyTheRunsStillToDo) {

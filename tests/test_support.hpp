@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,6 +179,54 @@ inline std::vector<double> driven_train(std::uint32_t id, std::uint32_t salt, co
         if (s.uniform01() < keep && t + lag_ms < stop_ms) y.push_back(t + lag_ms);
     std::sort(y.begin(), y.end());
     return y;
+}
+
+// Four cells of one population driven by background noise (a NetPyNE model file): a run takes
+// milliseconds. For tests of the batch layer, where what runs matters less than how.
+inline const std::string tiny_model = R"({
+ "netParams": {
+  "sizeX": 100, "sizeY": 100, "sizeZ": 100,
+  "scaleConnWeight": 1.0,
+  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 4}},
+  "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {"geom": {"diam": 10, "L": 10, "cm": 31.831}, "pointps": {"Izhi": {"mod": "Izhi2007b", "celltype": 1}}}}}},
+  "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 5.3, "e": 0}},
+  "stimSourceParams": {"bg": {"type": "NetStim", "rate": 50, "noise": 1.0}},
+  "stimTargetParams": {"bg_E": {"source": "bg", "conds": {"pop": "E"}, "synMech": "AMPA", "weight": 0.5, "delay": 2}},
+  "connParams": {"EE": {"preConds": {"pop": "E"}, "postConds": {"pop": "E"}, "synMech": "AMPA", "probability": 0.5, "weight": 0.01, "delay": 2}}
+ },
+ "simConfig": {"duration": 100, "dt": 0.025}
+}
+)";
+
+// A file's inode and modification time: the same after a step means the step did not rewrite it.
+struct file_identity {
+    ino_t inode = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const file_identity&) const = default;
+};
+inline file_identity identity(const std::filesystem::path& p) {
+    struct stat st {};
+    ::stat(p.c_str(), &st);
+    return {st.st_ino, std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+// An `env` prefix that unsets every variable m1batch takes a task index, count, threads or jobs
+// from: a test run inside a SLURM or PBS job, or with M1BATCH_THREADS exported, sees none of them.
+inline const std::string clean_environment =
+    "env -u M1BATCH_TASK_INDEX -u M1BATCH_TASK_COUNT -u M1BATCH_THREADS -u M1BATCH_JOBS "
+    "-u M1BATCH_OUTPUT -u M1BATCH_MAX_RUNS -u SLURM_ARRAY_TASK_ID -u SLURM_ARRAY_TASK_MIN "
+    "-u SLURM_ARRAY_TASK_STEP -u SLURM_ARRAY_TASK_COUNT -u SLURM_CPUS_PER_TASK -u PBS_ARRAY_INDEX "
+    "-u PBS_ARRAYID -u NCPUS -u PBS_NUM_PPN -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_SIZE";
+
+// Two results directories hold the same `runs` runs with the same spikes, run for run.
+inline void expect_same_runs(const std::filesystem::path& a, const std::filesystem::path& b, std::size_t runs) {
+    const auto x = spikes_of(a), y = spikes_of(b);
+    ASSERT_EQ(x.size(), runs) << a;
+    ASSERT_EQ(y.size(), runs) << b;
+    for (const auto& [id, spikes] : x) {
+        ASSERT_TRUE(y.count(id)) << id;
+        EXPECT_TRUE(same_spikes(spikes, y.at(id))) << id;
+    }
 }
 
 }  // namespace m1::test
