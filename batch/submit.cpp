@@ -186,7 +186,7 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         // Briefly exclusive: no batch or task may be writing while the sources are replaced. Released
         // before the job is submitted, so that its tasks (shared holders) can start at once.
         results_directory::lock lock;
-        if (const int code = take_directory(sweep, runs, /*exclusive=*/true, options.quiet, out, lock))
+        if (const int code = take_directory(sweep, runs, /*exclusive=*/true, options.quiet, err, lock))
             return code;
         const std::vector<index_row> rows = read_rows(runs, dir);
         for (std::size_t i = 0; i < rows.size(); ++i) {
