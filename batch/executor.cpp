@@ -278,7 +278,15 @@ int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, 
         const results_directory dir(sweep.config.output);
         dir.create();
         lock = dir.acquire_lock(exclusive);
-        if (exclusive) {
+        if (!lock.enforced()) {
+            // Nobody can be known to be absent: leftovers of others are left alone (never taken
+            // as results), and runs are still claimed one by one.
+            if (!quiet)
+                out << "warning: the file system of " << dir.root().string()
+                    << " does not support flock: the directory is not locked against a second, "
+                       "independent batch (do not start one); runs are still claimed one by one\n";
+            if (!std::filesystem::exists(dir.root() / "sweep.toml")) dir.save_sources(sweep);
+        } else if (exclusive) {
             dir.clean_up();  // we own the directory: what is left is from killed processes
             dir.save_sources(sweep);
         } else if (!std::filesystem::exists(dir.root() / "sweep.toml")) {

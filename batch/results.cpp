@@ -289,9 +289,12 @@ results_directory::lock results_directory::acquire_lock(bool exclusive) const {
         throw run_error("cannot lock " + root_.string() + ": cannot open " + file.string() + ": " +
                         errno_text(err));
     }
+    const int locked = ::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB);
+    const int err = locked != 0 ? errno : 0;
+    if (err == ENOLCK || err == ENOSYS || err == EOPNOTSUPP || err == EINVAL)
+        return lock(fd, /*enforced=*/false);  // no flock on this file system
     lock held(fd);  // closes fd on every way out
-    if (::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
-        const int err = errno;
+    if (locked != 0) {
         if (err != EWOULDBLOCK)
             throw run_error("cannot lock " + root_.string() + ": flock on " + file.string() +
                             ": " + errno_text(err));

@@ -58,14 +58,21 @@ public:
     // Move-only. Closing the descriptor releases the flock (no other descriptor shares its open
     // file description, unless a child forked since holds one: then the lock lasts until it
     // exits too).
+    //
+    // On a file system without flock (Lustre mounted without -o flock, some NFS set-ups: flock
+    // fails with ENOLCK, ENOSYS, EOPNOTSUPP or EINVAL) the lock is not enforced: enforced() is
+    // false, nothing keeps a second, independent batch out, and the runs are still claimed one by
+    // one.
     class lock {
     public:
         lock() = default;
-        explicit lock(int fd) noexcept : fd_(fd) {}
+        explicit lock(int fd, bool enforced = true) noexcept : fd_(fd), enforced_(enforced) {}
         bool held() const noexcept { return fd_.get() >= 0; }
+        bool enforced() const noexcept { return held() && enforced_; }
 
     private:
         fd_handle fd_;
+        bool enforced_ = true;
     };
     lock acquire_lock(bool exclusive) const;
 

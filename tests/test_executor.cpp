@@ -282,6 +282,30 @@ TEST_F(Executor, SecondBatchOnTheSameDirectoryIsRefused) {
     EXPECT_EQ(run(quote(sweep.string())), 0) << err_;
 }
 
+// A file system without flock (flock fails with ENOLCK: an LD_PRELOAD shim, as no such file
+// system can be mounted here): the batch warns and runs, and array tasks running at once still
+// run every run exactly once (the claims).
+TEST_F(Executor, FileSystemWithoutFlockRunsWithAWarning) {
+    const std::string no_flock = "LD_PRELOAD=" + quote(NO_FLOCK_LIB);
+    const fs::path sweep = tiny_sweep("nf", "[0.3, 0.5, 0.7]");
+    EXPECT_EQ(run(quote(sweep.string()), no_flock), 0) << err_;
+    EXPECT_NE(err_.find("does not support flock"), std::string::npos) << err_;
+    EXPECT_EQ(count_done(dir_ / "nf"), 6u);
+
+    const fs::path m1 = m1_sweep("nfa");
+    std::vector<pid_t> tasks;
+    ::setenv("LD_PRELOAD", NO_FLOCK_LIB, 1);
+    for (int i = 0; i < 2; ++i)
+        tasks.push_back(start({m1.string(), "--task-index", std::to_string(i), "--task-count", "2", "-t", "1"}));
+    ::unsetenv("LD_PRELOAD");
+    for (pid_t t : tasks) EXPECT_EQ(wait_exit(t), 0) << read_file(dir_ / "background.txt");
+    EXPECT_NE(read_file(dir_ / "background.txt").find("does not support flock"), std::string::npos);
+    EXPECT_EQ(count_done(dir_ / "nfa"), 4u);
+    EXPECT_TRUE(files_containing(dir_ / "nfa" / "runs", "claim").empty());
+    ASSERT_EQ(run(quote(m1.string()) + " -o " + quote((dir_ / "nfa-local").string())), 0) << err_;
+    m1::test::expect_same_runs(dir_ / "nfa", dir_ / "nfa-local", 4);
+}
+
 // The acceptance: kill -9 mid-batch, restart; every run done exactly once, the index
 // complete, no stray temporary or claim files, the spikes those of an uninterrupted batch.
 TEST_F(Executor, KilledBatchResumesWithoutRedoingOrDuplicating) {
