@@ -2,6 +2,7 @@
 
 #include "posix_file.hpp"
 #include "run.hpp"
+#include "run_file.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -75,7 +76,13 @@ run_estimate estimate_run(const sweep_spec& sweep, const std::vector<sweep_run>&
     e.build_s = s.build_s;
     const double factor = e.pilot_ms > 0 ? e.duration_ms / e.pilot_ms : 1;
     e.simulate_s = s.simulate_s * factor;
-    e.spikes = double(s.spikes) * factor;
+    // Spikes at the rate of the pilot's second half: its start is quieter than what follows (in
+    // M1, NetStim inputs begin at 50 ms), so the whole pilot's rate would undercount.
+    double second_half = 0;
+    for (const auto& p : read_run_spikes(s.run_file))
+        second_half += double(p.timestamps.end() -
+                              std::lower_bound(p.timestamps.begin(), p.timestamps.end(), e.pilot_ms / 2));
+    e.spikes = double(s.spikes) + second_half / (e.pilot_ms / 2) * (e.duration_ms - e.pilot_ms);
     e.memory_mib = s.peak_rss_mb + (e.spikes - double(s.spikes)) * bytes_per_spike / (1024.0 * 1024.0);
     return e;
 }

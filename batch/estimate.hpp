@@ -18,7 +18,7 @@ struct run_estimate {
     double duration_ms = 0, pilot_ms = 0;
     std::size_t threads = 1;
     double build_s = 0, simulate_s = 0;    // the whole run's, simulate_s extrapolated from the pilot
-    double spikes = 0;                     // expected, at the pilot's rate
+    double spikes = 0;                     // expected: the pilot's, then its second half's rate
     double memory_mib = 0;                 // this process's peak after the pilot (so: call it in a
                                            // fresh process, as m1batch does) plus the spikes to come
     double time_s() const { return build_s + simulate_s; }
