@@ -595,6 +595,18 @@ std::string parse_job_id(scheduler_kind scheduler, const std::string& answer) {
     return s.substr(0, s.find_first_of(" \t"));
 }
 
+bool job_active(scheduler_kind scheduler, const std::string& job_id) {
+    if (scheduler == scheduler_kind::slurm) {
+        // Array tasks one line each; only states in which a task may still run.
+        const command_result r =
+            run_command({"squeue", "-h", "-r", "-j", job_id, "-t", "PENDING,RUNNING,CONFIGURING,COMPLETING,SUSPENDED", "-o", "%i"});
+        return r.status == 0 && r.out.find_first_not_of(" \n") != std::string::npos;
+    }
+    // qstat knows queued, running and held jobs; finished ones are gone (without -x).
+    const command_result r = run_command({"qstat", job_id});
+    return r.status == 0;
+}
+
 std::optional<scheduler_kind> detect_scheduler() {
     const char* path = std::getenv("PATH");
     std::istringstream dirs(path ? path : "");

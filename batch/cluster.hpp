@@ -129,6 +129,11 @@ command_result run_command(const std::vector<std::string>& argv);
 // "1234[].server"); empty when there is none.
 std::string parse_job_id(scheduler_kind scheduler, const std::string& answer);
 
+// Whether the scheduler still holds tasks of job `job_id` that are queued or running (squeue for
+// SLURM, qstat for PBS). False when it does not, and when it cannot tell (no such command, a job
+// long forgotten).
+bool job_active(scheduler_kind scheduler, const std::string& job_id);
+
 // Which scheduler this machine submits to: sbatch or qsub in PATH (sbatch first); nullopt: neither.
 std::optional<scheduler_kind> detect_scheduler();
 

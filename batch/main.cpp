@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
         if (status->parsed()) {
             const int code = show_status(status_dir, rebuild, format == "csv", std::cout);
             if (format != "csv")
-                for (const std::string& job : submitted_jobs(status_dir)) std::cout << "  " << job << "\n";
+                for (const submission& job : read_submissions(status_dir)) std::cout << "  " << describe(job) << "\n";
             return finish(code);
         }
         const po::variables_map env = read_environment();

@@ -105,22 +105,33 @@ std::vector<std::size_t> read_run_list(const fs::path& file, const std::vector<s
     return list;
 }
 
-std::vector<std::string> submitted_jobs(const fs::path& output) {
-    std::vector<std::string> lines;
+std::vector<submission> read_submissions(const fs::path& output) {
+    std::vector<submission> jobs;
     std::ifstream in(output / "jobs" / "submissions.csv");
     std::string line;
     std::getline(in, line);  // header
     while (std::getline(in, line)) {
-        // submitted_at,scheduler,mode,job_id,tasks,runs,script (no field holds a comma but script,
-        // which is last)
+        // No field holds a comma but the script's path, which is last (and may be quoted).
         std::vector<std::string> f;
         std::istringstream fields(line);
         for (std::string x; f.size() < 6 && std::getline(fields, x, ',');) f.push_back(x);
         if (f.size() < 6) continue;
-        lines.push_back(f[1] + " job " + f[3] + " (" + f[2] + ", " + f[4] + " task" +
-                        (f[4] == "1" ? "" : "s") + ", " + f[5] + " runs), submitted " + f[0]);
+        std::string script;
+        std::getline(fields, script);
+        if (script.size() >= 2 && script.front() == '"' && script.back() == '"') {
+            script = script.substr(1, script.size() - 2);
+            for (std::size_t q = script.find("\"\""); q != std::string::npos; q = script.find("\"\"", q + 1))
+                script.erase(q, 1);
+        }
+        jobs.push_back({f[0], f[1], f[2], f[3], f[4], f[5], script});
     }
-    return lines;
+    return jobs;
+}
+
+std::string describe(const submission& job) {
+    return job.scheduler + " job " + job.job_id + " (" + job.mode + ", " + job.tasks + " task" +
+           (job.tasks == "1" ? "" : "s") + ", " + job.runs + " run" + (job.runs == "1" ? "" : "s") +
+           "), submitted " + job.submitted_at;
 }
 
 int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
@@ -177,8 +188,20 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         render_template(template_text, template_values(probe), template_name);
     }
 
-    // --- which runs: the results directory as it is now
+    // --- an earlier job still at work would do the same runs: wait for it, or cancel it first
     results_directory dir(sweep.config.output);
+    if (!options.dry_run)
+        for (const submission& earlier : read_submissions(dir.root()))
+            if (earlier.scheduler == to_string(job.scheduler) && job_active(job.scheduler, earlier.job_id)) {
+                err << "error: " << describe(earlier)
+                    << " is still queued or running; its tasks will do the runs that are not done. "
+                       "Wait for it, or cancel it ("
+                    << (job.scheduler == scheduler_kind::slurm ? "scancel " : "qdel ") << earlier.job_id
+                    << ") and submit again\n";
+                return exit_busy;
+            }
+
+    // --- which runs: the results directory as it is now
     dir.create();
     std::vector<std::size_t> selected;
     std::size_t running = 0, done = 0, failed = 0;

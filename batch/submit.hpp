@@ -29,7 +29,8 @@ struct submit_options {
 
 // Returns the exit code (README "Exit codes"): 0 submitted (or nothing to submit, or dry run),
 // 1 the scheduler refused the job, 2 the [cluster] settings are wrong (input_error thrown before
-// anything is written or submitted), 4 a batch holds the results directory.
+// anything is written or submitted), 4 a batch holds the results directory, or a job submitted
+// for it earlier is still queued or running (squeue, qstat).
 int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
                  const submit_options& options, std::ostream& out, std::ostream& err);
 
@@ -39,8 +40,13 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
 std::vector<std::size_t> read_run_list(const std::filesystem::path& file,
                                        const std::vector<sweep_run>& runs);
 
-// The jobs submitted for a results directory, newest last (from OUTPUT/jobs/submissions.csv):
-// one line each, for m1batch status.
-std::vector<std::string> submitted_jobs(const std::filesystem::path& output);
+// A job submitted for a results directory: a row of OUTPUT/jobs/submissions.csv.
+struct submission {
+    std::string submitted_at, scheduler, mode, job_id, tasks, runs, script;
+};
+// The jobs submitted for a results directory, oldest first (none when there is no record).
+std::vector<submission> read_submissions(const std::filesystem::path& output);
+// "slurm job 12 (array, 3 tasks, 6 runs), submitted 2026-11-26T04:32:54Z", for m1batch status.
+std::string describe(const submission& job);
 
 }  // namespace m1::batch

@@ -153,6 +153,11 @@ TEST_F(Slurm, CancelledTaskIsResubmittedWithMissingWithoutRedoingFinishedRuns) {
     EXPECT_NE(out_.find("estimating time and memory"), std::string::npos) << out_;
     const std::string job = submitted_job();
     ASSERT_FALSE(job.empty());
+    // While the job is queued or running, a second submission would do the same runs: refused.
+    EXPECT_EQ(run("submit " + quote(file.string()) + " --missing --scheduler slurm --time 10 --mem 1G"), 4);
+    EXPECT_NE(err_.find("slurm job " + job + " (array, 3 tasks, 6 runs)"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("is still queued or running"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("scancel " + job), std::string::npos) << err_;
 
     // Task 1's first run is at position 1 of the sweep: wait until it is running, then cancel task 1.
     ASSERT_EQ(run("--dry-run --format csv " + quote(file.string())), 0) << err_;

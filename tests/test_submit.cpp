@@ -669,6 +669,31 @@ TEST_F(Submit, SubmitsWithSbatchOrQsubAndRecordsTheJob) {
     EXPECT_EQ(m1::test::listing(out / "jobs"), listing);
 }
 
+// A job submitted earlier that the scheduler still holds (qstat knows it) would do the same runs:
+// the next submission is refused (exit 4, as a busy directory) until it is gone.
+TEST_F(Submit, EarlierJobStillQueuedIsWaitedFor) {
+    fs::remove(fake_bin_ / "sbatch");
+    const fs::path sweep = m1_sweep("q", "scheduler = \"pbs\"\ntime = 10\nmem = \"1G\"\ncpus_per_task = 1\n");
+    const fs::path out = root("q");
+    ASSERT_EQ(run("submit " + quote(sweep.string())), 0) << err_;
+    // qstat as PBS answers for a queued job, then for one it has forgotten.
+    write("bin/qstat", "#!/bin/sh\necho \"qstat $*\" >> " + quote(calls_.string()) + "\n"
+                       "[ \"$1\" = '77[].pbsserver' ] && [ ! -e " + quote((dir_ / "finished").string()) + " ]\n");
+    fs::permissions(fake_bin_ / "qstat", fs::perms::owner_all);
+    EXPECT_EQ(run("submit --missing " + quote(sweep.string())), 4) << err_;
+    EXPECT_NE(err_.find("pbs job 77[].pbsserver (array, 4 tasks, 4 runs)"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("is still queued or running"), std::string::npos) << err_;
+    EXPECT_NE(err_.find("qdel 77[].pbsserver"), std::string::npos) << err_;
+    EXPECT_NE(scheduler_calls().find("qstat 77[].pbsserver\n"), std::string::npos) << scheduler_calls();
+    EXPECT_FALSE(fs::exists(out / "jobs" / "002-pbs-array.sh"));
+    // A dry run is not a submission: it writes its script all the same.
+    EXPECT_EQ(run("submit --dry-run --missing " + quote(sweep.string())), 0) << err_;
+    EXPECT_TRUE(fs::exists(out / "jobs" / "002-pbs-array.sh"));
+    write("finished", "");
+    EXPECT_EQ(run("submit --missing " + quote(sweep.string())), 0) << err_;
+    EXPECT_TRUE(fs::exists(out / "jobs" / "003-pbs-array.sh"));
+}
+
 // Without time and mem, a pilot chooses them: what the script asks for is what submit says it
 // measured, in the documented steps (estimate.hpp: 5 minutes, 64 MiB).
 TEST_F(Submit, PilotChoosesTimeAndMemory) {
