@@ -11,6 +11,7 @@
 //   OUTPUT/runs/<run_id>/claim         a worker is running it: host, pid, start; refreshed while it runs
 //   OUTPUT/index.csv, OUTPUT/index.h5  one row per run of the sweep
 //   OUTPUT/.lock                       flock'ed by the batch that owns the directory
+//   OUTPUT/jobs/                       cluster jobs: scripts, run lists, logs (batch/submit.hpp)
 #include "posix_file.hpp"
 #include "sweep.hpp"
 
