@@ -198,22 +198,17 @@ int main(int argc, char** argv) {
             if (!partition.empty()) o.partition = partition;
             if (!time_text.empty()) o.time_s = parse_job_time(time_text, at("--time"));
             if (!mem_text.empty()) o.mem_mib = parse_job_memory(mem_text, at("--mem"));
-            for (auto [value, field, name] :
-                 {std::tuple{cpus_per_task, &o.cpus_per_task, "--cpus-per-task"},
-                  {nodes, &o.nodes, "--nodes"}, {ntasks, &o.ntasks, "--ntasks"},
-                  {array_size, &o.array_size, "--array-size"}, {array_limit, &o.array_limit, "--array-limit"}}) {
+            // The [cluster] key each option stands for: errors found later name the option.
+            for (auto [value, field, name, key, least] :
+                 {std::tuple{cpus_per_task, &o.cpus_per_task, "--cpus-per-task", "cpus_per_task", 1},
+                  {nodes, &o.nodes, "--nodes", "nodes", 1}, {ntasks, &o.ntasks, "--ntasks", "ntasks", 2},
+                  {array_size, &o.array_size, "--array-size", "array_size", 1},
+                  {array_limit, &o.array_limit, "--array-limit", "array_limit", 1}}) {
                 if (submit->get_option(name)->count() == 0) continue;
-                if (value < (std::string(name) == "--ntasks" ? 2 : 1))
-                    throw m1::input_error(at(name), std::string("must be a whole number >= ") +
-                                                        (std::string(name) == "--ntasks" ? "2" : "1"));
+                if (value < least)
+                    throw m1::input_error(at(name), "must be a whole number >= " + std::to_string(least));
                 *field = value;
-                o.where[std::string(name).substr(2)] = at(name);
-            }
-            for (auto& [key, w] : std::map<std::string, m1::source_location>(o.where)) {
-                std::string k = key;
-                std::replace(k.begin(), k.end(), '-', '_');
-                o.where.erase(key);
-                o.where[k] = w;
+                o.where[key] = at(name);
             }
             return finish(submit_sweep(sweep, runs, options, std::cout, err));
         }

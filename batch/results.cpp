@@ -58,8 +58,6 @@ std::string iso_time(std::time_t t) {
     return buffer;
 }
 
-std::string iso_now() { return iso_time(std::time(nullptr)); }
-
 void make_directories(const fs::path& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -253,6 +251,8 @@ std::string describe_holder(const std::string& text) {
 }
 
 }  // namespace
+
+std::string iso_now() { return iso_time(std::time(nullptr)); }
 
 // ---------------------------------------------------------------------------------------------
 

@@ -25,6 +25,9 @@
 
 namespace m1::batch {
 
+// The time now in ISO 8601, UTC ("2026-11-26T04:32:54Z"), as the directory's records write it.
+std::string iso_now();
+
 enum class run_state { missing, done, failed, interrupted, running };
 std::string_view to_string(run_state state);  // "missing", "done", "failed", "interrupted", "running"
 

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <fstream>
 #include <iomanip>
 #include <map>
@@ -32,15 +31,6 @@ constexpr std::int64_t default_mpi_workers = 8;
 source_location where_of(const cluster_spec& c, const std::string& key, const sweep_spec& sweep) {
     const auto it = c.where.find(key);
     return it != c.where.end() ? it->second : source_location{sweep.file.string(), "cluster." + key, 0, 0};
-}
-
-std::string utc_now() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::ostringstream s;
-    s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-    return s.str();
 }
 
 // The next free script number in OUTPUT/jobs ("001", "002", ...).
@@ -179,8 +169,7 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     }
     // A template of the user's: every placeholder must be known before anything is written.
     std::string template_text;
-    const std::string template_name =
-        options.template_file ? options.template_file->string() : template_file_name(job.scheduler, job.mode);
+    const std::string template_name = options.template_file ? options.template_file->string() : "";
     if (options.template_file) {
         template_text = read_user_file(*options.template_file);
         job_request probe = job;
@@ -299,13 +288,13 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         job.run_list = jobs / (number + ".runs");
         job.retry_failed = true;
         std::string text = "# runs of " + job.sweep_file.string() + " still to do (m1batch submit --missing, " +
-                           utc_now() + ")\n";
+                           iso_now() + ")\n";
         for (std::size_t i : selected) text.append(runs[i].id).push_back('\n');
         write_file_atomically(job.run_list, text);
     }
-    const std::string script = render_template(
-        options.template_file ? template_text : built_in_template(job.scheduler, job.mode),
-        template_values(job), template_name);
+    const std::string script = options.template_file
+                                   ? render_template(template_text, template_values(job), template_name)
+                                   : render_job_script(job);
     const fs::path script_file =
         jobs / (number + "-" + std::string(to_string(job.scheduler)) + "-" + std::string(to_string(job.mode)) + ".sh");
     write_file_atomically(script_file, script);
@@ -343,7 +332,7 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     std::error_code ec;
     if (fs::exists(record, ec)) csv = read_bytes(record);
     else csv_line(csv, {"submitted_at", "scheduler", "mode", "job_id", "tasks", "runs", "script"});
-    csv_line(csv, {utc_now(), std::string(to_string(job.scheduler)), std::string(to_string(job.mode)), job_id,
+    csv_line(csv, {iso_now(), std::string(to_string(job.scheduler)), std::string(to_string(job.mode)), job_id,
                    std::to_string(array ? job.array_size : job.ntasks), std::to_string(selected.size()),
                    script_file.string()});
     write_file_atomically(record, csv);
