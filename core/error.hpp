@@ -44,4 +44,22 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A write refused for a reason of the whole file system, not of one file or run: no space left
+// (ENOSPC), over quota (EDQUOT), read-only (EROFS). Every further write there would fail the same
+// way, so a batch starts no new run after one. what(): "no space left on device while writing
+// <path>".
+class storage_error : public run_error {
+public:
+    storage_error(int error_number, const std::string& path);
+    int error_number() const noexcept { return error_number_; }
+    const std::string& path() const noexcept { return path_; }
+
+private:
+    int error_number_;
+    std::string path_;
+};
+
+// True for the errno values storage_error stands for.
+bool is_storage_fault(int error_number) noexcept;
+
 }  // namespace m1

@@ -4,9 +4,6 @@
 #include "error.hpp"
 #include "posix_file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <mutex>
 #include <system_error>
@@ -27,25 +24,6 @@ std::string hdf5_reason() {
     H5Eclear2(H5E_DEFAULT);
     return reason;
 }
-
-// Removes the temporary file unless dismissed.
-class remove_on_failure {
-public:
-    explicit remove_on_failure(std::filesystem::path p) : path_(std::move(p)) {}
-    remove_on_failure(const remove_on_failure&) = delete;
-    remove_on_failure& operator=(const remove_on_failure&) = delete;
-    ~remove_on_failure() {
-        if (armed_) {
-            std::error_code ignored;
-            std::filesystem::remove(path_, ignored);
-        }
-    }
-    void dismiss() noexcept { armed_ = false; }
-
-private:
-    std::filesystem::path path_;
-    bool armed_ = true;
-};
 
 // HDF5 files of one process are written one at a time (HDF5 serialises its calls anyway).
 std::mutex& write_mutex() {
@@ -98,52 +76,46 @@ h5_handle file_access(const hdf5_checker& c, bool lock_files) {
 }
 
 
+namespace {
+
+// The bytes of a file that `fill` writes, built in memory (HDF5's core driver without a backing
+// store): HDF5 itself never writes to disk, so a full disk cannot leave it holding a file that
+// failed to flush (which it would try again, and crash on, at exit), and a failed fill leaves
+// nothing behind.
+std::string hdf5_image(const std::filesystem::path& path,
+                       const std::function<void(const hdf5_checker& check, hid_t file)>& fill) {
+    const hdf5_checker c("cannot write", path.string());
+    h5_handle fapl = file_access(c, /*lock_files=*/false);
+    c.ok(H5Pset_fapl_core(fapl, 1 << 20, /*backing_store=*/false), "cannot set up file access");
+    // The name only identifies the file among HDF5's open files; nothing is created under it.
+    const std::string name = path.string() + ".image." + unique_suffix();
+    h5_handle file = c.handle(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+                              H5Fclose, "cannot create the file in memory");
+    fill(c, file);
+    c.ok(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot complete the file");
+    const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+    if (size < 0) c.fail_hdf5("cannot complete the file");
+    std::string image(static_cast<std::size_t>(size), '\0');
+    if (H5Fget_file_image(file, image.data(), image.size()) != size)
+        c.fail_hdf5("cannot complete the file");
+    if (file.close() < 0) c.fail_hdf5("cannot complete the file");
+    return image;
+}
+
+}  // namespace
+
 void write_hdf5_atomically(const std::filesystem::path& path,
                            const std::function<void(const hdf5_checker& check, hid_t file)>& fill) {
-    const std::string name = path.string();
-    std::filesystem::path temporary = path;
-    temporary += ".tmp." + unique_suffix();
-
-    std::lock_guard<std::mutex> lock(write_mutex());
-    hdf5_quiet quiet;
-
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
-        throw run_error("cannot create " + name + ": " + errno_text(EISDIR));
-
-    // Create the temporary file ourselves first: the errno says clearly why a directory cannot be
-    // written ("Permission denied", "No such file or directory", "Not a directory", ...).
-    fd_handle fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-    if (fd.get() < 0) {
-        const int err = errno;
-        throw run_error("cannot create " + name + ": " + errno_text(err));
-    }
-    remove_on_failure cleanup(temporary);
-
+        throw run_error("cannot create " + path.string() + ": " + errno_text(EISDIR));
+    std::string image;
     {
-        const hdf5_checker c("cannot write", name);
-        h5_handle fapl = file_access(c, /*lock_files=*/false);
-        h5_handle file = c.handle(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
-                                  H5Fclose, "cannot create " + temporary.string());
-        fill(c, file);
-        if (file.close() < 0) c.fail_hdf5("cannot close " + temporary.string());
+        std::lock_guard<std::mutex> lock(write_mutex());
+        hdf5_quiet quiet;
+        image = hdf5_image(path, fill);
     }
-
-    if (::fsync(fd.get()) != 0) {
-        const int err = errno;
-        throw run_error("cannot write " + name + ": fsync of " + temporary.string() + ": " +
-                        errno_text(err));
-    }
-    if (fd.close() != 0) {
-        const int err = errno;
-        throw run_error("cannot write " + name + ": close of " + temporary.string() + ": " +
-                        errno_text(err));
-    }
-    std::filesystem::rename(temporary, path, ec);
-    if (ec)
-        throw run_error("cannot write " + name + ": cannot rename " + temporary.string() +
-                        " to it: " + ec.message());
-    cleanup.dismiss();
+    write_file_atomically(path, image);
 }
 
 }  // namespace m1

@@ -250,11 +250,12 @@ private:
 };
 
 // Writes an HDF5 file atomically, the one way every HDF5 file here is written (run files, the
-// index, the analysis summary): `fill` writes into a new file under a temporary name in the same
-// directory ("<path>.tmp.<pid>.<n>"), which is closed, fsync'ed and renamed onto `path`. On any
-// failure the temporary file is removed and run_error says "cannot create <path>: <errno text>"
-// (the directory cannot be written) or "cannot write <path>: <what failed> (HDF5: ...)".
-// Writers of one process take turns (HDF5 serialises its calls anyway).
+// analysis, the index, the analysis summary): `fill` writes into a new file built in memory, whose
+// bytes then go to disk through write_file_atomically (a temporary name, fsync, rename). On any
+// failure nothing is left behind and run_error says "cannot create <path>: <errno text>" (the
+// directory cannot be written), "cannot write <path>: <what failed> (HDF5: ...)", or storage_error
+// (no space, over quota, read-only). Writers of one process take turns building their images
+// (HDF5 serialises its calls anyway); the disk writes overlap.
 void write_hdf5_atomically(const std::filesystem::path& path,
                            const std::function<void(const hdf5_checker& check, hid_t file)>& fill);
 

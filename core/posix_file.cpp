@@ -81,23 +81,26 @@ std::string unique_suffix() {
     return std::to_string(::getpid()) + "." + std::to_string(counter++);
 }
 
+void throw_write_failure(const std::filesystem::path& path, int err, const std::string& verb,
+                         const std::string& step) {
+    if (is_storage_fault(err)) throw storage_error(err, path.string());
+    throw run_error(verb + " " + path.string() + ": " + step + errno_text(err));
+}
+
 void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
-    const std::string name = path.string();
     std::filesystem::path temporary;
     fd_handle fd;
     for (int attempt = 0; fd.get() < 0; ++attempt) {
         temporary = path;
         temporary += ".tmp." + unique_suffix();
         fd = fd_handle(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-        if (fd.get() < 0 && (errno != EEXIST || attempt == 100)) {
-            const int err = errno;
-            throw run_error("cannot write " + name + ": " + errno_text(err));
-        }
+        if (fd.get() < 0 && (errno != EEXIST || attempt == 100))
+            throw_write_failure(path, errno, "cannot create");
     }
     auto fail = [&](const char* step) {
         const int err = errno;
         ::unlink(temporary.c_str());
-        throw run_error("cannot write " + name + ": " + step + errno_text(err));
+        throw_write_failure(path, err, "cannot write", step);
     };
     if (!write_all(fd.get(), text)) fail("");
     if (::fsync(fd.get()) != 0) fail("fsync: ");

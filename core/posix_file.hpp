@@ -40,14 +40,21 @@ bool read_all(int fd, std::string& out);
 // The bytes of a file; run_error "cannot read <path>: <errno text>" when it cannot be read.
 std::string read_bytes(const std::filesystem::path& path);
 
+// The error for a failed write of `path`: storage_error when errno `err` is a fault of the whole
+// file system (is_storage_fault), else run_error "<verb> <path>: <step><errno text>".
+[[noreturn]] void throw_write_failure(const std::filesystem::path& path, int err,
+                                      const std::string& verb = "cannot write",
+                                      const std::string& step = "");
+
 // "<pid>.<n>": unique within the process and, by the pid, among the processes of one host.
 // Processes of different hosts may share a pid (containers): creators of names built from it use
 // O_EXCL and retry.
 std::string unique_suffix();
 
 // Writes `text` to `path` atomically: a temporary name "<path>.tmp.<unique_suffix>" in the same
-// directory, fsync, rename, then fsync of the directory. Throws run_error "cannot write <path>:
-// ..." and leaves no temporary file behind.
+// directory, fsync, rename, then fsync of the directory. Leaves no temporary file behind; throws
+// run_error "cannot create <path>: ..." (the directory cannot be written to), "cannot write
+// <path>: ..." (a later step), or storage_error (no space, over quota, read-only).
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);
 
 }  // namespace m1

@@ -172,7 +172,7 @@ TEST_F(results, atomic_write_failure_names_the_path_and_leaves_nothing) {
         FAIL() << "no error";
     } catch (const m1::run_error& e) {
         EXPECT_EQ(std::string(e.what()),
-                  "cannot write " + missing.string() + ": No such file or directory");
+                  "cannot create " + missing.string() + ": No such file or directory");
     }
     // The rename fails (the target is a directory): the temporary must be gone.
     fs::create_directories(root_ / "d");
