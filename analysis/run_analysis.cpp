@@ -2,6 +2,8 @@
 
 #include "error.hpp"
 #include "hdf5_support.hpp"
+#include "model.hpp"
+#include "posix_file.hpp"
 #include "run_file.hpp"
 
 #include <nlohmann/json.hpp>
@@ -149,83 +151,128 @@ analysis_result analyze(const run_trains& trains, const analysis_params& params)
     return r;
 }
 
+namespace {
+
+// The analysis file's layout version: 1 was /analysis inside run.h5 (still read), 2 is
+// analysis.h5 beside it, tied to its run file by the run file's SHA-256.
+constexpr std::int64_t analysis_format_version = 2;
+
+std::string file_digest(const std::filesystem::path& file) { return sha256_hex(read_bytes(file)); }
+
+void write_rates(const hdf5_writer& w, hid_t group, const analysis_result& r) {
+    const std::string where = "/analysis/rates";
+    h5_handle g = w.group(group, "/analysis", "rates", true, true);
+    std::vector<double> rate, cv, silent;
+    for (const auto& x : r.rates) {
+        rate.push_back(x.rate_hz);
+        cv.push_back(x.cv_isi);
+        silent.push_back(x.silent_fraction);
+    }
+    w.strings(g, where, "population", r.populations);
+    w.numbers(g, where, "rate_hz", rate);
+    w.numbers(g, where, "cv_isi", cv);
+    w.numbers(g, where, "silent_fraction", silent);
+    // Each population's per-cell rates (by node id): the distribution behind the means.
+    h5_handle cells = w.group(g, where, "cell_rate_hz", true);
+    for (std::size_t p = 0; p < r.rates.size() && p < r.populations.size(); ++p)
+        w.numbers(cells, where + "/cell_rate_hz", r.populations[p], r.rates[p].cell_rates_hz);
+}
+
+void write_rate_psd(const hdf5_writer& w, hid_t group, const analysis_result& r,
+                    const analysis_params& params) {
+    const std::string where = "/analysis/rate_psd";
+    h5_handle g = w.group(group, "/analysis", "rate_psd", true, true);
+    w.attribute(g, where, "mode", std::string(mode_name(params.psd.mode)));
+    for (std::size_t p = 0; p < r.rate_psd.size(); ++p) {
+        const std::string name = p < r.populations.size() ? r.populations[p] : "all";
+        h5_handle s = w.group(g, where, name, true);
+        w.numbers(s, where + "/" + name, "freq_hz", r.rate_psd[p].freq_hz);
+        w.numbers(s, where + "/" + name, "power", r.rate_psd[p].power);
+    }
+}
+
+void write_granger(const hdf5_writer& w, hid_t group, const analysis_result& r,
+                   const analysis_params& params) {
+    const std::string where = "/analysis/granger";
+    h5_handle g = w.group(group, "/analysis", "granger", true, true);
+    w.attribute(g, where, "mode", std::string(mode_name(params.granger.mode)));
+    w.attribute(g, where, "order", std::int64_t{params.granger.order});
+    w.attribute(g, where, "bin_ms", params.granger.bin_ms);
+    for (const auto& pg : r.granger) {
+        const std::string name = pg.pre + "__" + pg.post;
+        h5_handle s = w.group(g, where, name, true, true);
+        w.numbers(s, where + "/" + name, "freq_hz", pg.result.freq_hz);
+        w.numbers(s, where + "/" + name, "f_xy", pg.result.f_xy);
+        w.numbers(s, where + "/" + name, "f_yx", pg.result.f_yx);
+        if (!pg.result.failure.empty()) w.attribute(s, where + "/" + name, "failure", pg.result.failure);
+    }
+}
+
+void write_lfp(const hdf5_writer& w, hid_t group, const analysis_result& r,
+               const analysis_params& params) {
+    const std::string where = "/analysis/lfp";
+    h5_handle g = w.group(group, "/analysis", "lfp", true, true);
+    w.attribute(g, where, "ampa_delay_ms", params.lfp.ampa_delay_ms);
+    w.attribute(g, where, "gaba_weight", params.lfp.gaba_weight);
+    w.attribute(g, where, "method", std::string("Mazzoni et al. 2015 RWS proxy, z-scored"));
+    for (const auto& trace : r.lfp) {
+        const std::string at = where + "/" + trace.electrode;
+        h5_handle e = w.group(g, where, trace.electrode, true);
+        w.numbers(e, at, "t_ms", trace.t_ms);
+        w.numbers(e, at, "lfp", trace.lfp);
+        w.numbers(e, at, "freq_hz", trace.psd.freq_hz);
+        w.numbers(e, at, "power", trace.psd.power);
+    }
+}
+
+void write_nte(const hdf5_writer& w, hid_t group, const analysis_result& r,
+               const analysis_params& params) {
+    const std::string where = "/analysis/nte";
+    const std::size_t n = r.nte.size();
+    std::vector<double> flat;
+    for (const auto& row : r.nte) flat.insert(flat.end(), row.begin(), row.end());
+    h5_handle set = w.numbers(group, "/analysis", "nte", flat.data(), {hsize_t(n), hsize_t(n)});
+    w.attribute(set, where, "populations", r.populations);
+    w.attribute(set, where, "bin_ms", params.nte.bin_ms);
+    w.attribute(set, where, "shuffles", std::int64_t{params.nte.shuffles});
+    w.attribute(set, where, "seed", std::int64_t{params.nte.seed});
+    w.attribute(set, where, "mode",
+                std::string(params.nte.mode == nte_mode::netpyne ? "netpyne" : "standard"));
+}
+
+// /analysis's own attributes: what was asked, of which run file, over which window.
+void write_analysis_attributes(const hdf5_writer& w, hid_t group, const analysis_result& r,
+                               const analysis_params& params,
+                               const std::filesystem::path& run_file, const std::string& digest) {
+    const std::string where = "/analysis";
+    w.attribute(group, where, "params", params.to_json());
+    w.attribute(group, where, "version", std::int64_t{analysis_version});
+    w.attribute(group, where, "format_version", analysis_format_version);
+    w.attribute(group, where, "run_file", run_file.filename().string());
+    w.attribute(group, where, "run_file_sha256", digest);
+    w.attribute(group, where, "window_start_ms", r.analysed.start_ms);
+    w.attribute(group, where, "window_stop_ms", r.analysed.stop_ms);
+}
+
+}  // namespace
+
+std::filesystem::path analysis_file(const std::filesystem::path& run_file) {
+    if (run_file.filename() == "run.h5") return run_file.parent_path() / "analysis.h5";
+    return run_file.parent_path() / (run_file.stem().string() + ".analysis.h5");
+}
+
 void write_analysis(const std::filesystem::path& run_file, const analysis_result& r,
                     const analysis_params& params) {
-    replace_run_file_group(run_file, "analysis", [&](const hdf5_writer& w, std::int64_t group) {
-        const std::string root = "/analysis";
-        w.attribute(group, root, "params", params.to_json());
-        w.attribute(group, root, "version", std::int64_t{analysis_version});
-        w.attribute(group, root, "window_start_ms", r.analysed.start_ms);
-        w.attribute(group, root, "window_stop_ms", r.analysed.stop_ms);
-        if (!r.rates.empty()) {
-            h5_handle g = w.group(group, root, "rates", true, true);
-            std::vector<double> rate, cv, silent;
-            for (const auto& x : r.rates) {
-                rate.push_back(x.rate_hz);
-                cv.push_back(x.cv_isi);
-                silent.push_back(x.silent_fraction);
-            }
-            w.strings(g, root + "/rates", "population", r.populations);
-            w.numbers(g, root + "/rates", "rate_hz", rate);
-            w.numbers(g, root + "/rates", "cv_isi", cv);
-            w.numbers(g, root + "/rates", "silent_fraction", silent);
-            // Each population's per-cell rates (by node id): the distribution behind the means.
-            h5_handle cells = w.group(g, root + "/rates", "cell_rate_hz", true);
-            for (std::size_t p = 0; p < r.rates.size() && p < r.populations.size(); ++p)
-                w.numbers(cells, root + "/rates/cell_rate_hz", r.populations[p], r.rates[p].cell_rates_hz);
-        }
-        if (!r.rate_psd.empty()) {
-            h5_handle g = w.group(group, root, "rate_psd", true, true);
-            w.attribute(g, root + "/rate_psd", "mode", std::string(mode_name(params.psd.mode)));
-            for (std::size_t p = 0; p < r.rate_psd.size(); ++p) {
-                const std::string name = p < r.populations.size() ? r.populations[p] : "all";
-                h5_handle s = w.group(g, root + "/rate_psd", name, true);
-                w.numbers(s, root + "/rate_psd/" + name, "freq_hz", r.rate_psd[p].freq_hz);
-                w.numbers(s, root + "/rate_psd/" + name, "power", r.rate_psd[p].power);
-            }
-        }
-        if (!r.granger.empty()) {
-            h5_handle g = w.group(group, root, "granger", true, true);
-            const std::string where = root + "/granger";
-            w.attribute(g, where, "mode", std::string(mode_name(params.granger.mode)));
-            w.attribute(g, where, "order", std::int64_t{params.granger.order});
-            w.attribute(g, where, "bin_ms", params.granger.bin_ms);
-            for (const auto& pg : r.granger) {
-                const std::string name = pg.pre + "__" + pg.post;
-                h5_handle s = w.group(g, where, name, true, true);
-                w.numbers(s, where + "/" + name, "freq_hz", pg.result.freq_hz);
-                w.numbers(s, where + "/" + name, "f_xy", pg.result.f_xy);
-                w.numbers(s, where + "/" + name, "f_yx", pg.result.f_yx);
-                if (!pg.result.failure.empty())
-                    w.attribute(s, where + "/" + name, "failure", pg.result.failure);
-            }
-        }
-        if (!r.lfp.empty()) {
-            h5_handle g = w.group(group, root, "lfp", true, true);
-            const std::string where = root + "/lfp";
-            w.attribute(g, where, "ampa_delay_ms", params.lfp.ampa_delay_ms);
-            w.attribute(g, where, "gaba_weight", params.lfp.gaba_weight);
-            w.attribute(g, where, "method", std::string("Mazzoni et al. 2015 RWS proxy, z-scored"));
-            for (const auto& trace : r.lfp) {
-                h5_handle e = w.group(g, where, trace.electrode, true);
-                w.numbers(e, where + "/" + trace.electrode, "t_ms", trace.t_ms);
-                w.numbers(e, where + "/" + trace.electrode, "lfp", trace.lfp);
-                w.numbers(e, where + "/" + trace.electrode, "freq_hz", trace.psd.freq_hz);
-                w.numbers(e, where + "/" + trace.electrode, "power", trace.psd.power);
-            }
-        }
-        if (!r.nte.empty()) {
-            const std::size_t n = r.nte.size();
-            std::vector<double> flat;
-            for (const auto& row : r.nte) flat.insert(flat.end(), row.begin(), row.end());
-            h5_handle set = w.numbers(group, root, "nte", flat.data(), {hsize_t(n), hsize_t(n)});
-            w.attribute(set, root + "/nte", "populations", r.populations);
-            w.attribute(set, root + "/nte", "bin_ms", params.nte.bin_ms);
-            w.attribute(set, root + "/nte", "shuffles", std::int64_t{params.nte.shuffles});
-            w.attribute(set, root + "/nte", "seed", std::int64_t{params.nte.seed});
-            w.attribute(set, root + "/nte", "mode",
-                        std::string(params.nte.mode == nte_mode::netpyne ? "netpyne" : "standard"));
-        }
+    const std::string digest = file_digest(run_file);
+    write_hdf5_atomically(analysis_file(run_file), [&](const hdf5_checker& c, hid_t file) {
+        const hdf5_writer w(c);
+        h5_handle group = w.group(file, "/", "analysis", true, true);
+        write_analysis_attributes(w, group, r, params, run_file, digest);
+        if (!r.rates.empty()) write_rates(w, group, r);
+        if (!r.rate_psd.empty()) write_rate_psd(w, group, r, params);
+        if (!r.granger.empty()) write_granger(w, group, r, params);
+        if (!r.lfp.empty()) write_lfp(w, group, r, params);
+        if (!r.nte.empty()) write_nte(w, group, r, params);
     });
 }
 
@@ -242,18 +289,38 @@ std::string text_attribute(hid_t object, const char* name) {
     return out;
 }
 
+// The /analysis group that belongs to a run file: analysis.h5 beside it when that was made from
+// these very bytes, else (results of earlier versions) /analysis inside the run file. Both
+// handles invalid when there is none.
+struct analysis_group {
+    h5_handle file, group;
+};
+
+analysis_group open_group(const std::filesystem::path& file) {
+    analysis_group a;
+    a.file = h5_handle(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (a.file.get() < 0 || H5Lexists(a.file, "analysis", H5P_DEFAULT) <= 0) return {};
+    a.group = h5_handle(H5Gopen2(a.file, "analysis", H5P_DEFAULT), H5Gclose);
+    if (a.group.get() < 0) return {};
+    return a;
+}
+
+analysis_group open_analysis(const std::filesystem::path& run_file) {
+    const std::filesystem::path own = analysis_file(run_file);
+    std::error_code ec;
+    if (!std::filesystem::exists(own, ec)) return open_group(run_file);
+    analysis_group a = open_group(own);
+    if (a.group.get() >= 0 && text_attribute(a.group, "run_file_sha256") == file_digest(run_file))
+        return a;
+    return {};  // made from other bytes: the run was run again since
+}
+
 }  // namespace
 
 std::string recorded_params(const std::filesystem::path& run_file) {
     hdf5_quiet quiet;
-    const hid_t file = H5Fopen(run_file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) return {};
-    h5_handle f(file, H5Fclose);
-    if (H5Lexists(f, "analysis", H5P_DEFAULT) <= 0) return {};
-    const hid_t group = H5Gopen2(f, "analysis", H5P_DEFAULT);
-    if (group < 0) return {};
-    h5_handle g(group, H5Gclose);
-    return text_attribute(g, "params");
+    const analysis_group a = open_analysis(run_file);
+    return a.group.get() >= 0 ? text_attribute(a.group, "params") : std::string();
 }
 
 namespace {
@@ -315,10 +382,10 @@ std::vector<std::string> members(const hdf5_checker& c, hid_t group) {
 
 analysis_result read_analysis(const std::filesystem::path& run_file) {
     hdf5_quiet quiet;
-    const hdf5_checker c("cannot read", run_file.string());
-    h5_handle file = c.handle(H5Fopen(run_file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
-                              "not an HDF5 file or cannot be opened");
-    h5_handle a = c.handle(H5Gopen2(file, "analysis", H5P_DEFAULT), H5Gclose, "no /analysis");
+    const hdf5_checker c("cannot read", analysis_file(run_file).string());
+    const analysis_group found = open_analysis(run_file);
+    if (found.group.get() < 0) c.fail("no analysis of " + run_file.string());
+    const hid_t a = found.group;
     analysis_result r;
     r.analysed = {number_attribute(a, "window_start_ms"), number_attribute(a, "window_stop_ms")};
     if (H5Lexists(a, "rates", H5P_DEFAULT) > 0) {

@@ -1,8 +1,11 @@
 #pragma once
 // The analysis of one run: its spike trains read from run.h5, every measure computed (populations
-// and ordered population pairs in parallel, oneTBB), and the results written under /analysis in
-// the run file (README "Analysis"):
-//   /analysis                 attributes: params (the request as JSON), version, window_start_ms,
+// and ordered population pairs in parallel, oneTBB), and the results written into the analysis
+// file beside the run file (analysis.h5 beside run.h5, <name>.analysis.h5 beside <name>.h5;
+// README "Analysis"):
+//   /analysis                 attributes: params (the request as JSON), version, format_version
+//                             (2), run_file and run_file_sha256 (the run file's name and the
+//                             digest of its bytes: whose analysis it is), window_start_ms,
 //                             window_stop_ms
 //   /analysis/rates           population, rate_hz, cv_isi, silent_fraction (one dataset each);
 //                             cell_rate_hz/<population> (per cell, by node id)
@@ -11,8 +14,9 @@
 //   /analysis/nte             matrix [source][target]; attr populations, bin_ms, shuffles, seed
 //   /analysis/lfp/<electrode> t_ms, lfp (Mazzoni proxy, z-scored), freq_hz, power; attrs
 //                             ampa_delay_ms, gaba_weight
-// The group is replaced as a whole in a new file renamed over the old one: a kill cannot damage
-// the run's spikes.
+// The run file is never written: its spikes cannot be damaged, and kilobytes of analysis do not
+// rewrite megabytes of spikes. Results of earlier versions, with /analysis inside run.h5 (format
+// version 1), are still read.
 #include "granger.hpp"
 #include "lfp.hpp"
 #include "rates.hpp"
@@ -68,14 +72,20 @@ struct analysis_result {
 
 analysis_result analyze(const run_trains& trains, const analysis_params& params);
 
-// Writes /analysis into the run file (replacing any earlier one).
+// The analysis file of a run file: analysis.h5 beside run.h5, else <stem>.analysis.h5 beside it.
+std::filesystem::path analysis_file(const std::filesystem::path& run_file);
+
+// Writes the analysis file of `run_file` atomically (replacing any earlier one); the run file is
+// only read. Throws run_error, or storage_error when the directory is full or read-only.
 void write_analysis(const std::filesystem::path& run_file, const analysis_result& result,
                     const analysis_params& params);
 
-// The params JSON an earlier analysis of this run file recorded; empty when there is none.
+// The params JSON an earlier analysis of this run file recorded; empty when there is none, or
+// when the analysis file was made from other bytes (the run was run again since).
 std::string recorded_params(const std::filesystem::path& run_file);
 
-// An earlier analysis read back from /analysis (what m1analyze summarises when it is up to date).
+// An earlier analysis of this run file read back (what m1analyze summarises when it is up to
+// date): the analysis file's, else a version-1 /analysis inside the run file.
 analysis_result read_analysis(const std::filesystem::path& run_file);
 
 }  // namespace m1::analysis

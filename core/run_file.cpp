@@ -376,70 +376,6 @@ std::vector<std::string> read_strings_1d(const hdf5_checker& c, hid_t parent, co
     return out;
 }
 
-// Copies every attribute of an object, whatever its type, by reading and writing it.
-void copy_attributes(const hdf5_checker& c, hid_t from, hid_t to) {
-    const std::string what = "cannot copy the root attributes";
-#if H5_VERSION_GE(1, 12, 0)
-    H5O_info2_t info;
-    c.ok(H5Oget_info3(from, &info, H5O_INFO_NUM_ATTRS), what);
-#else
-    H5O_info_t info;
-    c.ok(H5Oget_info2(from, &info, H5O_INFO_NUM_ATTRS), what);
-#endif
-    for (hsize_t i = 0; i < info.num_attrs; ++i) {
-        h5_handle attr = c.handle(H5Aopen_by_idx(from, ".", H5_INDEX_NAME, H5_ITER_INC, i,
-                                                 H5P_DEFAULT, H5P_DEFAULT),
-                                  H5Aclose, what);
-        const ssize_t size = H5Aget_name(attr, 0, nullptr);
-        std::string name(static_cast<std::size_t>(size) + 1, '\0');
-        H5Aget_name(attr, name.size(), name.data());
-        name.resize(static_cast<std::size_t>(size));
-        h5_handle type = c.handle(H5Aget_type(attr), H5Tclose, what);
-        h5_handle space = c.handle(H5Aget_space(attr), H5Sclose, what);
-        const hssize_t points = H5Sget_simple_extent_npoints(space);
-        std::vector<unsigned char> buffer(H5Tget_size(type) * static_cast<std::size_t>(std::max<hssize_t>(points, 1)));
-        c.ok(H5Aread(attr, type, buffer.data()), what);
-        h5_handle copy = c.handle(H5Acreate2(to, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
-                                  H5Aclose, what);
-        c.ok(H5Awrite(copy, type, buffer.data()), what);
-        if (H5Tdetect_class(type, H5T_VLEN) > 0 || H5Tis_variable_str(type) > 0)
-            H5Dvlen_reclaim(type, space, H5P_DEFAULT, buffer.data());
-    }
-}
-
-// Copies a group or dataset. Groups are copied member by member with their attributes read and
-// written, not by H5Ocopy: HDF5 1.10's H5Ocopy crashes on groups whose many variable-length
-// string attributes sit in dense storage (/run). Datasets, with few attributes, use H5Ocopy.
-void copy_object(const hdf5_checker& c, hid_t from_parent, hid_t to_parent, const std::string& name,
-                 const std::string& where) {
-    H5O_info_t info;
-#if H5_VERSION_GE(1, 12, 0)
-    c.ok(H5Oget_info_by_name3(from_parent, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT), "cannot copy " + where);
-#else
-    c.ok(H5Oget_info_by_name2(from_parent, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT), "cannot copy " + where);
-#endif
-    if (info.type != H5O_TYPE_GROUP) {
-        c.ok(H5Ocopy(from_parent, name.c_str(), to_parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
-             "cannot copy " + where);
-        return;
-    }
-    h5_handle from = c.handle(H5Gopen2(from_parent, name.c_str(), H5P_DEFAULT), H5Gclose, "cannot open " + where);
-    // A fresh property list with the source's creation-order tracking (the source's own list
-    // refers to its file's heaps).
-    h5_handle source_gcpl = c.handle(H5Gget_create_plist(from), H5Pclose, "cannot copy " + where);
-    unsigned links = 0, attributes = 0;
-    c.ok(H5Pget_link_creation_order(source_gcpl, &links), "cannot copy " + where);
-    c.ok(H5Pget_attr_creation_order(source_gcpl, &attributes), "cannot copy " + where);
-    h5_handle gcpl = c.handle(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "cannot copy " + where);
-    if (links) c.ok(H5Pset_link_creation_order(gcpl, links), "cannot copy " + where);
-    if (attributes) c.ok(H5Pset_attr_creation_order(gcpl, attributes), "cannot copy " + where);
-    h5_handle to = c.handle(H5Gcreate2(to_parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT),
-                            H5Gclose, "cannot create " + where);
-    copy_attributes(c, from, to);
-    for (const std::string& member : link_names(c, from, where))
-        copy_object(c, from, to, member, where + "/" + member);
-}
-
 }  // namespace
 
 cell_table read_run_cells(const std::filesystem::path& path) {
@@ -459,24 +395,6 @@ cell_table read_run_cells(const std::filesystem::path& path) {
     for (std::size_t size : {t.population.size(), t.cell_type.size(), t.x.size(), t.ynorm.size()})
         if (size != t.gid.size()) c.fail("the columns of /cells differ in length");
     return t;
-}
-
-void replace_run_file_group(
-    const std::filesystem::path& path, const std::string& group,
-    const std::function<void(const hdf5_writer& w, std::int64_t group_id)>& fill) {
-    // Opened before the new file is made: a source that cannot be read creates nothing.
-    hdf5_quiet quiet;
-    const hdf5_checker reader("cannot write", path.string());
-    const h5_handle source = open_for_reading(reader, path);
-    write_hdf5_atomically(path, [&](const hdf5_checker& c, hid_t file) {
-        h5_handle root = c.handle(H5Gopen2(source, "/", H5P_DEFAULT), H5Gclose, "cannot open /");
-        copy_attributes(c, root, file);
-        for (const std::string& link : link_names(c, root, "/"))
-            if (link != group) copy_object(c, root, file, link, "/" + link);
-        hdf5_writer w(c);
-        h5_handle g = w.group(file, "/", group, /*track_links=*/true, /*track_attributes=*/true);
-        fill(w, g.get());
-    });
 }
 
 std::optional<lfp_sums> read_run_lfp(const std::filesystem::path& path) {

@@ -101,13 +101,4 @@ std::optional<lfp_sums> read_run_lfp(const std::filesystem::path& path);
 // The cell table back (the analysis layer: populations, depths).
 cell_table read_run_cells(const std::filesystem::path& path);
 
-class hdf5_writer;
-// Rewrites the run file with its top-level group `group` replaced by what `fill` writes into a
-// new, empty group of that name (`group_id` is its hid_t): every other top-level object and the
-// root's attributes are copied into a new file beside it, which is renamed over the old one. The
-// old file is never edited in place, so a kill at any moment leaves it whole. Throws run_error.
-void replace_run_file_group(
-    const std::filesystem::path& path, const std::string& group,
-    const std::function<void(const hdf5_writer& w, std::int64_t group_id)>& fill);
-
 }  // namespace m1
