@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     m1::analysis::results_options options;
     auto& params = options.params;
     app.add_option("path", path, "results directory, run directory or run file")->required();
-    app.add_option("--window", window_text, "analysed window START:STOP in ms (default: the whole run)");
+    app.add_option("--window", window_text, "analysed window START:STOP in ms (default: the whole run; in the netpyne modes NetPyNE's default, [0, duration])");
     app.add_option("--mode", mode,
                    "standard; netpyne for NetPyNE's numbers (rate PSD as plotRatePSD's 'fft'); "
                    "netpyne_morlet (rate PSD as plotRatePSD's default Morlet)")
@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
         // NEURON does.
         params.nte.mode = netpyne ? m1::analysis::nte_mode::netpyne : m1::analysis::nte_mode::standard;
         params.cv_min_spikes = netpyne ? 11 : 3;
+        if (netpyne) params.when_unset = m1::analysis::default_window::netpyne;
         if (!only.empty()) {
             params.compute_rates = params.compute_rate_psd = params.compute_granger =
                 params.compute_nte = params.compute_lfp = false;

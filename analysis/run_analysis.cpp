@@ -36,6 +36,7 @@ std::string analysis_params::to_json() const {
     nlohmann::ordered_json j;
     j["version"] = analysis_version;
     if (analysed) j["window_ms"] = {analysed->start_ms, analysed->stop_ms};
+    else if (when_unset == default_window::netpyne) j["window_ms"] = "netpyne";
     if (compute_rates) j["rates"] = {{"cv_min_spikes", cv_min_spikes}};
     if (compute_rate_psd) j["rate_psd"] = {{"mode", mode_name(psd.mode)}};
     if (compute_granger) {
@@ -89,11 +90,15 @@ run_trains load_trains(const std::filesystem::path& run_file) {
     return out;
 }
 
+window analysed_window(const run_trains& trains, const analysis_params& params) {
+    if (params.analysed) return *params.analysed;
+    if (params.when_unset == default_window::netpyne) return {0.0, trains.duration_ms};
+    return {0.0, std::nextafter(trains.duration_ms, 1e300)};
+}
+
 analysis_result analyze(const run_trains& trains, const analysis_params& params) {
     analysis_result r;
-    // The whole run by default, as the run summary counts it: spikes with 0 <= t <= duration.
-    r.analysed = params.analysed ? *params.analysed
-                                 : window{0.0, std::nextafter(trains.duration_ms, 1e300)};
+    r.analysed = analysed_window(trains, params);
     const auto& pops = trains.populations;
     const std::size_t n = pops.size();
     for (const auto& p : pops) r.populations.push_back(p.name);

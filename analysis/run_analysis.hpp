@@ -32,8 +32,14 @@
 
 namespace m1::analysis {
 
+// The window analysed when none is given: the whole run as the run summary counts it (spikes with
+// 0 <= t <= duration), or NetPyNE's default timeRange [0, duration], whose bins are
+// np.arange(0, duration, bin) edges (the netpyne modes: one bin fewer, NetPyNE's numbers).
+enum class default_window { whole_run, netpyne };
+
 struct analysis_params {
-    std::optional<window> analysed;  // default: the whole run, [0, duration]
+    std::optional<window> analysed;  // default: per default_window below
+    default_window when_unset = default_window::whole_run;
     bool compute_rates = true, compute_rate_psd = true, compute_granger = true, compute_nte = true,
          compute_lfp = true;
     rate_psd_params psd;
@@ -69,6 +75,9 @@ struct analysis_result {
     std::vector<std::vector<double>> nte;       // [source][target], NaN on the diagonal
     std::vector<lfp_trace> lfp;                 // by electrode (none when the run has no /lfp)
 };
+
+// The window analysed: params.analysed, else the default of params.when_unset.
+window analysed_window(const run_trains& trains, const analysis_params& params);
 
 analysis_result analyze(const run_trains& trains, const analysis_params& params);
 
