@@ -18,6 +18,17 @@ namespace {
 constexpr int tag_report = 1;  // worker -> board: "ready", with the outcome of its last run
 constexpr int tag_assign = 2;  // board -> worker: the index of a run, or -1: no more work
 
+// The index is the directory's summary, rebuilt from the run files: when the directory cannot
+// take it (a full disk), the batch goes on and says so.
+void write_index_if_possible(const results_directory& dir, const std::vector<std::string>& paths,
+                             const std::vector<index_row>& rows, std::ostream& out) {
+    try {
+        dir.write_index(paths, rows);
+    } catch (const std::exception& e) {
+        out << "warning: " << e.what() << "\n";
+    }
+}
+
 std::string receive_text(int source, int tag, MPI_Status& status) {
     MPI_Probe(source, tag, MPI_COMM_WORLD, &status);
     int count = 0;
@@ -83,7 +94,7 @@ int board(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const bat
             // Sleep rather than block in MPI_Recv, which Open MPI implements by spinning.
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
             if (clock::now() - last_index > std::chrono::seconds(2)) {
-                dir.write_index(paths, rows);
+                write_index_if_possible(dir, paths, rows, out);
                 last_index = clock::now();
             }
             continue;
@@ -101,6 +112,9 @@ int board(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const bat
                 row.spikes = report["spikes"].get<std::uint64_t>();
                 row.mean_rate_hz = report["mean_rate_hz"].get<double>();
                 row.message = report["message"].get<std::string>();
+                row.directory_fault = report["directory_fault"].get<bool>();
+                // A full or read-only directory fails every run: no new runs are handed out.
+                if (row.directory_fault) dir.report_fault(report["fault"].get<std::string>());
                 failed += row.state == run_state::failed;
                 interrupted += row.state == run_state::interrupted;
                 // A signal to any rank stops the batch: no new runs are handed out.
@@ -120,17 +134,18 @@ int board(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const bat
             }
         }
         std::int64_t assignment = -1;
-        if (!stop_requested() && next < todo.size()) assignment = static_cast<std::int64_t>(todo[next++]);
+        if (!stop_requested() && !dir.faulted() && next < todo.size()) assignment = static_cast<std::int64_t>(todo[next++]);
         if (assignment < 0) --active;
         else rows[static_cast<std::size_t>(assignment)].state = run_state::running;
         MPI_Send(&assignment, 1, MPI_INT64_T, status.MPI_SOURCE, tag_assign, MPI_COMM_WORLD);
     }
-    dir.write_index(paths, rows);
+    write_index_if_possible(dir, paths, rows, out);
     std::size_t done = 0;
     for (const auto& r : rows) done += r.state == run_state::done;
     if (!options.quiet)
         out << sweep.name << ": sweep " << done << "/" << runs.size() << " done\nindex: "
             << (dir.root() / "index.csv").string() << "\n";
+    if (dir.faulted()) return report_directory_fault(dir, todo.size() - next, out);
     if (stop_requested()) return exit_interrupted;
     for (const auto& r : rows)
         if (r.state == run_state::failed) return exit_runs_failed;
@@ -154,7 +169,9 @@ void worker(const sweep_spec& sweep, const std::vector<sweep_run>& runs, std::si
                   {"wall_s", o.wall_s},
                   {"spikes", o.spikes},
                   {"mean_rate_hz", o.mean_rate_hz},
-                  {"message", o.message}};
+                  {"message", o.message},
+                  {"directory_fault", o.directory_fault},
+                  {"fault", dir.fault_message()}};
     }
 }
 

@@ -91,6 +91,35 @@ std::vector<std::string> param_paths(const sweep_spec& sweep) {
     return out;
 }
 
+// The measures the sweep asked for right after its run (m1analyze's defaults otherwise). A
+// failure leaves the run done: its spikes are whole and m1analyze can redo it; a fault of the
+// directory is reported to it all the same (no new run starts).
+void analyse_after_run(const sweep_spec& sweep, const std::filesystem::path& run_file,
+                       const results_directory& dir, std::ostream& log, run_outcome& outcome) {
+    try {
+        analysis::analysis_params params;
+        const auto asked = [&](const char* name) {
+            return std::find(sweep.analysis.begin(), sweep.analysis.end(), name) != sweep.analysis.end();
+        };
+        params.compute_rates = asked("rates");
+        params.compute_rate_psd = asked("rate_psd");
+        params.compute_granger = asked("granger");
+        params.compute_nte = asked("nte");
+        params.compute_lfp = asked("lfp");
+        const auto result = analysis::analyze(analysis::load_trains(run_file), params);
+        analysis::write_analysis(run_file, result, params);
+        log << "analysis written: " << params.to_json() << "\n";
+    } catch (const storage_error& e) {
+        dir.report_fault(e);
+        outcome.directory_fault = true;
+        outcome.message = "analysis failed: " + dir.describe(e);
+        log << outcome.message << "\n";
+    } catch (const std::exception& e) {
+        outcome.message = std::string("analysis failed: ") + e.what();
+        log << outcome.message << "\n";
+    }
+}
+
 }  // namespace
 
 run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results_directory& dir,
@@ -103,6 +132,12 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
             outcome.state = run_state::running;
             return outcome;
         }
+    } catch (const storage_error& e) {
+        dir.report_fault(e);
+        outcome.state = run_state::failed;
+        outcome.directory_fault = true;
+        outcome.message = "cannot claim the run: " + dir.describe(e);
+        return outcome;
     } catch (const std::exception& e) {
         outcome.state = run_state::failed;
         outcome.message = std::string("cannot claim the run: ") + e.what();
@@ -130,7 +165,7 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
                               ? t0 + std::chrono::duration_cast<clock::duration>(
                                          std::chrono::duration<double>(*sweep.timeout_s))
                               : clock::time_point::max();
-    bool timed_out = false;
+    bool timed_out = false, directory_failed = false;
     auto last_heartbeat = t0;
     run_extras extras;
     extras.networks = networks;
@@ -143,6 +178,7 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
         extras.sweep_attributes.emplace_back(sweep.params[p].path, as_attribute(run.values[p]));
     extras.should_stop = [&] {
         if (stop_requested().load(std::memory_order_relaxed)) return true;
+        if (dir.faulted()) return directory_failed = true;
         const auto now = clock::now();
         if (now > deadline) {
             timed_out = true;
@@ -176,37 +212,25 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
         outcome.network_reused = s.network_reused;
         outcome.wall_s = s.wall_s;
         print_summary(s, log);
-        if (!sweep.analysis.empty()) {
-            // The sweep asked for its measures right away (m1analyze's defaults otherwise). A
-            // failure here leaves the run done: its spikes are whole, m1analyze can redo it.
-            try {
-                analysis::analysis_params params;
-                const auto asked = [&](const char* name) {
-                    return std::find(sweep.analysis.begin(), sweep.analysis.end(), name) != sweep.analysis.end();
-                };
-                params.compute_rates = asked("rates");
-                params.compute_rate_psd = asked("rate_psd");
-                params.compute_granger = asked("granger");
-                params.compute_nte = asked("nte");
-                params.compute_lfp = asked("lfp");
-                const auto result = analysis::analyze(analysis::load_trains(s.run_file), params);
-                analysis::write_analysis(s.run_file, result, params);
-                log << "analysis written: " << params.to_json() << "\n";
-            } catch (const std::exception& e) {
-                outcome.message = std::string("analysis failed: ") + e.what();
-                log << outcome.message << "\n";
-            }
-        }
+        if (!sweep.analysis.empty()) analyse_after_run(sweep, s.run_file, dir, log, outcome);
     } catch (const run_cancelled&) {
         if (timed_out) {
             outcome.state = run_state::failed;
             std::ostringstream m;
             m << "timed out after " << *sweep.timeout_s << " s (timeout_s)";
             outcome.message = m.str();
+        } else if (directory_failed) {
+            outcome.state = run_state::interrupted;
+            outcome.message = "stopped: " + dir.fault_message();
         } else {
             outcome.state = run_state::interrupted;
             outcome.message = "interrupted by SIGINT or SIGTERM";
         }
+    } catch (const storage_error& e) {
+        dir.report_fault(e);
+        outcome.state = run_state::failed;
+        outcome.directory_fault = true;
+        outcome.message = dir.describe(e);
     } catch (const std::bad_alloc&) {
         outcome.state = run_state::failed;
         outcome.message = "out of memory";
@@ -220,12 +244,21 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
     if (outcome.state != run_state::done) {
         log << to_string(outcome.state) << ": " << outcome.message << "\n";
         try {
-            dir.record_outcome(run.id, outcome.state, outcome.message, outcome.wall_s);
+            dir.record_outcome(run.id, outcome.state, outcome.message, outcome.wall_s,
+                               outcome.directory_fault);
         } catch (const std::exception& e) {
             outcome.message += std::string(" (and status.json could not be written: ") + e.what() + ")";
         }
     }
     return outcome;
+}
+
+int report_directory_fault(const results_directory& dir, std::size_t not_started,
+                           std::ostream& out) {
+    out << "error: " << dir.fault_message() << "; stopped with " << not_started << " run"
+        << (not_started == 1 ? "" : "s") << " not started: run the same command again once "
+        << dir.root().string() << " can be written to, to complete the sweep\n";
+    return exit_runs_failed;
 }
 
 job_split automatic_split(std::size_t pending, std::size_t cells, std::size_t cores,
@@ -250,7 +283,7 @@ std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool r
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const run_state s = rows[i].state;
         if (s == run_state::done) continue;
-        if (s == run_state::failed && !retry_failed) continue;
+        if (s == run_state::failed && !retry_failed && !rows[i].directory_fault) continue;
         out.push_back(i);
     }
     return out;
@@ -407,7 +440,7 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
             std::size_t k;
             {
                 std::lock_guard<std::mutex> g(mutex);
-                if (next >= todo.size() || stop_requested()) return;
+                if (next >= todo.size() || stop_requested() || dir.faulted()) return;
                 k = todo[next++];
                 ++running;
                 rows[k].state = run_state::running;
@@ -457,7 +490,7 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         std::size_t printed_finished = std::numeric_limits<std::size_t>::max();
         for (;;) {
             changed.wait_for(g, std::chrono::milliseconds(500));
-            const bool all_started = next >= todo.size() || stop_requested();
+            const bool all_started = next >= todo.size() || stop_requested() || dir.faulted();
             const auto now = clock::now();
             if (!options.quiet && (terminal ? now - last_print > std::chrono::milliseconds(500)
                                             : printed_finished != finished)) {
@@ -490,7 +523,11 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     }
     for (auto& t : pool) t.join();
     if (terminal && !options.quiet) out << "\n";
-    write_index();
+    try {
+        write_index();  // if it can be: on a full disk it may not
+    } catch (const std::exception& e) {
+        out << "warning: " << e.what() << "\n";
+    }
 
     const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
     std::size_t done = 0, failed_total = 0, missing = 0;
@@ -514,6 +551,7 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
                 << " of build time (summed over runs)\n";
         }
     }
+    if (dir.faulted()) return report_directory_fault(dir, todo.size() - finished, out);
     if (stop_requested()) return exit_interrupted;
     if (failed > 0 || (array_task ? false : failed_total > 0)) return exit_runs_failed;
     return exit_ok;

@@ -54,6 +54,9 @@ struct run_outcome {
     std::string message;
     bool network_reused = false;
     bool skipped = false;  // another worker had claimed it
+    // The results directory could not be written (storage_error; the directory has it too): the
+    // run failed, or its analysis did, through no fault of its own.
+    bool directory_fault = false;
 };
 
 // Runs one run of the sweep into its run directory: claims it, writes log.txt, runs it with
@@ -70,7 +73,8 @@ struct job_split {
 job_split automatic_split(std::size_t pending, std::size_t cells, std::size_t cores,
                           double memory_mib);
 
-// The runs that still need running: not done, and not failed unless retry_failed.
+// The runs that still need running: not done, and not failed unless retry_failed or the failure
+// was the results directory's (index_row::directory_fault).
 std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool retry_failed);
 
 // The runs this batch or task runs: pending_runs, only those in options.selected, and of them the
@@ -87,6 +91,10 @@ index_row read_row(const sweep_run& run, const results_directory& dir);
 // of an earlier model or sweep. Returns exit_ok, or the exit code after printing why not.
 int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, bool exclusive,
                    bool quiet, std::ostream& out, results_directory::lock& lock);
+
+// The one line a batch ends with when its results directory failed it (the first fault, the runs
+// not started, what to do); returns exit_runs_failed.
+int report_directory_fault(const results_directory& dir, std::size_t not_started, std::ostream& out);
 
 // The local executor (and array-task mode when options.task_index is set). Returns the exit code.
 int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,

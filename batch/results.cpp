@@ -61,7 +61,10 @@ std::string iso_time(std::time_t t) {
 void make_directories(const fs::path& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) throw run_error("cannot create " + dir.string() + ": " + ec.message());
+    if (ec) {
+        if (is_storage_fault(ec.value())) throw storage_error(ec.value(), dir.string());
+        throw run_error("cannot create " + dir.string() + ": " + ec.message());
+    }
 }
 
 std::string shortest(double value) { return format_value(param_value{value}); }
@@ -147,14 +150,14 @@ bool create_claim(const fs::path& file) {
     if (fd.get() < 0) {
         const int err = errno;
         if (err == EEXIST) return false;
-        throw run_error("cannot create claim " + file.string() + ": " + errno_text(err));
+        throw_write_failure(file, err, "cannot create claim");
     }
     const std::string text = host_name() + "\n" + std::to_string(::getpid()) + "\n" +
                              std::to_string(std::time(nullptr)) + "\n";
     if (!write_all(fd.get(), text) || fd.close() != 0) {
         const int err = errno;
         ::unlink(file.c_str());
-        throw run_error("cannot write claim " + file.string() + ": " + errno_text(err));
+        throw_write_failure(file, err, "cannot write claim");
     }
     return true;
 }
@@ -268,6 +271,27 @@ std::string_view to_string(run_state state) {
 }
 
 results_directory::results_directory(fs::path root) : root_(std::move(root)) {}
+
+std::string results_directory::describe(const storage_error& e) const {
+    const fs::path written(e.path());
+    const fs::path inside = written.lexically_relative(root_);
+    if (inside.empty() || *inside.begin() == "..") return e.what();
+    const std::string what = e.what();
+    return what.substr(0, what.size() - e.path().size()) + inside.string();
+}
+
+void results_directory::report_fault(const storage_error& e) const { report_fault(describe(e)); }
+
+void results_directory::report_fault(const std::string& message) const {
+    std::lock_guard<std::mutex> g(fault_->mutex);
+    if (fault_->message.empty()) fault_->message = message;
+    fault_->seen.store(true, std::memory_order_relaxed);
+}
+
+std::string results_directory::fault_message() const {
+    std::lock_guard<std::mutex> g(fault_->mutex);
+    return fault_->message;
+}
 
 fs::path results_directory::run_directory(const std::string& id) const {
     return root_ / "runs" / id;
@@ -436,6 +460,8 @@ index_row results_directory::read_state(const std::string& id) const {
                 row.message = m->get<std::string>();
             if (auto w = j.find("wall_s"); w != j.end() && w->is_number())
                 row.wall_s = w->get<double>();
+            if (auto f = j.find("directory_fault"); f != j.end() && f->is_boolean())
+                row.directory_fault = f->get<bool>();
         } catch (const std::exception& e) {
             row.state = run_state::failed;
             row.message = std::string("status.json unreadable: ") + e.what();
@@ -449,7 +475,8 @@ index_row results_directory::read_state(const std::string& id) const {
 }
 
 void results_directory::record_outcome(const std::string& id, run_state state,
-                                       const std::string& message, double wall_s) const {
+                                       const std::string& message, double wall_s,
+                                       bool directory_fault) const {
     if (state != run_state::failed && state != run_state::interrupted)
         throw std::invalid_argument("record_outcome: only failed or interrupted runs have one");
     nlohmann::ordered_json j;
@@ -457,6 +484,7 @@ void results_directory::record_outcome(const std::string& id, run_state state,
     j["message"] = message;
     j["wall_s"] = wall_s;
     j["time"] = iso_now();
+    if (directory_fault) j["directory_fault"] = true;
     make_directories(run_directory(id));
     // A message may quote bytes that are not UTF-8 (a file name, a program's output).
     write_file_atomically(run_directory(id) / "status.json",

@@ -12,11 +12,15 @@
 //   OUTPUT/index.csv, OUTPUT/index.h5  one row per run of the sweep
 //   OUTPUT/.lock                       flock'ed by the batch that owns the directory
 //   OUTPUT/jobs/                       cluster jobs: scripts, run lists, logs (batch/submit.hpp)
+#include "error.hpp"
 #include "posix_file.hpp"
 #include "sweep.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -41,11 +45,24 @@ struct index_row {
     std::uint64_t spikes = 0;
     double mean_rate_hz = 0;
     std::string message;              // why it failed or was interrupted
+    // Failed because the results directory could not be written (no space, over quota,
+    // read-only), not through a fault of its own: a plain rerun runs it again.
+    bool directory_fault = false;
 };
 
 class results_directory {
 public:
     explicit results_directory(std::filesystem::path root);  // creates nothing
+
+    // A fault of the whole directory (storage_error: no space, over quota, read-only) seen by any
+    // worker of this process: no new run starts, runs in flight stop. Copies share it.
+    void report_fault(const storage_error& e) const;
+    void report_fault(const std::string& message) const;  // as another worker described it
+    bool faulted() const noexcept { return fault_->seen.load(std::memory_order_relaxed); }
+    // "no space left on device while writing runs/<id>/run.h5" (paths inside the directory are
+    // given relative to it); empty when no fault was reported.
+    std::string fault_message() const;
+    std::string describe(const storage_error& e) const;
 
     const std::filesystem::path& root() const noexcept { return root_; }
     std::filesystem::path run_directory(const std::string& id) const;  // root/runs/<id>
@@ -96,8 +113,9 @@ public:
 
     // Records a failed or interrupted run in status.json (atomically); clear_outcome removes it
     // (a run about to be retried, or finished).
+    // `directory_fault`: the failure was the directory's (index_row::directory_fault).
     void record_outcome(const std::string& id, run_state state, const std::string& message,
-                        double wall_s) const;
+                        double wall_s, bool directory_fault = false) const;
     void clear_outcome(const std::string& id) const;
 
     // index.csv (RFC 4180: run_id, each parameter path, seed, status, wall_s, spikes,
@@ -118,7 +136,13 @@ public:
     void save_sources(const sweep_spec& sweep) const;
 
 private:
+    struct fault_state {
+        std::atomic<bool> seen{false};
+        std::mutex mutex;
+        std::string message;  // the first fault's
+    };
     std::filesystem::path root_;
+    std::shared_ptr<fault_state> fault_ = std::make_shared<fault_state>();
 };
 
 }  // namespace m1::batch
