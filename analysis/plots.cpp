@@ -3,6 +3,8 @@
 // image surface and on an SVG surface.
 #include "plots.hpp"
 
+#include "posix_file.hpp"
+
 #include <cairo-svg.h>
 #include <cairo.h>
 
@@ -176,40 +178,55 @@ std::filesystem::path with_suffix(const std::filesystem::path& stem, const char*
     return p;
 }
 
+// Cairo's write callback: the bytes are kept in memory and written atomically afterwards (a full
+// disk must not leave half a picture under the final name).
+cairo_status_t append_bytes(void* out, const unsigned char* data, unsigned int length) {
+    static_cast<std::string*>(out)->append(reinterpret_cast<const char*>(data), length);
+    return CAIRO_STATUS_SUCCESS;
+}
+
+std::string png_bytes(int width, int height, const std::function<void(cairo_t*)>& draw) {
+    cairo_surface_t* image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+    cairo_t* cr = cairo_create(image);
+    draw(cr);
+    const cairo_status_t drawn = cairo_status(cr);
+    cairo_destroy(cr);
+    std::string bytes;
+    const cairo_status_t encoded =
+        drawn == CAIRO_STATUS_SUCCESS ? cairo_surface_write_to_png_stream(image, append_bytes, &bytes) : drawn;
+    cairo_surface_destroy(image);
+    check(encoded, "cannot draw the PNG");
+    return bytes;
+}
+
+std::string svg_bytes(int width, int height, const std::function<void(cairo_t*)>& draw) {
+    std::string bytes;
+    cairo_surface_t* vector = cairo_svg_surface_create_for_stream(append_bytes, &bytes, width, height);
+#if CAIRO_VERSION >= CAIRO_VERSION_ENCODE(1, 16, 0)
+    cairo_svg_surface_set_document_unit(vector, CAIRO_SVG_UNIT_PT);
+#endif
+    cairo_t* cr = cairo_create(vector);
+    draw(cr);
+    const cairo_status_t drawn = cairo_status(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(vector);
+    const cairo_status_t finished = cairo_surface_status(vector);
+    cairo_surface_destroy(vector);
+    check(drawn != CAIRO_STATUS_SUCCESS ? drawn : finished, "cannot draw the SVG");
+    return bytes;
+}
+
 // Draws the picture on a white width x height page, as <stem>.png and <stem>.svg.
 void render(const std::filesystem::path& stem, int width, int height, const painter& paint) {
-    if (stem.has_parent_path()) std::filesystem::create_directories(stem.parent_path());
+    if (stem.has_parent_path()) make_directories(stem.parent_path());
     const auto draw = [&](cairo_t* cr) {
         use_metrics(cr);
         cairo_set_source_rgb(cr, 1, 1, 1);
         cairo_paint(cr);
         paint(cr);
     };
-
-    const std::filesystem::path png = with_suffix(stem, ".png");
-    cairo_surface_t* image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
-    cairo_t* cr = cairo_create(image);
-    draw(cr);
-    const cairo_status_t drawn = cairo_status(cr);
-    cairo_destroy(cr);
-    const cairo_status_t written =
-        drawn == CAIRO_STATUS_SUCCESS ? cairo_surface_write_to_png(image, png.c_str()) : drawn;
-    cairo_surface_destroy(image);
-    check(written, "cannot write " + png.string());
-
-    const std::filesystem::path svg = with_suffix(stem, ".svg");
-    cairo_surface_t* vector = cairo_svg_surface_create(svg.c_str(), width, height);
-#if CAIRO_VERSION >= CAIRO_VERSION_ENCODE(1, 16, 0)
-    cairo_svg_surface_set_document_unit(vector, CAIRO_SVG_UNIT_PT);
-#endif
-    cr = cairo_create(vector);
-    draw(cr);
-    const cairo_status_t drawn_svg = cairo_status(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(vector);
-    const cairo_status_t finished = cairo_surface_status(vector);
-    cairo_surface_destroy(vector);
-    check(drawn_svg != CAIRO_STATUS_SUCCESS ? drawn_svg : finished, "cannot write " + svg.string());
+    write_file_atomically(with_suffix(stem, ".png"), png_bytes(width, height, draw));
+    write_file_atomically(with_suffix(stem, ".svg"), svg_bytes(width, height, draw));
 }
 
 void set_colour(cairo_t* cr, const rgb& c, double alpha = 1) {

@@ -284,6 +284,75 @@ std::vector<run_entry> find_runs(const fs::path& path) {
     return out;
 }
 
+namespace {
+
+// One run: analysed, or read back when its analysis is up to date. A fault of the directory
+// (storage_error) goes to `fault`: the runs after it are not started.
+void analyse_run(summary_row& row, const results_options& options, const std::string& wanted,
+                 storage_fault_latch& fault) {
+    if (fault.seen()) {
+        row.status = "failed";
+        row.message = "not analysed: " + fault.message();
+        return;
+    }
+    try {
+        row.trains = load_trains(row.run.run_file);
+        if (!options.force && recorded_params(row.run.run_file) == wanted) {
+            row.result = read_analysis(row.run.run_file);
+            row.status = "up to date";
+        } else {
+            row.result = analyze(row.trains, options.params);
+            write_analysis(row.run.run_file, row.result, options.params);
+        }
+        fill_measures(row);
+        for (const auto& g : row.result.granger)
+            if (!g.result.failure.empty() && row.message.empty())
+                row.message = "granger " + g.pre + "->" + g.post + ": " + g.result.failure;
+    } catch (const storage_error& e) {
+        fault.report(e.what());
+        row.status = "failed";
+        row.message = e.what();
+    } catch (const std::exception& e) {
+        row.status = "failed";
+        row.message = e.what();
+    }
+}
+
+// The summary's columns: every swept parameter and every measure any run has, in first-seen order.
+void summary_columns(const std::vector<summary_row>& rows, std::vector<std::string>& params,
+                     std::vector<std::string>& measures) {
+    for (const auto& row : rows) {
+        for (const auto& [name, value] : row.run.sweep)
+            if (std::find(params.begin(), params.end(), name) == params.end()) params.push_back(name);
+        for (const auto& [name, value] : row.measures)
+            if (std::find(measures.begin(), measures.end(), name) == measures.end()) measures.push_back(name);
+    }
+}
+
+void plot_runs(const fs::path& plots, const std::vector<summary_row>& rows, std::ostream& log,
+               std::mutex& log_mutex, storage_fault_latch& fault) {
+    tbb::parallel_for(std::size_t(0), rows.size(), [&](std::size_t i) {
+        if (rows[i].status == "failed" || fault.seen()) return;
+        try {
+            plot_run(rows.size() == 1 ? plots : plots / rows[i].run.run_id, rows[i]);
+        } catch (const storage_error& e) {
+            fault.report(e.what());
+        } catch (const std::exception& e) {
+            std::lock_guard<std::mutex> g(log_mutex);
+            log << "warning: plots of " << rows[i].run.run_id << ": " << e.what() << "\n";
+        }
+    });
+}
+
+// The one line m1analyze ends with when the directory could not be written (exit 1).
+int report_fault(const storage_fault_latch& fault, const fs::path& dir, std::ostream& log) {
+    log << "error: " << fault.message() << "; stopped: run the same command again once "
+        << dir.string() << " can be written to (run files are untouched)\n";
+    return 1;
+}
+
+}  // namespace
+
 int analyze_results(const fs::path& path, const results_options& options, std::ostream& log) {
     const std::vector<run_entry> runs = find_runs(path);
     const fs::path dir = fs::is_regular_file(path) ? path.parent_path() : path;
@@ -294,57 +363,39 @@ int analyze_results(const fs::path& path, const results_options& options, std::o
     const std::string wanted = options.params.to_json();
     std::vector<summary_row> rows(runs.size());
     std::mutex log_mutex;
+    storage_fault_latch fault;
     tbb::parallel_for(std::size_t(0), runs.size(), [&](std::size_t i) {
-        summary_row& row = rows[i];
-        row.run = runs[i];
-        try {
-            row.trains = load_trains(row.run.run_file);
-            if (!options.force && recorded_params(row.run.run_file) == wanted) {
-                row.result = read_analysis(row.run.run_file);
-                row.status = "up to date";
-            } else {
-                row.result = analyze(row.trains, options.params);
-                write_analysis(row.run.run_file, row.result, options.params);
-            }
-            fill_measures(row);
-            for (const auto& g : row.result.granger)
-                if (!g.result.failure.empty() && row.message.empty())
-                    row.message = "granger " + g.pre + "->" + g.post + ": " + g.result.failure;
-        } catch (const std::exception& e) {
-            row.status = "failed";
-            row.message = e.what();
+        rows[i].run = runs[i];
+        analyse_run(rows[i], options, wanted, fault);
+        if (rows[i].status == "failed" && !fault.seen()) {
             std::lock_guard<std::mutex> g(log_mutex);
-            log << "error: " << row.run.run_file.string() << ": " << e.what() << "\n";
+            log << "error: " << rows[i].run.run_file.string() << ": " << rows[i].message << "\n";
         }
     });
+    if (fault.seen()) return report_fault(fault, dir, log);
 
     std::vector<std::string> params, measures;
-    for (const auto& row : rows) {
-        for (const auto& [name, value] : row.run.sweep)
-            if (std::find(params.begin(), params.end(), name) == params.end()) params.push_back(name);
-        for (const auto& [name, value] : row.measures)
-            if (std::find(measures.begin(), measures.end(), name) == measures.end()) measures.push_back(name);
+    summary_columns(rows, params, measures);
+    try {
+        write_summary(dir, params, measures, rows);
+    } catch (const storage_error& e) {
+        fault.report(e.what());
+        return report_fault(fault, dir, log);
     }
-    write_summary(dir, params, measures, rows);
-
+    if (options.plots) {
+        plot_runs(dir / "plots", rows, log, log_mutex, fault);
+        try {
+            if (!fault.seen()) plot_sweep_heatmap(dir / "plots", options, params, rows, log);
+        } catch (const storage_error& e) {
+            fault.report(e.what());
+        }
+        if (fault.seen()) return report_fault(fault, dir, log);
+    }
     std::size_t failed = 0, analysed = 0, up_to_date = 0;
     for (const auto& row : rows) {
         failed += row.status == "failed";
         analysed += row.status == "analysed";
         up_to_date += row.status == "up to date";
-    }
-    if (options.plots) {
-        const fs::path plots = dir / "plots";
-        tbb::parallel_for(std::size_t(0), rows.size(), [&](std::size_t i) {
-            if (rows[i].status == "failed") return;
-            try {
-                plot_run(rows.size() == 1 ? plots : plots / rows[i].run.run_id, rows[i]);
-            } catch (const std::exception& e) {
-                std::lock_guard<std::mutex> g(log_mutex);
-                log << "warning: plots of " << rows[i].run.run_id << ": " << e.what() << "\n";
-            }
-        });
-        plot_sweep_heatmap(plots, options, params, rows, log);
     }
     log << runs.size() << " run" << (runs.size() == 1 ? "" : "s") << ": " << analysed
         << " analysed, " << up_to_date << " up to date, " << failed << " failed\n"

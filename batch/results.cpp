@@ -58,14 +58,6 @@ std::string iso_time(std::time_t t) {
     return buffer;
 }
 
-void make_directories(const fs::path& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) {
-        if (is_storage_fault(ec.value())) throw storage_error(ec.value(), dir.string());
-        throw run_error("cannot create " + dir.string() + ": " + ec.message());
-    }
-}
 
 std::string shortest(double value) { return format_value(param_value{value}); }
 
@@ -282,16 +274,9 @@ std::string results_directory::describe(const storage_error& e) const {
 
 void results_directory::report_fault(const storage_error& e) const { report_fault(describe(e)); }
 
-void results_directory::report_fault(const std::string& message) const {
-    std::lock_guard<std::mutex> g(fault_->mutex);
-    if (fault_->message.empty()) fault_->message = message;
-    fault_->seen.store(true, std::memory_order_relaxed);
-}
+void results_directory::report_fault(const std::string& message) const { fault_->report(message); }
 
-std::string results_directory::fault_message() const {
-    std::lock_guard<std::mutex> g(fault_->mutex);
-    return fault_->message;
-}
+std::string results_directory::fault_message() const { return fault_->message(); }
 
 fs::path results_directory::run_directory(const std::string& id) const {
     return root_ / "runs" / id;

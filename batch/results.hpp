@@ -16,11 +16,9 @@
 #include "posix_file.hpp"
 #include "sweep.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -58,7 +56,7 @@ public:
     // worker of this process: no new run starts, runs in flight stop. Copies share it.
     void report_fault(const storage_error& e) const;
     void report_fault(const std::string& message) const;  // as another worker described it
-    bool faulted() const noexcept { return fault_->seen.load(std::memory_order_relaxed); }
+    bool faulted() const noexcept { return fault_->seen(); }
     // "no space left on device while writing runs/<id>/run.h5" (paths inside the directory are
     // given relative to it); empty when no fault was reported.
     std::string fault_message() const;
@@ -136,13 +134,8 @@ public:
     void save_sources(const sweep_spec& sweep) const;
 
 private:
-    struct fault_state {
-        std::atomic<bool> seen{false};
-        std::mutex mutex;
-        std::string message;  // the first fault's
-    };
     std::filesystem::path root_;
-    std::shared_ptr<fault_state> fault_ = std::make_shared<fault_state>();
+    std::shared_ptr<storage_fault_latch> fault_ = std::make_shared<storage_fault_latch>();
 };
 
 }  // namespace m1::batch

@@ -37,6 +37,17 @@ std::string storage_message(int error_number, const std::string& path) {
 storage_error::storage_error(int error_number, const std::string& path)
     : run_error(storage_message(error_number, path)), error_number_(error_number), path_(path) {}
 
+void storage_fault_latch::report(const std::string& message) {
+    std::lock_guard<std::mutex> g(mutex_);
+    if (message_.empty()) message_ = message;
+    seen_.store(true, std::memory_order_relaxed);
+}
+
+std::string storage_fault_latch::message() const {
+    std::lock_guard<std::mutex> g(mutex_);
+    return message_;
+}
+
 bool is_storage_fault(int error_number) noexcept {
     return error_number == ENOSPC || error_number == EDQUOT || error_number == EROFS;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // Typed errors. Every error about user input says where: the file, the key path inside it
 // (NetPyNE style, e.g. netParams.connParams.12.weight) and, where known, the line and column.
+#include <atomic>
 #include <cstddef>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -61,5 +63,19 @@ private:
 
 // True for the errno values storage_error stands for.
 bool is_storage_fault(int error_number) noexcept;
+
+// The first storage fault that any of several workers met (later ones add nothing: they are the
+// same fault), so that all of them stop taking new work. Thread-safe.
+class storage_fault_latch {
+public:
+    void report(const std::string& message);
+    bool seen() const noexcept { return seen_.load(std::memory_order_relaxed); }
+    std::string message() const;  // the first fault's; empty while none was reported
+
+private:
+    std::atomic<bool> seen_{false};
+    mutable std::mutex mutex_;
+    std::string message_;
+};
 
 }  // namespace m1

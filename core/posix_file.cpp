@@ -87,6 +87,12 @@ void throw_write_failure(const std::filesystem::path& path, int err, const std::
     throw run_error(verb + " " + path.string() + ": " + step + errno_text(err));
 }
 
+void make_directories(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw_write_failure(dir, ec.value(), "cannot create");
+}
+
 void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
     std::filesystem::path temporary;
     fd_handle fd;

@@ -46,6 +46,9 @@ std::string read_bytes(const std::filesystem::path& path);
                                       const std::string& verb = "cannot write",
                                       const std::string& step = "");
 
+// Creates a directory and its parents; run_error "cannot create <dir>: ..." or storage_error.
+void make_directories(const std::filesystem::path& dir);
+
 // "<pid>.<n>": unique within the process and, by the pid, among the processes of one host.
 // Processes of different hosts may share a pid (containers): creators of names built from it use
 // O_EXCL and retry.
