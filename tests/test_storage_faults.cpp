@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <hdf5.h>
 #include <sys/mount.h>
 
 #include <fstream>
@@ -220,6 +221,28 @@ TEST_F(storage_faults, m1analyze_on_a_full_or_read_only_disk_stops_and_leaves_ru
     const auto done = m1analyze(quote(big.string()) + " --only rates,rate_psd");
     ASSERT_EQ(done.status, 0) << done.err;
     EXPECT_EQ(files_named(big / "runs", "analysis.h5").size(), 12u);
+}
+
+// In one process: a run file that does not fit throws storage_error, and afterwards HDF5 holds no
+// open object (before, the failed file stayed open and HDF5 crashed flushing it at exit).
+TEST_F(storage_faults, a_failed_write_leaves_no_hdf5_object_open_and_no_temporary) {
+    small_file_system tiny(dir_.path() / "tiny", 64);
+    MOUNT_OR_SKIP(tiny);
+    m1::run_record big;
+    big.spikes.push_back({"P", std::vector<double>(20000, 1.0), std::vector<std::uint64_t>(20000, 0)});
+    try {
+        m1::write_run_file(tiny.path() / "run.h5", big);
+        FAIL() << "no storage_error";
+    } catch (const m1::storage_error& e) {
+        EXPECT_EQ(e.error_number(), ENOSPC);
+        EXPECT_EQ(std::string(e.what()),
+                  "no space left on device while writing " + (tiny.path() / "run.h5").string());
+    }
+    EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+    EXPECT_TRUE(listing(tiny.path()).empty());
+    ASSERT_TRUE(tiny.make_read_only());
+    EXPECT_THROW(m1::write_file_atomically(tiny.path() / "x.txt", "x"), m1::storage_error);
+    EXPECT_EQ(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
 }
 
 }  // namespace
