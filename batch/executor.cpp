@@ -120,53 +120,82 @@ void analyse_after_run(const sweep_spec& sweep, const std::filesystem::path& run
     }
 }
 
-}  // namespace
-
-run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results_directory& dir,
-                    std::size_t threads, network_cache* networks) {
-    run_outcome outcome;
-    const auto t0 = clock::now();
+// Claims the run for this worker: true to go on; false with `outcome` saying why not (another
+// worker has it, or the claim could not be made).
+bool claim_run(const results_directory& dir, const sweep_run& run, run_outcome& outcome) {
     try {
-        if (!dir.claim(run.id)) {
-            outcome.skipped = true;
-            outcome.state = run_state::running;
-            return outcome;
-        }
+        if (dir.claim(run.id)) return true;
+        outcome.skipped = true;
+        outcome.state = run_state::running;
     } catch (const storage_error& e) {
         dir.report_fault(e);
         outcome.state = run_state::failed;
         outcome.directory_fault = true;
         outcome.message = "cannot claim the run: " + dir.describe(e);
-        return outcome;
     } catch (const std::exception& e) {
         outcome.state = run_state::failed;
         outcome.message = std::string("cannot claim the run: ") + e.what();
-        return outcome;
     }
-    struct claim_release {
-        const results_directory& dir;
-        const std::string& id;
-        ~claim_release() {
-            try {
-                dir.release_claim(id);
-            } catch (...) {
-            }
-        }
-    } release{dir, run.id};
+    return false;
+}
 
-    std::ofstream log(dir.log_file(run.id), std::ios::trunc);
+// Releases the claim however the run ends.
+struct claim_release {
+    const results_directory& dir;
+    const std::string& id;
+    ~claim_release() {
+        try {
+            dir.release_claim(id);
+        } catch (...) {
+        }
+    }
+};
+
+void write_log_header(std::ostream& log, const sweep_spec& sweep, const sweep_run& run,
+                      std::size_t threads) {
     log << "run " << run.id << " (" << run.index + 1 << " of the sweep " << sweep.name << ")\n";
     for (std::size_t p = 0; p < sweep.params.size(); ++p)
         log << "  " << sweep.params[p].path << " = " << format_value(run.values[p]) << "\n";
     log << "  seeds conn " << run.seeds.conn << ", stim " << run.seeds.stim << ", loc "
         << run.seeds.loc << "; " << threads << " threads\n";
+}
 
-    const auto deadline = sweep.timeout_s
-                              ? t0 + std::chrono::duration_cast<clock::duration>(
-                                         std::chrono::duration<double>(*sweep.timeout_s))
-                              : clock::time_point::max();
+// Asked by the engine at every epoch whether to stop: a signal, the directory's fault, or the
+// run's timeout; meanwhile it keeps the claim fresh. Remembers why it said stop.
+class run_watch {
+public:
+    run_watch(const sweep_spec& sweep, const sweep_run& run, const results_directory& dir,
+              clock::time_point start)
+        : dir_(dir), id_(run.id), last_heartbeat_(start),
+          deadline_(sweep.timeout_s ? start + std::chrono::duration_cast<clock::duration>(
+                                                  std::chrono::duration<double>(*sweep.timeout_s))
+                                    : clock::time_point::max()) {}
+
+    bool operator()() {
+        if (stop_requested().load(std::memory_order_relaxed)) return true;
+        if (dir_.faulted()) return directory_failed = true;
+        const auto now = clock::now();
+        if (now > deadline_) return timed_out = true;
+        if (now - last_heartbeat_ > std::chrono::seconds(30)) {  // the claim stays fresh
+            last_heartbeat_ = now;
+            try {
+                dir_.refresh_claim(id_);
+            } catch (...) {
+            }
+        }
+        return false;
+    }
+
     bool timed_out = false, directory_failed = false;
-    auto last_heartbeat = t0;
+
+private:
+    const results_directory& dir_;
+    std::string id_;
+    clock::time_point last_heartbeat_, deadline_;
+};
+
+// What the run file records of the batch: the run's place in the sweep and its swept values.
+run_extras extras_for(const sweep_spec& sweep, const sweep_run& run, network_cache* networks) {
     run_extras extras;
     extras.networks = networks;
     extras.run_attributes = {{"run_id", run.id},
@@ -176,56 +205,78 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
                              {"replicate", std::int64_t(run.replicate)}};
     for (std::size_t p = 0; p < sweep.params.size(); ++p)
         extras.sweep_attributes.emplace_back(sweep.params[p].path, as_attribute(run.values[p]));
-    extras.should_stop = [&] {
-        if (stop_requested().load(std::memory_order_relaxed)) return true;
-        if (dir.faulted()) return directory_failed = true;
-        const auto now = clock::now();
-        if (now > deadline) {
-            timed_out = true;
-            return true;
-        }
-        if (now - last_heartbeat > std::chrono::seconds(30)) {  // the claim stays fresh
-            last_heartbeat = now;
-            try {
-                dir.refresh_claim(run.id);
-            } catch (...) {
-            }
-        }
-        return false;
-    };
+    return extras;
+}
 
+// Builds, simulates and writes the run (then its analysis if the sweep asks): `outcome` done.
+void simulate_run(const sweep_spec& sweep, const sweep_run& run, const results_directory& dir,
+                  std::size_t threads, const run_extras& extras, std::ostream& log,
+                  run_outcome& outcome) {
+    dir.clear_outcome(run.id);
+    run_config config = run.config;
+    config.threads = threads;
+    nlohmann::ordered_json document = effective_document(sweep, run);
+    // expand_sweep derives ids without building every model; the model actually run must
+    // have the id its directory is named by (a mismatch would file results under a wrong id).
+    if (const std::string id = run_id(document, run.config); id != run.id)
+        throw run_error("internal error: the effective model's id is " + id + ", not " + run.id);
+    model_spec model = parse_effective_model(sweep.model, std::move(document));
+    const run_summary s = run_model(config, std::move(model), &log, extras);
+    outcome.state = run_state::done;
+    outcome.spikes = s.spikes;
+    outcome.mean_rate_hz = s.mean_rate_hz();
+    outcome.build_s = s.build_s;
+    outcome.network_reused = s.network_reused;
+    outcome.wall_s = s.wall_s;
+    print_summary(s, log);
+    if (!sweep.analysis.empty()) analyse_after_run(sweep, s.run_file, dir, log, outcome);
+}
+
+// A run the engine stopped: timed out (failed), or interrupted by the directory's fault or a signal.
+void set_stopped(const run_watch& watch, const sweep_spec& sweep, const results_directory& dir,
+                 run_outcome& outcome) {
+    if (watch.timed_out) {
+        std::ostringstream m;
+        m << "timed out after " << *sweep.timeout_s << " s (timeout_s)";
+        outcome.state = run_state::failed;
+        outcome.message = m.str();
+    } else {
+        outcome.state = run_state::interrupted;
+        outcome.message = watch.directory_failed ? "stopped: " + dir.fault_message()
+                                                 : "interrupted by SIGINT or SIGTERM";
+    }
+}
+
+// A run that did not finish: its wall time, the log's last line and status.json.
+void record_unfinished(const results_directory& dir, const sweep_run& run, clock::time_point start,
+                       std::ostream& log, run_outcome& outcome) {
+    outcome.wall_s = std::chrono::duration<double>(clock::now() - start).count();
+    log << to_string(outcome.state) << ": " << outcome.message << "\n";
     try {
-        dir.clear_outcome(run.id);
-        run_config config = run.config;
-        config.threads = threads;
-        nlohmann::ordered_json document = effective_document(sweep, run);
-        // expand_sweep derives ids without building every model; the model actually run must
-        // have the id its directory is named by (a mismatch would file results under a wrong id).
-        if (const std::string id = run_id(document, run.config); id != run.id)
-            throw run_error("internal error: the effective model's id is " + id + ", not " + run.id);
-        model_spec model = parse_effective_model(sweep.model, std::move(document));
-        const run_summary s = run_model(config, std::move(model), &log, extras);
-        outcome.state = run_state::done;
-        outcome.spikes = s.spikes;
-        outcome.mean_rate_hz = s.mean_rate_hz();
-        outcome.build_s = s.build_s;
-        outcome.network_reused = s.network_reused;
-        outcome.wall_s = s.wall_s;
-        print_summary(s, log);
-        if (!sweep.analysis.empty()) analyse_after_run(sweep, s.run_file, dir, log, outcome);
+        dir.record_outcome(run.id, outcome.state, outcome.message, outcome.wall_s,
+                           outcome.directory_fault);
+    } catch (const std::exception& e) {
+        outcome.message += std::string(" (and status.json could not be written: ") + e.what() + ")";
+    }
+}
+
+}  // namespace
+
+run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results_directory& dir,
+                    std::size_t threads, network_cache* networks) {
+    run_outcome outcome;
+    const auto start = clock::now();
+    if (!claim_run(dir, run, outcome)) return outcome;
+    const claim_release release{dir, run.id};
+    std::ofstream log(dir.log_file(run.id), std::ios::trunc);
+    write_log_header(log, sweep, run, threads);
+    run_watch watch(sweep, run, dir, start);
+    run_extras extras = extras_for(sweep, run, networks);
+    extras.should_stop = [&watch] { return watch(); };
+    try {
+        simulate_run(sweep, run, dir, threads, extras, log, outcome);
     } catch (const run_cancelled&) {
-        if (timed_out) {
-            outcome.state = run_state::failed;
-            std::ostringstream m;
-            m << "timed out after " << *sweep.timeout_s << " s (timeout_s)";
-            outcome.message = m.str();
-        } else if (directory_failed) {
-            outcome.state = run_state::interrupted;
-            outcome.message = "stopped: " + dir.fault_message();
-        } else {
-            outcome.state = run_state::interrupted;
-            outcome.message = "interrupted by SIGINT or SIGTERM";
-        }
+        set_stopped(watch, sweep, dir, outcome);
     } catch (const storage_error& e) {
         dir.report_fault(e);
         outcome.state = run_state::failed;
@@ -239,17 +290,7 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
         outcome.message = e.what();
     }
     // A done run's wall time is the one its run file records (the index can be rebuilt from it).
-    if (outcome.state != run_state::done)
-        outcome.wall_s = std::chrono::duration<double>(clock::now() - t0).count();
-    if (outcome.state != run_state::done) {
-        log << to_string(outcome.state) << ": " << outcome.message << "\n";
-        try {
-            dir.record_outcome(run.id, outcome.state, outcome.message, outcome.wall_s,
-                               outcome.directory_fault);
-        } catch (const std::exception& e) {
-            outcome.message += std::string(" (and status.json could not be written: ") + e.what() + ")";
-        }
-    }
+    if (outcome.state != run_state::done) record_unfinished(dir, run, start, log, outcome);
     return outcome;
 }
 
