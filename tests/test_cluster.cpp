@@ -1,6 +1,10 @@
 // batch/cluster: the [cluster] table, times and sizes, the scheduler's environment, templates,
-// running a command and reading a job id.
+// running a command and reading a job id. batch/scheduler_limits and scheduler_queue: what
+// sinfo, pbsnodes and qstat say of a partition or queue, whether a request fits it, and the states
+// and pending reasons of queued jobs (the schedulers' text as they print it).
 #include "cluster.hpp"
+#include "scheduler_limits.hpp"
+#include "scheduler_queue.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -377,6 +381,295 @@ TEST(Command, JobIdsFromSbatchAndQsub) {
     EXPECT_EQ(parse_job_id(scheduler_kind::pbs, "1234.server\n"), "1234.server");
     EXPECT_EQ(parse_job_id(scheduler_kind::pbs, "1234[].pbs01\n"), "1234[].pbs01");
     EXPECT_EQ(parse_job_id(scheduler_kind::pbs, "qsub: error\n"), "");
+}
+
+// --- what a partition or queue can give
+
+// sinfo -h -a -e -o "%P|%c|%m|%D|%l|%s" on a cluster with a heterogeneous default partition, a
+// partition with a MaxTime and MaxNodes, and one whose nodes sinfo lumps together ("+").
+const std::string sinfo_text =
+    "compute*|64|256000|10|1-12:00:00|1-infinite\n"
+    "compute*|8|16000|4|1-12:00:00|1-infinite\n"
+    "compute*|64|256000|2|1-12:00:00|1-infinite\n"  // the same configuration in another state
+    "debug|2|21694|1|30:00|1-2\n"
+    "old|4+|8000+|3|infinite|1\n";
+
+TEST(PartitionLimits, SinfoLinesMakeOnePartitionPerNameWithItsNodeConfigurations) {
+    const auto parts = parse_sinfo(sinfo_text);
+    ASSERT_EQ(parts.size(), 3u);
+    const partition_limits& compute = parts[0];
+    EXPECT_EQ(compute.name, "compute");
+    EXPECT_TRUE(compute.is_default);
+    ASSERT_EQ(compute.nodes.size(), 2u);
+    EXPECT_EQ(compute.nodes[0].cpus, 64);
+    EXPECT_EQ(compute.nodes[0].mem_mib, 256000);
+    EXPECT_EQ(compute.nodes[0].count, 12);
+    EXPECT_EQ(compute.nodes[1].count, 4);
+    EXPECT_EQ(compute.max_time_s, 86400 + 12 * 3600);
+    EXPECT_FALSE(compute.max_nodes);
+    EXPECT_EQ(largest_cpus(compute), 64);
+    EXPECT_EQ(parts[1].name, "debug");
+    EXPECT_FALSE(parts[1].is_default);
+    EXPECT_EQ(parts[1].max_time_s, 30 * 60);
+    EXPECT_EQ(parts[1].max_nodes, 2);
+    EXPECT_EQ(parts[2].nodes[0].cpus, 4);  // "4+": at least 4
+    EXPECT_EQ(parts[2].max_nodes, 1);
+    EXPECT_FALSE(parts[2].max_time_s);
+    EXPECT_TRUE(parse_sinfo("").empty());
+}
+
+TEST(PartitionLimits, SlurmTimeLimits) {
+    EXPECT_EQ(parse_slurm_limit_time("30:00"), 1800);  // minutes:seconds, as sinfo prints 30 minutes
+    EXPECT_EQ(parse_slurm_limit_time("2:00:00"), 7200);
+    EXPECT_EQ(parse_slurm_limit_time("7-00:00:00"), 7 * 86400);
+    EXPECT_EQ(parse_slurm_limit_time("1-12"), 86400 + 12 * 3600);
+    for (const char* none : {"infinite", "UNLIMITED", "n/a", "", "garbage"})
+        EXPECT_FALSE(parse_slurm_limit_time(none)) << none;
+}
+
+// pbsnodes -a of an OpenPBS complex: two nodes for every queue, a big one kept for the queue
+// "big" (its queue attribute), one offline; and of Torque (np, status's physmem).
+const std::string openpbs_nodes =
+    "node01\n     Mom = node01.cluster\n     ntype = PBS\n     state = free\n     pcpus = 2\n"
+    "     resources_available.arch = linux\n     resources_available.host = node01\n"
+    "     resources_available.mem = 16gb\n     resources_available.ncpus = 2\n"
+    "     resources_assigned.mem = 0kb\n     resources_assigned.ncpus = 0\n     sharing = default_shared\n\n"
+    "node02\n     Mom = node02.cluster\n     state = offline\n     resources_available.mem = 16777216kb\n"
+    "     resources_available.ncpus = 2\n\n"
+    "fat01\n     Mom = fat01.cluster\n     state = free\n     resources_available.mem = 1tb\n"
+    "     resources_available.ncpus = 64\n     queue = big\n";
+const std::string torque_nodes =
+    "n001\n     state = free\n     power_state = Running\n     np = 8\n     ntype = cluster\n"
+    "     status = rectime=1606366400,macaddr=52:54:00:12:34:56,cpuclock=Fixed,varattr=,jobs=,state=free,"
+    "loadave=0.00,ncpus=8,physmem=16318808kb,availmem=15000000kb,totmem=16318808kb,nusers=0,opsys=linux\n"
+    "     mom_service_port = 15002\n";
+
+TEST(PartitionLimits, PbsListingsSizesAndTimes) {
+    const auto records = parse_pbs_records(openpbs_nodes);
+    ASSERT_EQ(records.size(), 3u);
+    EXPECT_EQ(records[0].heading, "node01");
+    EXPECT_EQ(records[0].attributes.at("resources_available.mem"), "16gb");
+    EXPECT_EQ(records[2].attributes.at("queue"), "big");
+    // qstat wraps a long value onto a tab-indented line, inside a word.
+    const auto wrapped = parse_pbs_records("Job Id: 7.srv\n    comment = Not Running: Insufficient amo\n\tunt of resource: ncpus \n");
+    EXPECT_EQ(wrapped.at(0).attributes.at("comment"), "Not Running: Insufficient amount of resource: ncpus");
+
+    EXPECT_EQ(parse_pbs_memory_mib("16gb"), 16384);
+    EXPECT_EQ(parse_pbs_memory_mib("16777216kb"), 16384);
+    EXPECT_EQ(parse_pbs_memory_mib("512MB"), 512);
+    EXPECT_EQ(parse_pbs_memory_mib("1tb"), 1024 * 1024);
+    EXPECT_EQ(parse_pbs_memory_mib("1073741824"), 1024);  // bytes
+    EXPECT_EQ(parse_pbs_memory_mib("1500kb"), 1);          // rounded down: what a node has
+    EXPECT_EQ(parse_pbs_memory_mib("lots"), -1);
+    EXPECT_EQ(parse_pbs_memory_mib("4xb"), -1);
+    EXPECT_EQ(parse_pbs_walltime("24:00:00"), 86400);
+    EXPECT_EQ(parse_pbs_walltime("168:00:00"), 168 * 3600);  // PBS counts hours past a day
+    EXPECT_EQ(parse_pbs_walltime("30:00"), 1800);
+    EXPECT_EQ(parse_pbs_walltime("3600"), 3600);  // seconds
+    EXPECT_EQ(parse_pbs_walltime("1-00:00:00"), -1);
+}
+
+TEST(PartitionLimits, PbsNodesServeTheirQueue) {
+    const auto records = parse_pbs_records(openpbs_nodes);
+    // workq has no nodes of its own: the nodes without a queue attribute (offline ones count).
+    const auto workq = pbs_queue_nodes(records, "workq");
+    ASSERT_EQ(workq.size(), 1u);
+    EXPECT_EQ(workq[0].cpus, 2);
+    EXPECT_EQ(workq[0].mem_mib, 16384);
+    EXPECT_EQ(workq[0].count, 2);
+    const auto big = pbs_queue_nodes(records, "big");
+    ASSERT_EQ(big.size(), 1u);
+    EXPECT_EQ(big[0].cpus, 64);
+    EXPECT_EQ(big[0].mem_mib, 1024 * 1024);
+    const auto torque = pbs_queue_nodes(parse_pbs_records(torque_nodes), "batch");
+    ASSERT_EQ(torque.size(), 1u);
+    EXPECT_EQ(torque[0].cpus, 8);
+    EXPECT_EQ(torque[0].mem_mib, 15936);  // 16318808 kB
+
+    const partition_limits q = parse_qstat_queue(
+        "Queue: workq\n    queue_type = Execution\n    total_jobs = 0\n"
+        "    state_count = Transit:0 Queued:0 Held:0 Waiting:0 Running:0 Exiting:0 Begun:0 \n"
+        "    resources_max.mem = 32gb\n    resources_max.ncpus = 8\n    resources_max.walltime = 24:00:00\n"
+        "    resources_default.walltime = 01:00:00\n    enabled = True\n    started = True\n");
+    EXPECT_EQ(q.scheduler, scheduler_kind::pbs);
+    EXPECT_EQ(q.name, "workq");
+    EXPECT_EQ(q.max_time_s, 86400);
+    EXPECT_EQ(q.max_job_cpus, 8);
+    EXPECT_EQ(q.max_job_mem_mib, 32768);
+    const partition_limits open = parse_qstat_queue("Queue: big\n    queue_type = Execution\n    enabled = True\n");
+    EXPECT_FALSE(open.max_time_s || open.max_job_cpus || open.max_job_mem_mib);
+}
+
+// The message of check_request's refusal, "" for none; key set to its key.
+std::string refusal_of(const partition_limits& p, const partition_request& r, std::string* key = nullptr) {
+    const auto refusal = check_request(p, r);
+    if (key) *key = refusal ? refusal->key : "";
+    return refusal ? refusal->message : "";
+}
+
+TEST(PartitionLimits, ArrayTaskMustFitOneNodeConfiguration) {
+    const auto parts = parse_sinfo(sinfo_text);
+    const partition_limits& debug = parts[1];
+    std::string key;
+    EXPECT_EQ(refusal_of(debug, {job_mode::array, 4, 1024, 600}, &key),
+              "partition debug: no node has 4 CPUs (largest: 2)");
+    EXPECT_EQ(key, "cpus_per_task");
+    EXPECT_EQ(refusal_of(debug, {job_mode::array, 2, 30000, 600}, &key),
+              "partition debug: no node has 30000 MiB of memory (largest: 21694 MiB)");
+    EXPECT_EQ(key, "mem");
+    EXPECT_EQ(refusal_of(debug, {job_mode::array, 2, 21694, 1800}), "");  // exactly what there is
+    EXPECT_EQ(refusal_of(debug, {job_mode::array, 2, 1024, 1801}, &key),
+              "partition debug: time 00:30:01 is over its MaxTime 00:30:00");
+    EXPECT_EQ(key, "time");
+    // Unknown time and memory (not estimated yet) are not checked.
+    EXPECT_EQ(refusal_of(debug, {job_mode::array, 2, 0, 0}), "");
+
+    // Heterogeneous: 64 CPUs exist, 200000 MiB exist, but 8-CPU nodes have 16000 MiB: 8 CPUs and
+    // 100000 MiB fit the big nodes; 64 CPUs and 300000 MiB fit none.
+    const partition_limits& compute = parts[0];
+    EXPECT_EQ(refusal_of(compute, {job_mode::array, 8, 100000, 3600}), "");
+    EXPECT_EQ(refusal_of(compute, {job_mode::array, 64, 300000, 3600}, &key),
+              "partition compute: no node has 300000 MiB of memory (largest: 256000 MiB)");
+    partition_limits mixed = compute;
+    mixed.nodes = {{64, 16000, 2}, {8, 256000, 4}};
+    EXPECT_EQ(refusal_of(mixed, {job_mode::array, 32, 100000, 3600}, &key),
+              "partition compute: no node has both 32 CPUs and 100000 MiB (2 nodes of 64 CPUs and 16000 MiB, "
+              "4 nodes of 8 CPUs and 256000 MiB)");
+    EXPECT_EQ(key, "mem");
+    // A partition whose nodes are not known is not judged by them.
+    partition_limits empty = debug;
+    empty.nodes.clear();
+    EXPECT_EQ(refusal_of(empty, {job_mode::array, 512, 1 << 30, 60}), "");
+}
+
+TEST(PartitionLimits, MpiRanksMustFitTheNodes) {
+    const auto parts = parse_sinfo(sinfo_text);
+    const partition_limits& debug = parts[1];  // one node of 2 CPUs and 21694 MiB, MaxNodes 2
+    std::string key;
+    EXPECT_EQ(refusal_of(debug, {job_mode::mpi, 1, 1024, 600, 0, 2}), "");
+    EXPECT_EQ(refusal_of(debug, {job_mode::mpi, 1, 1024, 600, 0, 3}, &key),
+              "partition debug: its nodes hold 2 ranks of 1 CPU and 1024 MiB, not 3");
+    EXPECT_EQ(key, "ntasks");
+    // Memory limits the ranks a node holds as much as CPUs do.
+    EXPECT_EQ(refusal_of(debug, {job_mode::mpi, 1, 15000, 600, 0, 2}),
+              "partition debug: its nodes hold 1 rank of 1 CPU and 15000 MiB, not 2");
+    EXPECT_EQ(refusal_of(debug, {job_mode::mpi, 1, 1024, 600, 2, 2}, &key), "partition debug: nodes 2 > its 1 node");
+    EXPECT_EQ(key, "nodes");
+    // nodes known before ntasks is chosen: checked alone.
+    EXPECT_EQ(refusal_of(debug, {job_mode::mpi, 1, 0, 0, 2, 0}), "partition debug: nodes 2 > its 1 node");
+
+    const partition_limits& compute = parts[0];  // 12 x 64 CPUs, 4 x 8 CPUs, no MaxNodes
+    EXPECT_EQ(refusal_of(compute, {job_mode::mpi, 8, 1000, 600, 2, 16}), "");   // 8 + 8 on two big nodes
+    EXPECT_EQ(refusal_of(compute, {job_mode::mpi, 8, 1000, 600, 2, 17}),
+              "partition compute: 2 nodes of it hold 16 ranks of 8 CPUs and 1000 MiB, not 17");
+    partition_limits limited = parts[1];
+    limited.nodes = {{2, 4000, 5}};  // 5 nodes, MaxNodes 2
+    EXPECT_EQ(refusal_of(limited, {job_mode::mpi, 1, 1000, 600, 2, 4}), "");
+    EXPECT_EQ(refusal_of(limited, {job_mode::mpi, 1, 1000, 600, 3, 0}, &key),
+              "partition debug: nodes 3 > its MaxNodes 2");
+    // Without nodes, MaxNodes bounds the nodes the ranks may spread over.
+    EXPECT_EQ(refusal_of(limited, {job_mode::mpi, 1, 1000, 600, 0, 5}),
+              "partition debug: its nodes hold 4 ranks of 1 CPU and 1000 MiB, not 5");
+}
+
+TEST(PartitionLimits, PbsQueueLimitsAndEvenRanksPerNode) {
+    partition_limits q = parse_qstat_queue("Queue: workq\n    resources_max.mem = 32gb\n    resources_max.ncpus = 8\n"
+                                           "    resources_max.walltime = 24:00:00\n");
+    q.nodes = pbs_queue_nodes(parse_pbs_records(openpbs_nodes), "workq");  // 2 x (2 CPUs, 16 GiB)
+    std::string key;
+    EXPECT_EQ(refusal_of(q, {job_mode::array, 2, 4096, 86400}), "");
+    EXPECT_EQ(refusal_of(q, {job_mode::array, 2, 4096, 86401}, &key),
+              "queue workq: walltime 24:00:01 is over its resources_max.walltime 24:00:00");
+    EXPECT_EQ(key, "time");
+    EXPECT_EQ(refusal_of(q, {job_mode::array, 4, 4096, 600}), "queue workq: no node has 4 CPUs (largest: 2)");
+    EXPECT_EQ(largest_cpus(q), 2);
+    // The job's totals: an MPI job of 4 ranks of 2 CPUs is 8 CPUs, 4 x 10 GiB is over 32 GiB.
+    EXPECT_EQ(refusal_of(q, {job_mode::mpi, 1, 1024, 600, 0, 4}), "");
+    EXPECT_EQ(refusal_of(q, {job_mode::mpi, 1, 10240, 600, 0, 4}, &key),
+              "queue workq: the job asks for 40960 MiB, over its resources_max.mem 32768 MiB");
+    EXPECT_EQ(key, "mem");
+    q.nodes = {{16, 65536, 4}};
+    EXPECT_EQ(refusal_of(q, {job_mode::mpi, 1, 1024, 600, 0, 9}, &key),
+              "queue workq: the job asks for 9 CPUs, over its resources_max.ncpus 8");
+    EXPECT_EQ(key, "ntasks");
+    EXPECT_EQ(largest_cpus(q), 8);  // a task can have no more than the queue's ncpus
+    // PBS puts ceil(ntasks / nodes) ranks on every node (one select chunk each): 5 ranks on 2
+    // nodes are 3 + 3, which a 4-CPU and a 2-CPU node cannot hold though they have 6 CPUs.
+    q.max_job_cpus.reset();
+    q.nodes = {{4, 65536, 1}, {2, 65536, 1}};
+    EXPECT_EQ(refusal_of(q, {job_mode::mpi, 1, 1024, 600, 2, 5}),
+              "queue workq: 2 nodes of it hold 3 ranks of 1 CPU and 1024 MiB, not 5");
+    partition_limits slurm = q;
+    slurm.scheduler = scheduler_kind::slurm;  // SLURM fills nodes as they have room: 4 + 1
+    EXPECT_EQ(refusal_of(slurm, {job_mode::mpi, 1, 1024, 600, 2, 5}), "");
+}
+
+// --- queued jobs: states and pending reasons
+
+TEST(JobQueue, SqueueTasksGroupedByStateAndReason) {
+    // squeue -h -r -j 12 -o "%T|%r" for an array of 5 tasks, 2 at a time.
+    const auto groups = parse_squeue("RUNNING|None\nRUNNING|None\nPENDING|JobArrayTaskLimit\n"
+                                     "PENDING|JobArrayTaskLimit\nPENDING|JobArrayTaskLimit\n");
+    ASSERT_EQ(groups.size(), 2u);
+    EXPECT_EQ(groups[0].state, "RUNNING");
+    EXPECT_EQ(groups[0].reason, "");
+    EXPECT_EQ(groups[0].tasks, 2u);
+    EXPECT_EQ(groups[1].reason, "JobArrayTaskLimit");
+    EXPECT_EQ(groups[1].tasks, 3u);
+    // Reasons with spaces and commas, as SLURM 22.05 prints them for a drained node.
+    const auto drained = parse_squeue("PENDING|ReqNodeNotAvail, UnavailableNodes:localhost\n");
+    ASSERT_EQ(drained.size(), 1u);
+    EXPECT_EQ(drained[0].reason, "ReqNodeNotAvail, UnavailableNodes:localhost");
+    EXPECT_TRUE(parse_squeue("").empty());
+}
+
+TEST(JobQueue, QstatJobAndArrayStates) {
+    const auto single = parse_qstat_job("Job Id: 12.pbsserver\n    Job_Name = m1batch-s\n    job_state = Q\n"
+                                        "    comment = Not Running: Insufficient amount of resource: ncpus (R: 4 A: 0 \n"
+                                        "\tT: 8)\n    queue = workq\n");
+    ASSERT_EQ(single.size(), 1u);
+    EXPECT_EQ(single[0].state, "QUEUED");
+    EXPECT_EQ(single[0].reason, "Not Running: Insufficient amount of resource: ncpus (R: 4 A: 0 T: 8)");
+    EXPECT_EQ(single[0].tasks, 1u);
+    const auto array = parse_qstat_job("Job Id: 77[].pbsserver\n    job_state = B\n"
+                                       "    comment = Job Array Began at Thu Nov 26 04:33:00 2026\n"
+                                       "    array_state_count = Queued:3 Running:1 Exiting:0 Expired:2 \n");
+    ASSERT_EQ(array.size(), 2u);
+    EXPECT_EQ(array[0].state, "QUEUED");
+    EXPECT_EQ(array[0].tasks, 3u);
+    EXPECT_EQ(array[1].state, "RUNNING");
+    EXPECT_EQ(array[1].tasks, 1u);
+    EXPECT_TRUE(parse_qstat_job("qstat: Unknown Job Id 5.pbsserver\n").empty());
+}
+
+TEST(JobQueue, ReasonsThatDoNotEndByThemselves) {
+    auto kind = [](scheduler_kind s, const std::string& state, const std::string& reason) {
+        return pending_meaning(s, {state, reason, 1}).kind;
+    };
+    const auto slurm = scheduler_kind::slurm;
+    for (const char* never : {"PartitionConfig", "PartitionTimeLimit", "PartitionNodeLimit", "BadConstraints",
+                              "InvalidAccount", "InvalidQOS", "DependencyNeverSatisfied",
+                              "QOSMaxWallDurationPerJobLimit", "AssocMaxCpuPerJobLimit", "QOSMinCpuNotSatisfied"})
+        EXPECT_EQ(kind(slurm, "PENDING", never), wait_kind::never) << never;
+    // Limits per user or group lift as other jobs end; Priority and Resources are the queue at work.
+    for (const char* ordinary : {"Priority", "Resources", "JobArrayTaskLimit", "QOSMaxCpuPerUserLimit",
+                                 "AssocGrpCpuLimit", "Dependency", "BeginTime", ""})
+        EXPECT_EQ(kind(slurm, "PENDING", ordinary), wait_kind::ordinary) << ordinary;
+    for (const char* admin : {"ReqNodeNotAvail, UnavailableNodes:localhost", "ReqNodeNotAvail, Reserved for maintenance",
+                              "Nodes required for job are DOWN, DRAINED or reserved for jobs in higher priority partitions",
+                              "PartitionDown", "NodeDown"})
+        EXPECT_EQ(kind(slurm, "PENDING", admin), wait_kind::administrator) << admin;
+    EXPECT_EQ(kind(slurm, "PENDING", "JobHeldUser"), wait_kind::held);
+    EXPECT_EQ(kind(slurm, "PENDING", "JobHeldAdmin"), wait_kind::held);
+    EXPECT_EQ(kind(slurm, "RUNNING", ""), wait_kind::ordinary);
+    EXPECT_NE(pending_meaning(slurm, {"PENDING", "PartitionTimeLimit", 1}).why.find("MaxTime"), std::string::npos);
+
+    const auto pbs = scheduler_kind::pbs;
+    EXPECT_EQ(kind(pbs, "QUEUED", "Can Never Run: Insufficient amount of queue resource: ncpus (R: 16 Q: 8)"),
+              wait_kind::never);
+    EXPECT_EQ(kind(pbs, "QUEUED", "Not Running: Insufficient amount of resource: ncpus (R: 4 A: 0 T: 8)"),
+              wait_kind::ordinary);
+    EXPECT_EQ(kind(pbs, "HELD", ""), wait_kind::held);
 }
 
 }  // namespace
