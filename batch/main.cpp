@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     submit->add_option("--partition,--queue", partition, "partition (SLURM) or queue (PBS)");
     submit->add_option("--time", time_text, "time per task: [D-]HH:MM:SS, MM:SS or minutes (default: estimated)");
     submit->add_option("--mem", mem_text, "memory per task (mpi: per rank): 4G, 1500M (default: estimated)");
-    submit->add_option("--cpus-per-task", cpus_per_task, "CPUs, and threads, per run (default 4)");
+    submit->add_option("--cpus-per-task", cpus_per_task, "CPUs, and threads, per run (default 4, or the largest node's CPUs if fewer)");
     submit->add_option("--nodes", nodes, "mpi: nodes");
     submit->add_option("--ntasks", ntasks, "mpi: ranks (rank 0 hands out runs)");
     submit->add_option("--array-size", array_size, "array: tasks (default: one per run, at most 1000)");
@@ -167,8 +167,7 @@ int main(int argc, char** argv) {
     try {
         if (status->parsed()) {
             const int code = show_status(status_dir, rebuild, format == "csv", std::cout);
-            if (format != "csv")
-                for (const submission& job : read_submissions(status_dir)) std::cout << "  " << describe(job) << "\n";
+            print_jobs(status_dir, format == "csv", std::cout, std::cerr);
             return finish(code);
         }
         const po::variables_map env = read_environment();
@@ -198,6 +197,10 @@ int main(int argc, char** argv) {
             if (!partition.empty()) o.partition = partition;
             if (!time_text.empty()) o.time_s = parse_job_time(time_text, at("--time"));
             if (!mem_text.empty()) o.mem_mib = parse_job_memory(mem_text, at("--mem"));
+            // A refusal found later (the partition's limits) names the option.
+            for (auto [given, key, name] : {std::tuple{!partition.empty(), "partition", "--partition"},
+                                            {!time_text.empty(), "time", "--time"}, {!mem_text.empty(), "mem", "--mem"}})
+                if (given) o.where[key] = at(name);
             // The [cluster] key each option stands for: errors found later name the option.
             for (auto [value, field, name, key, least] :
                  {std::tuple{cpus_per_task, &o.cpus_per_task, "--cpus-per-task", "cpus_per_task", 1},

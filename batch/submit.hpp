@@ -48,5 +48,10 @@ struct submission {
 std::vector<submission> read_submissions(const std::filesystem::path& output);
 // "slurm job 12 (array, 3 tasks, 6 runs), submitted 2026-11-26T04:32:54Z", for m1batch status.
 std::string describe(const submission& job);
+// m1batch status: each job submitted for `output` (unless csv) and, for the ones the scheduler still
+// holds, their tasks' states and pending reasons (squeue, qstat -f); on `err`, a warning for tasks
+// waiting for something that does not come by itself (PartitionConfig, PartitionTimeLimit,
+// ReqNodeNotAvail, a hold, ...), naming what ends the wait and the cancel command.
+void print_jobs(const std::filesystem::path& output, bool csv, std::ostream& out, std::ostream& err);
 
 }  // namespace m1::batch

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <regex>
 #include <set>
 #include <thread>
@@ -45,13 +46,37 @@ protected:
         ::unsetenv("SLURM_CONF");
     }
 
-    // The M1 model at scale 0.1 (1,065 cells), two recurrent weights x three replicates = 6 runs.
+    // The M1 model at scale 0.1 (1,065 cells), two recurrent weights x three replicates = 6 runs;
+    // no [cluster] table when `cluster` is empty.
     fs::path sweep(const std::string& name, double duration_ms, const std::string& cluster) {
         return temp_.write(name + ".toml",
                            "model = \"" + m1_model + "\"\noutput = \"" + name + "\"\nscale = 0.1\n"
                            "duration = " + std::to_string(duration_ms) + "\n"
                            "[sweep]\nreplicates = 3\n[[sweep.param]]\npath = \"/netParams/scaleConnWeight\"\n"
-                           "values = [0.0003, 0.0004]\n[cluster]\n" + cluster);
+                           "values = [0.0003, 0.0004]\n" + (cluster.empty() ? "" : "[cluster]\n" + cluster));
+    }
+    // The test node's CPUs and memory (MiB) as SLURM describes them (slurm_cluster.sh gives it the
+    // machine's CPUs and 90 % of its memory).
+    std::pair<long, long> node() {
+        const auto r = run_shell("sinfo -h -o '%c %m'", dir_);
+        long cpus = 0, mem = 0;
+        std::istringstream(r.out) >> cpus >> mem;
+        EXPECT_GT(cpus, 0) << r.out << r.err;
+        EXPECT_GT(mem, 0) << r.out << r.err;
+        return {cpus, mem};
+    }
+    // The pending reason squeue gives job's first task, once `wanted` accepts it (at most a minute:
+    // the scheduler sets it on its next pass).
+    std::string pending_reason(const std::string& job, const std::function<bool(const std::string&)>& wanted) {
+        std::string reason;
+        for (const auto deadline = std::chrono::steady_clock::now() + 60s; std::chrono::steady_clock::now() < deadline;
+             std::this_thread::sleep_for(200ms)) {
+            reason = run_shell("squeue -h -r -j " + job + " -o '%r' | head -n 1", dir_).out;
+            while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+            if (wanted(reason)) return reason;
+        }
+        ADD_FAILURE() << "job " << job << " still pends for \"" << reason << "\"";
+        return reason;
     }
     int run(const std::string& args) {
         auto r = run_shell(m1::test::clean_environment + " " + quote(bin_) + " " + args, dir_);
@@ -240,6 +265,123 @@ TEST_F(Slurm, MalformedClusterTableSubmitsNothing) {
     const auto jobs = run_shell("squeue -h -t all -o %i", dir_);
     EXPECT_EQ(jobs.status, 0) << jobs.err;
     EXPECT_EQ(jobs.out, "") << "a job reached the scheduler";
+}
+
+// The case: a request no node can satisfy is refused before anything is written, with the
+// partition's figures, instead of pending forever (sbatch accepts --cpus-per-task above the node's
+// CPUs and leaves the job PENDING for PartitionConfig).
+TEST_F(Slurm, RequestNoNodeCanSatisfyIsRefusedWithThePartitionsFigures) {
+    const auto [cpus, mem] = node();
+    const std::string c = std::to_string(cpus), over = std::to_string(cpus + 1);
+    const fs::path file = sweep("o", 300, "time = 10\nmem = \"1G\"\n");
+    auto refused = [&](const std::string& args, const std::string& message) {
+        SCOPED_TRACE(args);
+        EXPECT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm " + args), 2) << out_ << err_;
+        EXPECT_NE(err_.find(message), std::string::npos) << err_;
+        EXPECT_FALSE(fs::exists(dir_ / "o"));
+    };
+    refused("--cpus-per-task " + over, "error: command line: --cpus-per-task: partition test: no node has " + over +
+                                           " CPUs (largest: " + c + "); lower cpus_per_task in [cluster] or pass "
+                                           "--cpus-per-task\n");
+    refused("--mem " + std::to_string(mem + 1024) + "M",
+            "error: command line: --mem: partition test: no node has " + std::to_string(mem + 1024) +
+                " MiB of memory (largest: " + std::to_string(mem) + " MiB); lower mem in [cluster] or pass --mem\n");
+    refused("--mode mpi --nodes 2 --ntasks 2 --cpus-per-task 1", "--nodes: partition test: nodes 2 > its 1 node; lower nodes");
+    refused("--mode mpi --ntasks " + over + " --cpus-per-task 1",
+            "--ntasks: partition test: its nodes hold " + c + " ranks of 1 CPU and 1024 MiB, not " + over + "; lower ntasks");
+    refused("--dry-run --cpus-per-task " + over, "partition test: no node has " + over + " CPUs");
+    // A partition MaxTime, set as an administrator sets it.
+    const auto update = run_shell("scontrol update PartitionName=test MaxTime=30", dir_);
+    ASSERT_EQ(update.status, 0) << update.err;
+    refused("--time 1:00:00", "error: command line: --time: partition test: time 01:00:00 is over its MaxTime "
+                              "00:30:00; lower time in [cluster] or pass --time\n");
+    const std::string table = "time = \"45:00\"\nmem = \"1G\"\n";
+    const fs::path in_table = sweep("ot", 300, table);
+    EXPECT_EQ(run("submit " + quote(in_table.string()) + " --scheduler slurm"), 2) << out_ << err_;
+    EXPECT_EQ(err_.rfind("error: " + in_table.string() + ":" +
+                             std::to_string(m1::test::line_of(read_file(in_table), "time =")) + ":", 0), 0u) << err_;
+    EXPECT_NE(err_.find(": cluster.time: partition test: time 00:45:00 is over its MaxTime 00:30:00"),
+              std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "ot"));
+    // Within the limits the same sweep goes.
+    ASSERT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm --cpus-per-task " + c), 0) << out_ << err_;
+    const std::string job = submitted_job();
+    const auto jobs = run_shell("squeue -h -t all -o %A", dir_);
+    EXPECT_EQ(jobs.out, job + "\n") << "only the job that fits reached the scheduler";
+}
+
+// A sweep without a [cluster] table, submitted as it is: cpus_per_task min(4, the node's CPUs),
+// time and memory from the pilot; it runs to completion.
+TEST_F(Slurm, SweepWithoutClusterTableRunsToCompletion) {
+    const long cpus = std::min(4L, node().first);
+    const fs::path file = sweep("n", 300, "");
+    ASSERT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm"), 0) << out_ << err_;
+    EXPECT_EQ(err_, "");
+    // Said when the node has fewer than the 4 CPUs asked for by default.
+    const bool said = out_.find("note: partition test: its largest node has " + std::to_string(cpus) + " CPUs, so " +
+                                std::to_string(cpus) + " CPUs per task (cpus_per_task)") != std::string::npos;
+    EXPECT_EQ(said, cpus < 4) << out_;
+    const std::string job = submitted_job();
+    ASSERT_FALSE(job.empty());
+    const std::string script = read_file(dir_ / "n" / "jobs" / "001-slurm-array.sh");
+    EXPECT_NE(script.find("\n#SBATCH --cpus-per-task=" + std::to_string(cpus) + "\n"), std::string::npos) << script;
+    wait_for(job, 6);
+    for (const auto& [task, state] : task_states(job)) EXPECT_EQ(state, "COMPLETED") << "task " << task;
+    EXPECT_EQ(run("status " + quote((dir_ / "n").string())), 0) << out_ << err_;
+    EXPECT_NE(out_.find("6 runs: 6 done"), std::string::npos) << out_;
+    EXPECT_EQ(out_.find("squeue:"), std::string::npos) << "a finished job is no longer queued:\n" << out_;
+    const std::string log = read_file(dir_ / "n" / "jobs" / "logs" / (job + "_0.err"));
+    EXPECT_NE(log.find("with " + std::to_string(cpus) + " thread" + (cpus == 1 ? "" : "s") + " each (the CPUs granted)"),
+              std::string::npos) << log;
+}
+
+// m1batch status shows a queued job's state and reason as squeue gives them, and warns of waits
+// that do not end by themselves, naming scancel. Made for real: a template of one's own asking for
+// more CPUs than the node has (the check cannot see inside it: PartitionConfig); a drained node
+// (ReqNodeNotAvail or SLURM's "Nodes required for job are DOWN, DRAINED ..."); a MaxTime lowered
+// under a queued job (PartitionTimeLimit).
+TEST_F(Slurm, StatusShowsQueuedJobsAndWarnsOfWaitsThatDoNotEnd) {
+    const std::string over = std::to_string(node().first + 1);
+    std::string text = read_file(std::string(M1_SOURCE_DIR) + "/jobs/slurm_array.sh.in");
+    text.replace(text.find("{{cpus_per_task}}"), 17, over);
+    const fs::path tpl = temp_.write("mine.sh.in", text);
+    const fs::path file = sweep("w", 300, "array_size = 2\ncpus_per_task = 1\ntime = 10\nmem = \"1G\"\n");
+    ASSERT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm --template " + quote(tpl.string())), 0) << err_;
+    const std::string job = submitted_job();
+    const fs::path out = dir_ / "w";
+    EXPECT_EQ(pending_reason(job, [](const std::string& r) { return r == "PartitionConfig"; }), "PartitionConfig");
+    EXPECT_EQ(run("status " + quote(out.string())), 1) << out_ << err_;
+    EXPECT_NE(out_.find("  slurm job " + job + " (array, 2 tasks, 6 runs), submitted "), std::string::npos) << out_;
+    EXPECT_NE(out_.find("\n    squeue: 2 tasks PENDING (PartitionConfig)\n"), std::string::npos) << out_;
+    EXPECT_EQ(err_, "warning: slurm job " + job + " (2 tasks) will never start as it is (PartitionConfig: the "
+                    "partition cannot give what it asks for (CPUs, memory or nodes)): cancel it (scancel " + job +
+                    ") and submit again with a request that fits\n");
+    ASSERT_EQ(run_shell("scancel " + job, dir_).status, 0);
+    wait_for(job, 2);
+    EXPECT_EQ(run("status " + quote(out.string())), 1) << out_ << err_;
+    EXPECT_EQ(out_.find("squeue:"), std::string::npos) << out_;
+    EXPECT_EQ(err_, "");
+
+    // A drained node: the job waits for an administrator.
+    ASSERT_EQ(run_shell("scontrol update NodeName=localhost State=DRAIN Reason=m1batch-test", dir_).status, 0);
+    ASSERT_EQ(run("submit " + quote((out / "sweep.toml").string()) + " --scheduler slurm"), 0) << out_ << err_;
+    const std::string drained = submitted_job();
+    const std::string reason = pending_reason(drained, [](const std::string& r) {
+        return r.rfind("ReqNodeNotAvail", 0) == 0 || r.rfind("Nodes required for job are DOWN", 0) == 0;
+    });
+    EXPECT_EQ(run("status " + quote(out.string())), 1) << out_ << err_;
+    EXPECT_NE(out_.find("    squeue: 2 tasks PENDING (" + reason + ")\n"), std::string::npos) << out_;
+    EXPECT_EQ(err_.rfind("warning: slurm job " + drained + " (2 tasks) waits for the cluster, not for its turn (" + reason, 0), 0u)
+        << err_;
+    EXPECT_NE(err_.find("to give up on it: scancel " + drained + "\n"), std::string::npos) << err_;
+    // Its time (10 minutes) over a MaxTime lowered while it waits: it never starts.
+    ASSERT_EQ(run_shell("scontrol update PartitionName=test MaxTime=5", dir_).status, 0);
+    EXPECT_EQ(pending_reason(drained, [](const std::string& r) { return r == "PartitionTimeLimit"; }), "PartitionTimeLimit");
+    EXPECT_EQ(run("status " + quote(out.string())), 1) << out_ << err_;
+    EXPECT_NE(out_.find("    squeue: 2 tasks PENDING (PartitionTimeLimit)\n"), std::string::npos) << out_;
+    EXPECT_EQ(err_, "warning: slurm job " + drained + " (2 tasks) will never start as it is (PartitionTimeLimit: its "
+                    "time limit is over the partition's MaxTime): cancel it (scancel " + drained +
+                    ") and submit again with a request that fits\n");
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // written, the rendered PBS script run for real subjob by subjob, --missing and run lists, the
 // schedulers' environment as a task reads it, and submission through stand-in sbatch and qsub
 // programs (no real scheduler is ever called: every command runs with PATH set to a directory
-// holding only the stand-ins, which log each call).
+// holding only the stand-ins, which log each call). What a partition or queue can give is asked of
+// stand-in sinfo, pbsnodes and qstat printing the schedulers' text (tests/test_slurm.cpp asks a
+// real SLURM).
 #include "submit.hpp"
 #include "sweep.hpp"
 #include "test_support.hpp"
@@ -118,6 +120,11 @@ protected:
         fs::permissions(fake_bin_ / "qsub", fs::perms::owner_all);
     }
     fs::path write(const std::string& name, const std::string& text) { return temp_.write(name, text); }
+    // A stand-in program in the PATH the tests give m1batch: `body` run by sh.
+    void stand_in(const std::string& name, const std::string& body) {
+        write("bin/" + name, "#!/bin/sh\n" + body);
+        fs::permissions(fake_bin_ / name, fs::perms::owner_all);
+    }
 
     // The M1 model at scale 0.1 (1,065 cells, a twentieth of a second a run at 100 ms): two weights
     // x two replicates = 4 runs, with `cluster` as its [cluster] table (no table when empty).
@@ -692,6 +699,138 @@ TEST_F(Submit, EarlierJobStillQueuedIsWaitedFor) {
     write("finished", "");
     EXPECT_EQ(run("submit --missing " + quote(sweep.string())), 0) << err_;
     EXPECT_TRUE(fs::exists(out / "jobs" / "003-pbs-array.sh"));
+}
+
+// --- what the partition or queue can give, asked before anything is written
+
+// sinfo as a cluster of a small default partition and a big one answers
+// (sinfo -h -a -e -o "%P|%c|%m|%D|%l|%s").
+const std::string two_partitions = "short*|2|4000|4|1:00:00|1-infinite\nlong|32|128000|2|7-00:00:00|1-infinite\n";
+
+// The partition checked is the one the job goes to: the default (sinfo's '*'), the one named by
+// --partition or [cluster], by an extra directive, or by SBATCH_PARTITION (which sbatch obeys over
+// the script); "a,b" goes to either.
+TEST_F(Submit, RequestIsCheckedAgainstThePartitionItGoesTo) {
+    stand_in("sinfo", "printf '" + two_partitions + "'\n");
+    const fs::path sweep = m1_sweep("pa", "scheduler = \"slurm\"\ntime = 10\nmem = \"1G\"\n");
+    auto refused = [&](const std::string& args, const std::string& env, const std::string& message) {
+        SCOPED_TRACE(args + " " + env);
+        EXPECT_EQ(run("submit " + args + " " + quote(sweep.string()), env), 2) << err_;
+        EXPECT_NE(err_.find(message), std::string::npos) << err_;
+        EXPECT_FALSE(fs::exists(dir_ / "pa"));
+        EXPECT_EQ(scheduler_calls(), "");
+    };
+    refused("--cpus-per-task 8", "",
+            "error: command line: --cpus-per-task: partition short: no node has 8 CPUs (largest: 2); "
+            "lower cpus_per_task in [cluster] or pass --cpus-per-task\n");
+    refused("--time 2:00:00", "", "--time: partition short: time 02:00:00 is over its MaxTime 01:00:00; lower time");
+    refused("--partition long --mem 200G", "", "partition long: no node has 204800 MiB of memory (largest: 128000 MiB)");
+    refused("--partition nope", "", "--partition: no partition nope here (sinfo lists short*, long)");
+    refused("--mode mpi --ntasks 3 --nodes 3 --partition long", "", "partition long: nodes 3 > its 2 nodes; lower nodes");
+    refused("--cpus-per-task 8", "SBATCH_PARTITION=short,nope", "no partition nope here");
+    // A dry run checks too (the script would never start).
+    refused("--dry-run --cpus-per-task 8", "", "partition short: no node has 8 CPUs");
+
+    int number = 0;
+    auto accepted = [&](const std::string& args, const std::string& env, const std::string& cpus) {
+        SCOPED_TRACE(args + " " + env);
+        ASSERT_EQ(run("submit --dry-run " + args + " " + quote(sweep.string()), env), 0) << err_;
+        std::string n = std::to_string(++number);
+        n.insert(0, 3 - n.size(), '0');
+        EXPECT_TRUE(contains(directives(read_file(script(root("pa"), n)), "#SBATCH"), "--cpus-per-task=" + cpus))
+            << read_file(script(root("pa"), n));
+    };
+    accepted("--partition long --cpus-per-task 8", "", "8");
+    accepted("--partition short,long --cpus-per-task 8", "", "8");
+    accepted("--cpus-per-task 8", "SBATCH_PARTITION=long", "8");
+    // Without cpus_per_task: 4, or the largest node's CPUs when fewer.
+    accepted("--partition long", "", "4");
+    accepted("", "", "2");
+    EXPECT_NE(out_.find("note: partition short: its largest node has 2 CPUs, so 2 CPUs per task (cpus_per_task)"),
+              std::string::npos) << out_;
+    const fs::path extra = write("pa.toml", m1_sweep_text("pa", "scheduler = \"slurm\"\ntime = 10\nmem = \"1G\"\n"
+                                                                "cpus_per_task = 8\nextra = [\"--partition=long\"]\n"));
+    ASSERT_EQ(run("submit --dry-run " + quote(extra.string())), 0) << err_;
+    EXPECT_EQ(scheduler_calls(), "");
+}
+
+// sinfo missing or failing: one line saying so, and the job goes as it is (cpus_per_task 4).
+TEST_F(Submit, SchedulerThatCannotBeAskedIsSaidAndTheJobSubmitted) {
+    const fs::path sweep = m1_sweep("na", "scheduler = \"slurm\"\ntime = 10\nmem = \"1G\"\n");
+    ASSERT_EQ(run("submit " + quote(sweep.string())), 0) << err_;
+    EXPECT_EQ(err_, "note: cannot ask what the partition can give (sinfo is not here): the request is not "
+                    "checked against it\n");
+    EXPECT_TRUE(contains(directives(read_file(script(root("na"))), "#SBATCH"), "--cpus-per-task=4"));
+    EXPECT_NE(scheduler_calls().find("sbatch --parsable "), std::string::npos);
+
+    stand_in("sinfo", "echo 'sinfo: error: Unable to contact slurm controller (connect failure)' >&2\nexit 1\n");
+    ASSERT_EQ(run("submit --partition compute " + quote(sweep.string())), 0) << err_;
+    EXPECT_EQ(err_, "note: cannot ask what the partition compute can give (sinfo failed (exit 1): sinfo: error: "
+                    "Unable to contact slurm controller (connect failure)): the request is not checked against it\n");
+    EXPECT_NE(out_.find("submitted SLURM job 4242"), std::string::npos) << out_;
+    // --quiet: errors only.
+    ASSERT_EQ(run("submit -q --missing " + quote(sweep.string())), 0) << err_;
+    EXPECT_EQ(err_, "");
+}
+
+// PBS: the nodes of pbsnodes -a that serve the queue, and the queue's resources_max from
+// qstat -Qf (the default queue from qstat -Bf); a queued job that can never run is warned of.
+TEST_F(Submit, PbsQueueIsAskedBeforeSubmittingAndItsJobsInStatus) {
+    fs::remove(fake_bin_ / "sbatch");
+    // Two 2-CPU nodes of 16 GiB for every queue, a 64-CPU node kept for the queue "big".
+    write("pbsnodes.txt",
+          "node01\n     Mom = node01.cluster\n     state = free\n     pcpus = 2\n"
+          "     resources_available.mem = 16gb\n     resources_available.ncpus = 2\n\n"
+          "node02\n     Mom = node02.cluster\n     state = free\n     resources_available.mem = 16777216kb\n"
+          "     resources_available.ncpus = 2\n\n"
+          "fat01\n     Mom = fat01.cluster\n     state = free\n     resources_available.mem = 1tb\n"
+          "     resources_available.ncpus = 64\n     queue = big\n");
+    write("job.txt", "Job Id: 77[].pbsserver\n    Job_Name = m1batch-pq\n    job_state = Q\n    queue = big\n"
+                     "    comment = Can Never Run: Insufficient amount of queue resource: ncpus (R: 8 Q:\n"
+                     "\t 4)\n    array_state_count = Queued:4 Running:0 Exiting:0 Expired:0 \n");
+    stand_in("pbsnodes", "/bin/cat " + quote((dir_ / "pbsnodes.txt").string()) + "\n");
+    stand_in("qstat", "case \"$1 $2\" in\n"
+                      "'-Bf ') printf 'Server: pbsserver\\n    server_state = Active\\n    default_queue = workq\\n' ;;\n"
+                      "'-Qf workq') printf 'Queue: workq\\n    queue_type = Execution\\n    resources_max.mem = 32gb\\n"
+                      "    resources_max.ncpus = 8\\n    resources_max.walltime = 24:00:00\\n    enabled = True\\n' ;;\n"
+                      "'-Qf big') printf 'Queue: big\\n    queue_type = Execution\\n    enabled = True\\n' ;;\n"
+                      "'-Qf '*) echo \"qstat: Unknown queue $2\" >&2; exit 2 ;;\n"
+                      "'-f 77[].pbsserver') /bin/cat " + quote((dir_ / "job.txt").string()) + " ;;\n"
+                      "*) exit 1 ;;\nesac\n");
+    const fs::path sweep = m1_sweep("pq", "scheduler = \"pbs\"\ntime = \"2:00:00\"\nmem = \"1G\"\n");
+    for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+             {"--cpus-per-task 8", "--cpus-per-task: queue workq: no node has 8 CPUs (largest: 2)"},
+             {"--time 25:00:00", "--time: queue workq: walltime 25:00:00 is over its resources_max.walltime 24:00:00"},
+             {"--mem 40G", "--mem: queue workq: no node has 40960 MiB of memory (largest: 16384 MiB)"},
+             {"--mode mpi --ntasks 5 --cpus-per-task 2", "--ntasks: queue workq: the job asks for 10 CPUs, over its "
+                                                         "resources_max.ncpus 8"},
+             {"--queue nosuch", "--partition: no queue nosuch here"}}) {
+        SCOPED_TRACE(args);
+        EXPECT_EQ(run("submit " + args + " " + quote(sweep.string())), 2) << err_;
+        EXPECT_NE(err_.find(message), std::string::npos) << err_;
+        EXPECT_FALSE(fs::exists(dir_ / "pq"));
+        EXPECT_EQ(scheduler_calls(), "");
+    }
+    // The default: as many CPUs as workq's nodes have (2), not 4.
+    ASSERT_EQ(run("submit --dry-run " + quote(sweep.string())), 0) << err_;
+    EXPECT_TRUE(contains(directives(read_file(script(root("pq"))), "#PBS"), "-l select=1:ncpus=2:mem=1024mb"))
+        << read_file(script(root("pq")));
+    EXPECT_NE(out_.find("note: queue workq: its largest node has 2 CPUs"), std::string::npos) << out_;
+    // The queue "big" has its own node of 64 CPUs.
+    ASSERT_EQ(run("submit --queue big --cpus-per-task 8 " + quote(sweep.string())), 0) << err_;
+    EXPECT_NE(scheduler_calls().find("qsub "), std::string::npos);
+
+    // status: the job's state from qstat -f, and a warning naming qdel for a job PBS says can never run.
+    EXPECT_EQ(run("status " + quote(root("pq").string())), 1) << err_;
+    EXPECT_NE(out_.find("pbs job 77[].pbsserver (array, 4 tasks, 4 runs)"), std::string::npos) << out_;
+    const std::string comment = "Can Never Run: Insufficient amount of queue resource: ncpus (R: 8 Q: 4)";
+    EXPECT_NE(out_.find("    qstat: 4 tasks QUEUED (" + comment + ")\n"), std::string::npos) << out_;
+    EXPECT_EQ(err_, "warning: pbs job 77[].pbsserver (4 tasks) will never start as it is (" + comment +
+                        "): cancel it (qdel 77[].pbsserver) and submit again with a request that fits\n");
+    // The csv form stays csv on standard output; the warning still goes to standard error.
+    EXPECT_EQ(run("status --format csv " + quote(root("pq").string())), 1) << err_;
+    EXPECT_EQ(out_.find("qstat:"), std::string::npos) << out_;
+    EXPECT_NE(err_.find("qdel 77[].pbsserver"), std::string::npos) << err_;
 }
 
 // Without time and mem, a pilot chooses them: what the script asks for is what submit says it
