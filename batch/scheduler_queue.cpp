@@ -3,6 +3,8 @@
 #include "scheduler_limits.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -110,7 +112,7 @@ std::vector<task_group> parse_qstat_job(const std::string& text) {
         const auto colon = item.find(':');
         if (colon == std::string::npos) continue;
         std::string state = item.substr(0, colon);
-        std::transform(state.begin(), state.end(), state.begin(), ::toupper);
+        for (char& ch : state) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         if (state == "EXPIRED") continue;  // done
         add_tasks(groups, state, state == "QUEUED" ? comment : "", std::strtoul(item.c_str() + colon + 1, nullptr, 10));
     }

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <map>
@@ -119,17 +120,25 @@ std::string partition_in_extra(const std::vector<std::string>& extra, scheduler_
 }
 
 // The partitions the job goes to, in sbatch's order of precedence: SBATCH_PARTITION, then the
-// script's directives (extra's after the template's); "": the default. "a,b": either.
-std::vector<std::string> partitions_named(const cluster_spec& c, scheduler_kind scheduler) {
-    std::string named = partition_in_extra(c.extra, scheduler);
-    if (named.empty()) named = c.partition.value_or("");
-    if (const char* env = std::getenv("SBATCH_PARTITION"); env && *env && scheduler == scheduler_kind::slurm)
-        named = env;
+// script's directives (extra's after the template's); "": the default. "a,b": either. `where`:
+// where they were named.
+struct named_partitions {
     std::vector<std::string> names;
+    source_location where;
+};
+named_partitions partitions_named(const cluster_spec& c, scheduler_kind scheduler, const sweep_spec& sweep) {
+    std::string named = partition_in_extra(c.extra, scheduler);
+    source_location where = where_of(c, named.empty() ? "partition" : "extra", sweep);
+    if (named.empty()) named = c.partition.value_or("");
+    if (const char* env = std::getenv("SBATCH_PARTITION"); env && *env && scheduler == scheduler_kind::slurm) {
+        named = env;
+        where = {"environment", "SBATCH_PARTITION", 0, 0};
+    }
+    named_partitions out{{}, where};
     std::istringstream in(named);
-    for (std::string name; std::getline(in, name, ',');) names.push_back(name);
-    if (names.empty()) names.push_back("");
-    return names;
+    for (std::string name; std::getline(in, name, ',');) out.names.push_back(name);
+    if (out.names.empty()) out.names.push_back("");
+    return out;
 }
 
 // What the partitions the job goes to can give; none when the scheduler cannot be asked (said on
@@ -138,10 +147,11 @@ std::vector<partition_limits> ask_partitions(scheduler_kind scheduler, const clu
                                              const sweep_spec& sweep, bool quiet, std::ostream& err) {
     const std::string what = scheduler == scheduler_kind::slurm ? "partition" : "queue";
     std::vector<partition_limits> partitions;
-    for (const std::string& name : partitions_named(c, scheduler)) {
+    const named_partitions named = partitions_named(c, scheduler, sweep);
+    for (const std::string& name : named.names) {
         partition_query q = ask_partition(scheduler, name);
         if (q.no_such)
-            throw input_error(where_of(c, "partition", sweep),
+            throw input_error(named.where,
                               "no " + what + " " + name + " here" +
                                   (q.known.empty() ? "" : " (sinfo lists " + q.known + ")"));
         if (!q.limits) {

@@ -727,7 +727,8 @@ TEST_F(Submit, RequestIsCheckedAgainstThePartitionItGoesTo) {
     refused("--partition long --mem 200G", "", "partition long: no node has 204800 MiB of memory (largest: 128000 MiB)");
     refused("--partition nope", "", "--partition: no partition nope here (sinfo lists short*, long)");
     refused("--mode mpi --ntasks 3 --nodes 3 --partition long", "", "partition long: nodes 3 > its 2 nodes; lower nodes");
-    refused("--cpus-per-task 8", "SBATCH_PARTITION=short,nope", "no partition nope here");
+    refused("--cpus-per-task 8", "SBATCH_PARTITION=short,nope",
+            "error: environment: SBATCH_PARTITION: no partition nope here (sinfo lists short*, long)\n");
     // A dry run checks too (the script would never start).
     refused("--dry-run --cpus-per-task 8", "", "partition short: no node has 8 CPUs");
 
