@@ -306,6 +306,17 @@ TEST_F(Slurm, RequestNoNodeCanSatisfyIsRefusedWithThePartitionsFigures) {
     // Within the limits the same sweep goes.
     ASSERT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm --cpus-per-task " + c), 0) << out_ << err_;
     const std::string job = submitted_job();
+    // A time the pilot chose is checked once measured: it is at least 15 minutes (twice the runs'
+    // time plus 10 minutes, in steps of 5), over a MaxTime of 10. The sources are written by then,
+    // no job script.
+    ASSERT_EQ(run_shell("scontrol update PartitionName=test MaxTime=10", dir_).status, 0);
+    const fs::path estimated = sweep("oe", 300, "cpus_per_task = 1\nmem = \"1G\"\n");
+    EXPECT_EQ(run("submit " + quote(estimated.string()) + " --scheduler slurm"), 2) << out_ << err_;
+    EXPECT_NE(out_.find("estimating time and memory"), std::string::npos) << out_;
+    EXPECT_NE(err_.find(": cluster.time: partition test: time 00:"), std::string::npos) << err_;
+    EXPECT_NE(err_.find(" is over its MaxTime 00:10:00; that is the estimate: give time in [cluster] or pass --time\n"),
+              std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "oe" / "jobs"));
     const auto jobs = run_shell("squeue -h -t all -o %A", dir_);
     EXPECT_EQ(jobs.out, job + "\n") << "only the job that fits reached the scheduler";
 }
