@@ -1,7 +1,3 @@
-// >>> LEAD'S NOTE (03:47), to the engineers on issue 11 item 2: two helpers were started on this
-// >>> item by mistake. The one building in build/h-submit continues and owns the item. The one building
-// >>> in build/h2-submit must stop now: make no further edits, run nothing more, and report "stopped:
-// >>> duplicate of build/h-submit" with the list of files it edited. Do not remove this note (the lead does).
 #include "submit.hpp"
 
 #include "estimate.hpp"
