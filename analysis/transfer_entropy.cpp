@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -154,7 +155,182 @@ std::vector<std::int64_t> as_integers(const std::vector<double>& counts) {
     return out;
 }
 
+// Ordinal levels 0..levels-1 of a population's counts: the cuts are the counts at the quantiles
+// j / levels, a bin's level the number of cuts its count exceeds (tied counts share a level, so a
+// sparse train whose bins are mostly empty becomes binary).
+std::vector<std::uint8_t> count_levels(const std::vector<double>& counts, int levels) {
+    if (counts.empty()) return {};
+    std::vector<double> sorted = counts;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<double> cuts;
+    for (int j = 1; j < levels; ++j) cuts.push_back(sorted[sorted.size() * std::size_t(j) / std::size_t(levels)]);
+    std::vector<std::uint8_t> out(counts.size());
+    for (std::size_t i = 0; i < counts.size(); ++i)
+        out[i] = std::uint8_t(std::count_if(cuts.begin(), cuts.end(), [&](double c) { return counts[i] > c; }));
+    return out;
+}
+
+// sum of c log2 c over a table of counts: the plug-in entropies below are differences of these.
+double sum_c_log2_c(const std::vector<std::uint32_t>& counts) {
+    double s = 0;
+    for (std::uint32_t c : counts)
+        if (c > 1) s += double(c) * std::log2(double(c));
+    return s;
+}
+
+// Counts of (Y_t, Y_{t-1}, source state) over the samples t = first .. n-1 (`first` leaves room
+// for the longest delay and window, so every delay, window and surrogate sees the same samples)
+// and the TE from them, in bits:
+//   TE = H(Y_t | Y_{t-1}) - H(Y_t | Y_{t-1}, S) = [S(p) - S(yp) - S(ps) + S(yps)] / samples,
+// S(.) the sum of c log2 c over a table of counts.
+class delayed_states {
+public:
+    delayed_states(const std::vector<std::uint8_t>& target, int levels, std::size_t first)
+        : levels_(std::size_t(levels)), first_(first), samples_(double(target.size() - first)) {
+        std::vector<std::uint32_t> past(levels_), now_past(levels_ * levels_);
+        for (std::size_t t = first; t < target.size(); ++t) {
+            now_past_.push_back(std::uint32_t(target[t] * levels_ + target[t - 1]));
+            ++past[target[t - 1]];
+            ++now_past[now_past_.back()];
+        }
+        s_past_ = sum_c_log2_c(past);
+        s_now_past_ = sum_c_log2_c(now_past);
+        joint_.resize(levels_ * levels_ * levels_);
+        past_source_.resize(levels_ * levels_);
+    }
+
+    // H(Y_t | Y_{t-1}), the normalisation.
+    double target_entropy() const { return (s_past_ - s_now_past_) / samples_; }
+
+    // TE with the source state of sample t taken from bin t - d of `x` (as long as the target).
+    double te(const std::vector<std::uint8_t>& x, std::size_t d) {
+        std::fill(joint_.begin(), joint_.end(), 0u);
+        std::fill(past_source_.begin(), past_source_.end(), 0u);
+        const std::uint8_t* source = x.data() + first_ - d;
+        for (std::size_t i = 0; i < now_past_.size(); ++i) ++joint_[now_past_[i] * levels_ + source[i]];
+        for (std::size_t k = 0; k < joint_.size(); ++k) past_source_[k % (levels_ * levels_)] += joint_[k];
+        return (s_past_ - s_now_past_ - sum_c_log2_c(past_source_) + sum_c_log2_c(joint_)) / samples_;
+    }
+
+private:
+    std::size_t levels_, first_;
+    double samples_;
+    std::vector<std::uint32_t> now_past_;  // per sample: Y_t * levels + Y_{t-1}
+    double s_past_ = 0, s_now_past_ = 0;
+    std::vector<std::uint32_t> joint_, past_source_;
+};
+
+// The source's states for one window of `bins` bins: level of the count over bins t-bins+1 .. t,
+// summed circularly (so that a surrogate's circular shift of the counts shifts the states; the
+// observed TE never reads the bins where the sum wraps).
+struct source_window {
+    std::size_t bins;
+    std::vector<std::uint8_t> states;
+};
+
+std::vector<source_window> source_windows(const std::vector<double>& counts, const nte_params& params) {
+    std::vector<source_window> out;
+    const std::size_t n = counts.size();
+    for (double ms : params.source_windows_ms) {
+        const auto bins = std::max<std::size_t>(1, std::size_t(std::floor(ms / params.state_bin_ms + 1e-9)));
+        std::vector<double> sums(n, 0.0);
+        for (std::size_t t = 0; t < n; ++t)
+            for (std::size_t k = 0; k < bins; ++k) sums[t] += counts[(t + n - k % n) % n];
+        out.push_back({bins, count_levels(sums, params.levels)});
+    }
+    return out;
+}
+
+// Where the TE peaks over windows and delays 1..delays: the TE, and the lag from the window's
+// middle to the target's bin, in bins.
+struct te_peak {
+    double te = -INFINITY, lag_bins = 0;
+};
+
+te_peak peak_over_delays(delayed_states& states, const std::vector<source_window>& sources, std::size_t delays) {
+    te_peak best;
+    for (const auto& s : sources)
+        for (std::size_t d = 1; d <= delays; ++d)
+            if (const double te = states.te(s.states, d); te > best.te)
+                best = {te, double(d) + double(s.bins - 1) / 2};
+    return best;
+}
+
+bool varies(const std::vector<std::uint8_t>& v) {
+    return std::any_of(v.begin(), v.end(), [&](std::uint8_t c) { return c != v[0]; });
+}
+
+void check(const nte_params& params) {
+    if (!(params.state_bin_ms > 0)) throw std::invalid_argument("nTE: state_bin_ms must be > 0");
+    if (!(params.max_delay_ms >= params.state_bin_ms))
+        throw std::invalid_argument("nTE: max_delay_ms must be >= state_bin_ms");
+    if (params.levels < 2 || params.levels > 16) throw std::invalid_argument("nTE: levels must be in 2..16");
+    if (params.source_windows_ms.empty() ||
+        std::any_of(params.source_windows_ms.begin(), params.source_windows_ms.end(),
+                    [](double ms) { return !(ms > 0 && ms <= 1000); }))
+        throw std::invalid_argument("nTE: source_windows_ms must be one or more windows in (0, 1000] ms");
+    if (params.shuffles < 0) throw std::invalid_argument("nTE: shuffles must be >= 0");
+}
+
+// Peak TE of `shuffles` circular shifts of the source by s bins, s uniform in
+// [2 delays, n - 2 delays] (twice the delays: no shift brings an interaction within the scanned
+// delays back into line). Surrogate j's shift is the first draw of stream (seed, "dte", j).
+std::vector<double> surrogate_peaks(delayed_states& states, const std::vector<source_window>& sources,
+                                    std::size_t delays, const nte_params& params) {
+    const std::size_t n = sources[0].states.size(), low = 2 * delays, span = n - 4 * delays + 1;
+    std::vector<double> peaks;
+    std::vector<source_window> shifted = sources;
+    for (int j = 0; j < params.shuffles; ++j) {
+        const double u = uniform01_at(params.seed, 0x647465u /* "dte" */, std::uint32_t(j), 0);
+        const auto s = std::ptrdiff_t(low + std::min(std::size_t(u * double(span)), span - 1));
+        for (std::size_t k = 0; k < sources.size(); ++k)
+            std::rotate_copy(sources[k].states.begin(), sources[k].states.begin() + s, sources[k].states.end(),
+                             shifted[k].states.begin());
+        peaks.push_back(peak_over_delays(states, shifted, delays).te);
+    }
+    return peaks;
+}
+
+// `peak` against the surrogates' peaks: their mean, z and p (z infinite when the surrogates all
+// give one value and `peak` another).
+struct surrogate_test {
+    double mean = 0, z = 0, p = 1;
+};
+
+surrogate_test significance(double peak, const std::vector<double>& peaks) {
+    const double n = double(peaks.size());
+    double mean = 0, var = 0, at_least = 0;
+    for (double v : peaks) mean += v / n;
+    for (double v : peaks) {
+        var += (v - mean) * (v - mean) / (n - 1);
+        at_least += v >= peak;
+    }
+    const double sd = std::sqrt(var);
+    const double z = sd > 0 ? (peak - mean) / sd : peak == mean ? 0.0 : std::copysign(INFINITY, peak - mean);
+    return {mean, z, (1 + at_least) / (1 + n)};
+}
+
 }  // namespace
+
+nte_result delayed_transfer_entropy(const std::vector<double>& source_times,
+                                    const std::vector<double>& target_times, const window& w,
+                                    const nte_params& params) {
+    check(params);
+    const auto sources = source_windows(spike_counts(source_times, w, params.state_bin_ms), params);
+    const auto y = count_levels(spike_counts(target_times, w, params.state_bin_ms), params.levels);
+    const auto delays = static_cast<std::size_t>(std::floor(params.max_delay_ms / params.state_bin_ms + 1e-9));
+    std::size_t first = delays;  // room for the longest delay and window
+    for (const auto& s : sources) first = std::max(first, delays + s.bins - 1);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    if (y.size() <= first + 1) return {nan, nan, nan, nan};
+    if (!varies(sources[0].states) || !varies(y)) return {0.0, 0.0, 1.0, nan};
+    delayed_states states(y, params.levels, first);
+    const te_peak peak = peak_over_delays(states, sources, delays);
+    const double h = states.target_entropy(), delay_ms = peak.lag_bins * params.state_bin_ms;
+    if (params.shuffles < 2 || y.size() < 4 * delays + 1) return {h > 0 ? peak.te / h : 0.0, nan, nan, delay_ms};
+    const surrogate_test test = significance(peak.te, surrogate_peaks(states, sources, delays, params));
+    return {h > 0 ? (peak.te - test.mean) / h : 0.0, test.z, test.p, delay_ms};
+}
 
 double normalized_transfer_entropy(const std::vector<double>& source_times,
                                    const std::vector<double>& target_times, const window& w,

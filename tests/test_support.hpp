@@ -229,4 +229,14 @@ inline void expect_same_runs(const std::filesystem::path& a, const std::filesyst
     }
 }
 
+// A synthetic train (with poisson_train, driven_train): `times` each moved by a normal deviate of
+// sd_ms (stream (id, salt, 3)), sorted again; spikes passed on through synapses whose delays vary.
+inline std::vector<double> jittered_train(std::uint32_t id, std::uint32_t salt, std::vector<double> times,
+                                          double sd_ms) {
+    m1::random_stream s(id, salt, 3);
+    for (double& t : times) t += s.normal(0, sd_ms * sd_ms);
+    std::sort(times.begin(), times.end());
+    return times;
+}
+
 }  // namespace m1::test
