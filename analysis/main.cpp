@@ -5,8 +5,41 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cmath>
 #include <iostream>
+#include <map>
 #include <sstream>
+
+namespace {
+
+// --cells POPULATION=N,...: the sizes of populations of spike files without /cells.
+std::map<std::string, std::uint64_t> parse_cells(const std::string& text) {
+    std::map<std::string, std::uint64_t> cells;
+    std::istringstream in(text);
+    for (std::string item; std::getline(in, item, ',');) {
+        const auto eq = item.find('=');
+        std::uint64_t n = 0;
+        const char* last = item.data() + item.size();
+        const auto read = std::from_chars(item.data() + (eq == std::string::npos ? 0 : eq + 1), last, n);
+        if (eq == std::string::npos || eq == 0 || read.ec != std::errc() || read.ptr != last || n == 0)
+            throw m1::input_error({"--cells", "", 0, 0}, "'" + item + "' is not POPULATION=N (N cells, a positive whole number)");
+        if (!cells.emplace(item.substr(0, eq), n).second)
+            throw m1::input_error({"--cells", "", 0, 0}, "population " + item.substr(0, eq) + " given twice");
+    }
+    return cells;
+}
+
+// --duration MS: the duration of runs whose file has no /run duration_ms.
+double parse_duration(const std::string& text) {
+    double ms = 0;
+    const auto read = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (read.ec != std::errc() || read.ptr != text.data() + text.size() || !(ms > 0) || !std::isfinite(ms))
+        throw m1::input_error({"--duration", "", 0, 0}, "'" + text + "' is not a positive duration in ms");
+    return ms;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"m1analyze: rates, spectra, Granger causality and transfer entropy of m1batch runs"};
@@ -14,7 +47,7 @@ int main(int argc, char** argv) {
     std::string path, window_text, mode = "standard", only, pairs_text;
     m1::analysis::results_options options;
     auto& params = options.params;
-    app.add_option("path", path, "results directory, run directory or run file")->required();
+    app.add_option("path", path, "results directory, run directory, run file, spike file or directory of spike files")->required();
     app.add_option("--window", window_text, "analysed window START:STOP in ms (default: the whole run; in the netpyne modes NetPyNE's default, [0, duration])");
     app.add_option("--mode", mode,
                    "standard; netpyne for NetPyNE's numbers (rate PSD as plotRatePSD's 'fft'); "
@@ -33,6 +66,11 @@ int main(int argc, char** argv) {
     app.add_option("--x", options.heatmap_x, "sweeps: the heatmap's x parameter (default: the first swept)");
     app.add_option("--y", options.heatmap_y, "sweeps: the heatmap's y parameter (default: the second swept)");
     app.add_option("-t,--threads", options.threads, "threads (default: all cores)");
+    std::string cells_text, duration_text;
+    CLI::Option* cells_option = app.add_option(
+        "--cells", cells_text, "spike files without /cells: population sizes POP=N,... (default: largest node id + 1)");
+    CLI::Option* duration_option = app.add_option(
+        "--duration", duration_text, "spike files without /run duration_ms: the run's duration in ms");
     CLI11_PARSE(app, argc, argv);
     options.plots = !no_plots;
 
@@ -74,6 +112,8 @@ int main(int argc, char** argv) {
                                                                   "' (rates, rate_psd, granger, nte, lfp)");
             }
         }
+        if (cells_option->count()) params.spike_files.cells = parse_cells(cells_text);
+        if (duration_option->count()) params.spike_files.duration_ms = parse_duration(duration_text);
         std::istringstream in(pairs_text);
         for (std::string item; std::getline(in, item, ',');) {
             const auto colon = item.find(':');

@@ -246,23 +246,54 @@ void plot_sweep_heatmap(const fs::path& dir, const results_options& options,
                  y_ticks, values, options.heatmap_measure);
 }
 
+// What m1analyze and m1batch write beside the spikes: never a spike file to analyse.
+bool is_own_output(const fs::path& file) {
+    const std::string name = file.filename().string();
+    return name == "analysis.h5" || name == "summary.h5" || name == "index.h5" ||
+           name.ends_with(".analysis.h5");
+}
+
+// The *.h5 files of `dir` that hold /spikes (SONATA spike files of any tool). A file that cannot
+// be read as HDF5 is kept, to be reported as a failed run rather than passed over in silence.
+std::vector<fs::path> spike_files_in(const fs::path& dir) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().extension() != ".h5" || !e.is_regular_file(ec) || is_own_output(e.path())) continue;
+        try {
+            if (holds_group(e.path(), "spikes")) files.push_back(e.path());
+        } catch (const std::exception&) {
+            files.push_back(e.path());
+        }
+    }
+    return files;
+}
+
+// The run files under `path`: the file itself; runs/*/run.h5 of a sweep; a run directory's
+// run.h5; else the spike files of a directory.
+std::vector<fs::path> run_files_under(const fs::path& path) {
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) return {path};
+    std::vector<fs::path> files;
+    if (fs::is_directory(path / "runs", ec)) {
+        for (const auto& e : fs::directory_iterator(path / "runs"))
+            if (fs::exists(e.path() / "run.h5")) files.push_back(e.path() / "run.h5");
+        return files;
+    }
+    if (fs::exists(path / "run.h5", ec)) return {path / "run.h5"};
+    if (fs::is_directory(path, ec)) files = spike_files_in(path);
+    if (files.empty())
+        throw input_error({path.string(), "", 0, 0},
+                          "no run file here (a run file, a run's output directory with run.h5, "
+                          "a sweep's results directory with runs/, or a directory of spike files: "
+                          "*.h5 with /spikes)");
+    return files;
+}
+
 }  // namespace
 
 std::vector<run_entry> find_runs(const fs::path& path) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    if (fs::is_regular_file(path, ec)) {
-        files.push_back(path);
-    } else if (fs::is_directory(path / "runs", ec)) {
-        for (const auto& e : fs::directory_iterator(path / "runs"))
-            if (fs::exists(e.path() / "run.h5")) files.push_back(e.path() / "run.h5");
-    } else if (fs::exists(path / "run.h5", ec)) {
-        files.push_back(path / "run.h5");
-    } else {
-        throw input_error({path.string(), "", 0, 0},
-                          "no run file here (a run file, a run's output directory with run.h5, "
-                          "or a sweep's results directory with runs/)");
-    }
+    const std::vector<fs::path> files = run_files_under(path);
     std::vector<run_entry> out;
     for (const fs::path& f : files) {
         run_entry e;
@@ -286,6 +317,31 @@ std::vector<run_entry> find_runs(const fs::path& path) {
 
 namespace {
 
+// The spikes of a file without /cells; none for other files, and for files that cannot be read
+// (those are reported when analysed).
+std::vector<population_spikes> spikes_without_cells(const fs::path& file) {
+    try {
+        if (!holds_group(file, "cells")) return read_run_spikes(file);
+    } catch (const run_error&) {
+    }
+    return {};
+}
+
+// --cells names populations of spike files without /cells, each no smaller than its largest node
+// id + 1: a bad option (input_error, exit 2) before anything is analysed.
+void check_given_cells(const std::vector<run_entry>& runs, const spike_file_defaults& given) {
+    if (given.cells.empty()) return;
+    std::set<std::string> named;
+    for (const run_entry& run : runs)
+        for (const population_spikes& p : spikes_without_cells(run.run_file)) {
+            named.insert(p.population);
+            if (given.cells.count(p.population)) cells_of(run.run_file, p, given);
+        }
+    for (const auto& [population, n] : given.cells)
+        if (!named.count(population))
+            throw input_error({"--cells", "", 0, 0}, "no spike file without /cells has a population " + population);
+}
+
 // One run: analysed, or read back when its analysis is up to date. A fault of the directory
 // (storage_error) goes to `fault`: the runs after it are not started.
 void analyse_run(summary_row& row, const results_options& options, const std::string& wanted,
@@ -296,7 +352,7 @@ void analyse_run(summary_row& row, const results_options& options, const std::st
         return;
     }
     try {
-        row.trains = load_trains(row.run.run_file);
+        row.trains = load_trains(row.run.run_file, options.params.spike_files);
         if (!options.force && recorded_params(row.run.run_file) == wanted) {
             row.result = read_analysis(row.run.run_file);
             row.status = "up to date";
@@ -308,6 +364,8 @@ void analyse_run(summary_row& row, const results_options& options, const std::st
         for (const auto& g : row.result.granger)
             if (!g.result.failure.empty() && row.message.empty())
                 row.message = "granger " + g.pre + "->" + g.post + ": " + g.result.failure;
+        if (options.params.compute_lfp && !row.trains.lfp_skipped.empty())
+            row.message += (row.message.empty() ? "" : "; ") + row.trains.lfp_skipped;
     } catch (const storage_error& e) {
         fault.report(e.what());
         row.status = "failed";
@@ -355,6 +413,7 @@ int report_fault(const storage_fault_latch& fault, const fs::path& dir, std::ost
 
 int analyze_results(const fs::path& path, const results_options& options, std::ostream& log) {
     const std::vector<run_entry> runs = find_runs(path);
+    check_given_cells(runs, options.params.spike_files);
     const fs::path dir = fs::is_regular_file(path) ? path.parent_path() : path;
     std::unique_ptr<tbb::global_control> limit;
     if (options.threads)

@@ -23,7 +23,9 @@ struct run_entry {
 };
 
 // runs/*/run.h5 of a sweep (ordered by run_index), or the run.h5 of a single run's directory, or
-// the file itself. Throws input_error when the path holds no run file.
+// the file itself, or else every *.h5 of a directory that holds /spikes (spike files of any tool;
+// not analysis.h5, *.analysis.h5, summary.h5, index.h5), by name. Throws input_error when the
+// path holds no run file.
 std::vector<run_entry> find_runs(const std::filesystem::path& path);
 
 struct results_options {

@@ -1,6 +1,7 @@
 #include "run_analysis.hpp"
 
 #include "error.hpp"
+#include "hdf5_strings.hpp"
 #include "hdf5_support.hpp"
 #include "model.hpp"
 #include "posix_file.hpp"
@@ -57,36 +58,89 @@ std::string analysis_params::to_json() const {
                     {"bin_ms", this->nte.bin_ms},
                     {"shuffles", this->nte.shuffles},
                     {"seed", this->nte.seed}};
+    // Only when given, so that analyses of m1batch's run files made without them stay up to date.
+    if (!spike_files.cells.empty()) j["cells"] = spike_files.cells;
+    if (spike_files.duration_ms) j["duration_ms"] = *spike_files.duration_ms;
     return j.dump();
 }
 
-run_trains load_trains(const std::filesystem::path& run_file) {
-    run_trains out;
-    const run_file_attributes attrs = read_run_attributes(run_file);
-    const attribute_value* duration = attrs.find("duration_ms");
-    if (!duration || !std::holds_alternative<double>(*duration))
-        throw run_error("cannot analyse " + run_file.string() + ": no /run duration_ms");
-    out.duration_ms = std::get<double>(*duration);
-    const cell_table cells = read_run_cells(run_file);
+namespace {
+
+// A run's duration: /run duration_ms, else the one given for spike files without it.
+double duration_of(const std::filesystem::path& run_file, const spike_file_defaults& defaults) {
+    std::optional<double> duration = defaults.duration_ms;
+    if (holds_group(run_file, "run")) {
+        const attribute_value* stored = read_run_attributes(run_file).find("duration_ms");
+        if (const auto* ms = stored ? std::get_if<double>(stored) : nullptr) duration = *ms;
+        if (const auto* ms = stored ? std::get_if<std::int64_t>(stored) : nullptr) duration = double(*ms);
+    }
+    const std::string file = "cannot analyse " + run_file.string() + ": ";
+    if (!duration) throw run_error(file + "no /run duration_ms; give the duration with --duration MS");
+    if (!(*duration > 0) || !std::isfinite(*duration))
+        throw run_error(file + "its duration, " + std::to_string(*duration) + " ms, is not positive");
+    return *duration;
+}
+
+// Each population's cells and mean depth from /cells (0 for a population it does not list).
+void count_cells(const cell_table& cells, std::vector<population_train>& populations) {
     std::map<std::string, std::pair<std::uint32_t, double>> per_population;  // cells, sum of ynorm
-    for (std::size_t i = 0; i < cells.gid.size(); ++i) {
+    for (std::size_t i = 0; i < cells.population.size(); ++i) {
         auto& [count, ynorm] = per_population[cells.population[i]];
         ++count;
-        ynorm += cells.ynorm[i];
+        if (!cells.ynorm.empty()) ynorm += cells.ynorm[i];
     }
-    out.lfp = read_run_lfp(run_file);
-    for (auto& spikes : read_run_spikes(run_file)) {
-        population_train t;
-        t.name = spikes.population;
-        const auto it = per_population.find(t.name);
-        if (it != per_population.end()) {
+    for (auto& t : populations)
+        if (const auto it = per_population.find(t.name); it != per_population.end()) {
             t.cells = it->second.first;
             t.mean_ynorm = it->second.second / double(it->second.first);
         }
-        t.times = std::move(spikes.timestamps);
-        t.node_ids = std::move(spikes.node_ids);
+}
+
+// The size --cells gives a population whose largest node id is `largest` (none: no spikes).
+std::uint32_t given_cells(const std::string& which, std::optional<std::uint64_t> largest,
+                          std::uint64_t n) {
+    const std::string cells = std::to_string(n) + " cells";
+    if (n > max_population_cells)
+        throw input_error({"--cells", "", 0, 0}, which + ": " + cells + ", more than m1analyze takes (" +
+                                                     std::to_string(max_population_cells) + ")");
+    if (largest && n <= *largest)
+        throw input_error({"--cells", "", 0, 0}, which + " has node ids up to " +
+                                                     std::to_string(*largest) + ": more than " + cells);
+    return static_cast<std::uint32_t>(n);
+}
+
+}  // namespace
+
+std::uint32_t cells_of(const std::filesystem::path& run_file, const population_spikes& p,
+                       const spike_file_defaults& defaults) {
+    const std::string which = run_file.string() + ": population " + p.population;
+    std::optional<std::uint64_t> largest;
+    if (!p.node_ids.empty()) largest = *std::max_element(p.node_ids.begin(), p.node_ids.end());
+    if (const auto given = defaults.cells.find(p.population); given != defaults.cells.end())
+        return given_cells(which, largest, given->second);
+    if (largest && *largest >= max_population_cells)
+        throw run_error("cannot analyse " + which + " has node ids up to " + std::to_string(*largest) +
+                        ", more cells than m1analyze takes (" + std::to_string(max_population_cells) + ")");
+    return largest ? static_cast<std::uint32_t>(*largest + 1) : 0;
+}
+
+run_trains load_trains(const std::filesystem::path& run_file, const spike_file_defaults& defaults) {
+    run_trains out;
+    const bool cell_table = holds_group(run_file, "cells");
+    for (auto& p : read_run_spikes(run_file)) {
+        population_train t;
+        t.name = p.population;
+        if (!cell_table) t.cells = cells_of(run_file, p, defaults);
+        t.times = std::move(p.timestamps);
+        t.node_ids = std::move(p.node_ids);
         out.populations.push_back(std::move(t));
     }
+    if (out.populations.empty())
+        throw run_error("cannot analyse " + run_file.string() + ": /spikes holds no population");
+    if (cell_table) count_cells(read_run_cells(run_file), out.populations);
+    out.duration_ms = duration_of(run_file, defaults);
+    out.lfp = read_run_lfp(run_file);
+    if (!out.lfp) out.lfp_skipped = "LFP skipped: no /lfp (the current sums m1batch records)";
     return out;
 }
 
@@ -283,15 +337,14 @@ void write_analysis(const std::filesystem::path& run_file, const analysis_result
 
 namespace {
 
+// The text of an attribute; empty when it is absent or not one string.
 std::string text_attribute(hid_t object, const char* name) {
-    if (H5Aexists(object, name) <= 0) return {};
-    h5_handle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
-    h5_handle type(H5Aget_type(attr), H5Tclose);
-    char* text = nullptr;
-    if (H5Aread(attr, type, &text) < 0) return {};
-    std::string out = text ? text : "";
-    H5free_memory(text);
-    return out;
+    try {
+        const hdf5_checker c("cannot read", "an analysis");
+        return read_string_attribute(c, object, name, "/analysis").value_or("");
+    } catch (const run_error&) {
+        return {};
+    }
 }
 
 // The /analysis group that belongs to a run file: analysis.h5 beside it when that was made from
@@ -346,17 +399,8 @@ std::vector<double> read_doubles(const hdf5_checker& c, hid_t parent, const std:
 }
 
 std::vector<std::string> read_texts(const hdf5_checker& c, hid_t parent, const std::string& name) {
-    h5_handle set = c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
-    h5_handle space = c.handle(H5Dget_space(set), H5Sclose, "cannot read " + name);
-    hsize_t n = 0;
-    H5Sget_simple_extent_dims(space, &n, nullptr);
-    h5_handle type = utf8_string_type(c);
-    std::vector<char*> p(n, nullptr);
-    if (n > 0) c.ok(H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()), "cannot read " + name);
-    std::vector<std::string> out;
-    for (char* x : p) out.emplace_back(x ? x : "");
-    if (n > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, p.data());
-    return out;
+    const h5_handle set = c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
+    return read_strings(c, set, name);
 }
 
 

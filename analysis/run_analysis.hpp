@@ -24,13 +24,27 @@
 #include "spike_trains.hpp"
 #include "transfer_entropy.hpp"
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace m1::analysis {
+
+// What spike files of other tools may leave out, given by m1analyze's --cells and --duration: the
+// size of populations of files without /cells (default: the largest node id + 1) and the duration
+// of runs without /run duration_ms (no default: such a file is not analysed).
+struct spike_file_defaults {
+    std::map<std::string, std::uint64_t> cells;
+    std::optional<double> duration_ms;
+};
+
+// The most cells a population of a file without /cells may have (the analysis keeps a few numbers
+// per cell): a stray huge node id is refused rather than taken for the population's size.
+constexpr std::uint64_t max_population_cells = 100'000'000;
 
 // The window analysed when none is given: the whole run as the run summary counts it (spikes with
 // 0 <= t <= duration), or NetPyNE's default timeRange [0, duration], whose bins are
@@ -49,6 +63,7 @@ struct analysis_params {
     std::size_t cv_min_spikes = 3;  // netpyne mode: 11 (plotSpikeStats: more than 10 spikes)
     // Ordered pairs (pre, post) for Granger; empty: every ordered pair of populations.
     std::vector<std::pair<std::string, std::string>> granger_pairs;
+    spike_file_defaults spike_files;  // what spike files without /cells or /run need told
 
     std::string to_json() const;  // what /analysis records: equal JSON, same analysis
 };
@@ -58,8 +73,21 @@ struct run_trains {
     std::vector<population_train> populations;
     double duration_ms = 0;
     std::optional<lfp_sums> lfp;  // when the run recorded them
+    std::string lfp_skipped;      // why there is no LFP, for the summary's message
 };
-run_trains load_trains(const std::filesystem::path& run_file);
+
+// Reads a run file or another tool's spike file: populations from /spikes; their cells and mean
+// depth from /cells, else the sizes `defaults` gives or largest node id + 1 (cells_of); the
+// duration from /run duration_ms, else defaults.duration_ms; the LFP's sums from /lfp, which
+// only m1batch records (else lfp_skipped says so). Throws run_error naming the file and what is
+// missing (no duration, no population, a file that cannot be read).
+run_trains load_trains(const std::filesystem::path& run_file, const spike_file_defaults& defaults = {});
+
+// The cells of population `p` of `run_file`, a spike file without /cells: the number `defaults`
+// gives for it, else its largest node id + 1. Throws input_error (--cells) when the number given
+// is smaller than that or more than max_population_cells, run_error when the node ids go past it.
+std::uint32_t cells_of(const std::filesystem::path& run_file, const population_spikes& p,
+                       const spike_file_defaults& defaults);
 
 struct pair_granger {
     std::string pre, post;

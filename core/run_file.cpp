@@ -11,6 +11,7 @@
 #include "run_file.hpp"
 
 #include "error.hpp"
+#include "hdf5_strings.hpp"
 #include "hdf5_support.hpp"
 #include "posix_file.hpp"
 
@@ -22,6 +23,7 @@
 #include <cmath>
 #include <mutex>
 #include <system_error>
+#include <tuple>
 #include <type_traits>
 
 namespace m1 {
@@ -188,7 +190,10 @@ void write_contents(const hdf5_checker& c, hid_t file, const run_record& record)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading
+// Reading: m1batch's run files and the spike files of other tools (bmtk, NEST, h5py scripts),
+// which may lack /cells, /run and /lfp, keep text in fixed-length strings, times in seconds or
+// as float32, node ids in any integer type, and spikes in any order. Whatever cannot be read
+// throws run_error naming the file and what is missing or wrong.
 
 // Opens `path` read-only; failures are reported through `c`.
 h5_handle open_for_reading(const hdf5_checker& c, const std::filesystem::path& path) {
@@ -203,6 +208,17 @@ h5_handle open_for_reading(const hdf5_checker& c, const std::filesystem::path& p
     const h5_handle fapl = file_access(c, /*lock_files=*/true);
     return c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose,
                     "not an HDF5 file or cannot be opened");
+}
+
+bool has_link(hid_t group, const std::string& name) {
+    return H5Lexists(group, name.c_str(), H5P_DEFAULT) > 0;
+}
+
+// Whether the object `name` of `parent` is a group (rather than a dataset).
+bool is_group(const hdf5_checker& c, hid_t parent, const std::string& name, const std::string& where) {
+    const h5_handle object =
+        c.handle(H5Oopen(parent, name.c_str(), H5P_DEFAULT), H5Oclose, "cannot open " + where);
+    return H5Iget_type(object) == H5I_GROUP;
 }
 
 std::vector<std::string> link_names(const hdf5_checker& c, hid_t group, const std::string& where) {
@@ -230,21 +246,115 @@ std::vector<std::string> link_names(const hdf5_checker& c, hid_t group, const st
     return names;
 }
 
-template <class T>
-std::vector<T> read_numbers_1d(const hdf5_checker& c, hid_t parent, const std::string& name,
-                               const std::string& where) {
+h5_handle open_dataset(const hdf5_checker& c, hid_t parent, const std::string& name,
+                       const std::string& where) {
+    if (!has_link(parent, name)) c.fail("no " + where);
+    return c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot read " + where);
+}
+
+h5_handle stored_type(const hdf5_checker& c, hid_t set, const std::string& where) {
+    return c.handle(H5Dget_type(set), H5Tclose, "cannot read " + where);
+}
+
+// The length of a one-dimensional dataset; any other shape is refused.
+std::size_t length_1d(const hdf5_checker& c, hid_t set, const std::string& where) {
     const std::string what = "cannot read " + where;
-    h5_handle set = c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, what);
-    h5_handle space = c.handle(H5Dget_space(set), H5Sclose, what);
+    const h5_handle space = c.handle(H5Dget_space(set), H5Sclose, what);
     const int rank = H5Sget_simple_extent_ndims(space);
     if (rank < 0) c.fail_hdf5(what);
     if (rank != 1) c.fail(where + " is not one-dimensional");
     hsize_t n = 0;
     if (H5Sget_simple_extent_dims(space, &n, nullptr) < 0) c.fail_hdf5(what);
-    std::vector<T> values(n);
-    if (n > 0)
-        c.ok(H5Dread(set, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), what);
+    return static_cast<std::size_t>(n);
+}
+
+// A one-dimensional dataset of numbers of any integer or floating-point type, converted to T.
+template <class T>
+std::vector<T> read_numbers_1d(const hdf5_checker& c, hid_t parent, const std::string& name,
+                               const std::string& where) {
+    const h5_handle set = open_dataset(c, parent, name, where);
+    const H5T_class_t stored = H5Tget_class(stored_type(c, set, where));
+    if (stored != H5T_INTEGER && stored != H5T_FLOAT) c.fail(where + " does not hold numbers");
+    std::vector<T> values(length_1d(c, set, where));
+    if (!values.empty())
+        c.ok(H5Dread(set, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+             "cannot read " + where);
     return values;
+}
+
+std::vector<std::string> read_strings_1d(const hdf5_checker& c, hid_t parent,
+                                         const std::string& name, const std::string& where) {
+    const h5_handle set = open_dataset(c, parent, name, where);
+    length_1d(c, set, where);  // refuses other shapes
+    return read_strings(c, set, where);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spikes
+
+// The factor from a timestamps dataset's SONATA `units` to ms: milliseconds when absent (SONATA),
+// else "ms" or "s" (also spelt out, as some exporters do).
+double to_ms(const hdf5_checker& c, hid_t timestamps, const std::string& where) {
+    const std::string units = read_string_attribute(c, timestamps, "units", where).value_or("ms");
+    for (const char* ms : {"ms", "msec", "millisecond", "milliseconds"})
+        if (units == ms) return 1;
+    for (const char* s : {"s", "sec", "second", "seconds"})
+        if (units == s) return 1000;
+    c.fail(where + " has units '" + units + "' (ms or s expected)");
+}
+
+std::vector<double> read_times_ms(const hdf5_checker& c, hid_t group, const std::string& where) {
+    const std::string at = where + "/timestamps";
+    std::vector<double> times = read_numbers_1d<double>(c, group, "timestamps", at);
+    const double scale = to_ms(c, open_dataset(c, group, "timestamps", at), at);
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        if (!std::isfinite(times[i]))
+            c.fail(at + " holds a time that is not a finite number (spike " + std::to_string(i) + ")");
+        times[i] *= scale;
+    }
+    return times;
+}
+
+// Node ids of any integer type (SONATA's uint64; other tools write int64 or uint32), from
+// node_ids or, in bmtk's earlier layout, gids. Negative ids are refused rather than wrapped.
+std::vector<std::uint64_t> read_node_ids(const hdf5_checker& c, hid_t group, const std::string& where) {
+    const std::string name = !has_link(group, "node_ids") && has_link(group, "gids") ? "gids" : "node_ids";
+    const std::string at = where + "/" + name;
+    const h5_handle type = stored_type(c, open_dataset(c, group, name, at), at);
+    if (H5Tget_class(type) != H5T_INTEGER) c.fail(at + " does not hold integers");
+    if (H5Tget_sign(type) != H5T_SGN_2) return read_numbers_1d<std::uint64_t>(c, group, name, at);
+    const std::vector<std::int64_t> signed_ids = read_numbers_1d<std::int64_t>(c, group, name, at);
+    std::vector<std::uint64_t> ids(signed_ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (signed_ids[i] < 0)
+            c.fail(at + " holds the negative id " + std::to_string(signed_ids[i]) + " (spike " +
+                   std::to_string(i) + ")");
+        ids[i] = static_cast<std::uint64_t>(signed_ids[i]);
+    }
+    return ids;
+}
+
+// SONATA allows any order (sorting none or by_id); the measures want time order, ties by node id.
+void sort_by_time(population_spikes& p) {
+    if (std::is_sorted(p.timestamps.begin(), p.timestamps.end())) return;
+    std::vector<std::pair<double, std::uint64_t>> spikes(p.timestamps.size());
+    for (std::size_t i = 0; i < spikes.size(); ++i) spikes[i] = {p.timestamps[i], p.node_ids[i]};
+    std::sort(spikes.begin(), spikes.end());
+    for (std::size_t i = 0; i < spikes.size(); ++i)
+        std::tie(p.timestamps[i], p.node_ids[i]) = spikes[i];
+}
+
+population_spikes read_population(const hdf5_checker& c, hid_t group, const std::string& where,
+                                  const std::string& name) {
+    population_spikes p;
+    p.population = name;
+    p.timestamps = read_times_ms(c, group, where);
+    p.node_ids = read_node_ids(c, group, where);
+    if (p.timestamps.size() != p.node_ids.size())
+        c.fail(where + " has " + std::to_string(p.timestamps.size()) + " timestamps but " +
+               std::to_string(p.node_ids.size()) + " node ids");
+    sort_by_time(p);
+    return p;
 }
 
 }  // namespace
@@ -255,38 +365,79 @@ void write_run_file(const std::filesystem::path& path, const run_record& record)
     });
 }
 
+bool holds_group(const std::filesystem::path& path, const std::string& name) {
+    hdf5_quiet quiet;
+    const hdf5_checker c("cannot read", path.string());
+    const h5_handle file = open_for_reading(c, path);
+    return has_link(file, name) && is_group(c, file, name, "/" + name);
+}
+
 std::vector<population_spikes> read_run_spikes(const std::filesystem::path& path) {
     hdf5_quiet quiet;
     const hdf5_checker c("cannot read", path.string());
     const h5_handle file = open_for_reading(c, path);
-    h5_handle spikes = c.handle(H5Gopen2(file, "spikes", H5P_DEFAULT), H5Gclose,
-                                "cannot open group /spikes");
+    if (!has_link(file, "spikes")) c.fail("no /spikes (not a spike file)");
+    const h5_handle spikes =
+        c.handle(H5Gopen2(file, "spikes", H5P_DEFAULT), H5Gclose, "cannot open group /spikes");
     std::vector<population_spikes> result;
     for (const std::string& population : link_names(c, spikes, "/spikes")) {
         const std::string where = "/spikes/" + population;
-        h5_handle group = c.handle(H5Gopen2(spikes, population.c_str(), H5P_DEFAULT), H5Gclose,
-                                   "cannot open group " + where);
-        population_spikes p;
-        p.population = population;
-        p.timestamps = read_numbers_1d<double>(c, group, "timestamps", where + "/timestamps");
-        p.node_ids = read_numbers_1d<std::uint64_t>(c, group, "node_ids", where + "/node_ids");
-        if (p.timestamps.size() != p.node_ids.size())
-            c.fail(where + " has " + std::to_string(p.timestamps.size()) + " timestamps but " +
-                   std::to_string(p.node_ids.size()) + " node_ids");
-        result.push_back(std::move(p));
+        if (!is_group(c, spikes, population, where)) continue;  // the earlier layout's datasets
+        const h5_handle group = c.handle(H5Gopen2(spikes, population.c_str(), H5P_DEFAULT),
+                                         H5Gclose, "cannot open group " + where);
+        result.push_back(read_population(c, group, where, population));
     }
+    if (result.empty() && has_link(spikes, "timestamps"))
+        result.push_back(read_population(c, spikes, "/spikes", unnamed_population));
     return result;
 }
 
 namespace {
 
-// Every attribute of `object`, by creation order where it is tracked (scalar int64, double or
-// string; anything else is reported as an error rather than guessed).
-std::vector<std::pair<std::string, attribute_value>> read_attributes(const hdf5_checker& c,
-                                                                     hid_t object,
-                                                                     const std::string& where) {
-    const std::string what = "cannot read the attributes of " + where;
-    std::vector<std::pair<std::string, attribute_value>> out;
+// ---------------------------------------------------------------------------------------------
+// Attributes
+
+std::string attribute_name(const hdf5_checker& c, hid_t attr, const std::string& what) {
+    const ssize_t size = H5Aget_name(attr, 0, nullptr);
+    if (size < 0) c.fail_hdf5(what);
+    std::string name(static_cast<std::size_t>(size) + 1, '\0');
+    if (H5Aget_name(attr, name.size(), name.data()) < 0) c.fail_hdf5(what);
+    name.resize(static_cast<std::size_t>(size));
+    return name;
+}
+
+// A scalar attribute's value (integer, floating point or text, as /run holds); nullopt for other
+// kinds (arrays, enums), which are not settings.
+std::optional<attribute_value> scalar_value(const hdf5_checker& c, hid_t attr, const std::string& where) {
+    const std::string what = "cannot read " + where;
+    const h5_handle type = c.handle(H5Aget_type(attr), H5Tclose, what);
+    const h5_handle space = c.handle(H5Aget_space(attr), H5Sclose, what);
+    if (H5Sget_simple_extent_type(space) != H5S_SCALAR) return std::nullopt;
+    const H5T_class_t kind = H5Tget_class(type);
+    if (kind == H5T_INTEGER) {
+        std::int64_t v = 0;
+        c.ok(H5Aread(attr, H5T_NATIVE_INT64, &v), what);
+        return v;
+    }
+    if (kind == H5T_FLOAT) {
+        double v = 0;
+        c.ok(H5Aread(attr, H5T_NATIVE_DOUBLE, &v), what);
+        return v;
+    }
+    if (kind == H5T_STRING) return read_strings(c, attr, where).front();
+    return std::nullopt;
+}
+
+// Attributes by creation order where the object tracks it, else by name.
+H5_index_t attribute_index(const hdf5_checker& c, hid_t object, const std::string& what) {
+    if (H5Iget_type(object) != H5I_GROUP) return H5_INDEX_NAME;
+    const h5_handle ocpl = c.handle(H5Gget_create_plist(object), H5Pclose, what);
+    unsigned order = 0;
+    c.ok(H5Pget_attr_creation_order(ocpl, &order), what);
+    return (order & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+}
+
+hsize_t attribute_count(const hdf5_checker& c, hid_t object, const std::string& what) {
 #if H5_VERSION_GE(1, 12, 0)
     H5O_info2_t info;
     c.ok(H5Oget_info3(object, &info, H5O_INFO_NUM_ATTRS), what);
@@ -294,41 +445,24 @@ std::vector<std::pair<std::string, attribute_value>> read_attributes(const hdf5_
     H5O_info_t info;
     c.ok(H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS), what);
 #endif
-    h5_handle ocpl;
-    unsigned order = 0;
-    const H5I_type_t kind = H5Iget_type(object);
-    if (kind == H5I_GROUP) {
-        ocpl = c.handle(H5Gget_create_plist(object), H5Pclose, what);
-        c.ok(H5Pget_attr_creation_order(ocpl, &order), what);
-    }
-    const H5_index_t index = (order & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
-    for (hsize_t i = 0; i < info.num_attrs; ++i) {
-        h5_handle attr = c.handle(H5Aopen_by_idx(object, ".", index, H5_ITER_INC, i, H5P_DEFAULT,
-                                                 H5P_DEFAULT),
-                                  H5Aclose, what);
-        const ssize_t size = H5Aget_name(attr, 0, nullptr);
-        if (size < 0) c.fail_hdf5(what);
-        std::string name(static_cast<std::size_t>(size) + 1, '\0');
-        H5Aget_name(attr, name.size(), name.data());
-        name.resize(static_cast<std::size_t>(size));
-        h5_handle type = c.handle(H5Aget_type(attr), H5Tclose, what);
-        h5_handle space = c.handle(H5Aget_space(attr), H5Sclose, what);
-        if (H5Sget_simple_extent_type(space) != H5S_SCALAR) continue;  // only scalars are values
-        const H5T_class_t cls = H5Tget_class(type);
-        if (cls == H5T_INTEGER) {
-            std::int64_t v = 0;
-            c.ok(H5Aread(attr, H5T_NATIVE_INT64, &v), what);
-            out.emplace_back(name, v);
-        } else if (cls == H5T_FLOAT) {
-            double v = 0;
-            c.ok(H5Aread(attr, H5T_NATIVE_DOUBLE, &v), what);
-            out.emplace_back(name, v);
-        } else if (cls == H5T_STRING && H5Tis_variable_str(type) > 0) {
-            char* text = nullptr;
-            c.ok(H5Aread(attr, type, &text), what);
-            out.emplace_back(name, std::string(text ? text : ""));
-            H5free_memory(text);
-        }
+    return info.num_attrs;
+}
+
+// Every scalar attribute of `object` (see scalar_value), by creation order where it is tracked.
+std::vector<std::pair<std::string, attribute_value>> read_attributes(const hdf5_checker& c,
+                                                                     hid_t object,
+                                                                     const std::string& where) {
+    const std::string what = "cannot read the attributes of " + where;
+    const H5_index_t index = attribute_index(c, object, what);
+    std::vector<std::pair<std::string, attribute_value>> out;
+    const hsize_t count = attribute_count(c, object, what);
+    for (hsize_t i = 0; i < count; ++i) {
+        const h5_handle attr = c.handle(
+            H5Aopen_by_idx(object, ".", index, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+            what);
+        std::string name = attribute_name(c, attr, what);
+        if (auto value = scalar_value(c, attr, "attribute " + name + " of " + where))
+            out.emplace_back(std::move(name), std::move(*value));
     }
     return out;
 }
@@ -345,10 +479,11 @@ run_file_attributes read_run_attributes(const std::filesystem::path& path) {
     hdf5_quiet quiet;
     const hdf5_checker c("cannot read", path.string());
     const h5_handle file = open_for_reading(c, path);
+    if (!has_link(file, "run")) c.fail("no /run");
     h5_handle run = c.handle(H5Gopen2(file, "run", H5P_DEFAULT), H5Gclose, "cannot open group /run");
     run_file_attributes out;
     out.run = read_attributes(c, run, "/run");
-    if (H5Lexists(run, "sweep", H5P_DEFAULT) > 0) {
+    if (has_link(run, "sweep")) {
         h5_handle sweep = c.handle(H5Gopen2(run, "sweep", H5P_DEFAULT), H5Gclose,
                                    "cannot open group /run/sweep");
         out.sweep = read_attributes(c, sweep, "/run/sweep");
@@ -358,22 +493,47 @@ run_file_attributes read_run_attributes(const std::filesystem::path& path) {
 
 namespace {
 
-std::vector<std::string> read_strings_1d(const hdf5_checker& c, hid_t parent, const std::string& name,
-                                         const std::string& where) {
-    const std::string what = "cannot read " + where;
-    h5_handle set = c.handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, what);
-    h5_handle space = c.handle(H5Dget_space(set), H5Sclose, what);
-    if (H5Sget_simple_extent_ndims(space) != 1) c.fail(where + " is not one-dimensional");
-    hsize_t n = 0;
-    H5Sget_simple_extent_dims(space, &n, nullptr);
-    h5_handle type = utf8_string_type(c);
-    std::vector<char*> pointers(n, nullptr);
-    if (n > 0) c.ok(H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), what);
-    std::vector<std::string> out;
-    out.reserve(n);
-    for (char* p : pointers) out.emplace_back(p ? p : "");
-    if (n > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, pointers.data());
-    return out;
+// ---------------------------------------------------------------------------------------------
+// Cells and LFP
+
+// A column of /cells besides population: empty when the file has none (other tools' files carry
+// only what they need), else one row per cell.
+template <class Column, class Read>
+Column optional_column(const hdf5_checker& c, hid_t cells, const std::string& name,
+                       std::size_t rows, Read read) {
+    if (!has_link(cells, name)) return {};
+    const std::string where = "/cells/" + name;
+    Column column = read(c, cells, name, where);
+    if (column.size() != rows)
+        c.fail(where + " has " + std::to_string(column.size()) + " rows but /cells/population has " +
+               std::to_string(rows));
+    return column;
+}
+
+// A numeric attribute of /lfp with one value per electrode.
+template <class T>
+std::vector<T> per_electrode(const hdf5_checker& c, hid_t lfp, const char* name, std::size_t electrodes) {
+    const std::string where = std::string("attribute ") + name + " of /lfp";
+    const h5_handle attr = c.handle(H5Aopen(lfp, name, H5P_DEFAULT), H5Aclose, "cannot read " + where);
+    const h5_handle space = c.handle(H5Aget_space(attr), H5Sclose, "cannot read " + where);
+    if (H5Sget_simple_extent_npoints(space) != static_cast<hssize_t>(electrodes))
+        c.fail(where + " does not hold one value per electrode");
+    std::vector<T> values(electrodes);
+    if (electrodes > 0) c.ok(H5Aread(attr, native_type<T>(), values.data()), "cannot read " + where);
+    return values;
+}
+
+// Every number of a dataset of any shape, in storage order.
+std::vector<double> all_numbers(const hdf5_checker& c, hid_t parent, const std::string& name,
+                                const std::string& where) {
+    const h5_handle set = open_dataset(c, parent, name, where);
+    const h5_handle space = c.handle(H5Dget_space(set), H5Sclose, "cannot read " + where);
+    const hssize_t n = H5Sget_simple_extent_npoints(space);
+    std::vector<double> values(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
+    if (!values.empty())
+        c.ok(H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+             "cannot read " + where);
+    return values;
 }
 
 }  // namespace
@@ -382,18 +542,19 @@ cell_table read_run_cells(const std::filesystem::path& path) {
     hdf5_quiet quiet;
     const hdf5_checker c("cannot read", path.string());
     const h5_handle file = open_for_reading(c, path);
-    h5_handle cells = c.handle(H5Gopen2(file, "cells", H5P_DEFAULT), H5Gclose,
-                               "cannot open group /cells");
+    if (!has_link(file, "cells")) c.fail("no /cells");
+    const h5_handle cells =
+        c.handle(H5Gopen2(file, "cells", H5P_DEFAULT), H5Gclose, "cannot open group /cells");
     cell_table t;
-    t.gid = read_numbers_1d<std::uint64_t>(c, cells, "gid", "/cells/gid");
     t.population = read_strings_1d(c, cells, "population", "/cells/population");
-    t.cell_type = read_strings_1d(c, cells, "cell_type", "/cells/cell_type");
-    t.x = read_numbers_1d<double>(c, cells, "x", "/cells/x");
-    t.y = read_numbers_1d<double>(c, cells, "y", "/cells/y");
-    t.z = read_numbers_1d<double>(c, cells, "z", "/cells/z");
-    t.ynorm = read_numbers_1d<double>(c, cells, "ynorm", "/cells/ynorm");
-    for (std::size_t size : {t.population.size(), t.cell_type.size(), t.x.size(), t.ynorm.size()})
-        if (size != t.gid.size()) c.fail("the columns of /cells differ in length");
+    const std::size_t n = t.population.size();
+    using numbers = std::vector<double>;
+    t.gid = optional_column<std::vector<std::uint64_t>>(c, cells, "gid", n, read_numbers_1d<std::uint64_t>);
+    t.cell_type = optional_column<std::vector<std::string>>(c, cells, "cell_type", n, read_strings_1d);
+    t.x = optional_column<numbers>(c, cells, "x", n, read_numbers_1d<double>);
+    t.y = optional_column<numbers>(c, cells, "y", n, read_numbers_1d<double>);
+    t.z = optional_column<numbers>(c, cells, "z", n, read_numbers_1d<double>);
+    t.ynorm = optional_column<numbers>(c, cells, "ynorm", n, read_numbers_1d<double>);
     return t;
 }
 
@@ -401,44 +562,23 @@ std::optional<lfp_sums> read_run_lfp(const std::filesystem::path& path) {
     hdf5_quiet quiet;
     const hdf5_checker c("cannot read", path.string());
     const h5_handle file = open_for_reading(c, path);
-    if (H5Lexists(file, "lfp", H5P_DEFAULT) <= 0) return std::nullopt;
-    h5_handle group = c.handle(H5Gopen2(file, "lfp", H5P_DEFAULT), H5Gclose, "cannot open /lfp");
+    if (!has_link(file, "lfp")) return std::nullopt;
+    const h5_handle group = c.handle(H5Gopen2(file, "lfp", H5P_DEFAULT), H5Gclose, "cannot open /lfp");
     lfp_sums out;
     for (const auto& [name, value] : read_attributes(c, group, "/lfp"))
         if (name == "interval_ms" && std::holds_alternative<double>(value)) out.interval_ms = std::get<double>(value);
-    const std::string what = "cannot read the attributes of /lfp";
-    auto attribute = [&](const char* name, hid_t memory_type, void* data, hid_t type_for_strings) {
-        h5_handle a = c.handle(H5Aopen(group, name, H5P_DEFAULT), H5Aclose, what);
-        c.ok(H5Aread(a, type_for_strings >= 0 ? type_for_strings : memory_type, data), what);
-    };
-    h5_handle names_attr = c.handle(H5Aopen(group, "electrodes", H5P_DEFAULT), H5Aclose, what);
-    h5_handle space = c.handle(H5Aget_space(names_attr), H5Sclose, what);
-    const hssize_t E = H5Sget_simple_extent_npoints(space);
-    std::vector<char*> names(static_cast<std::size_t>(std::max<hssize_t>(E, 0)), nullptr);
-    h5_handle string_type = utf8_string_type(c);
-    if (E > 0) c.ok(H5Aread(names_attr, string_type, names.data()), what);
-    for (char* n : names) out.electrodes.emplace_back(n ? n : "");
-    if (E > 0) H5Dvlen_reclaim(string_type, space, H5P_DEFAULT, names.data());
-    out.ynorm_low.resize(out.electrodes.size());
-    out.ynorm_high.resize(out.electrodes.size());
-    out.cells.resize(out.electrodes.size());
-    if (E > 0) {
-        attribute("ynorm_low", H5T_NATIVE_DOUBLE, out.ynorm_low.data(), -1);
-        attribute("ynorm_high", H5T_NATIVE_DOUBLE, out.ynorm_high.data(), -1);
-        attribute("cells", H5T_NATIVE_INT64, out.cells.data(), -1);
+    {
+        const h5_handle names = c.handle(H5Aopen(group, "electrodes", H5P_DEFAULT), H5Aclose,
+                                         "cannot read attribute electrodes of /lfp");
+        out.electrodes = read_strings(c, names, "attribute electrodes of /lfp");
     }
-    auto matrix = [&](const char* name) {
-        h5_handle set = c.handle(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose, std::string("cannot open /lfp/") + name);
-        h5_handle sp = c.handle(H5Dget_space(set), H5Sclose, std::string("cannot read /lfp/") + name);
-        const hssize_t n = H5Sget_simple_extent_npoints(sp);
-        std::vector<double> v(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
-        if (n > 0) c.ok(H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
-                        std::string("cannot read /lfp/") + name);
-        return v;
-    };
-    out.ampa = matrix("ampa");
-    out.gaba = matrix("gaba");
-    if (out.ampa.size() != out.gaba.size() || (E > 0 && out.ampa.size() % std::size_t(E)))
+    const std::size_t E = out.electrodes.size();
+    out.ynorm_low = per_electrode<double>(c, group, "ynorm_low", E);
+    out.ynorm_high = per_electrode<double>(c, group, "ynorm_high", E);
+    out.cells = per_electrode<std::int64_t>(c, group, "cells", E);
+    out.ampa = all_numbers(c, group, "ampa", "/lfp/ampa");
+    out.gaba = all_numbers(c, group, "gaba", "/lfp/gaba");
+    if (out.ampa.size() != out.gaba.size() || (E > 0 && out.ampa.size() % E))
         c.fail("/lfp/ampa and /lfp/gaba do not match the electrodes");
     return out;
 }

@@ -28,6 +28,8 @@ struct population_spikes {
     std::vector<std::uint64_t> node_ids;    // index within the population
 };
 
+// Read back (read_run_cells), only `population` is required: the other columns are empty when a
+// file written by another tool has none.
 struct cell_table {
     std::vector<std::uint64_t> gid;
     std::vector<std::string> population;
@@ -84,11 +86,27 @@ struct run_record {
 // path when the directory cannot be written; leaves no partial file behind.
 void write_run_file(const std::filesystem::path& path, const run_record& record);
 
-// Reads the spikes back (tests, later the analysis layer).
+// Whether the file at `path` has a group `name` at its root ("spikes", "cells", "run", ...): spike
+// files of other tools have /spikes and little else. Throws run_error naming the path when it is
+// not a readable HDF5 file.
+bool holds_group(const std::filesystem::path& path, const std::string& name);
+
+// The population of a spike file in bmtk's earlier layout, /spikes/{timestamps, gids}, which
+// names none.
+inline constexpr const char* unnamed_population = "unnamed";
+
+// The spikes of a SONATA spike file, m1batch's run files among them: /spikes/<population>/
+// {timestamps, node_ids} (or gids), one entry per population in creation order where the file
+// tracks it (m1batch: model order), else in name order; or /spikes/{timestamps, gids} as one
+// population named unnamed_population. Timestamps of any floating-point or integer type, in the
+// units their `units` attribute names ("ms", the default, or "s"), come back in ms; node ids of
+// any integer type (negative ones refused); spikes sorted by time whatever the file's `sorting`
+// (ties by node id). Throws run_error naming the path and what is missing or wrong.
 std::vector<population_spikes> read_run_spikes(const std::filesystem::path& path);
 
-// Reads the attributes of /run and of /run/sweep back, in the order they were written (the batch
-// layer rebuilds its index from these). Throws run_error naming the path.
+// Reads the scalar attributes of /run and of /run/sweep back (integers, floating point, text in
+// any of HDF5's string forms), in the order they were written (the batch layer rebuilds its index
+// from these). Throws run_error naming the path, also when there is no /run.
 struct run_file_attributes {
     std::vector<std::pair<std::string, attribute_value>> run, sweep;
     const attribute_value* find(const std::string& name) const;  // in run; null if absent
@@ -98,7 +116,10 @@ run_file_attributes read_run_attributes(const std::filesystem::path& path);
 // /lfp back; nullopt when the run recorded none.
 std::optional<lfp_sums> read_run_lfp(const std::filesystem::path& path);
 
-// The cell table back (the analysis layer: populations, depths).
+// The cell table back (the analysis layer: populations, depths). /cells/population is required;
+// the other columns are empty when the file has none (spike files of other tools), else one row
+// per cell. Text in any of HDF5's string forms (variable- or fixed-length, ASCII or UTF-8).
+// Throws run_error naming the path (also when there is no /cells: see holds_group).
 cell_table read_run_cells(const std::filesystem::path& path);
 
 }  // namespace m1
