@@ -1,5 +1,7 @@
 #include "scheduler_limits.hpp"
 
+#include "text_format.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -9,12 +11,6 @@
 namespace m1::batch {
 
 namespace {
-
-std::string trim(const std::string& s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return "";
-    return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 std::string lower(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -1,6 +1,7 @@
 #include "scheduler_queue.hpp"
 
 #include "scheduler_limits.hpp"
+#include "text_format.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,12 +12,6 @@
 namespace m1::batch {
 
 namespace {
-
-std::string trim(const std::string& s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return "";
-    return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 void add_tasks(std::vector<task_group>& groups, const std::string& state, const std::string& reason,
                std::size_t tasks) {

@@ -45,4 +45,10 @@ void csv_line(std::string& out, const std::vector<std::string>& fields) {
     out += "\r\n";
 }
 
+std::string trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return "";
+    return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
+}
+
 }  // namespace m1

@@ -16,4 +16,7 @@ std::string csv_field(std::string_view text);
 // The fields as one CSV record, ended by CRLF, appended to `out`.
 void csv_line(std::string& out, const std::vector<std::string>& fields);
 
+// The text without leading and trailing white space (blanks, tabs, line ends).
+std::string trim(std::string_view text);
+
 }  // namespace m1
