@@ -170,11 +170,18 @@ std::vector<std::uint8_t> count_levels(const std::vector<double>& counts, int le
     return out;
 }
 
-// sum of c log2 c over a table of counts: the plug-in entropies below are differences of these.
-double sum_c_log2_c(const std::vector<std::uint32_t>& counts) {
+// c log2 c for c = 0..n, looked up: the surrogates' tables need millions of them per run.
+std::vector<double> c_log2_c_table(std::size_t n) {
+    std::vector<double> t(n + 1, 0.0);
+    for (std::size_t c = 2; c <= n; ++c) t[c] = double(c) * std::log2(double(c));
+    return t;
+}
+
+// sum of c log2 c over a table of counts (each <= the table's n): the plug-in entropies below
+// are differences of these.
+double sum_c_log2_c(const std::vector<std::uint32_t>& counts, const std::vector<double>& c_log2_c) {
     double s = 0;
-    for (std::uint32_t c : counts)
-        if (c > 1) s += double(c) * std::log2(double(c));
+    for (std::uint32_t c : counts) s += c_log2_c[c];
     return s;
 }
 
@@ -186,15 +193,17 @@ double sum_c_log2_c(const std::vector<std::uint32_t>& counts) {
 class delayed_states {
 public:
     delayed_states(const std::vector<std::uint8_t>& target, int levels, std::size_t first)
-        : levels_(std::size_t(levels)), first_(first), samples_(double(target.size() - first)) {
+        : levels_(std::size_t(levels)), first_(first), samples_(double(target.size() - first)),
+          c_log2_c_(c_log2_c_table(target.size() - first)) {
         std::vector<std::uint32_t> past(levels_), now_past(levels_ * levels_);
         for (std::size_t t = first; t < target.size(); ++t) {
-            now_past_.push_back(std::uint32_t(target[t] * levels_ + target[t - 1]));
+            const auto np = std::uint32_t(target[t] * levels_ + target[t - 1]);
+            joint_base_.push_back(std::uint32_t(np * levels_));
             ++past[target[t - 1]];
-            ++now_past[now_past_.back()];
+            ++now_past[np];
         }
-        s_past_ = sum_c_log2_c(past);
-        s_now_past_ = sum_c_log2_c(now_past);
+        s_past_ = sum_c_log2_c(past, c_log2_c_);
+        s_now_past_ = sum_c_log2_c(now_past, c_log2_c_);
         joint_.resize(levels_ * levels_ * levels_);
         past_source_.resize(levels_ * levels_);
     }
@@ -207,15 +216,17 @@ public:
         std::fill(joint_.begin(), joint_.end(), 0u);
         std::fill(past_source_.begin(), past_source_.end(), 0u);
         const std::uint8_t* source = x.data() + first_ - d;
-        for (std::size_t i = 0; i < now_past_.size(); ++i) ++joint_[now_past_[i] * levels_ + source[i]];
+        for (std::size_t i = 0; i < joint_base_.size(); ++i) ++joint_[joint_base_[i] + source[i]];
         for (std::size_t k = 0; k < joint_.size(); ++k) past_source_[k % (levels_ * levels_)] += joint_[k];
-        return (s_past_ - s_now_past_ - sum_c_log2_c(past_source_) + sum_c_log2_c(joint_)) / samples_;
+        return (s_past_ - s_now_past_ - sum_c_log2_c(past_source_, c_log2_c_) + sum_c_log2_c(joint_, c_log2_c_)) /
+               samples_;
     }
 
 private:
     std::size_t levels_, first_;
     double samples_;
-    std::vector<std::uint32_t> now_past_;  // per sample: Y_t * levels + Y_{t-1}
+    std::vector<double> c_log2_c_;
+    std::vector<std::uint32_t> joint_base_;  // per sample: (Y_t * levels + Y_{t-1}) * levels
     double s_past_ = 0, s_now_past_ = 0;
     std::vector<std::uint32_t> joint_, past_source_;
 };
