@@ -56,8 +56,10 @@ int main(int argc, char** argv) {
     app.add_option("--only", only, "comma-separated subset of rates,rate_psd,granger,nte,lfp");
     app.add_option("--pairs", pairs_text, "Granger pairs PRE:POST,... (default: every ordered pair)");
     app.add_option("--order", params.granger.order, "Granger: autoregressive model order (default 10)");
-    app.add_option("--shuffles", params.nte.shuffles, "nTE: shuffles of the source (default 30)");
-    app.add_option("--seed", params.nte.seed, "nTE: seed of the shuffles (default 1)");
+    app.add_option("--shuffles", params.nte.shuffles,
+                   "nTE: surrogates, circular shifts of the source (standard; p >= 1/(shuffles + 1)), "
+                   "or NetPyNE's shuffles (netpyne modes) (default 30)");
+    app.add_option("--seed", params.nte.seed, "nTE: seed of the surrogates or shuffles (default 1)");
     app.add_flag("--force", options.force, "redo analyses that are up to date");
     bool no_plots = false;
     app.add_flag("--no-plots", no_plots, "write no plots");

@@ -54,6 +54,22 @@ double peak_of(const granger_result& g, const std::vector<double>& f) {
     return best;
 }
 
+// nte:<source>__<target> for each ordered pair, followed in the standard mode by its z and p
+// (nte_z:, nte_p:), so that a value is read with its significance.
+void fill_nte(summary_row& row) {
+    const analysis_result& r = row.result;
+    const bool tested = r.nte_z.size() == r.nte.size() && r.nte_p.size() == r.nte.size();
+    for (std::size_t a = 0; a < r.nte.size() && a < r.populations.size(); ++a)
+        for (std::size_t b = 0; b < r.nte[a].size() && b < r.populations.size(); ++b) {
+            if (a == b) continue;
+            const std::string pair = r.populations[a] + "__" + r.populations[b];
+            row.measures.emplace_back("nte:" + pair, r.nte[a][b]);
+            if (!tested || b >= r.nte_z[a].size() || b >= r.nte_p[a].size()) continue;
+            row.measures.emplace_back("nte_z:" + pair, r.nte_z[a][b]);
+            row.measures.emplace_back("nte_p:" + pair, r.nte_p[a][b]);
+        }
+}
+
 void fill_measures(summary_row& row) {
     const analysis_result& r = row.result;
     auto& m = row.measures;
@@ -81,10 +97,7 @@ void fill_measures(summary_row& row) {
                        trace.psd.freq_hz.empty() ? nan : peak_frequency(trace.psd));
     for (const auto& g : r.granger)
         m.emplace_back("granger_peak:" + g.pre + "__" + g.post, peak_of(g.result, g.result.f_xy));
-    for (std::size_t a = 0; a < r.nte.size(); ++a)
-        for (std::size_t b = 0; b < r.nte[a].size(); ++b)
-            if (a != b && a < r.populations.size() && b < r.populations.size())
-                m.emplace_back("nte:" + r.populations[a] + "__" + r.populations[b], r.nte[a][b]);
+    fill_nte(row);
 }
 
 void write_summary(const fs::path& dir, const std::vector<std::string>& params,

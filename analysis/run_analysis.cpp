@@ -53,9 +53,18 @@ std::string analysis_params::to_json() const {
     if (compute_lfp)
         j["lfp"] = {{"ampa_delay_ms", lfp.ampa_delay_ms}, {"gaba_weight", lfp.gaba_weight},
                     {"welch_segment", lfp.welch_segment}};
-    if (compute_nte)
-        j["nte"] = {{"mode", this->nte.mode == nte_mode::netpyne ? "netpyne" : "standard"},
+    if (compute_nte && this->nte.mode == nte_mode::netpyne)
+        j["nte"] = {{"mode", "netpyne"},
                     {"bin_ms", this->nte.bin_ms},
+                    {"shuffles", this->nte.shuffles},
+                    {"seed", this->nte.seed}};
+    else if (compute_nte)  // the delayed TE (transfer_entropy.hpp)
+        j["nte"] = {{"mode", "standard"},
+                    {"estimator", "delayed_te"},
+                    {"state_bin_ms", this->nte.state_bin_ms},
+                    {"max_delay_ms", this->nte.max_delay_ms},
+                    {"levels", this->nte.levels},
+                    {"source_windows_ms", this->nte.source_windows_ms},
                     {"shuffles", this->nte.shuffles},
                     {"seed", this->nte.seed}};
     // Only when given, so that analyses of m1batch's run files made without them stay up to date.
@@ -107,6 +116,29 @@ std::uint32_t given_cells(const std::string& which, std::optional<std::uint64_t>
         throw input_error({"--cells", "", 0, 0}, which + " has node ids up to " +
                                                      std::to_string(*largest) + ": more than " + cells);
     return static_cast<std::uint32_t>(n);
+}
+
+// nTE of every ordered pair, in parallel: NetPyNE's in the netpyne modes, else the delayed TE
+// with its significance and the lag of its peak.
+void measure_nte(analysis_result& r, const std::vector<population_train>& pops, const nte_params& params) {
+    const std::size_t n = pops.size();
+    const std::vector<std::vector<double>> none(n, std::vector<double>(n, std::numeric_limits<double>::quiet_NaN()));
+    const bool netpyne = params.mode == nte_mode::netpyne;
+    r.nte = none;
+    if (!netpyne) r.nte_z = r.nte_p = r.nte_delay_ms = none;
+    tbb::parallel_for(std::size_t(0), n * n, [&](std::size_t k) {
+        const std::size_t a = k / n, b = k % n;
+        if (a == b) return;
+        if (netpyne) {
+            r.nte[a][b] = normalized_transfer_entropy(pops[a].times, pops[b].times, r.analysed, params);
+            return;
+        }
+        const nte_result v = delayed_transfer_entropy(pops[a].times, pops[b].times, r.analysed, params);
+        r.nte[a][b] = v.nte;
+        r.nte_z[a][b] = v.z;
+        r.nte_p[a][b] = v.p;
+        r.nte_delay_ms[a][b] = v.delay_ms;
+    });
 }
 
 }  // namespace
@@ -199,14 +231,7 @@ analysis_result analyze(const run_trains& trains, const analysis_params& params)
         });
     }
     if (params.compute_lfp && trains.lfp) r.lfp = mazzoni_lfp(*trains.lfp, params.lfp, r.analysed);
-    if (params.compute_nte) {
-        r.nte.assign(n, std::vector<double>(n, std::numeric_limits<double>::quiet_NaN()));
-        tbb::parallel_for(std::size_t(0), n * n, [&](std::size_t k) {
-            const std::size_t a = k / n, b = k % n;
-            if (a != b)
-                r.nte[a][b] = normalized_transfer_entropy(pops[a].times, pops[b].times, r.analysed, params.nte);
-        });
-    }
+    if (params.compute_nte) measure_nte(r, pops, params.nte);
     return r;
 }
 
@@ -284,19 +309,36 @@ void write_lfp(const hdf5_writer& w, hid_t group, const analysis_result& r,
     }
 }
 
+// A [source][target] matrix as /analysis/<name>.
+h5_handle write_pair_matrix(const hdf5_writer& w, hid_t group, const std::string& name,
+                            const std::vector<std::vector<double>>& m) {
+    std::vector<double> flat;
+    for (const auto& row : m) flat.insert(flat.end(), row.begin(), row.end());
+    return w.numbers(group, "/analysis", name, flat.data(), {hsize_t(m.size()), hsize_t(m.size())});
+}
+
 void write_nte(const hdf5_writer& w, hid_t group, const analysis_result& r,
                const analysis_params& params) {
     const std::string where = "/analysis/nte";
-    const std::size_t n = r.nte.size();
-    std::vector<double> flat;
-    for (const auto& row : r.nte) flat.insert(flat.end(), row.begin(), row.end());
-    h5_handle set = w.numbers(group, "/analysis", "nte", flat.data(), {hsize_t(n), hsize_t(n)});
+    const nte_params& p = params.nte;
+    h5_handle set = write_pair_matrix(w, group, "nte", r.nte);
     w.attribute(set, where, "populations", r.populations);
-    w.attribute(set, where, "bin_ms", params.nte.bin_ms);
-    w.attribute(set, where, "shuffles", std::int64_t{params.nte.shuffles});
-    w.attribute(set, where, "seed", std::int64_t{params.nte.seed});
-    w.attribute(set, where, "mode",
-                std::string(params.nte.mode == nte_mode::netpyne ? "netpyne" : "standard"));
+    w.attribute(set, where, "shuffles", std::int64_t{p.shuffles});
+    w.attribute(set, where, "seed", std::int64_t{p.seed});
+    w.attribute(set, where, "mode", std::string(p.mode == nte_mode::netpyne ? "netpyne" : "standard"));
+    if (p.mode == nte_mode::netpyne) {
+        w.attribute(set, where, "bin_ms", p.bin_ms);
+        return;
+    }
+    w.attribute(set, where, "estimator", std::string("delayed_te"));
+    w.attribute(set, where, "state_bin_ms", p.state_bin_ms);
+    w.attribute(set, where, "max_delay_ms", p.max_delay_ms);
+    w.attribute(set, where, "levels", std::int64_t{p.levels});
+    w.attribute(set, where, "source_windows_ms", file_type<double>(), native_type<double>(),
+                p.source_windows_ms.data(), {hsize_t(p.source_windows_ms.size())});
+    write_pair_matrix(w, group, "nte_z", r.nte_z);
+    write_pair_matrix(w, group, "nte_p", r.nte_p);
+    write_pair_matrix(w, group, "nte_delay_ms", r.nte_delay_ms);
 }
 
 // /analysis's own attributes: what was asked, of which run file, over which window.
@@ -427,6 +469,19 @@ std::vector<std::string> members(const hdf5_checker& c, hid_t group) {
     return out;
 }
 
+// The [source][target] matrix /analysis/<name>; empty when absent (nte_z and the others: the
+// netpyne modes and analyses made before they existed).
+std::vector<std::vector<double>> read_pair_matrix(const hdf5_checker& c, hid_t analysis, const char* name) {
+    std::vector<std::vector<double>> m;
+    if (H5Lexists(analysis, name, H5P_DEFAULT) <= 0) return m;
+    std::vector<hsize_t> dims;
+    const auto flat = read_doubles(c, analysis, name, &dims);
+    if (dims.size() == 2)
+        for (hsize_t i = 0; i < dims[0]; ++i)
+            m.emplace_back(flat.begin() + std::ptrdiff_t(i * dims[1]), flat.begin() + std::ptrdiff_t((i + 1) * dims[1]));
+    return m;
+}
+
 }  // namespace
 
 analysis_result read_analysis(const std::filesystem::path& run_file) {
@@ -484,13 +539,10 @@ analysis_result read_analysis(const std::filesystem::path& run_file) {
             r.lfp.push_back(std::move(t));
         }
     }
-    if (H5Lexists(a, "nte", H5P_DEFAULT) > 0) {
-        std::vector<hsize_t> dims;
-        const auto flat = read_doubles(c, a, "nte", &dims);
-        if (dims.size() == 2)
-            for (hsize_t i = 0; i < dims[0]; ++i)
-                r.nte.emplace_back(flat.begin() + std::ptrdiff_t(i * dims[1]), flat.begin() + std::ptrdiff_t((i + 1) * dims[1]));
-    }
+    r.nte = read_pair_matrix(c, a, "nte");
+    r.nte_z = read_pair_matrix(c, a, "nte_z");
+    r.nte_p = read_pair_matrix(c, a, "nte_p");
+    r.nte_delay_ms = read_pair_matrix(c, a, "nte_delay_ms");
     return r;
 }
 

@@ -11,7 +11,10 @@
 //                             cell_rate_hz/<population> (per cell, by node id)
 //   /analysis/rate_psd/<population>, /analysis/rate_psd/all      freq_hz, power; attr mode
 //   /analysis/granger/<pre>__<post>   freq_hz, f_xy, f_yx; attrs mode, order, bin_ms, failure
-//   /analysis/nte             matrix [source][target]; attr populations, bin_ms, shuffles, seed
+//   /analysis/nte             matrix [source][target]; attr populations, mode, shuffles, seed and
+//                             the estimator's own (standard: the delayed TE's state_bin_ms,
+//                             max_delay_ms, levels, source_windows_ms; netpyne: bin_ms)
+//   /analysis/nte_z, nte_p, nte_delay_ms   (standard mode) the same shape: z, p, lag of the peak
 //   /analysis/lfp/<electrode> t_ms, lfp (Mazzoni proxy, z-scored), freq_hz, power; attrs
 //                             ampa_delay_ms, gaba_weight
 // The run file is never written: its spikes cannot be damaged, and kilobytes of analysis do not
@@ -101,6 +104,9 @@ struct analysis_result {
     std::vector<spectrum> rate_psd;             // by population, then "all" last
     std::vector<pair_granger> granger;
     std::vector<std::vector<double>> nte;       // [source][target], NaN on the diagonal
+    // The standard mode's delayed TE: its significance and the lag of its peak, [source][target]
+    // like nte (empty in the netpyne modes: NetPyNE's nTE has none).
+    std::vector<std::vector<double>> nte_z, nte_p, nte_delay_ms;
     std::vector<lfp_trace> lfp;                 // by electrode (none when the run has no /lfp)
 };
 

@@ -15,6 +15,9 @@
 // order (nte.mod's shuffle index carries over between calls: each case's ran4_index).
 #include "transfer_entropy.hpp"
 #include "random.hpp"
+#include "results_analysis.hpp"
+#include "run_analysis.hpp"
+#include "run_file.hpp"
 
 #include "test_support.hpp"
 
@@ -26,6 +29,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -472,6 +476,88 @@ TEST(TransferEntropy, DelayedTeEdgeCases) {
         bad(q);
         EXPECT_THROW(delayed_transfer_entropy(x, y, w, q), std::invalid_argument);
     }
+}
+
+// ---- m1analyze: the significance in the analysis file and the summary ----
+
+// A run file of populations of one cell each (the nTE sees only the merged times), 4 s.
+void write_populations(const std::filesystem::path& file,
+                       const std::vector<std::pair<std::string, std::vector<double>>>& trains) {
+    m1::run_record r;
+    for (const auto& [name, times] : trains) {
+        r.spikes.push_back({name, times, std::vector<std::uint64_t>(times.size(), 0)});
+        r.cells.gid.push_back(r.cells.gid.size());
+        r.cells.population.push_back(name);
+        r.cells.cell_type.push_back("PYR");
+        for (auto* column : {&r.cells.x, &r.cells.y, &r.cells.z}) column->push_back(0);
+        r.cells.ynorm.push_back(0.5);
+    }
+    r.run_attributes = {{"format_version", std::int64_t{2}}, {"duration_ms", four_s}};
+    m1::write_run_file(file, r);
+}
+
+// The summary.csv of `dir`: column name -> the first row's text.
+std::map<std::string, std::string> summary_of(const std::filesystem::path& dir) {
+    std::istringstream csv(m1::test::read_file(dir / "summary.csv"));
+    std::string header, row;
+    std::getline(csv, header);
+    std::getline(csv, row);
+    auto fields = [](std::string line) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::vector<std::string> out(1);
+        for (char c : line) {
+            if (c == ',') out.emplace_back();
+            else out.back().push_back(c);
+        }
+        return out;
+    };
+    const auto names = fields(header), values = fields(row);
+    std::map<std::string, std::string> out;
+    for (std::size_t i = 0; i < names.size() && i < values.size(); ++i) out[names[i]] = values[i];
+    return out;
+}
+
+TEST(TransferEntropy, SignificanceReachesTheAnalysisFileAndTheSummary) {
+    // X drives Y (the case), Z is independent of both: m1analyze's standard mode stores
+    // z, p and the lag beside nTE, reads them back to the bit, and the summary carries nte_z and
+    // nte_p beside each nte column; the netpyne mode, whose nTE has no significance, neither.
+    m1::test::temporary_directory dir("nte-significance");
+    const auto [x, y] = driven_pair(0, 0.5);
+    const std::filesystem::path run_file = dir.path() / "run.h5";
+    write_populations(run_file, {{"X", x}, {"Y", y}, {"Z", poisson(77, 100, 10, four_s)}});
+    results_options options;
+    options.plots = false;
+    options.params.compute_rates = options.params.compute_rate_psd = options.params.compute_granger =
+        options.params.compute_lfp = false;
+    std::ostringstream log;
+    ASSERT_EQ(analyze_results(run_file, options, log), 0) << log.str();
+
+    const analysis_result stored = read_analysis(run_file), fresh = analyze(load_trains(run_file), options.params);
+    using matrix = std::vector<std::vector<double>>;
+    for (matrix analysis_result::*m : {&analysis_result::nte, &analysis_result::nte_z, &analysis_result::nte_p,
+                                       &analysis_result::nte_delay_ms}) {
+        ASSERT_EQ((stored.*m).size(), 3u);
+        for (std::size_t a = 0; a < 3; ++a)
+            for (std::size_t b = 0; b < 3; ++b) {
+                if (a != b) EXPECT_EQ((stored.*m)[a][b], (fresh.*m)[a][b]);
+                else EXPECT_TRUE(std::isnan((stored.*m)[a][b]));
+            }
+    }
+    EXPECT_EQ(stored.nte_p[0][1], 1.0 / 31);  // X -> Y
+    EXPECT_EQ(stored.nte_delay_ms[0][1], 5.0);
+    const auto summary = summary_of(dir.path());
+    EXPECT_EQ(std::stod(summary.at("nte:X__Y")), stored.nte[0][1]);
+    EXPECT_EQ(std::stod(summary.at("nte_z:X__Y")), stored.nte_z[0][1]);
+    EXPECT_EQ(std::stod(summary.at("nte_p:X__Y")), stored.nte_p[0][1]);
+    EXPECT_EQ(std::stod(summary.at("nte_p:Z__Y")), stored.nte_p[2][1]);
+
+    options.params.nte.mode = nte_mode::netpyne;
+    options.force = true;
+    ASSERT_EQ(analyze_results(run_file, options, log), 0) << log.str();
+    EXPECT_TRUE(read_analysis(run_file).nte_p.empty());
+    const auto netpyne = summary_of(dir.path());
+    EXPECT_TRUE(netpyne.count("nte:X__Y"));
+    EXPECT_FALSE(netpyne.count("nte_p:X__Y"));
 }
 
 TEST(TransferEntropy, FullScaleRunCost) {
