@@ -278,10 +278,10 @@ model_spec load_model(const std::filesystem::path& path) {
     return m;
 }
 
-model_spec parse_model(const json_document& doc) {
-    model_spec m;
-    m.file = doc.file();
-    m.document = doc.root();
+namespace {
+
+// The top level holds netParams and simConfig (and descriptive keys), nothing else.
+void check_top_level(const json_document& doc) {
     const json& root = doc.root();
     if (!root.is_object()) doc.fail("", "a model file must be a JSON object with netParams");
     for (auto it = root.begin(); it != root.end(); ++it) {
@@ -292,348 +292,356 @@ model_spec parse_model(const json_document& doc) {
                                "(and the descriptive source, expected, translation_notes)");
     }
     if (!root.contains("netParams")) doc.fail("", "no netParams");
+}
 
-    // --- netParams: globals first, since every string function may use them.
-    object_reader net(doc, root.at("netParams"), "netParams", "netParams");
-    read_globals(net, m);
+// Every number in netParams may be used by a string function (probLambda, ItoIweight, ...): all
+// become globals; those m1batch does not read itself are returned, to be checked once the string
+// functions are known (check_user_numbers).
+std::vector<std::string> read_user_numbers(const json& net_params, const object_reader& net,
+                                           model_spec& m) {
     static const std::set<std::string> sections = {"popParams", "cellParams", "synMechParams",
                                                    "stimSourceParams", "stimTargetParams",
                                                    "connParams", "annots"};
-    // Every number in netParams may be used by a string function (probLambda, ItoIweight, ...).
     std::vector<std::string> user_numbers;
-    for (auto it = root.at("netParams").begin(); it != root.at("netParams").end(); ++it) {
+    for (auto it = net_params.begin(); it != net_params.end(); ++it) {
         if (it.value().is_number() && !sections.count(it.key())) {
             m.globals[it.key()] = it.value().get<double>();
             if (!net.has_been_read(it.key())) user_numbers.push_back(it.key());
         }
     }
+    return user_numbers;
+}
 
-    // --- synaptic mechanisms
-    std::map<std::string, std::size_t> mech_index;
-    if (const json* mechs = net.find("synMechParams")) {
-        if (!mechs->is_object()) net.fail("synMechParams", "must be an object");
-        for (auto it = mechs->begin(); it != mechs->end(); ++it) {
-            object_reader r(doc, it.value(), "netParams.synMechParams." + it.key(),
-                            "synMechParams");
-            synaptic_mechanism s;
-            s.name = it.key();
-            s.mod = r.text("mod").value_or("");
-            if (s.mod != "Exp2Syn" && s.mod != "MyExp2SynBB")
-                r.fail("mod", "synaptic mechanism '" + s.mod +
-                                  "' is not supported (Exp2Syn and MyExp2SynBB are)");
-            s.tau1 = r.positive("tau1", 0.1);
-            s.tau2 = r.positive("tau2", 10);
-            s.e = r.number("e", 0);
-            if (s.mod == "MyExp2SynBB") s.gmax = r.number("gmax", 1e9);
-            if (s.tau1 >= s.tau2 && s.mod == "Exp2Syn")
-                r.fail("tau1", "Exp2Syn needs tau1 < tau2 (NEURON would change tau1)");
-            r.finish();
-            mech_index[s.name] = m.synaptic_mechanisms.size();
-            m.synaptic_mechanisms.push_back(std::move(s));
-        }
-    }
-    auto find_mech = [&](object_reader& r, const std::string& key) -> std::size_t {
-        auto name = r.text(key);
-        if (!name) {
-            if (m.synaptic_mechanisms.empty()) r.fail(key, "no synMechParams are defined");
-            return 0;  // NetPyNE: the first synaptic mechanism
-        }
-        auto found = mech_index.find(*name);
-        if (found == mech_index.end())
-            r.fail(key, "unknown synaptic mechanism '" + *name + "'");
-        return found->second;
-    };
+// The entries of the netParams section `key` (an object), each read by `read_entry(name, value)`.
+template <class Read>
+void for_each_entry(object_reader& net, const char* key, Read read_entry) {
+    const json* entries = net.find(key);
+    if (!entries) return;
+    if (!entries->is_object()) net.fail(key, "must be an object");
+    for (auto it = entries->begin(); it != entries->end(); ++it) read_entry(it.key(), it.value());
+}
 
-    // --- populations
-    if (const json* pops = net.find("popParams")) {
-        if (!pops->is_object()) net.fail("popParams", "must be an object");
-        for (auto it = pops->begin(); it != pops->end(); ++it) {
-            object_reader r(doc, it.value(), "netParams.popParams." + it.key(), "popParams");
-            population_spec p;
-            p.name = it.key();
-            p.cell_model = r.text("cellModel").value_or("");
-            p.cell_type = r.text("cellType").value_or("");
-            if (p.cell_model == "NetStim") p.kind = population_kind::netstim;
-            else if (p.cell_model == "VecStim") p.kind = population_kind::vecstim;
-            else p.kind = population_kind::izhikevich;
-            if (auto n = r.number("numCells")) {
-                if (*n < 0 || std::floor(*n) != *n)
-                    r.fail("numCells", "must be a whole number of cells");
-                p.num_cells = static_cast<std::int64_t>(*n);
-                // NetPyNE 1.1 creates int(scale*numCells) cells but advances gids by numCells,
-                // leaving gaps that shift every later stream; m1batch numbers cells densely.
-                if (m.scale != 1)
-                    r.fail("numCells", "with netParams.scale " + object_reader::format(m.scale) +
-                                           " NetPyNE 1.1 leaves gaps in the gids of numCells "
-                                           "populations, which m1batch does not reproduce; scale "
-                                           "numCells itself instead");
-            }
-            if (auto d = r.number("density")) {
-                if (*d < 0) r.fail("density", "must not be negative");
-                p.density = *d;
-            }
-            if (p.num_cells && p.density)
-                r.fail("density", "give numCells or density, not both");
-            if (!p.num_cells && !p.density)
-                r.fail("", "needs numCells or density");
-            p.xnorm_range = r.range("xnormRange", {0, 1});
-            p.ynorm_range = r.range("ynormRange", {0, 1});
-            p.znorm_range = r.range("znormRange", {0, 1});
-            if (p.kind == population_kind::netstim) {
-                if (r.has("rate") && r.has("interval")) r.fail("rate", "give rate or interval");
-                // pointCell.py: rate sets interval = 1000.0/rate; everything not given keeps
-                // NEURON's NetStim defaults (interval 10, start 50, noise 0); NetPyNE sets number
-                // to 1e9 and seed to simConfig.seeds.stim.
-                if (auto rate = r.number("rate")) {
-                    if (!(*rate > 0)) r.fail("rate", "must be positive");
-                    p.interval = 1000.0 / *rate;
-                } else {
-                    p.interval = r.positive("interval", 10);
-                }
-                p.noise = std::clamp(r.number("noise", 0), 0.0, 1.0);
-                p.start = r.number("start", 50);
-                p.number = r.number("number", 1e9);
-                if (auto seed = r.number("seed")) {
-                    if (*seed < 0 || *seed > 4294967295.0 || std::floor(*seed) != *seed)
-                        r.fail("seed", "a seed is a whole number from 0 to 2^32-1");
-                    p.seed = static_cast<std::uint32_t>(*seed);
-                }
-            } else if (p.kind == population_kind::vecstim) {
-                p.spike_times = r.numbers("spkTimes");
-                if (!std::is_sorted(p.spike_times.begin(), p.spike_times.end()))
-                    r.fail("spkTimes", "spike times must be in increasing order");
-            }
-            r.finish();
-            m.populations.push_back(std::move(p));
-        }
-    }
-    if (m.populations.empty()) net.fail("popParams", "the model has no populations");
+synaptic_mechanism read_synaptic_mechanism(const json_document& doc, const std::string& name,
+                                           const json& value) {
+    object_reader r(doc, value, "netParams.synMechParams." + name, "synMechParams");
+    synaptic_mechanism s;
+    s.name = name;
+    s.mod = r.text("mod").value_or("");
+    if (s.mod != "Exp2Syn" && s.mod != "MyExp2SynBB")
+        r.fail("mod", "synaptic mechanism '" + s.mod + "' is not supported (Exp2Syn and MyExp2SynBB are)");
+    s.tau1 = r.positive("tau1", 0.1);
+    s.tau2 = r.positive("tau2", 10);
+    s.e = r.number("e", 0);
+    if (s.mod == "MyExp2SynBB") s.gmax = r.number("gmax", 1e9);
+    if (s.tau1 >= s.tau2 && s.mod == "Exp2Syn")
+        r.fail("tau1", "Exp2Syn needs tau1 < tau2 (NEURON would change tau1)");
+    r.finish();
+    return s;
+}
 
-    // --- cell rules: one soma holding one Izhi2007b point process
-    if (const json* rules = net.find("cellParams")) {
-        if (!rules->is_object()) net.fail("cellParams", "must be an object");
-        for (auto it = rules->begin(); it != rules->end(); ++it) {
-            const std::string path = "netParams.cellParams." + it.key();
-            object_reader r(doc, it.value(), path, "cellParams");
-            cell_rule c;
-            c.label = it.key();
-            if (const json* conds = r.find("conds"))
-                c.conds = read_conditions(doc, *conds, path + ".conds");
-            const json* secs = r.find("secs");
-            if (!secs || !secs->is_object() || secs->size() != 1)
-                r.fail("secs", "m1batch simulates single-compartment cells: give exactly one "
-                               "section holding an Izhi2007b point process");
-            const std::string sec_path = path + ".secs." + secs->begin().key();
-            object_reader sec(doc, secs->begin().value(), sec_path, "cellParams.secs");
-            if (const json* geom_json = sec.find("geom")) {
-                object_reader geom(doc, *geom_json, sec_path + ".geom", "cellParams.secs.geom");
-                c.geometry.diam = geom.positive("diam", c.geometry.diam);
-                c.geometry.L = geom.positive("L", c.geometry.L);
-                c.geometry.cm = geom.positive("cm", c.geometry.cm);
-                c.geometry.Ra = geom.positive("Ra", c.geometry.Ra);
-                if (geom.number("nseg", 1) != 1)
-                    geom.fail("nseg", "m1batch simulates single-compartment cells: nseg must be 1");
-                geom.finish();
-            }
-            if (const json* mechs = sec.find("mechs"); mechs && !mechs->empty())
-                sec.fail("mechs", "membrane mechanisms are not supported: the cell is an "
-                                  "Izhi2007b point process on a passive-free soma");
-            if (auto v = sec.number("vinit")) c.v_init = *v;
-            const json* pointps = sec.find("pointps");
-            if (!pointps || !pointps->is_object() || pointps->size() != 1)
-                sec.fail("pointps", "needs exactly one point process, an Izhi2007b");
-            const std::string pp_path = sec_path + ".pointps." + pointps->begin().key();
-            object_reader pp(doc, pointps->begin().value(), pp_path, "cellParams.secs.pointps");
-            const std::string mod = pp.text("mod").value_or("");
-            if (mod != "Izhi2007b")
-                pp.fail("mod", "point process '" + mod + "' is not supported (Izhi2007b is)");
-            if (pp.has("vref"))
-                pp.fail("vref", "spikes are detected on the soma voltage; vref is not supported");
-            if (pp.number("loc", 0.5) != 0.5) pp.fail("loc", "the point process sits at 0.5");
-            izhikevich_params& z = c.izhikevich;
-            z.C = pp.positive("C", z.C);
-            z.k = pp.number("k", z.k);
-            z.vr = pp.number("vr", z.vr);
-            z.vt = pp.number("vt", z.vt);
-            z.vpeak = pp.number("vpeak", z.vpeak);
-            z.a = pp.number("a", z.a);
-            z.b = pp.number("b", z.b);
-            z.c = pp.number("c", z.c);
-            z.d = pp.number("d", z.d);
-            z.Iin = pp.number("Iin", z.Iin);
-            z.alive = pp.number("alive", 1) != 0;
-            pp.number("cellid");  // a label NEURON's mechanism keeps; no effect
-            const double celltype = pp.number("celltype", 1);
-            if (celltype < 1 || celltype > 7 || std::floor(celltype) != celltype)
-                pp.fail("celltype", "must be 1 (RS), 2 (IB), 3 (CH), 4 (LTS), 5 (FS), 6 (TC) or "
-                                    "7 (RTN)");
-            z.celltype = static_cast<int>(celltype);
-            pp.finish({"verbose"});
-            sec.finish();
-            r.finish();
-            m.cell_rules.push_back(std::move(c));
-        }
+// The synaptic mechanism a rule names under `key`: its index; NetPyNE's default is the first.
+std::size_t synaptic_mechanism_of(object_reader& r, const std::string& key, const model_spec& m) {
+    auto name = r.text(key);
+    if (!name) {
+        if (m.synaptic_mechanisms.empty()) r.fail(key, "no synMechParams are defined");
+        return 0;
     }
+    for (std::size_t i = 0; i < m.synaptic_mechanisms.size(); ++i)
+        if (m.synaptic_mechanisms[i].name == *name) return i;
+    r.fail(key, "unknown synaptic mechanism '" + *name + "'");
+}
 
-    // --- stimulation
-    std::map<std::string, std::size_t> source_index;
-    if (const json* sources = net.find("stimSourceParams")) {
-        if (!sources->is_object()) net.fail("stimSourceParams", "must be an object");
-        for (auto it = sources->begin(); it != sources->end(); ++it) {
-            object_reader r(doc, it.value(), "netParams.stimSourceParams." + it.key(),
-                            "stimSourceParams");
-            stim_source s;
-            s.name = it.key();
-            const std::string type = r.text("type").value_or("");
-            if (type == "NetStim") {
-                s.kind = stim_kind::netstim;
-                if (r.has("rate") && r.has("interval")) r.fail("rate", "give rate or interval");
-                // cell.py addNetStim: rate (or 1000.0/interval), then interval = rate**-1 * 1e3,
-                // Python's float power: one unit in the last place off 1000/rate for some rates.
-                double rate = 0;
-                if (auto given = r.number("rate")) {
-                    if (!(*given > 0)) r.fail("rate", "must be positive");
-                    rate = *given;
-                } else {
-                    rate = 1000.0 / r.positive("interval", 10);
-                }
-                s.interval = std::pow(rate, -1.0) * 1e3;
-                s.noise = std::clamp(r.number("noise", 0), 0.0, 1.0);
-                s.start = r.number("start", 0);
-                s.number = r.number("number", 1e9);
-                if (auto seed = r.number("seed")) {
-                    if (*seed < 0 || *seed > 4294967295.0 || std::floor(*seed) != *seed)
-                        r.fail("seed", "a seed is a whole number from 0 to 2^32-1");
-                    s.seed = static_cast<std::uint32_t>(*seed);
-                }
-            } else if (type == "IClamp") {
-                s.kind = stim_kind::iclamp;
-                s.del = r.number("del", 0);
-                s.dur = r.number("dur", 0);
-                s.amp = r.number("amp", 0);
-                if (s.dur < 0) r.fail("dur", "must not be negative");
-            } else if (type == "VecStim") {
-                s.kind = stim_kind::vecstim;
-                s.spike_times = r.numbers("spkTimes");
-                m.warnings.push_back(r.path() + ": NetPyNE 1.1 connects a VecStim stimulation "
-                                     "source to nothing, so there it delivers no spikes; m1batch "
-                                     "delivers them");
-                if (!std::is_sorted(s.spike_times.begin(), s.spike_times.end()))
-                    r.fail("spkTimes", "spike times must be in increasing order");
-            } else {
-                r.fail("type", "stimulation type '" + type +
-                                   "' is not supported (NetStim, IClamp and VecStim are)");
-            }
-            r.finish();
-            source_index[s.name] = m.stim_sources.size();
-            m.stim_sources.push_back(std::move(s));
-        }
-    }
-    if (const json* targets = net.find("stimTargetParams")) {
-        if (!targets->is_object()) net.fail("stimTargetParams", "must be an object");
-        for (auto it = targets->begin(); it != targets->end(); ++it) {
-            const std::string path = "netParams.stimTargetParams." + it.key();
-            object_reader r(doc, it.value(), path, "stimTargetParams");
-            stim_target t;
-            t.name = it.key();
-            const auto source = r.text("source");
-            if (!source) r.fail("source", "names no stimSourceParams entry");
-            auto found = source_index.find(*source);
-            if (found == source_index.end())
-                r.fail("source", "unknown stimulation source '" + *source + "'");
-            t.source = found->second;
-            if (const json* conds = r.find("conds"))
-                t.conds = read_conditions(doc, *conds, path + ".conds");
-            if (r.number("loc", 0.5) != 0.5) r.fail("loc", "stimulations sit at 0.5");
-            if (auto sec = r.text("sec"); sec && *sec != "soma")
-                r.fail("sec", "the cells have one section, 'soma'");
-            if (r.number("synsPerConn", 1) != 1) r.fail("synsPerConn", "must be 1");
-            if (m.stim_sources[t.source].kind != stim_kind::iclamp) {
-                t.synaptic_mechanism = find_mech(r, "synMech");
-                const json* w = r.find("weight");
-                // NetPyNE's stim targets default to 1.0, not defaultWeight/defaultDelay.
-                t.weight = w ? read_expression(doc, *w, path + ".weight", m.globals, false)
-                             : expression::constant(1.0);
-                const json* d = r.find("delay");
-                t.delay = d ? read_expression(doc, *d, path + ".delay", m.globals, false)
-                            : expression::constant(1.0);
-            }
-            r.finish();
-            m.stim_targets.push_back(std::move(t));
-        }
-    }
+std::uint32_t read_seed(object_reader& r, const char* key, std::uint32_t fallback) {
+    const double x = r.number(key, fallback);
+    if (x < 0 || x > 4294967295.0 || std::floor(x) != x)
+        r.fail(key, "a seed is a whole number from 0 to 2^32-1");
+    return static_cast<std::uint32_t>(x);
+}
 
-    // --- connectivity rules
-    if (const json* rules = net.find("connParams")) {
-        if (!rules->is_object()) net.fail("connParams", "must be an object");
-        for (auto it = rules->begin(); it != rules->end(); ++it) {
-            const std::string path = "netParams.connParams." + it.key();
-            object_reader r(doc, it.value(), path, "connParams");
-            connectivity_rule c;
-            c.label = it.key();
-            if (const json* pre = r.find("preConds"))
-                c.pre = read_conditions(doc, *pre, path + ".preConds");
-            if (const json* post = r.find("postConds"))
-                c.post = read_conditions(doc, *post, path + ".postConds");
-            c.synaptic_mechanism = find_mech(r, "synMech");
-            // NetPyNE's choice of connFunc (conn.py connectCells): probability, then convergence,
-            // then divergence, else fullConn.
-            const char* amount_key = nullptr;
-            if (r.has("probability")) {
-                c.kind = connectivity_kind::probability;
-                amount_key = "probability";
-            } else if (r.has("convergence")) {
-                c.kind = connectivity_kind::convergence;
-                amount_key = "convergence";
-            } else if (r.has("divergence")) {
-                c.kind = connectivity_kind::divergence;
-                amount_key = "divergence";
-            }
-            if (auto func = r.text("connFunc")) {
-                static const std::map<std::string, connectivity_kind> funcs = {
-                    {"probConn", connectivity_kind::probability},
-                    {"convConn", connectivity_kind::convergence},
-                    {"divConn", connectivity_kind::divergence},
-                    {"fullConn", connectivity_kind::full}};
-                auto f = funcs.find(*func);
-                if (f == funcs.end() || (amount_key && f->second != c.kind) ||
-                    (!amount_key && f->second != connectivity_kind::full))
-                    r.fail("connFunc", "'" + *func + "' does not fit the rule's keys");
-            }
-            if (amount_key) {
-                c.amount = read_expression(doc, *r.find(amount_key), join(path, amount_key),
-                                           m.globals, true);
-                // conn.py evaluates a convergence once per postsynaptic cell and a divergence
-                // once per presynaptic cell: the other side does not exist there.
-                if (c.kind == connectivity_kind::convergence && c.amount.uses_pre())
-                    r.fail("convergence", "a convergence can name post_ variables, not pre_ or dist_");
-                if (c.kind == connectivity_kind::divergence && c.amount.uses_post())
-                    r.fail("divergence", "a divergence can name pre_ variables, not post_ or dist_");
-            }
-            const json* w = r.find("weight");
-            c.weight = w ? read_expression(doc, *w, path + ".weight", m.globals, true)
-                         : expression::constant(m.default_weight);
-            const json* d = r.find("delay");
-            c.delay = d ? read_expression(doc, *d, path + ".delay", m.globals, true)
-                        : expression::constant(m.default_delay);
-            if (c.delay.is_constant()) {
-                const double delay = c.delay.evaluate({});
-                if (!(delay > 0))
-                    r.fail("delay", "a connection delay must be positive, not " +
-                                        object_reader::format(delay));
-            }
-            if (auto sec = r.text("sec"); sec && *sec != "soma")
-                r.fail("sec", "the cells have one section, 'soma'");
-            if (r.number("loc", 0.5) != 0.5) r.fail("loc", "synapses sit at 0.5");
-            if (r.number("synsPerConn", 1) != 1) r.fail("synsPerConn", "must be 1");
-            r.finish();
-            m.connectivity_rules.push_back(std::move(c));
-        }
+// How many cells: numCells or density (with the norm ranges).
+void read_population_size(object_reader& r, const model_spec& m, population_spec& p) {
+    if (auto n = r.number("numCells")) {
+        if (*n < 0 || std::floor(*n) != *n) r.fail("numCells", "must be a whole number of cells");
+        p.num_cells = static_cast<std::int64_t>(*n);
+        // NetPyNE 1.1 creates int(scale*numCells) cells but advances gids by numCells,
+        // leaving gaps that shift every later stream; m1batch numbers cells densely.
+        if (m.scale != 1)
+            r.fail("numCells", "with netParams.scale " + object_reader::format(m.scale) +
+                                   " NetPyNE 1.1 leaves gaps in the gids of numCells "
+                                   "populations, which m1batch does not reproduce; scale "
+                                   "numCells itself instead");
     }
+    if (auto d = r.number("density")) {
+        if (*d < 0) r.fail("density", "must not be negative");
+        p.density = *d;
+    }
+    if (p.num_cells && p.density) r.fail("density", "give numCells or density, not both");
+    if (!p.num_cells && !p.density) r.fail("", "needs numCells or density");
+    p.xnorm_range = r.range("xnormRange", {0, 1});
+    p.ynorm_range = r.range("ynormRange", {0, 1});
+    p.znorm_range = r.range("znormRange", {0, 1});
+}
 
-    // A number m1batch does not read itself is a user variable when some string function names it;
-    // otherwise it must be a NetPyNE setting at its default (finish), so that a misspelt setting is
-    // not taken silently for a variable.
+// A NetStim population's own settings.
+void read_netstim_population(object_reader& r, population_spec& p) {
+    if (r.has("rate") && r.has("interval")) r.fail("rate", "give rate or interval");
+    // pointCell.py: rate sets interval = 1000.0/rate; everything not given keeps NEURON's
+    // NetStim defaults (interval 10, start 50, noise 0); NetPyNE sets number to 1e9 and seed to
+    // simConfig.seeds.stim.
+    if (auto rate = r.number("rate")) {
+        if (!(*rate > 0)) r.fail("rate", "must be positive");
+        p.interval = 1000.0 / *rate;
+    } else {
+        p.interval = r.positive("interval", 10);
+    }
+    p.noise = std::clamp(r.number("noise", 0), 0.0, 1.0);
+    p.start = r.number("start", 50);
+    p.number = r.number("number", 1e9);
+    if (r.has("seed")) p.seed = read_seed(r, "seed", 0);
+}
+
+population_spec read_population(const json_document& doc, const std::string& name,
+                                const json& value, const model_spec& m) {
+    object_reader r(doc, value, "netParams.popParams." + name, "popParams");
+    population_spec p;
+    p.name = name;
+    p.cell_model = r.text("cellModel").value_or("");
+    p.cell_type = r.text("cellType").value_or("");
+    if (p.cell_model == "NetStim") p.kind = population_kind::netstim;
+    else if (p.cell_model == "VecStim") p.kind = population_kind::vecstim;
+    else p.kind = population_kind::izhikevich;
+    read_population_size(r, m, p);
+    if (p.kind == population_kind::netstim) {
+        read_netstim_population(r, p);
+    } else if (p.kind == population_kind::vecstim) {
+        p.spike_times = r.numbers("spkTimes");
+        if (!std::is_sorted(p.spike_times.begin(), p.spike_times.end()))
+            r.fail("spkTimes", "spike times must be in increasing order");
+    }
+    r.finish();
+    return p;
+}
+
+void read_geometry(const json_document& doc, const json& value, const std::string& path,
+                   cell_rule& c) {
+    object_reader geom(doc, value, path, "cellParams.secs.geom");
+    c.geometry.diam = geom.positive("diam", c.geometry.diam);
+    c.geometry.L = geom.positive("L", c.geometry.L);
+    c.geometry.cm = geom.positive("cm", c.geometry.cm);
+    c.geometry.Ra = geom.positive("Ra", c.geometry.Ra);
+    if (geom.number("nseg", 1) != 1)
+        geom.fail("nseg", "m1batch simulates single-compartment cells: nseg must be 1");
+    geom.finish();
+}
+
+// The soma's one point process, an Izhi2007b.
+void read_izhikevich(const json_document& doc, const json& value, const std::string& path,
+                     izhikevich_params& z) {
+    object_reader pp(doc, value, path, "cellParams.secs.pointps");
+    const std::string mod = pp.text("mod").value_or("");
+    if (mod != "Izhi2007b") pp.fail("mod", "point process '" + mod + "' is not supported (Izhi2007b is)");
+    if (pp.has("vref")) pp.fail("vref", "spikes are detected on the soma voltage; vref is not supported");
+    if (pp.number("loc", 0.5) != 0.5) pp.fail("loc", "the point process sits at 0.5");
+    z.C = pp.positive("C", z.C);
+    z.k = pp.number("k", z.k);
+    z.vr = pp.number("vr", z.vr);
+    z.vt = pp.number("vt", z.vt);
+    z.vpeak = pp.number("vpeak", z.vpeak);
+    z.a = pp.number("a", z.a);
+    z.b = pp.number("b", z.b);
+    z.c = pp.number("c", z.c);
+    z.d = pp.number("d", z.d);
+    z.Iin = pp.number("Iin", z.Iin);
+    z.alive = pp.number("alive", 1) != 0;
+    pp.number("cellid");  // a label NEURON's mechanism keeps; no effect
+    const double celltype = pp.number("celltype", 1);
+    if (celltype < 1 || celltype > 7 || std::floor(celltype) != celltype)
+        pp.fail("celltype", "must be 1 (RS), 2 (IB), 3 (CH), 4 (LTS), 5 (FS), 6 (TC) or 7 (RTN)");
+    z.celltype = static_cast<int>(celltype);
+    pp.finish({"verbose"});
+}
+
+// A cell rule: one soma holding one Izhi2007b point process.
+cell_rule read_cell_rule(const json_document& doc, const std::string& name, const json& value) {
+    const std::string path = "netParams.cellParams." + name;
+    object_reader r(doc, value, path, "cellParams");
+    cell_rule c;
+    c.label = name;
+    if (const json* conds = r.find("conds")) c.conds = read_conditions(doc, *conds, path + ".conds");
+    const json* secs = r.find("secs");
+    if (!secs || !secs->is_object() || secs->size() != 1)
+        r.fail("secs", "m1batch simulates single-compartment cells: give exactly one "
+                       "section holding an Izhi2007b point process");
+    const std::string sec_path = path + ".secs." + secs->begin().key();
+    object_reader sec(doc, secs->begin().value(), sec_path, "cellParams.secs");
+    if (const json* geom = sec.find("geom")) read_geometry(doc, *geom, sec_path + ".geom", c);
+    if (const json* mechs = sec.find("mechs"); mechs && !mechs->empty())
+        sec.fail("mechs", "membrane mechanisms are not supported: the cell is an "
+                          "Izhi2007b point process on a passive-free soma");
+    if (auto v = sec.number("vinit")) c.v_init = *v;
+    const json* pointps = sec.find("pointps");
+    if (!pointps || !pointps->is_object() || pointps->size() != 1)
+        sec.fail("pointps", "needs exactly one point process, an Izhi2007b");
+    read_izhikevich(doc, pointps->begin().value(), sec_path + ".pointps." + pointps->begin().key(),
+                    c.izhikevich);
+    sec.finish();
+    r.finish();
+    return c;
+}
+
+void read_netstim_source(object_reader& r, stim_source& s) {
+    s.kind = stim_kind::netstim;
+    if (r.has("rate") && r.has("interval")) r.fail("rate", "give rate or interval");
+    // cell.py addNetStim: rate (or 1000.0/interval), then interval = rate**-1 * 1e3,
+    // Python's float power: one unit in the last place off 1000/rate for some rates.
+    double rate = 0;
+    if (auto given = r.number("rate")) {
+        if (!(*given > 0)) r.fail("rate", "must be positive");
+        rate = *given;
+    } else {
+        rate = 1000.0 / r.positive("interval", 10);
+    }
+    s.interval = std::pow(rate, -1.0) * 1e3;
+    s.noise = std::clamp(r.number("noise", 0), 0.0, 1.0);
+    s.start = r.number("start", 0);
+    s.number = r.number("number", 1e9);
+    if (r.has("seed")) s.seed = read_seed(r, "seed", 0);
+}
+
+stim_source read_stim_source(const json_document& doc, const std::string& name, const json& value,
+                             model_spec& m) {
+    object_reader r(doc, value, "netParams.stimSourceParams." + name, "stimSourceParams");
+    stim_source s;
+    s.name = name;
+    const std::string type = r.text("type").value_or("");
+    if (type == "NetStim") {
+        read_netstim_source(r, s);
+    } else if (type == "IClamp") {
+        s.kind = stim_kind::iclamp;
+        s.del = r.number("del", 0);
+        s.dur = r.number("dur", 0);
+        s.amp = r.number("amp", 0);
+        if (s.dur < 0) r.fail("dur", "must not be negative");
+    } else if (type == "VecStim") {
+        s.kind = stim_kind::vecstim;
+        s.spike_times = r.numbers("spkTimes");
+        m.warnings.push_back(r.path() + ": NetPyNE 1.1 connects a VecStim stimulation "
+                             "source to nothing, so there it delivers no spikes; m1batch "
+                             "delivers them");
+        if (!std::is_sorted(s.spike_times.begin(), s.spike_times.end()))
+            r.fail("spkTimes", "spike times must be in increasing order");
+    } else {
+        r.fail("type", "stimulation type '" + type + "' is not supported (NetStim, IClamp and VecStim are)");
+    }
+    r.finish();
+    return s;
+}
+
+stim_target read_stim_target(const json_document& doc, const std::string& name, const json& value,
+                             const model_spec& m) {
+    const std::string path = "netParams.stimTargetParams." + name;
+    object_reader r(doc, value, path, "stimTargetParams");
+    stim_target t;
+    t.name = name;
+    const auto source = r.text("source");
+    if (!source) r.fail("source", "names no stimSourceParams entry");
+    const auto found = std::find_if(m.stim_sources.begin(), m.stim_sources.end(),
+                                    [&](const stim_source& s) { return s.name == *source; });
+    if (found == m.stim_sources.end()) r.fail("source", "unknown stimulation source '" + *source + "'");
+    t.source = static_cast<std::size_t>(found - m.stim_sources.begin());
+    if (const json* conds = r.find("conds")) t.conds = read_conditions(doc, *conds, path + ".conds");
+    if (r.number("loc", 0.5) != 0.5) r.fail("loc", "stimulations sit at 0.5");
+    if (auto sec = r.text("sec"); sec && *sec != "soma") r.fail("sec", "the cells have one section, 'soma'");
+    if (r.number("synsPerConn", 1) != 1) r.fail("synsPerConn", "must be 1");
+    if (m.stim_sources[t.source].kind != stim_kind::iclamp) {
+        t.synaptic_mechanism = synaptic_mechanism_of(r, "synMech", m);
+        const json* w = r.find("weight");
+        // NetPyNE's stim targets default to 1.0, not defaultWeight/defaultDelay.
+        t.weight = w ? read_expression(doc, *w, path + ".weight", m.globals, false)
+                     : expression::constant(1.0);
+        const json* d = r.find("delay");
+        t.delay = d ? read_expression(doc, *d, path + ".delay", m.globals, false)
+                    : expression::constant(1.0);
+    }
+    r.finish();
+    return t;
+}
+
+// NetPyNE's choice of connFunc (conn.py connectCells): probability, then convergence, then
+// divergence, else fullConn; the key of the amount, or none for fullConn.
+const char* read_connectivity_kind(object_reader& r, connectivity_rule& c) {
+    const char* amount_key = nullptr;
+    for (const auto& [key, kind] : {std::pair{"probability", connectivity_kind::probability},
+                                    std::pair{"convergence", connectivity_kind::convergence},
+                                    std::pair{"divergence", connectivity_kind::divergence}})
+        if (!amount_key && r.has(key)) {
+            c.kind = kind;
+            amount_key = key;
+        }
+    if (auto func = r.text("connFunc")) {
+        static const std::map<std::string, connectivity_kind> funcs = {
+            {"probConn", connectivity_kind::probability},
+            {"convConn", connectivity_kind::convergence},
+            {"divConn", connectivity_kind::divergence},
+            {"fullConn", connectivity_kind::full}};
+        auto f = funcs.find(*func);
+        if (f == funcs.end() || (amount_key && f->second != c.kind) ||
+            (!amount_key && f->second != connectivity_kind::full))
+            r.fail("connFunc", "'" + *func + "' does not fit the rule's keys");
+    }
+    return amount_key;
+}
+
+void read_connection_amount(const json_document& doc, object_reader& r, const std::string& path,
+                            const char* amount_key, const model_spec& m, connectivity_rule& c) {
+    c.amount = read_expression(doc, *r.find(amount_key), join(path, amount_key), m.globals, true);
+    // conn.py evaluates a convergence once per postsynaptic cell and a divergence once per
+    // presynaptic cell: the other side does not exist there.
+    if (c.kind == connectivity_kind::convergence && c.amount.uses_pre())
+        r.fail("convergence", "a convergence can name post_ variables, not pre_ or dist_");
+    if (c.kind == connectivity_kind::divergence && c.amount.uses_post())
+        r.fail("divergence", "a divergence can name pre_ variables, not post_ or dist_");
+}
+
+void read_weight_and_delay(const json_document& doc, object_reader& r, const std::string& path,
+                           const model_spec& m, connectivity_rule& c) {
+    const json* w = r.find("weight");
+    c.weight = w ? read_expression(doc, *w, path + ".weight", m.globals, true)
+                 : expression::constant(m.default_weight);
+    const json* d = r.find("delay");
+    c.delay = d ? read_expression(doc, *d, path + ".delay", m.globals, true)
+                : expression::constant(m.default_delay);
+    if (c.delay.is_constant()) {
+        const double delay = c.delay.evaluate({});
+        if (!(delay > 0))
+            r.fail("delay", "a connection delay must be positive, not " + object_reader::format(delay));
+    }
+}
+
+connectivity_rule read_connectivity_rule(const json_document& doc, const std::string& name,
+                                         const json& value, const model_spec& m) {
+    const std::string path = "netParams.connParams." + name;
+    object_reader r(doc, value, path, "connParams");
+    connectivity_rule c;
+    c.label = name;
+    if (const json* pre = r.find("preConds")) c.pre = read_conditions(doc, *pre, path + ".preConds");
+    if (const json* post = r.find("postConds")) c.post = read_conditions(doc, *post, path + ".postConds");
+    c.synaptic_mechanism = synaptic_mechanism_of(r, "synMech", m);
+    if (const char* amount_key = read_connectivity_kind(r, c))
+        read_connection_amount(doc, r, path, amount_key, m, c);
+    read_weight_and_delay(doc, r, path, m, c);
+    if (auto sec = r.text("sec"); sec && *sec != "soma") r.fail("sec", "the cells have one section, 'soma'");
+    if (r.number("loc", 0.5) != 0.5) r.fail("loc", "synapses sit at 0.5");
+    if (r.number("synsPerConn", 1) != 1) r.fail("synsPerConn", "must be 1");
+    r.finish();
+    return c;
+}
+
+// A number m1batch does not read itself is a user variable when some string function names it;
+// otherwise it must be a NetPyNE setting at its default (finish), so that a misspelt setting is
+// not taken silently for a variable.
+void check_user_numbers(object_reader& net, const model_spec& m,
+                        const std::vector<std::string>& user_numbers) {
     for (const std::string& key : user_numbers) {
         bool used = false;
         auto uses = [&](const expression& e) { return !e.is_constant() && names(e.text(), key); };
@@ -642,36 +650,66 @@ model_spec parse_model(const json_document& doc) {
         for (const auto& t : m.stim_targets) used = used || uses(t.weight) || uses(t.delay);
         if (used) net.find(key);
     }
-    net.finish({"annots"});
+}
 
-    // --- simConfig
-    if (root.contains("simConfig")) {
-        object_reader sim(doc, root.at("simConfig"), "simConfig", "simConfig");
-        m.sim.duration = sim.positive("duration", 1000);
-        m.sim.dt = sim.positive("dt", 0.025);
-        m.sim.record_step = sim.positive("recordStep", 0.1);
-        if (const json* s = sim.find("seeds")) {
-            object_reader seeds(doc, *s, "simConfig.seeds", "simConfig.seeds");
-            auto seed = [&](const char* key, std::uint32_t fallback) {
-                const double x = seeds.number(key, fallback);
-                if (x < 0 || x > 4294967295.0 || std::floor(x) != x)
-                    seeds.fail(key, "a seed is a whole number from 0 to 2^32-1");
-                return static_cast<std::uint32_t>(x);
-            };
-            m.sim.seed.conn = seed("conn", 1);
-            m.sim.seed.stim = seed("stim", 1);
-            m.sim.seed.loc = seed("loc", 1);
-            seed("cell", 1);  // NetPyNE's seed for cell-level diversity: nothing here draws from it
-            seeds.finish();
-        }
-        m.allow_self_connections = sim.number("allowSelfConns", 0) != 0;
-        // Exp2Syn is linear: one synapse per NetCon or one per cell and mechanism give the same
-        // dynamics (SEMANTICS.md §3), so either setting is accepted.
-        sim.number("oneSynPerNetcon");
-        if (auto cvode = sim.number("cvode_active"); cvode && *cvode != 0)
-            sim.fail("cvode_active", "m1batch integrates with NEURON's fixed step only");
-        sim.finish();
+void read_sim_config(const json_document& doc, const json& value, model_spec& m) {
+    object_reader sim(doc, value, "simConfig", "simConfig");
+    m.sim.duration = sim.positive("duration", 1000);
+    m.sim.dt = sim.positive("dt", 0.025);
+    m.sim.record_step = sim.positive("recordStep", 0.1);
+    if (const json* s = sim.find("seeds")) {
+        object_reader seeds(doc, *s, "simConfig.seeds", "simConfig.seeds");
+        m.sim.seed.conn = read_seed(seeds, "conn", 1);
+        m.sim.seed.stim = read_seed(seeds, "stim", 1);
+        m.sim.seed.loc = read_seed(seeds, "loc", 1);
+        read_seed(seeds, "cell", 1);  // NetPyNE's seed for cell-level diversity: nothing here draws from it
+        seeds.finish();
     }
+    m.allow_self_connections = sim.number("allowSelfConns", 0) != 0;
+    // Exp2Syn is linear: one synapse per NetCon or one per cell and mechanism give the same
+    // dynamics (SEMANTICS.md §3), so either setting is accepted.
+    sim.number("oneSynPerNetcon");
+    if (auto cvode = sim.number("cvode_active"); cvode && *cvode != 0)
+        sim.fail("cvode_active", "m1batch integrates with NEURON's fixed step only");
+    sim.finish();
+}
+
+}  // namespace
+
+// The model, section by section in NetPyNE's order of meaning: globals first (every string
+// function may use them), synaptic mechanisms before the rules that name them, sources before
+// their targets.
+model_spec parse_model(const json_document& doc) {
+    check_top_level(doc);
+    model_spec m;
+    m.file = doc.file();
+    m.document = doc.root();
+    const json& net_params = doc.root().at("netParams");
+    object_reader net(doc, net_params, "netParams", "netParams");
+    read_globals(net, m);
+    const std::vector<std::string> user_numbers = read_user_numbers(net_params, net, m);
+    for_each_entry(net, "synMechParams", [&](const std::string& name, const json& value) {
+        m.synaptic_mechanisms.push_back(read_synaptic_mechanism(doc, name, value));
+    });
+    for_each_entry(net, "popParams", [&](const std::string& name, const json& value) {
+        m.populations.push_back(read_population(doc, name, value, m));
+    });
+    if (m.populations.empty()) net.fail("popParams", "the model has no populations");
+    for_each_entry(net, "cellParams", [&](const std::string& name, const json& value) {
+        m.cell_rules.push_back(read_cell_rule(doc, name, value));
+    });
+    for_each_entry(net, "stimSourceParams", [&](const std::string& name, const json& value) {
+        m.stim_sources.push_back(read_stim_source(doc, name, value, m));
+    });
+    for_each_entry(net, "stimTargetParams", [&](const std::string& name, const json& value) {
+        m.stim_targets.push_back(read_stim_target(doc, name, value, m));
+    });
+    for_each_entry(net, "connParams", [&](const std::string& name, const json& value) {
+        m.connectivity_rules.push_back(read_connectivity_rule(doc, name, value, m));
+    });
+    check_user_numbers(net, m, user_numbers);
+    net.finish({"annots"});
+    if (doc.root().contains("simConfig")) read_sim_config(doc, doc.root().at("simConfig"), m);
     return m;
 }
 
