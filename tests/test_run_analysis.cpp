@@ -22,22 +22,6 @@ namespace fs = std::filesystem;
 using namespace m1::test;
 using namespace m1::analysis;
 
-// A run file holding `trains` as populations of one cell each (node id 0), of `duration_ms`.
-m1::run_record record_of(const std::vector<std::pair<std::string, std::vector<double>>>& trains,
-                         double duration_ms) {
-    m1::run_record r;
-    for (const auto& [name, times] : trains) {
-        r.spikes.push_back({name, times, std::vector<std::uint64_t>(times.size(), 0)});
-        r.cells.gid.push_back(r.cells.gid.size());
-        r.cells.population.push_back(name);
-        r.cells.cell_type.push_back("PYR");
-        for (auto* column : {&r.cells.x, &r.cells.y, &r.cells.z}) column->push_back(0);
-        r.cells.ynorm.push_back(0.5);
-    }
-    r.run_attributes = {{"format_version", std::int64_t{2}}, {"duration_ms", duration_ms}};
-    return r;
-}
-
 nlohmann::json reference(const char* name) {
     std::ifstream in(std::string(M1_SOURCE_DIR "/tests/data/analysis/") + name);
     return nlohmann::json::parse(in);
@@ -67,7 +51,7 @@ protected:
     void write_run(double shift_ms = 0) {
         std::vector<double> a{1, 5, 9, 30}, b{2, 7, 40};
         for (double& t : a) t += shift_ms;
-        m1::write_run_file(run_file_, record_of({{"A", a}, {"B", b}}, 100));
+        m1::write_run_file(run_file_, one_cell_populations({{"A", a}, {"B", b}}, 100));
     }
 };
 
@@ -146,7 +130,7 @@ TEST(run_analysis_window, m1analyze_in_netpyne_mode_without_window_gives_netpyne
     ASSERT_EQ(g["window"][0].get<double>(), 0.0);
     const fs::path granger_run = dir.path() / "granger" / "run.h5";
     fs::create_directories(granger_run.parent_path());
-    m1::write_run_file(granger_run, record_of({{"X", train(granger_ref, g, "x")},
+    m1::write_run_file(granger_run, one_cell_populations({{"X", train(granger_ref, g, "x")},
                                                {"Y", train(granger_ref, g, "y")}},
                                               g["window"][1].get<double>()));
     const auto nte_ref = reference("nte_reference.json");
@@ -154,7 +138,7 @@ TEST(run_analysis_window, m1analyze_in_netpyne_mode_without_window_gives_netpyne
     ASSERT_EQ(n["ran4_index"].get<int>(), 0);  // m1analyze starts every pair's shuffles at 0
     const fs::path nte_run = dir.path() / "nte" / "run.h5";
     fs::create_directories(nte_run.parent_path());
-    m1::write_run_file(nte_run, record_of({{"S", train(nte_ref, n, "source")},
+    m1::write_run_file(nte_run, one_cell_populations({{"S", train(nte_ref, n, "source")},
                                            {"T", train(nte_ref, n, "target")}},
                                           n["window"][1].get<double>()));
 

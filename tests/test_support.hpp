@@ -239,4 +239,21 @@ inline std::vector<double> jittered_train(std::uint32_t id, std::uint32_t salt, 
     return times;
 }
 
+// A run record holding `trains` as populations of one cell each (node id 0) over `duration_ms`:
+// what the analysis needs of a run file, for analysis tests on synthetic or reference spikes.
+inline m1::run_record one_cell_populations(
+    const std::vector<std::pair<std::string, std::vector<double>>>& trains, double duration_ms) {
+    m1::run_record r;
+    for (const auto& [name, times] : trains) {
+        r.spikes.push_back({name, times, std::vector<std::uint64_t>(times.size(), 0)});
+        r.cells.gid.push_back(r.cells.gid.size());
+        r.cells.population.push_back(name);
+        r.cells.cell_type.push_back("PYR");
+        for (auto* column : {&r.cells.x, &r.cells.y, &r.cells.z}) column->push_back(0);
+        r.cells.ynorm.push_back(0.5);
+    }
+    r.run_attributes = {{"format_version", std::int64_t{2}}, {"duration_ms", duration_ms}};
+    return r;
+}
+
 }  // namespace m1::test

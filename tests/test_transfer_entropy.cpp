@@ -483,16 +483,7 @@ TEST(TransferEntropy, DelayedTeEdgeCases) {
 // A run file of populations of one cell each (the nTE sees only the merged times), 4 s.
 void write_populations(const std::filesystem::path& file,
                        const std::vector<std::pair<std::string, std::vector<double>>>& trains) {
-    m1::run_record r;
-    for (const auto& [name, times] : trains) {
-        r.spikes.push_back({name, times, std::vector<std::uint64_t>(times.size(), 0)});
-        r.cells.gid.push_back(r.cells.gid.size());
-        r.cells.population.push_back(name);
-        r.cells.cell_type.push_back("PYR");
-        for (auto* column : {&r.cells.x, &r.cells.y, &r.cells.z}) column->push_back(0);
-        r.cells.ynorm.push_back(0.5);
-    }
-    r.run_attributes = {{"format_version", std::int64_t{2}}, {"duration_ms", four_s}};
+    const m1::run_record r = m1::test::one_cell_populations(trains, four_s);
     m1::write_run_file(file, r);
 }
 
