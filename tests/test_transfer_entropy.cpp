@@ -17,6 +17,7 @@
 #include "random.hpp"
 #include "results_analysis.hpp"
 #include "run_analysis.hpp"
+#include "hdf5_support.hpp"
 #include "run_file.hpp"
 
 #include "test_support.hpp"
@@ -549,6 +550,36 @@ TEST(TransferEntropy, SignificanceReachesTheAnalysisFileAndTheSummary) {
     const auto netpyne = summary_of(dir.path());
     EXPECT_TRUE(netpyne.count("nte:X__Y"));
     EXPECT_FALSE(netpyne.count("nte_p:X__Y"));
+}
+
+TEST(TransferEntropy, AnAnalysisWithNetpynesNteInTheStandardModeIsOutOfDate) {
+    // Analyses made before the delayed TE recorded the standard mode's nTE as NetPyNE's (version
+    // 1, bin_ms): m1analyze must measure them again, not read back an nTE without significance.
+    m1::test::temporary_directory dir("nte-out-of-date");
+    const auto [x, y] = driven_pair(1, 0.5);
+    const std::filesystem::path run_file = dir.path() / "run.h5";
+    write_populations(run_file, {{"X", x}, {"Y", y}});
+    results_options options;
+    options.plots = false;
+    options.params.compute_rates = options.params.compute_rate_psd = options.params.compute_granger =
+        options.params.compute_lfp = false;
+    std::ostringstream first, again, old;
+    ASSERT_EQ(analyze_results(run_file, options, first), 0) << first.str();
+    ASSERT_EQ(analyze_results(run_file, options, again), 0) << again.str();
+    EXPECT_NE(again.str().find("0 analysed, 1 up to date"), std::string::npos) << again.str();
+    {
+        using m1::test::h5;
+        h5 file(H5Fopen(analysis_file(run_file).c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+        h5 group(H5Gopen2(file, "analysis", H5P_DEFAULT), H5Gclose);
+        m1::test::ok(H5Adelete(group, "params"));
+        const m1::hdf5_checker check("cannot write", run_file.string());
+        m1::hdf5_writer(check).attribute(
+            group, "/analysis", "params",
+            std::string(R"({"version":1,"nte":{"mode":"standard","bin_ms":20.0,"shuffles":30,"seed":1}})"));
+    }
+    ASSERT_EQ(analyze_results(run_file, options, old), 0) << old.str();
+    EXPECT_NE(old.str().find("1 analysed, 0 up to date"), std::string::npos) << old.str();
+    EXPECT_EQ(read_analysis(run_file).nte_p[0][1], 1.0 / 31);
 }
 
 TEST(TransferEntropy, FullScaleRunCost) {
