@@ -404,6 +404,49 @@ std::vector<std::size_t> runs_to_do(const std::vector<index_row>& rows, const ba
     return share;
 }
 
+namespace {
+
+// Runs at once and threads each: a scheduler's grant whole to one run, else the automatic split
+// sized from the first pending run (its recipe: a fraction of a second, once), or what was asked.
+job_split choose_split(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                       const std::vector<std::size_t>& todo, const batch_options& options) {
+    const std::size_t cores =
+        options.cores ? options.cores : std::max(1u, std::thread::hardware_concurrency());
+    job_split split;
+    const bool automatic = options.jobs == 0 && options.threads == 0;
+    if (options.cores && automatic) {
+        split.threads = options.cores;
+    } else if (!todo.empty() && options.jobs == 0) {
+        const std::size_t cells = cells_of(sweep, runs[todo.front()]);
+        split = automatic_split(todo.size(), cells, cores, available_memory_mib());
+        if (options.threads) {  // threads fixed: as many runs at once as leave them their cores
+            split.threads = options.threads;
+            split.jobs = std::max<std::size_t>(1, std::min(split.jobs, cores / options.threads));
+        }
+    } else if (options.jobs) {
+        split.jobs = options.jobs;
+        split.threads = options.threads ? options.threads : std::max<std::size_t>(1, cores / split.jobs);
+    }
+    split.jobs = std::max<std::size_t>(1, std::min(split.jobs, std::max<std::size_t>(todo.size(), 1)));
+    return split;
+}
+
+// The batch's first line: the sweep, what is done, what runs how.
+void print_batch_start(const sweep_spec& sweep, std::size_t runs, std::size_t to_run,
+                       std::size_t already_done, std::size_t already_failed, const job_split& split,
+                       const batch_options& options, bool automatic, std::ostream& out) {
+    out << sweep.name << ": " << runs << " runs";
+    if (options.task_index) out << ", task " << *options.task_index << " of " << *options.task_count;
+    out << "; " << already_done << " done";
+    if (already_failed) out << ", " << already_failed << " failed (--retry-failed reruns them)";
+    out << "; " << to_run << " to run, " << split.jobs << " at a time with " << split.threads
+        << " thread" << (split.threads == 1 ? "" : "s") << " each"
+        << (options.cores && automatic ? " (the CPUs granted)" : automatic ? " (automatic)" : "")
+        << "\n";
+}
+
+}  // namespace
+
 int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
               const batch_options& options, std::ostream& out) {
     const bool array_task = options.task_index.has_value();
@@ -420,36 +463,12 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
         already_failed += r.state == run_state::failed && !options.retry_failed;
     }
 
-    const std::size_t cores =
-        options.cores ? options.cores : std::max(1u, std::thread::hardware_concurrency());
-    job_split split;
     const bool automatic = options.jobs == 0 && options.threads == 0;
-    if (options.cores && automatic) {
-        split.threads = options.cores;  // a scheduler's grant: one run at a time uses it all
-    } else if (!todo.empty() && options.jobs == 0) {
-        // Sized from the first pending run (its recipe: a fraction of a second, once).
-        const std::size_t cells = cells_of(sweep, runs[todo.front()]);
-        split = automatic_split(todo.size(), cells, cores, available_memory_mib());
-        if (options.threads) {  // threads fixed: as many runs at once as leave them their cores
-            split.threads = options.threads;
-            split.jobs = std::max<std::size_t>(1, std::min(split.jobs, cores / options.threads));
-        }
-    } else if (options.jobs) {
-        split.jobs = options.jobs;
-        split.threads = options.threads ? options.threads : std::max<std::size_t>(1, cores / split.jobs);
-    }
-    split.jobs = std::max<std::size_t>(1, std::min(split.jobs, std::max<std::size_t>(todo.size(), 1)));
-
+    const job_split split = choose_split(sweep, runs, todo, options);
     if (!options.quiet) {
-        out << sweep.name << ": " << runs.size() << " runs";
-        if (array_task) out << ", task " << *options.task_index << " of " << *options.task_count;
-        out << "; " << already_done << " done";
-        if (already_failed) out << ", " << already_failed << " failed (--retry-failed reruns them)";
-        out << "; " << todo.size() << " to run, " << split.jobs << " at a time with "
-            << split.threads << " thread" << (split.threads == 1 ? "" : "s") << " each"
-            << (options.cores && automatic ? " (the CPUs granted)" : automatic ? " (automatic)" : "")
-            << "\n"
-            << "results: " << dir.root().string() << "\n";
+        print_batch_start(sweep, runs.size(), todo.size(), already_done, already_failed, split,
+                          options, automatic, out);
+        out << "results: " << dir.root().string() << "\n";
         out.flush();
     }
 
