@@ -1,4 +1,4 @@
-#include "granger.hpp"
+#include "analysis/granger.hpp"
 
 #include <Eigen/Dense>
 

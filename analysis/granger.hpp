@@ -9,7 +9,7 @@
 // The model gives H and Z directly: there is no nonparametric (Wilson) spectral factorisation, the
 // only factorisations are armorf's Cholesky ones. Those make the fit depend on the channel order:
 // granger(y, x) is granger(x, y) with the directions swapped only to ~0.1 %.
-#include "spike_trains.hpp"
+#include "analysis/spike_trains.hpp"
 
 #include <string>
 #include <vector>

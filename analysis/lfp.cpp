@@ -1,4 +1,4 @@
-#include "lfp.hpp"
+#include "analysis/lfp.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 // The LFP estimate of a run: the point-neuron LFP proxy of Mazzoni, Lindén et al. 2015 ("Computing
 // the local field potential (LFP) from integrate-and-fire network models", PLoS Comput Biol
 // 11(12):e1004584), their reference weighted sum (RWS), from the current sums the engine records
-// (lfp_sums in core/run_file.hpp: per electrode, the sums over its excitatory cells of |I| of the
+// (lfp_sums in core/io/run_file.hpp: per electrode, the sums over its excitatory cells of |I| of the
 // AMPA-class and of the GABA-class synaptic mechanisms, background input included in AMPA):
 //
 //     LFP(t) = Σ|I_AMPA(t − 6 ms)| − 1.65 · Σ|I_GABA(t)|,   then z-scored per electrode.
@@ -15,9 +15,9 @@
 // factor on the somatic/basal side, the sign flipping near the dipole's centre (the paper's Fig.
 // 2B). So read it as minus the potential at superficial/apical sites and as the potential near the
 // somata; its spectrum does not depend on the sign.
-#include "run_file.hpp"
-#include "spectrum.hpp"
-#include "spike_trains.hpp"
+#include "core/io/run_file.hpp"
+#include "analysis/spectrum.hpp"
+#include "analysis/spike_trains.hpp"
 
 #include <cstddef>
 #include <string>

@@ -1,7 +1,7 @@
 // m1analyze: (re)computes the per-run analyses over a results directory (a sweep's, one run's, or
 // one run file) and writes the summary and the plots. Argument parsing and wiring only.
-#include "error.hpp"
-#include "results_analysis.hpp"
+#include "core/base/error.hpp"
+#include "analysis/results_analysis.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -1,9 +1,9 @@
 // Figures with Cairo (plots.hpp). Each plot is laid out once (text measured on a scratch surface
 // with unhinted metrics, so that the PNG and the SVG agree), then drawn by one function on an
 // image surface and on an SVG surface.
-#include "plots.hpp"
+#include "analysis/plots.hpp"
 
-#include "posix_file.hpp"
+#include "core/io/posix_file.hpp"
 
 #include <cairo-svg.h>
 #include <cairo.h>

@@ -9,7 +9,7 @@
 // steps (decades on a log axis), axis labels carry their units, legends never cover data (a short
 // legend goes in a corner of the plot area that no curve crosses, else beside it), and an empty
 // input still gives a labelled frame saying "no data" (or "no spikes").
-#include "spike_trains.hpp"
+#include "analysis/spike_trains.hpp"
 
 #include <cstdint>
 #include <filesystem>

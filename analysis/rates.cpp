@@ -1,4 +1,4 @@
-#include "rates.hpp"
+#include "analysis/rates.hpp"
 
 #include <algorithm>
 

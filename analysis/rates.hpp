@@ -6,7 +6,7 @@
 // summary's 0 <= t <= duration (NetPyNE's popRates). The CV is std/mean of a cell's ISIs with the
 // population std (ddof 0), as NetPyNE's plotSpikeStats. Throws std::invalid_argument when
 // stop <= start, times and node_ids differ in length or a node id is not below cells.
-#include "spike_trains.hpp"
+#include "analysis/spike_trains.hpp"
 
 namespace m1::analysis {
 

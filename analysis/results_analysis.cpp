@@ -1,10 +1,10 @@
-#include "results_analysis.hpp"
+#include "analysis/results_analysis.hpp"
 
-#include "error.hpp"
-#include "hdf5_support.hpp"
-#include "text_format.hpp"
-#include "plots.hpp"
-#include "posix_file.hpp"
+#include "core/base/error.hpp"
+#include "core/io/hdf5_support.hpp"
+#include "core/base/text_format.hpp"
+#include "analysis/plots.hpp"
+#include "core/io/posix_file.hpp"
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>

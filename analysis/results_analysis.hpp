@@ -4,8 +4,8 @@
 // for the same parameters (unless forced), a run file that cannot be read reported and the others
 // analysed; then OUTPUT/summary.csv and OUTPUT/summary.h5 (one row per run) and the plots in
 // OUTPUT/plots/ (README "Analysis").
-#include "run_analysis.hpp"
-#include "run_file.hpp"
+#include "analysis/run_analysis.hpp"
+#include "core/io/run_file.hpp"
 
 #include <filesystem>
 #include <iosfwd>

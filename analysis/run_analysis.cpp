@@ -1,11 +1,11 @@
-#include "run_analysis.hpp"
+#include "analysis/run_analysis.hpp"
 
-#include "error.hpp"
-#include "hdf5_strings.hpp"
-#include "hdf5_support.hpp"
-#include "model.hpp"
-#include "posix_file.hpp"
-#include "run_file.hpp"
+#include "core/base/error.hpp"
+#include "core/io/hdf5_strings.hpp"
+#include "core/io/hdf5_support.hpp"
+#include "core/format/model.hpp"
+#include "core/io/posix_file.hpp"
+#include "core/io/run_file.hpp"
 
 #include <nlohmann/json.hpp>
 #include <tbb/parallel_for.h>

@@ -20,12 +20,12 @@
 // The run file is never written: its spikes cannot be damaged, and kilobytes of analysis do not
 // rewrite megabytes of spikes. Results of earlier versions, with /analysis inside run.h5 (format
 // version 1), are still read.
-#include "granger.hpp"
-#include "lfp.hpp"
-#include "rates.hpp"
-#include "spectrum.hpp"
-#include "spike_trains.hpp"
-#include "transfer_entropy.hpp"
+#include "analysis/granger.hpp"
+#include "analysis/lfp.hpp"
+#include "analysis/rates.hpp"
+#include "analysis/spectrum.hpp"
+#include "analysis/spike_trains.hpp"
+#include "analysis/transfer_entropy.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "spectrum.hpp"
+#include "analysis/spectrum.hpp"
 
 #include <fftw3.h>
 

@@ -1,7 +1,7 @@
 #pragma once
 // Power spectra (FFTW): Welch's method, the rate spectrum of a population in three modes (ours and
 // NetPyNE's plotRatePSD, fft and Morlet), the peak frequency and the power in the usual bands.
-#include "spike_trains.hpp"
+#include "analysis/spike_trains.hpp"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "spike_trains.hpp"
+#include "analysis/spike_trains.hpp"
 
 #include <cmath>
 

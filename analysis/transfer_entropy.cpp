@@ -1,7 +1,7 @@
-#include "transfer_entropy.hpp"
+#include "analysis/transfer_entropy.hpp"
 
-#include "granger.hpp"  // netpyne_spike_counts
-#include "random.hpp"
+#include "analysis/granger.hpp"  // netpyne_spike_counts
+#include "core/base/random.hpp"
 
 #include <algorithm>
 #include <array>

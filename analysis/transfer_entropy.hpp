@@ -42,7 +42,7 @@
 // or target whose counts do not vary gives 0 (as tentropspks does), and so does a target fully
 // determined by its past, H(YF | YP) = 0, with nte_mode::standard (in netpyne mode nte.mod's table makes
 // LOG2(1) = -4e-9, so H is ~4e-9 and nTE rounding noise of ~1e-16, as in NEURON).
-#include "spike_trains.hpp"
+#include "analysis/spike_trains.hpp"
 
 #include <cstdint>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "bulletin_board.hpp"
+#include "batch/bulletin_board.hpp"
 
 #include <mpi.h>
 #include <nlohmann/json.hpp>

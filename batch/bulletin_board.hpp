@@ -4,7 +4,7 @@
 // sleeps, so it costs a core nothing). Ranks 1..N-1 run one run at a time with oneTBB threads
 // inside (by default the node's cores shared among its workers), claim each run in the results
 // directory, and report its outcome, so long and short runs balance themselves.
-#include "executor.hpp"
+#include "batch/executor.hpp"
 
 namespace m1::batch {
 

@@ -1,7 +1,7 @@
-#include "cluster.hpp"
+#include "batch/cluster.hpp"
 
-#include "posix_file.hpp"
-#include "run.hpp"
+#include "core/io/posix_file.hpp"
+#include "core/run/run.hpp"
 
 #include <boost/program_options.hpp>
 

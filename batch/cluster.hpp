@@ -19,7 +19,7 @@
 //   pbs_variant = "openpbs"      # openpbs (PBS Professional, qsub -J) | torque (qsub -t)
 //   setup = ["module load openmpi"]   # shell lines run before m1batch
 //   extra = ["--qos=long"]       # directives, verbatim ("#SBATCH"/"#PBS" added when missing)
-#include "error.hpp"
+#include "core/base/error.hpp"
 
 #include <toml++/toml.h>
 

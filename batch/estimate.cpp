@@ -1,8 +1,8 @@
-#include "estimate.hpp"
+#include "batch/estimate.hpp"
 
-#include "posix_file.hpp"
-#include "run.hpp"
-#include "run_file.hpp"
+#include "core/io/posix_file.hpp"
+#include "core/run/run.hpp"
+#include "core/io/run_file.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -3,7 +3,7 @@
 // for a job's time and memory when the [cluster] table leaves them out). Measured, not guessed
 // from a formula: the largest run's network is built and simulated for a short pilot, and the
 // pilot's simulation time, peak memory and spike rate are extrapolated to the run's duration.
-#include "sweep.hpp"
+#include "batch/sweep.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,9 +1,9 @@
-#include "executor.hpp"
+#include "batch/executor.hpp"
 
-#include "posix_file.hpp"
-#include "run_analysis.hpp"
-#include "text_format.hpp"
-#include "recipe.hpp"
+#include "core/io/posix_file.hpp"
+#include "analysis/run_analysis.hpp"
+#include "core/base/text_format.hpp"
+#include "core/engine/recipe.hpp"
 
 #include <sys/file.h>
 #include <fcntl.h>

@@ -3,8 +3,8 @@
 // (several runs at once in this process), the MPI bulletin board (bulletin_board.hpp), and array
 // tasks (one share of the sweep per scheduler task). Whatever runs a run, its run file is the
 // same bit for bit: the executor only chooses where and when.
-#include "results.hpp"
-#include "sweep.hpp"
+#include "batch/results.hpp"
+#include "batch/sweep.hpp"
 
 #include <atomic>
 #include <chrono>

@@ -5,14 +5,14 @@
 // Options come from the command line (CLI11) and from M1BATCH_* environment variables
 // (Boost.Program_options' environment parser, mapped onto the same option names); the command
 // line wins.
-#include "bulletin_board.hpp"
-#include "cluster.hpp"
-#include "estimate.hpp"
-#include "error.hpp"
-#include "executor.hpp"
-#include "run.hpp"
-#include "submit.hpp"
-#include "sweep.hpp"
+#include "batch/bulletin_board.hpp"
+#include "batch/cluster.hpp"
+#include "batch/estimate.hpp"
+#include "core/base/error.hpp"
+#include "batch/executor.hpp"
+#include "core/run/run.hpp"
+#include "batch/submit.hpp"
+#include "batch/sweep.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/program_options.hpp>

@@ -9,13 +9,13 @@
 //    of several racing creators wins; a dead owner's claim is taken over by the one worker that
 //    creates its takeover marker (O_EXCL again), which renames it aside and creates a new one.
 //    (A taker killed between those two steps leaves the run unclaimable until clean_up.)
-#include "results.hpp"
+#include "batch/results.hpp"
 
-#include "error.hpp"
-#include "hdf5_support.hpp"
-#include "posix_file.hpp"
-#include "text_format.hpp"
-#include "run_file.hpp"
+#include "core/base/error.hpp"
+#include "core/io/hdf5_support.hpp"
+#include "core/io/posix_file.hpp"
+#include "core/base/text_format.hpp"
+#include "core/io/run_file.hpp"
 
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>

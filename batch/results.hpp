@@ -12,9 +12,9 @@
 //   OUTPUT/index.csv, OUTPUT/index.h5  one row per run of the sweep
 //   OUTPUT/.lock                       flock'ed by the batch that owns the directory
 //   OUTPUT/jobs/                       cluster jobs: scripts, run lists, logs (batch/submit.hpp)
-#include "error.hpp"
-#include "posix_file.hpp"
-#include "sweep.hpp"
+#include "core/base/error.hpp"
+#include "core/io/posix_file.hpp"
+#include "batch/sweep.hpp"
 
 #include <chrono>
 #include <cstdint>

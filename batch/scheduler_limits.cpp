@@ -1,6 +1,6 @@
-#include "scheduler_limits.hpp"
+#include "batch/scheduler_limits.hpp"
 
-#include "text_format.hpp"
+#include "core/base/text_format.hpp"
 
 #include <algorithm>
 #include <cctype>

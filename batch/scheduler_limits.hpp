@@ -10,7 +10,7 @@
 //   PBS    pbsnodes -a                              the nodes (resources_available.ncpus, .mem)
 //          qstat -Bf                                the server's default_queue
 //          qstat -Qf QUEUE                          the queue's resources_max.walltime, .ncpus, .mem
-#include "cluster.hpp"
+#include "batch/cluster.hpp"
 
 #include <cstdint>
 #include <map>

@@ -1,7 +1,7 @@
-#include "scheduler_queue.hpp"
+#include "batch/scheduler_queue.hpp"
 
-#include "scheduler_limits.hpp"
-#include "text_format.hpp"
+#include "batch/scheduler_limits.hpp"
+#include "core/base/text_format.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -5,7 +5,7 @@
 // The parsers take the schedulers' text (no command run); ask_job_state runs the command:
 //   SLURM  squeue -h -r -j ID -o "%T|%r"    one line per array task (-r), pending ones included
 //   PBS    qstat -f ID                       job_state, comment, array_state_count
-#include "cluster.hpp"
+#include "batch/cluster.hpp"
 
 #include <cstddef>
 #include <string>

@@ -1,12 +1,12 @@
-#include "submit.hpp"
+#include "batch/submit.hpp"
 
-#include "estimate.hpp"
-#include "executor.hpp"
-#include "posix_file.hpp"
-#include "results.hpp"
-#include "scheduler_limits.hpp"
-#include "scheduler_queue.hpp"
-#include "text_format.hpp"
+#include "batch/estimate.hpp"
+#include "batch/executor.hpp"
+#include "core/io/posix_file.hpp"
+#include "batch/results.hpp"
+#include "batch/scheduler_limits.hpp"
+#include "batch/scheduler_queue.hpp"
+#include "core/base/text_format.hpp"
 
 #include <sys/stat.h>
 

@@ -8,8 +8,8 @@
 //   OUTPUT/jobs/NNN.runs                    --missing: the runs the job covers, one id per line
 //   OUTPUT/jobs/logs/                       the tasks' standard output and error
 //   OUTPUT/jobs/submissions.csv             submitted_at, scheduler, mode, job_id, tasks, runs, script
-#include "cluster.hpp"
-#include "sweep.hpp"
+#include "batch/cluster.hpp"
+#include "batch/sweep.hpp"
 
 #include <filesystem>
 #include <iosfwd>

@@ -1,7 +1,7 @@
-#include "sweep.hpp"
+#include "batch/sweep.hpp"
 
-#include "text_format.hpp"
-#include "random.hpp"
+#include "core/base/text_format.hpp"
+#include "core/base/random.hpp"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>

@@ -18,11 +18,11 @@
 //
 // Everything is validated when the file is loaded: a malformed sweep is an input_error naming the
 // file, the key and the line, before any run starts.
-#include "cluster.hpp"
-#include "error.hpp"
-#include "json_source.hpp"
-#include "model.hpp"
-#include "run.hpp"
+#include "batch/cluster.hpp"
+#include "core/base/error.hpp"
+#include "core/format/json_source.hpp"
+#include "core/format/model.hpp"
+#include "core/run/run.hpp"
 
 #include <nlohmann/json.hpp>
 

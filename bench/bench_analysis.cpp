@@ -6,8 +6,8 @@
 //                               analyze() runs it (tbb::parallel_for over the pairs)
 // Poisson populations: the estimator's cost depends on the bins and spike counts, not on what
 // the spikes mean.
-#include "transfer_entropy.hpp"
-#include "random.hpp"
+#include "analysis/transfer_entropy.hpp"
+#include "core/base/random.hpp"
 
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>

@@ -5,10 +5,10 @@
 //   BM_NetworkReused        the recipe + a cached network copied and reweighted (what a run that
 //                           differs only in weights pays instead)
 // The whole-sweep benchmark (batch overhead, jobs x threads splits) is sweep_throughput.sh.
-#include "network.hpp"
-#include "recipe.hpp"
-#include "run.hpp"
-#include "sweep.hpp"
+#include "core/engine/network.hpp"
+#include "core/engine/recipe.hpp"
+#include "core/run/run.hpp"
+#include "batch/sweep.hpp"
 
 #include <benchmark/benchmark.h>
 

@@ -7,11 +7,11 @@
 //   BM_BuildNetwork     recipe + build_network at scale 0.1.
 // Simulation benchmarks use manual time: the engine's own integration-loop wall time
 // (simulation_result::simulate_seconds), so set-up is not counted.
-#include "network.hpp"
-#include "random.hpp"
-#include "recipe.hpp"
-#include "run.hpp"
-#include "simulation.hpp"
+#include "core/engine/network.hpp"
+#include "core/base/random.hpp"
+#include "core/engine/recipe.hpp"
+#include "core/run/run.hpp"
+#include "core/engine/simulation.hpp"
 
 #include <benchmark/benchmark.h>
 

@@ -1,7 +1,7 @@
 // The MPI bulletin board (batch/bulletin_board.cpp), really started: mpirun with several ranks
 // (oversubscribed: CI has 2 cores), compared with the local executor; a worker rank killed with
 // SIGKILL and the batch restarted.
-#include "run_file.hpp"
+#include "core/io/run_file.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

@@ -2,9 +2,9 @@
 // running a command and reading a job id. batch/scheduler_limits and scheduler_queue: what
 // sinfo, pbsnodes and qstat say of a partition or queue, whether a request fits it, and the states
 // and pending reasons of queued jobs (the schedulers' text as they print it).
-#include "cluster.hpp"
-#include "scheduler_limits.hpp"
-#include "scheduler_queue.hpp"
+#include "batch/cluster.hpp"
+#include "batch/scheduler_limits.hpp"
+#include "batch/scheduler_queue.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

@@ -1,10 +1,10 @@
 // batch/estimate: the pilot measures the sweep's costliest run (the same network, the same seeds,
 // the first pilot_ms of the same simulation), extrapolates it to the run's duration, and the
 // requests for a scheduler follow the documented formulas; m1batch estimate prints it.
-#include "estimate.hpp"
-#include "run.hpp"
-#include "run_file.hpp"
-#include "sweep.hpp"
+#include "batch/estimate.hpp"
+#include "core/run/run.hpp"
+#include "core/io/run_file.hpp"
+#include "batch/sweep.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

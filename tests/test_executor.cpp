@@ -1,10 +1,10 @@
 // The executors (batch/executor.cpp) through the real m1batch program: a sweep run locally, as
 // array tasks, interrupted, killed with SIGKILL and resumed, refused on a busy directory; failures
 // recorded and the batch going on; the same spikes whichever way a run was run.
-#include "executor.hpp"
-#include "run_analysis.hpp"
-#include "results.hpp"
-#include "run_file.hpp"
+#include "batch/executor.hpp"
+#include "analysis/run_analysis.hpp"
+#include "batch/results.hpp"
+#include "core/io/run_file.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

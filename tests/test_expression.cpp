@@ -1,6 +1,6 @@
 // NetPyNE string functions: Python's precedence and arithmetic, the cell variables of
 // netpyne/network/conn.py, random functions drawing as hoc's Random does, and clear refusals.
-#include "expression.hpp"
+#include "core/format/expression.hpp"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 // tests/data/analysis/granger_nte_reference.py builds (it rebuilds both reference files). The
 // "standard" cases are not NetPyNE output: bsmart.pwcausalr on demeaned counts in spike_counts()
 // bins (each case's "note").
-#include "granger.hpp"
-#include "random.hpp"
+#include "analysis/granger.hpp"
+#include "core/base/random.hpp"
 
 #include "test_support.hpp"
 

@@ -1,7 +1,7 @@
 // The LFP proxy of Mazzoni et al. 2015 (analysis/lfp.hpp) on hand-built current sums: a small case
 // computed by hand, the AMPA delay, the analysed window, constant series, the spectrum of a
 // sinusoidal input, and what is refused.
-#include "lfp.hpp"
+#include "analysis/lfp.hpp"
 
 #include <gtest/gtest.h>
 

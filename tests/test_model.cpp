@@ -1,9 +1,9 @@
-// The model loader's contract (core/model.hpp): valid NetPyNE files load with the right counts;
+// The model loader's contract (core/format/model.hpp): valid NetPyNE files load with the right counts;
 // every bad input is an m1::input_error naming the file, the key path and the line.
-#include "error.hpp"
-#include "json_source.hpp"
-#include "model.hpp"
-#include "recipe.hpp"
+#include "core/base/error.hpp"
+#include "core/format/json_source.hpp"
+#include "core/format/model.hpp"
+#include "core/engine/recipe.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -340,11 +340,11 @@ TEST(ModelErrors, RuleSelectingNoCellsWarnsButDoesNotThrow) {
 
 namespace {
 
-// DISABLED: reveals a bug in core/model.cpp parse_model (simConfig.seeds reader refuses NetPyNE's
+// DISABLED: reveals a bug in core/format/model.cpp parse_model (simConfig.seeds reader refuses NetPyNE's
 // default key "cell": 1 as an unknown key).
 TEST(ModelErrors, NetPyneSeedsCellAtDefaultIsAccepted) {
     // NetPyNE 1.1.0's simConfig.seeds default is {conn: 1, stim: 1, loc: 1, cell: 1}
-    // (core/netpyne_keys.cpp); a file exported by NetPyNE writes all four.
+    // (core/format/netpyne_keys.cpp); a file exported by NetPyNE writes all four.
     const std::string text = replaced(valid_model, "\"dt\": 0.025",
                                       "\"dt\": 0.025,\n  \"seeds\": {\"conn\": 1, \"stim\": 1, \"loc\": 1, \"cell\": 1}");
     try {

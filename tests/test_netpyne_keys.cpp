@@ -1,6 +1,6 @@
 // Every key used by the two M1 model files is a key NetPyNE 1.1.0 knows, and the table carries
 // NetPyNE 1.1.0's real defaults (specs/netParams.py, specs/simConfig.py; docs/netpyne-semantics.md).
-#include "netpyne_keys.hpp"
+#include "core/format/netpyne_keys.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

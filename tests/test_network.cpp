@@ -1,11 +1,11 @@
 // The network component: which model changes keep the connectivity (connectivity_key), and that a
 // reused network with its weights recomputed (reweight) is bit for bit the freshly built one, down
 // to the spikes it gives.
-#include "model.hpp"
-#include "network.hpp"
-#include "recipe.hpp"
-#include "run.hpp"
-#include "simulation.hpp"
+#include "core/format/model.hpp"
+#include "core/engine/network.hpp"
+#include "core/engine/recipe.hpp"
+#include "core/run/run.hpp"
+#include "core/engine/simulation.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // looking SVG, and the PNG shows what was asked at the place the returned frame says: spikes in
 // their population's colour, curves across a log axis, the largest cell of a heatmap in the top
 // colour of viridis.
-#include "plots.hpp"
+#include "analysis/plots.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Random streams against NEURON 8.2.2's own numbers (SEMANTICS.md §0, §1, §4, §5).
-#include "random.hpp"
+#include "core/base/random.hpp"
 
 #include <gtest/gtest.h>
 

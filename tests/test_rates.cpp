@@ -1,6 +1,6 @@
 // Population rates on small trains computed by hand: mean and per-cell rates, ISI CV (population
 // std, cells with >= 3 spikes), silent fraction, and the window (closed, as the run summary's).
-#include "rates.hpp"
+#include "analysis/rates.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 // Network construction facts of the M1 model (2017 form). Expected numbers are copied from
 // docs/SEMANTICS.md (NetPyNE 1.1.0 semantics, computed with the verified
 // re-implementation); the section is named at each use.
-#include "model.hpp"
-#include "network.hpp"
-#include "recipe.hpp"
-#include "run.hpp"
+#include "core/format/model.hpp"
+#include "core/engine/network.hpp"
+#include "core/engine/recipe.hpp"
+#include "core/run/run.hpp"
 
 #include <gtest/gtest.h>
 

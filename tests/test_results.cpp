@@ -1,11 +1,11 @@
 // The results directory (batch/results.hpp): real files in a temporary directory, real processes
 // (fork) for the lock and the claims, index.h5 read back with HDF5's C API.
-#include "results.hpp"
+#include "batch/results.hpp"
 
-#include "error.hpp"
-#include "json_source.hpp"
-#include "posix_file.hpp"
-#include "run_file.hpp"
+#include "core/base/error.hpp"
+#include "core/format/json_source.hpp"
+#include "core/io/posix_file.hpp"
+#include "core/io/run_file.hpp"
 #include "test_support.hpp"
 
 #include <hdf5.h>

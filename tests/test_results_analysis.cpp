@@ -2,8 +2,8 @@
 // model at a tenth of its size made by m1batch, then analysed: /analysis written beside untouched
 // spikes, the summary's rates equal to the batch index's, idempotent reruns, a truncated run file
 // reported while the others are analysed, and the plots.
-#include "run_analysis.hpp"
-#include "run_file.hpp"
+#include "analysis/run_analysis.hpp"
+#include "core/io/run_file.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

@@ -2,11 +2,11 @@
 // run file, which stays byte for byte as it was), whose it is (an analysis of other bytes is not
 // taken), results of earlier versions (/analysis inside run.h5) still read, and the netpyne modes'
 // default window, NetPyNE's own, checked through m1analyze against NetPyNE's numbers.
-#include "error.hpp"
-#include "hdf5_support.hpp"
-#include "posix_file.hpp"
-#include "run_analysis.hpp"
-#include "run_file.hpp"
+#include "core/base/error.hpp"
+#include "core/io/hdf5_support.hpp"
+#include "core/io/posix_file.hpp"
+#include "analysis/run_analysis.hpp"
+#include "core/io/run_file.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

@@ -1,9 +1,9 @@
-// Run configurations (core/run.hpp): TOML read with every key, paths resolved against the
+// Run configurations (core/run/run.hpp): TOML read with every key, paths resolved against the
 // configuration's directory, bad input named by file, key and line; effective_model applies the
 // configuration to the model and its document.
-#include "error.hpp"
-#include "model.hpp"
-#include "run.hpp"
+#include "core/base/error.hpp"
+#include "core/format/model.hpp"
+#include "core/run/run.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -279,7 +279,7 @@ TEST_F(RunConfig, EffectiveModelErrorKeepsOriginalLine) {
     }
 }
 
-// DISABLED: reveals a bug in core/run.cpp effective_model (net["sizeX"].get<double>() on a string
+// DISABLED: reveals a bug in core/run/run.cpp effective_model (net["sizeX"].get<double>() on a string
 // throws nlohmann::type_error instead of an input_error naming netParams.sizeX).
 TEST_F(RunConfig, EffectiveModelWithNonNumericSizeIsInputError) {
     std::string text = model_text;

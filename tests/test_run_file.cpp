@@ -1,10 +1,10 @@
 // The run file (docs/run-file.md): written by write_run_file, read back here with HDF5's C API
 // directly (not through the writer's code) and compared exactly.
-#include "run_file.hpp"
+#include "core/io/run_file.hpp"
 
-#include "hdf5_support.hpp"
+#include "core/io/hdf5_support.hpp"
 
-#include "error.hpp"
+#include "core/base/error.hpp"
 #include "test_support.hpp"
 
 #include <hdf5.h>

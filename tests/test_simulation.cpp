@@ -1,9 +1,9 @@
 // The engine on small models whose answers are known exactly: NetStim and VecStim populations emit
 // at NEURON's times, and the result does not depend on the thread count.
-#include "model.hpp"
-#include "network.hpp"
-#include "recipe.hpp"
-#include "simulation.hpp"
+#include "core/format/model.hpp"
+#include "core/engine/network.hpp"
+#include "core/engine/recipe.hpp"
+#include "core/engine/simulation.hpp"
 
 #include <gtest/gtest.h>
 

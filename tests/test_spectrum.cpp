@@ -1,7 +1,7 @@
 // Spectra: Welch against scipy.signal.welch, the rate PSD's modes against the reference method
 // (scipy) and NetPyNE 1.1.0's plotRatePSD (numbers computed once and committed under
 // tests/data/analysis/, see rate_psd_README.md there), the 15 Hz acceptance case, bands and peaks.
-#include "spectrum.hpp"
+#include "analysis/spectrum.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,14 +1,14 @@
-// Spike files that other tools wrote (core/run_file.cpp's readers, core/hdf5_strings.cpp, and
+// Spike files that other tools wrote (core/io/run_file.cpp's readers, core/hdf5_strings.cpp, and
 // m1analyze over them): files written here by h5py as users and tools write them — text as
 // fixed-length byte strings (h5py's default), fixed-length UTF-8, space-padded; no
 // /cells/cell_type; no /cells at all (NEST, Brian2, bmtk write /spikes alone); no /run; node ids
 // as uint32 or int64, times as float32 in seconds, unsorted; bmtk's earlier flat layout; a
 // directory of such files analysed as a set; and malformed files, each refused by name.
-#include "error.hpp"
-#include "run_analysis.hpp"
-#include "run_file.hpp"
+#include "core/base/error.hpp"
+#include "analysis/run_analysis.hpp"
+#include "core/io/run_file.hpp"
 #include "test_support.hpp"
-#include "text_format.hpp"
+#include "core/base/text_format.hpp"
 
 #include <gtest/gtest.h>
 

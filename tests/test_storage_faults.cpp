@@ -3,10 +3,10 @@
 // the reason). m1batch (local and the MPI board) and m1analyze must end with one clear line and
 // exit 1 (never a signal), leave no temporary file, keep every run file whole, start no new run
 // after the fault, and complete when rerun where there is room.
-#include "executor.hpp"
-#include "posix_file.hpp"
-#include "run_analysis.hpp"
-#include "run_file.hpp"
+#include "batch/executor.hpp"
+#include "core/io/posix_file.hpp"
+#include "analysis/run_analysis.hpp"
+#include "core/io/run_file.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

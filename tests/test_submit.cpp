@@ -6,8 +6,8 @@
 // holding only the stand-ins, which log each call). What a partition or queue can give is asked of
 // stand-in sinfo, pbsnodes and qstat printing the schedulers' text (tests/test_slurm.cpp asks a
 // real SLURM).
-#include "submit.hpp"
-#include "sweep.hpp"
+#include "batch/submit.hpp"
+#include "batch/sweep.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

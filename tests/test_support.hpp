@@ -2,8 +2,8 @@
 // What several unit tests need alike (header-only): files and temporary directories, running a
 // command, line numbers in a text, spikes read back and compared, and a minimal HDF5 handle for
 // the tests' own readers (independent of the writers' code under test).
-#include "random.hpp"
-#include "run_file.hpp"
+#include "core/base/random.hpp"
+#include "core/io/run_file.hpp"
 
 #include <gtest/gtest.h>
 #include <hdf5.h>

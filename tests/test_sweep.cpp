@@ -1,9 +1,9 @@
 // Sweeps (batch/sweep.hpp): sweep files read and validated with file, key and line; the methods'
 // points (grid, list, random, latin_hypercube) and replicates; run ids; the dry-run table and CSV;
 // the self-contained sweep.toml. Every case uses real files in a temporary directory.
-#include "error.hpp"
-#include "json_source.hpp"
-#include "sweep.hpp"
+#include "core/base/error.hpp"
+#include "core/format/json_source.hpp"
+#include "batch/sweep.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

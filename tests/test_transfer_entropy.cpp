@@ -13,12 +13,12 @@
 // compiled by nrnivmodl (NEURON 8.2) and run once by /usr/bin/python3 in a scratch package that
 // tests/data/analysis/granger_nte_reference.py builds, the cases in one NEURON process in file
 // order (nte.mod's shuffle index carries over between calls: each case's ran4_index).
-#include "transfer_entropy.hpp"
-#include "random.hpp"
-#include "results_analysis.hpp"
-#include "run_analysis.hpp"
-#include "hdf5_support.hpp"
-#include "run_file.hpp"
+#include "analysis/transfer_entropy.hpp"
+#include "core/base/random.hpp"
+#include "analysis/results_analysis.hpp"
+#include "analysis/run_analysis.hpp"
+#include "core/io/hdf5_support.hpp"
+#include "core/io/run_file.hpp"
 
 #include "test_support.hpp"
 

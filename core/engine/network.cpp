@@ -1,4 +1,4 @@
-#include "network.hpp"
+#include "core/engine/network.hpp"
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>

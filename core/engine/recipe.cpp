@@ -1,4 +1,4 @@
-#include "recipe.hpp"
+#include "core/engine/recipe.hpp"
 
 #include <tbb/parallel_for.h>
 

@@ -8,12 +8,12 @@
 // Atomicity: the file is written as "<path>.tmp.<pid>" in the same directory, closed, fsync'ed
 // and renamed onto <path>. On any failure the handles are closed and the temporary file removed,
 // so <path> is either the previous file (untouched) or the new, complete one.
-#include "run_file.hpp"
+#include "core/io/run_file.hpp"
 
-#include "error.hpp"
-#include "hdf5_strings.hpp"
-#include "hdf5_support.hpp"
-#include "posix_file.hpp"
+#include "core/base/error.hpp"
+#include "core/io/hdf5_strings.hpp"
+#include "core/io/hdf5_support.hpp"
+#include "core/io/posix_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
 // Data only: transcribed from NetPyNE v1.1.0 (specs/netParams.py NetParams.__init__,
 // specs/simConfig.py SimConfig.__init__, sim/validator.py, and the code reading each key; see
 // docs/netpyne-semantics.md for the citations and for what each null means).
-#include "netpyne_keys.hpp"
+#include "core/format/netpyne_keys.hpp"
 
 #include <array>
 

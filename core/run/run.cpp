@@ -1,6 +1,6 @@
-#include "run.hpp"
+#include "core/run/run.hpp"
 
-#include "run_file.hpp"
+#include "core/io/run_file.hpp"
 
 #include <sys/resource.h>
 #include <toml++/toml.h>

@@ -3,7 +3,7 @@
 // libsonata) and fixed-length ones (h5py's default for `bytes` and numpy 'S' arrays, Fortran
 // codes), ASCII or UTF-8, in datasets and attributes alike. The one reader of text in m1batch.
 // Includes <hdf5.h>: only for .cpp files of targets that link HDF5.
-#include "hdf5_support.hpp"
+#include "core/io/hdf5_support.hpp"
 
 #include <optional>
 #include <string>

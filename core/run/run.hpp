@@ -1,9 +1,9 @@
 #pragma once
 // One run: a run configuration (TOML) names a model file and what to change in it; running it
 // loads the model, builds the network, simulates, and writes run.h5 into the output directory.
-#include "model.hpp"
-#include "run_file.hpp"
-#include "simulation.hpp"
+#include "core/format/model.hpp"
+#include "core/io/run_file.hpp"
+#include "core/engine/simulation.hpp"
 
 #include <toml++/toml.h>
 

@@ -11,7 +11,7 @@
 // arctan2, pi and inf and Python's builtins are visible. Arithmetic is IEEE double throughout;
 // where Python would raise (1/0, 0**-1, math overflow) the IEEE result is returned instead, which
 // is also what numpy gives when an operand is a numpy number (as dist_3D is).
-#include "expression.hpp"
+#include "core/format/expression.hpp"
 
 #include <algorithm>
 #include <bit>

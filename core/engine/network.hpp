@@ -2,7 +2,7 @@
 // The network built from a recipe: the synapse table the engine delivers spikes through, laid out
 // for that access pattern (one contiguous run per presynaptic cell, sorted by postsynaptic cell so
 // that a cell group finds its part of a run by binary search), plus the counts a run file reports.
-#include "recipe.hpp"
+#include "core/engine/recipe.hpp"
 
 #include <cstdint>
 #include <vector>

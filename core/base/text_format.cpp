@@ -1,4 +1,4 @@
-#include "text_format.hpp"
+#include "core/base/text_format.hpp"
 
 #include <charconv>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Text from HDF5 files (hdf5_strings.hpp). HDF5 converts neither fixed-length strings into
 // variable-length ones nor between character sets ("no appropriate function for conversion
 // path"), so each kind is read with a memory type of its own kind and character set.
-#include "hdf5_strings.hpp"
+#include "core/io/hdf5_strings.hpp"
 
 #include <algorithm>
 

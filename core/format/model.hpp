@@ -1,8 +1,8 @@
 #pragma once
 // The model spec: what a NetPyNE model file says, validated, with every value checked and every key
 // known. Nothing here is derived (cell counts, positions, connections belong to the recipe).
-#include "expression.hpp"
-#include "json_source.hpp"
+#include "core/format/expression.hpp"
+#include "core/format/json_source.hpp"
 
 #include <nlohmann/json.hpp>
 

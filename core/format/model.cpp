@@ -1,6 +1,6 @@
-#include "model.hpp"
+#include "core/format/model.hpp"
 
-#include "netpyne_keys.hpp"
+#include "core/format/netpyne_keys.hpp"
 
 #include <openssl/evp.h>
 

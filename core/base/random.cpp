@@ -1,4 +1,4 @@
-#include "random.hpp"
+#include "core/base/random.hpp"
 
 #include <Random123/philox.h>
 #include <openssl/evp.h>

@@ -6,7 +6,7 @@
 //
 // Everything random is drawn from counter-based streams keyed as NetPyNE 1.1 keys them
 // (SEMANTICS.md §0, §1, §4, §5), so the network is NetPyNE's own for the same seeds.
-#include "model.hpp"
+#include "core/format/model.hpp"
 
 #include <cstdint>
 #include <span>

@@ -1,4 +1,4 @@
-#include "json_source.hpp"
+#include "core/format/json_source.hpp"
 
 #include <algorithm>
 #include <fstream>

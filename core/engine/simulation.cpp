@@ -1,4 +1,4 @@
-#include "simulation.hpp"
+#include "core/engine/simulation.hpp"
 
 // Vectors wider than the baseline are only used inside functions compiled for them.
 #pragma GCC diagnostic ignored "-Wpsabi"

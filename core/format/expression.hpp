@@ -2,8 +2,8 @@
 // NetPyNE's string functions ("defaultDelay+dist_3D/propVelocity", "2+normal(5,3)") compiled
 // once into a small program and evaluated per cell pair. NetPyNE evaluates them as Python; we
 // support the arithmetic subset documented in docs/model-format.md and refuse everything else.
-#include "error.hpp"
-#include "random.hpp"
+#include "core/base/error.hpp"
+#include "core/base/random.hpp"
 
 #include <cstdint>
 #include <map>

@@ -1,8 +1,8 @@
 // HDF5 plumbing (hdf5_support.hpp).
-#include "hdf5_support.hpp"
+#include "core/io/hdf5_support.hpp"
 
-#include "error.hpp"
-#include "posix_file.hpp"
+#include "core/base/error.hpp"
+#include "core/io/posix_file.hpp"
 
 #include <cerrno>
 #include <mutex>

@@ -1,4 +1,4 @@
-#include "error.hpp"
+#include "core/base/error.hpp"
 
 #include <cctype>
 #include <cerrno>

@@ -2,7 +2,7 @@
 // A JSON file read with nlohmann's ordered_json (NetPyNE files are ordered: the order of popParams
 // and connParams fixes gids and rule order), together with where each value stands in the text, so
 // that an error can name the file, the key path and the line.
-#include "error.hpp"
+#include "core/base/error.hpp"
 
 #include <nlohmann/json.hpp>
 

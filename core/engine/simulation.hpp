@@ -4,7 +4,7 @@
 // into the epochs they land in. Cells are advanced in fixed groups of 64 in parallel (oneTBB);
 // spikes are merged in (time, gid) order at each epoch boundary and each cell's input is summed by
 // one delivery partition in that order, so the result does not depend on the number of threads.
-#include "network.hpp"
+#include "core/engine/network.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -1,7 +1,7 @@
 // POSIX file plumbing (posix_file.hpp).
-#include "posix_file.hpp"
+#include "core/io/posix_file.hpp"
 
-#include "error.hpp"
+#include "core/base/error.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
