@@ -3,7 +3,7 @@
 #include "core/base/error.hpp"
 #include "core/io/hdf5_strings.hpp"
 #include "core/io/hdf5_support.hpp"
-#include "core/format/model.hpp"
+#include "core/base/digest.hpp"
 #include "core/io/posix_file.hpp"
 #include "core/io/run_file.hpp"
 

@@ -1,12 +1,9 @@
 #include "batch/estimate.hpp"
 
-#include "core/io/posix_file.hpp"
 #include "core/run/run.hpp"
-#include "core/io/run_file.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <iomanip>
 #include <ostream>
 #include <thread>
@@ -61,15 +58,9 @@ run_estimate estimate_run(const sweep_spec& sweep, const std::vector<sweep_run>&
     run_config config = run.config;
     e.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
     config.threads = e.threads;
-    config.output = std::filesystem::temp_directory_path() / ("m1batch-estimate." + unique_suffix());
-    struct remove_on_exit {
-        std::filesystem::path path;
-        ~remove_on_exit() {
-            std::error_code ec;
-            std::filesystem::remove_all(path, ec);
-        }
-    } cleanup{config.output};
-    const run_summary s = run_model(config, std::move(model), nullptr);
+    // The pilot is a value: nothing is written (simulate), its spikes are read from its record.
+    const simulated_run pilot = simulate(config, std::move(model), nullptr);
+    const run_summary& s = pilot.summary;
 
     e.cells = s.cells;
     e.synapses = s.synapses;
@@ -79,11 +70,11 @@ run_estimate estimate_run(const sweep_spec& sweep, const std::vector<sweep_run>&
     // Spikes at the rate of the pilot's second half: its start is quieter than what follows (in
     // M1, NetStim inputs begin at 50 ms), so the whole pilot's rate would undercount.
     double second_half = 0;
-    for (const auto& p : read_run_spikes(s.run_file))
+    for (const auto& p : pilot.record.spikes)
         second_half += double(p.timestamps.end() -
                               std::lower_bound(p.timestamps.begin(), p.timestamps.end(), e.pilot_ms / 2));
     e.spikes = double(s.spikes) + second_half / (e.pilot_ms / 2) * (e.duration_ms - e.pilot_ms);
-    e.memory_mib = s.peak_rss_mb + (e.spikes - double(s.spikes)) * bytes_per_spike / (1024.0 * 1024.0);
+    e.memory_mib = peak_rss_mib() + (e.spikes - double(s.spikes)) * bytes_per_spike / (1024.0 * 1024.0);
     return e;
 }
 

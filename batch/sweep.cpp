@@ -1,5 +1,6 @@
 #include "batch/sweep.hpp"
 
+#include "core/base/digest.hpp"
 #include "core/base/text_format.hpp"
 #include "core/base/random.hpp"
 

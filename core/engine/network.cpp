@@ -4,7 +4,6 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -124,88 +123,6 @@ network build_network(const recipe& r) {
     }
     net.num_contacts = total;
     return net;
-}
-
-namespace {
-
-// A weight that is the same for every pair of a rule: no cell variables, no random draws.
-bool same_for_every_pair(const expression& e) {
-    return !e.uses_pre() && !e.uses_post() && !e.uses_random();
-}
-
-bool is_identifier_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
-// Whether `name` appears as a whole identifier in any string of `value`.
-bool mentions(const nlohmann::ordered_json& value, const std::string& name) {
-    if (value.is_string()) {
-        const std::string& text = value.get_ref<const std::string&>();
-        for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
-            const bool starts = at == 0 || !is_identifier_char(text[at - 1]);
-            const std::size_t end = at + name.size();
-            const bool ends = end == text.size() || !is_identifier_char(text[end]);
-            if (starts && ends) return true;
-        }
-        return false;
-    }
-    if (value.is_structured())
-        for (const auto& item : value)
-            if (mentions(item, name)) return true;
-    return false;
-}
-
-}  // namespace
-
-std::string connectivity_key(const model_spec& model) {
-    nlohmann::ordered_json doc = model.document;
-    if (auto sim = doc.find("simConfig"); sim != doc.end() && sim->is_object()) {
-        sim->erase("duration");
-        sim->erase("recordStep");
-        if (auto seeds = sim->find("seeds"); seeds != sim->end() && seeds->is_object())
-            seeds->erase("stim");
-    }
-    auto net = doc.find("netParams");
-    if (net != doc.end() && net->is_object()) {
-        net->erase("stimSourceParams");
-        net->erase("stimTargetParams");
-        net->erase("scaleConnWeightNetStims");
-        bool all_rule_constant = true;
-        if (auto rules = net->find("connParams"); rules != net->end() && rules->is_object()) {
-            for (const connectivity_rule& rule : model.connectivity_rules) {
-                auto entry = rules->find(rule.label);
-                if (entry == rules->end() || !entry->is_object()) continue;
-                if (same_for_every_pair(rule.weight)) entry->erase("weight");
-                else all_rule_constant = false;
-            }
-        }
-        if (all_rule_constant) net->erase("scaleConnWeight");
-        // netParams numbers that strings used only in what was removed (ItoIweight: only in
-        // weights). Numbers no string uses are read by the parser itself and stay.
-        std::vector<std::string> only_in_removed;
-        for (auto it = net->begin(); it != net->end(); ++it)
-            if (it.value().is_number() && !mentions(doc, it.key()) &&
-                mentions(model.document, it.key()))
-                only_in_removed.push_back(it.key());
-        for (const std::string& name : only_in_removed) net->erase(name);
-    }
-    return sha256_hex(canonical_json(doc));
-}
-
-void reweight(network& net, const recipe& r) {
-    const model_spec& m = r.model();
-    std::vector<double> weight(m.connectivity_rules.size(),
-                               std::numeric_limits<double>::quiet_NaN());
-    for (std::size_t k = 0; k < m.connectivity_rules.size(); ++k) {
-        const expression& e = m.connectivity_rules[k].weight;
-        if (same_for_every_pair(e)) weight[k] = e.evaluate({}) * m.scale_conn_weight;
-    }
-    synapse_table& t = net.synapses;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.size(), 1 << 16),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-        for (std::size_t s = range.begin(); s != range.end(); ++s)
-            if (const double w = weight[t.rule[s]]; !std::isnan(w)) t.weight[s] = w;
-    });
 }
 
 }  // namespace m1

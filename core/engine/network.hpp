@@ -36,16 +36,4 @@ struct network {
 // Builds the network in parallel (oneTBB); the result does not depend on the number of threads.
 network build_network(const recipe& r);
 
-// What a model's connectivity (who connects to whom, with which mechanism and delay) depends on, as
-// a SHA-256: the effective model without what only sets weights, stimulation or how long to run
-// (duration, recordStep, seeds.stim, stimSourceParams, stimTargetParams, scaleConnWeightNetStims,
-// the weights of rules whose weight is the same for every pair, and scaleConnWeight and the netParams
-// numbers that only such weights use). A rule whose weight varies per pair or draws random numbers
-// keeps its weight in the key (its draws share the pair's stream with the delay).
-std::string connectivity_key(const model_spec& model);
-
-// Recomputes the weights of a network built for a model with the same connectivity_key, exactly as
-// build_network would for `r`'s model (rule weight times scaleConnWeight, the same operations).
-void reweight(network& net, const recipe& r);
-
 }  // namespace m1

@@ -1,8 +1,7 @@
 #include "core/format/model.hpp"
 
 #include "core/format/netpyne_keys.hpp"
-
-#include <openssl/evp.h>
+#include "core/base/digest.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -257,19 +256,6 @@ void read_globals(object_reader& net, model_spec& m) {
 }
 
 }  // namespace
-
-std::string sha256_hex(std::string_view bytes) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < length; ++i) {
-        out.push_back(hex[digest[i] >> 4]);
-        out.push_back(hex[digest[i] & 15]);
-    }
-    return out;
-}
 
 model_spec load_model(const std::filesystem::path& path) {
     const json_document doc = json_document::read_file(path);

@@ -139,7 +139,4 @@ struct model_spec {
 model_spec load_model(const std::filesystem::path& path);
 model_spec parse_model(const json_document& doc);
 
-// SHA-256 of some bytes, as lowercase hex (the run file records the model file's).
-std::string sha256_hex(std::string_view bytes);
-
 }  // namespace m1

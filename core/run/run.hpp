@@ -1,98 +1,21 @@
 #pragma once
-// One run: a run configuration (TOML) names a model file and what to change in it; running it
-// loads the model, builds the network, simulates, and writes run.h5 into the output directory.
-#include "core/format/model.hpp"
-#include "core/io/run_file.hpp"
+// One run: the effective model of a run configuration built, simulated and recorded. simulate()
+// returns the run as a value (its run record: spikes, cells, connectivity, traces, LFP sums,
+// timings) and writes nothing; run_model() simulates and writes run.h5 into the output directory.
 #include "core/engine/simulation.hpp"
-
-#include <toml++/toml.h>
+#include "core/io/run_file.hpp"
+#include "core/run/network_cache.hpp"
+#include "core/run/run_config.hpp"
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
-#include <memory>
-#include <mutex>
-#include <set>
-#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace m1 {
-
-// An electrode of the LFP proxy: the excitatory cells (celltypes RS, IB, CH) whose normalised depth
-// lies in [ynorm_low, ynorm_high) (the deepest range closed).
-struct electrode_spec {
-    std::string name;
-    double ynorm_low = 0, ynorm_high = 1;
-};
-
-// [lfp] of a run configuration: what the engine sums for the Mazzoni LFP proxy (lfp_sums).
-struct lfp_config {
-    bool record = true;
-    double interval_ms = 1.0;
-    std::vector<electrode_spec> electrodes;  // empty: one per depth range of the excitatory populations
-    std::string to_json() const;             // for run ids: equal text, same recording
-};
-
-struct run_config {
-    std::filesystem::path file;    // the configuration file itself (for messages)
-    std::filesystem::path model;   // relative paths are taken relative to the configuration file
-    std::filesystem::path output;  // directory; run.h5 goes inside it
-    std::optional<std::uint32_t> seed;      // replaces every simConfig seed
-    std::optional<m1::seeds> seeds;         // [seeds] conn, stim, loc
-    std::size_t threads = 0;                // 0: all cores
-    std::optional<double> duration, dt, scale;
-    std::vector<std::string> traces;        // "population:index"
-    lfp_config lfp;
-};
-
-// The electrodes a run records: the configured ones, or one per distinct ynormRange of the
-// populations of excitatory cells (M1: L23, L4, L5A, L5B, L6), named by what follows the last '_'
-// of the first such population's name.
-std::vector<electrode_spec> default_electrodes(const model_spec& model);
-
-// Reads a run configuration; unknown keys, wrong types and bad values are input_errors naming the
-// file, key and line.
-run_config load_run_config(const std::filesystem::path& path);
-
-// A TOML file, or an input_error naming the file (and the line of a syntax error).
-toml::table parse_toml_file(const std::filesystem::path& path);
-// Where a TOML node stands, for an input_error.
-source_location toml_location(const std::filesystem::path& file, const std::string& key,
-                              const toml::node* node);
-// Reads the run keys present in `table` into `config`, replacing what is there (a sweep file's keys
-// override its base file's); relative paths are taken relative to `file`'s directory. Keys listed in
-// `also_allowed` are left to the caller; any other unknown key is an input_error.
-void read_run_keys(const toml::table& table, const std::filesystem::path& file, run_config& config,
-                   const std::set<std::string>& also_allowed = {});
-// A run configuration must name a model and an output directory.
-void require_model_and_output(const run_config& config);
-
-// The configuration's run keys (scale, duration, dt, seeds) written into a model document.
-void apply_run_keys(nlohmann::ordered_json& document, const run_config& config);
-// Parses a changed model document; errors name the original file's line where the key is there.
-model_spec parse_effective_model(const json_document& original, nlohmann::ordered_json changed);
-
-// The model as this run sees it: the file with the configuration's changes applied (and written
-// into model_spec::document, which the run file keeps).
-model_spec effective_model(const run_config& config);
-
-// Networks kept between the runs of one process: a run whose connectivity_key matches an earlier
-// run's copies that network and recomputes only its weights (network.hpp: reweight), bit for bit
-// what a fresh build gives. Holds the most recently used `capacity` networks. Thread-safe.
-class network_cache {
-public:
-    explicit network_cache(std::size_t capacity = 2) : capacity_(capacity) {}
-    // A copy of the network stored under `key`, or null.
-    std::unique_ptr<network> find(const std::string& key);
-    void store(const std::string& key, const network& net);
-
-private:
-    std::mutex mutex_;
-    std::size_t capacity_;
-    std::vector<std::pair<std::string, std::shared_ptr<const network>>> entries_;  // most recent last
-};
 
 // What the batch layer adds to a run.
 struct run_extras {
@@ -116,9 +39,27 @@ struct run_summary {
     std::uint64_t cells = 0, synapses = 0, spikes = 0;
     double duration_ms = 0, build_s = 0, simulate_s = 0, peak_rss_mb = 0;
     bool network_reused = false;
-    double wall_s = 0;  // from the start to the run file (as /run wall_s records it)
+    double wall_s = 0;  // from the start to the run record complete (as /run wall_s records it)
     double mean_rate_hz() const { return cells && duration_ms > 0 ? double(spikes) / cells / (duration_ms / 1000.0) : 0; }
 };
+
+// A run as a value: what its run file holds and what its summary says (summary.run_file is empty
+// and peak_rss_mb 0 until it is written).
+struct simulated_run {
+    run_record record;
+    run_summary summary;
+};
+
+// Builds and simulates one instance of `model` (the effective model of `config`); prints progress
+// to `log` if given. Writes nothing. Throws input_error, run_error, run_cancelled, non_finite_state.
+simulated_run simulate(const run_config& config, model_spec model, std::ostream* log,
+                       const run_extras& extras = {});
+
+// Creates config.output: it must be writable before minutes of work are spent. Throws run_error.
+void prepare_output(const run_config& config);
+
+// The run file of a run configuration: run.h5 in its output directory.
+std::filesystem::path run_file_of(const run_config& config);
 
 // Runs one instance of `model` (the effective model of `config`) and writes its run file into
 // config.output; prints progress to `log` if given. Throws input_error, run_error, run_cancelled,

@@ -1,9 +1,10 @@
-// The network component: which model changes keep the connectivity (connectivity_key), and that a
+// The network cache: which model changes keep the connectivity (connectivity_key), and that a
 // reused network with its weights recomputed (reweight) is bit for bit the freshly built one, down
 // to the spikes it gives.
 #include "core/format/model.hpp"
 #include "core/engine/network.hpp"
 #include "core/engine/recipe.hpp"
+#include "core/run/network_cache.hpp"
 #include "core/run/run.hpp"
 #include "core/engine/simulation.hpp"
 
@@ -31,7 +32,7 @@ m1::model_spec tenth_model(const std::function<void(nlohmann::ordered_json&)>& c
 
 nlohmann::ordered_json& net(nlohmann::ordered_json& d) { return d["netParams"]; }
 
-TEST(Network, KeyIgnoresWeightsStimulationDurationAndStimSeed) {
+TEST(NetworkCache, KeyIgnoresWeightsStimulationDurationAndStimSeed) {
     const std::string base = m1::connectivity_key(tenth_model());
     EXPECT_EQ(base.size(), 64u);
     const std::vector<std::function<void(nlohmann::ordered_json&)>> same = {
@@ -48,7 +49,7 @@ TEST(Network, KeyIgnoresWeightsStimulationDurationAndStimSeed) {
         EXPECT_EQ(m1::connectivity_key(tenth_model(same[i])), base) << "change " << i;
 }
 
-TEST(Network, KeyFollowsWhatDecidesWhoConnects) {
+TEST(NetworkCache, KeyFollowsWhatDecidesWhoConnects) {
     const std::string base = m1::connectivity_key(tenth_model());
     const std::vector<std::function<void(nlohmann::ordered_json&)>> different = {
         [](auto& d) { d["simConfig"]["seeds"]["conn"] = 2; },
@@ -65,7 +66,7 @@ TEST(Network, KeyFollowsWhatDecidesWhoConnects) {
 
 // A network built for the base model, reweighted for a model with other weights, equals the
 // network built for that model from scratch: every field, every bit.
-TEST(Network, ReweightedEqualsFreshBuild) {
+TEST(NetworkCache, ReweightedEqualsFreshBuild) {
     const m1::model_spec a = tenth_model();
     const m1::model_spec b = tenth_model([](auto& d) {
         net(d)["scaleConnWeight"] = 0.00037;
@@ -92,7 +93,7 @@ TEST(Network, ReweightedEqualsFreshBuild) {
 
 // Through run_model with a cache: the second run reuses the network and its spikes are those of a
 // run in a fresh process state.
-TEST(Network, RunWithReusedNetworkGivesTheSameSpikes) {
+TEST(NetworkCache, RunWithReusedNetworkGivesTheSameSpikes) {
     const auto dir = std::filesystem::temp_directory_path() /
                      ("m1batch-test-network-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
