@@ -75,6 +75,8 @@ std::string analysis_params::to_json() const {
 
 namespace {
 
+const char* const no_lfp = "LFP skipped: no /lfp (the current sums m1batch records)";
+
 // A run's duration: /run duration_ms, else the one given for spike files without it.
 double duration_of(const std::filesystem::path& run_file, const spike_file_defaults& defaults) {
     std::optional<double> duration = defaults.duration_ms;
@@ -172,7 +174,24 @@ run_trains load_trains(const std::filesystem::path& run_file, const spike_file_d
     if (cell_table) count_cells(read_run_cells(run_file), out.populations);
     out.duration_ms = duration_of(run_file, defaults);
     out.lfp = read_run_lfp(run_file);
-    if (!out.lfp) out.lfp_skipped = "LFP skipped: no /lfp (the current sums m1batch records)";
+    if (!out.lfp) out.lfp_skipped = no_lfp;
+    return out;
+}
+
+run_trains trains_of(const run_record& record) {
+    run_trains out;
+    for (const auto& p : record.spikes) {
+        population_train t;
+        t.name = p.population;
+        t.times = p.timestamps;
+        t.node_ids = p.node_ids;
+        out.populations.push_back(std::move(t));
+    }
+    count_cells(record.cells, out.populations);
+    for (const auto& [name, value] : record.run_attributes)
+        if (name == "duration_ms") out.duration_ms = std::get<double>(value);
+    out.lfp = record.lfp;
+    if (!out.lfp) out.lfp_skipped = no_lfp;
     return out;
 }
 
@@ -364,7 +383,11 @@ std::filesystem::path analysis_file(const std::filesystem::path& run_file) {
 
 void write_analysis(const std::filesystem::path& run_file, const analysis_result& r,
                     const analysis_params& params) {
-    const std::string digest = file_digest(run_file);
+    write_analysis(run_file, r, params, file_digest(run_file));
+}
+
+void write_analysis(const std::filesystem::path& run_file, const analysis_result& r,
+                    const analysis_params& params, const std::string& digest) {
     write_hdf5_atomically(analysis_file(run_file), [&](const hdf5_checker& c, hid_t file) {
         const hdf5_writer w(c);
         h5_handle group = w.group(file, "/", "analysis", true, true);

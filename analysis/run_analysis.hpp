@@ -86,6 +86,10 @@ struct run_trains {
 // missing (no duration, no population, a file that cannot be read).
 run_trains load_trains(const std::filesystem::path& run_file, const spike_file_defaults& defaults = {});
 
+// The trains of a run still in memory (the sweep path: analysed before its file is read back),
+// the same as load_trains gives for the run file written from `record`.
+run_trains trains_of(const run_record& record);
+
 // The cells of population `p` of `run_file`, a spike file without /cells: the number `defaults`
 // gives for it, else its largest node id + 1. Throws input_error (--cells) when the number given
 // is smaller than that or more than max_population_cells, run_error when the node ids go past it.
@@ -122,6 +126,10 @@ std::filesystem::path analysis_file(const std::filesystem::path& run_file);
 // only read. Throws run_error, or storage_error when the directory is full or read-only.
 void write_analysis(const std::filesystem::path& run_file, const analysis_result& result,
                     const analysis_params& params);
+// The same for a run file whose bytes have the SHA-256 `run_file_sha256` (write_run's), which is
+// then not read.
+void write_analysis(const std::filesystem::path& run_file, const analysis_result& result,
+                    const analysis_params& params, const std::string& run_file_sha256);
 
 // The params JSON an earlier analysis of this run file recorded; empty when there is none, or
 // when the analysis file was made from other bytes (the run was run again since).

@@ -6,7 +6,9 @@
 #include "core/io/hdf5_support.hpp"
 #include "core/io/posix_file.hpp"
 #include "analysis/run_analysis.hpp"
+#include "core/base/digest.hpp"
 #include "core/io/run_file.hpp"
+#include "core/run/run.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -164,3 +166,40 @@ TEST(run_analysis_window, m1analyze_in_netpyne_mode_without_window_gives_netpyne
 }
 
 }  // namespace
+
+// The sweep path analyses a run from its record in memory (trains_of) and records the digest
+// write_run returns: the same trains as read back from the run file, the digest of its bytes.
+TEST(run_analysis_from_record, equals_the_analysis_of_the_run_file) {
+    temporary_directory dir("from-record");
+    m1::run_config config;
+    config.model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+    config.output = dir.path();
+    config.scale = 0.05;
+    config.duration = 200;
+    m1::simulated_run run = m1::simulate(config, m1::effective_model(config), nullptr);
+    const std::string digest = m1::write_run(config, run);
+    const fs::path run_file = m1::run_file_of(config);
+    EXPECT_EQ(digest, m1::sha256_hex(m1::read_bytes(run_file)));
+
+    const run_trains memory = trains_of(run.record), file = load_trains(run_file);
+    ASSERT_EQ(memory.populations.size(), file.populations.size());
+    for (std::size_t p = 0; p < file.populations.size(); ++p) {
+        const auto &a = memory.populations[p], &b = file.populations[p];
+        EXPECT_EQ(a.name, b.name);
+        EXPECT_EQ(a.cells, b.cells);
+        EXPECT_EQ(a.mean_ynorm, b.mean_ynorm);
+        EXPECT_EQ(a.times, b.times);
+        EXPECT_EQ(a.node_ids, b.node_ids);
+    }
+    EXPECT_GT(run.summary.spikes, 0u);
+    EXPECT_EQ(memory.duration_ms, file.duration_ms);
+    ASSERT_TRUE(memory.lfp && file.lfp);
+    EXPECT_EQ(memory.lfp->ampa, file.lfp->ampa);
+    EXPECT_EQ(memory.lfp->gaba, file.lfp->gaba);
+    EXPECT_EQ(memory.lfp->cells, file.lfp->cells);
+
+    // Written with the digest, the analysis is this run file's (recorded_params finds it).
+    const analysis_params params = rates_only();
+    write_analysis(run_file, analyze(memory, params), params, digest);
+    EXPECT_EQ(recorded_params(run_file), params.to_json());
+}

@@ -104,18 +104,19 @@ std::string hdf5_image(const std::filesystem::path& path,
 
 }  // namespace
 
-void write_hdf5_atomically(const std::filesystem::path& path,
-                           const std::function<void(const hdf5_checker& check, hid_t file)>& fill) {
+std::string hdf5_file_image(const std::filesystem::path& path,
+                            const std::function<void(const hdf5_checker& check, hid_t file)>& fill) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
         throw run_error("cannot create " + path.string() + ": " + errno_text(EISDIR));
-    std::string image;
-    {
-        std::lock_guard<std::mutex> lock(write_mutex());
-        hdf5_quiet quiet;
-        image = hdf5_image(path, fill);
-    }
-    write_file_atomically(path, image);
+    std::lock_guard<std::mutex> lock(write_mutex());
+    hdf5_quiet quiet;
+    return hdf5_image(path, fill);
+}
+
+void write_hdf5_atomically(const std::filesystem::path& path,
+                           const std::function<void(const hdf5_checker& check, hid_t file)>& fill) {
+    write_file_atomically(path, hdf5_file_image(path, fill));
 }
 
 }  // namespace m1

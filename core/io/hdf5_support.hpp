@@ -259,4 +259,9 @@ private:
 void write_hdf5_atomically(const std::filesystem::path& path,
                            const std::function<void(const hdf5_checker& check, hid_t file)>& fill);
 
+// The bytes write_hdf5_atomically would write to `path` (named in messages only), for a caller
+// that needs them too (their digest): write them with write_file_atomically.
+std::string hdf5_file_image(const std::filesystem::path& path,
+                            const std::function<void(const hdf5_checker& check, hid_t file)>& fill);
+
 }  // namespace m1

@@ -359,10 +359,14 @@ population_spikes read_population(const hdf5_checker& c, hid_t group, const std:
 
 }  // namespace
 
-void write_run_file(const std::filesystem::path& path, const run_record& record) {
-    write_hdf5_atomically(path, [&](const hdf5_checker& c, hid_t file) {
+std::string run_file_image(const std::filesystem::path& path, const run_record& record) {
+    return hdf5_file_image(path, [&](const hdf5_checker& c, hid_t file) {
         write_contents(c, file, record);
     });
+}
+
+void write_run_file(const std::filesystem::path& path, const run_record& record) {
+    write_file_atomically(path, run_file_image(path, record));
 }
 
 bool holds_group(const std::filesystem::path& path, const std::string& name) {

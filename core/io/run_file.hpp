@@ -85,6 +85,8 @@ struct run_record {
 // Writes `record` to `path` atomically (temporary name, then rename). Throws run_error naming the
 // path when the directory cannot be written; leaves no partial file behind.
 void write_run_file(const std::filesystem::path& path, const run_record& record);
+// The bytes write_run_file writes (for their digest; write them with write_file_atomically).
+std::string run_file_image(const std::filesystem::path& path, const run_record& record);
 
 // Whether the file at `path` has a group `name` at its root ("spikes", "cells", "run", ...): spike
 // files of other tools have /spikes and little else. Throws run_error naming the path when it is

@@ -1,5 +1,8 @@
 #include "core/run/run.hpp"
 
+#include "core/base/digest.hpp"
+#include "core/io/posix_file.hpp"
+
 #include <sys/resource.h>
 
 #include <tbb/info.h>
@@ -350,13 +353,19 @@ void prepare_output(const run_config& config) {
 
 std::filesystem::path run_file_of(const run_config& config) { return config.output / "run.h5"; }
 
+std::string write_run(const run_config& config, simulated_run& run) {
+    run.summary.run_file = run_file_of(config);
+    const std::string image = run_file_image(run.summary.run_file, run.record);
+    write_file_atomically(run.summary.run_file, image);
+    run.summary.peak_rss_mb = peak_rss_mib();
+    return sha256_hex(image);
+}
+
 run_summary run_model(const run_config& config, model_spec model, std::ostream* log,
                       const run_extras& extras) {
     prepare_output(config);
     simulated_run run = simulate(config, std::move(model), log, extras);
-    run.summary.run_file = run_file_of(config);
-    write_run_file(run.summary.run_file, run.record);
-    run.summary.peak_rss_mb = peak_rss_mib();
+    write_run(config, run);
     return run.summary;
 }
 

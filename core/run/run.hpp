@@ -61,6 +61,11 @@ void prepare_output(const run_config& config);
 // The run file of a run configuration: run.h5 in its output directory.
 std::filesystem::path run_file_of(const run_config& config);
 
+// Writes a simulated run's file, run_file_of(config), and completes its summary (run_file,
+// peak_rss_mb); returns the SHA-256 of the bytes written, which an analysis of the run records as
+// its run file's. Throws run_error, storage_error.
+std::string write_run(const run_config& config, simulated_run& run);
+
 // Runs one instance of `model` (the effective model of `config`) and writes its run file into
 // config.output; prints progress to `log` if given. Throws input_error, run_error, run_cancelled,
 // non_finite_state; on any of them no run file is left.
