@@ -1103,49 +1103,75 @@ void check_range(double value, double low, double high, const char* what, std::u
                     offset);
 }
 
-// The random functions of one argument, drawn from `rng` as NEURON draws them.
-[[gnu::always_inline]] inline double draw(opcode op, double a, random_stream& rng, std::uint32_t offset) {
-    switch (op) {
-        case opcode::negexp: return rng.negexp(a);
-        case opcode::poisson:
-            if (std::exp(-1.0 * a) == 0.0)
-                fail_at_run("poisson(mean) with a mean above 745 never returns in NEURON "
-                            "(exp(-mean) is 0)",
-                            offset);
-            return rng.poisson(a);
-        case opcode::geometric: {
-            check_range(a, 0, 1, "geometric(mean): mean", offset);
-            // Draws until one is at least `mean`; no draw reaches 1 (asDouble < 1).
-            constexpr double largest_draw = (4294967295.0 + 1.0) / 4294967297.0;
-            if (a > largest_draw)
-                fail_at_run("geometric(1) never returns in NEURON (it draws until a number "
-                            "is at least the mean)",
-                            offset);
-            return rng.geometric(a);
-        }
-        default: return std::numeric_limits<double>::quiet_NaN();
-    }
+// The random functions that NEURON refuses or never returns from for some arguments.
+[[gnu::always_inline]] inline double poisson_draw(random_stream& rng, double mean, std::uint32_t offset) {
+    if (std::exp(-1.0 * mean) == 0.0)
+        fail_at_run("poisson(mean) with a mean above 745 never returns in NEURON (exp(-mean) is 0)", offset);
+    return rng.poisson(mean);
 }
 
-// The random functions of two arguments.
-[[gnu::always_inline]] inline double draw(opcode op, double a, double b, random_stream& rng,
-                                          std::uint32_t offset) {
-    switch (op) {
-        // NEURON's Uniform puts the smaller bound first (gnu/Uniform.h), so uniform(1.2, 0.8)
-        // draws in [0.8, 1.2).
-        case opcode::uniform: return a < b ? rng.uniform(a, b) : rng.uniform(b, a);
-        case opcode::normal: return rng.normal(a, b);
-        case opcode::lognormal: return rng.lognormal(a, b);
-        case opcode::discunif: return rng.discunif(a, b);
+[[gnu::always_inline]] inline double geometric_draw(random_stream& rng, double mean, std::uint32_t offset) {
+    check_range(mean, 0, 1, "geometric(mean): mean", offset);
+    // Draws until one is at least `mean`; no draw reaches 1 (asDouble < 1).
+    constexpr double largest_draw = (4294967295.0 + 1.0) / 4294967297.0;
+    if (mean > largest_draw)
+        fail_at_run("geometric(1) never returns in NEURON (it draws until a number is at least the mean)",
+                    offset);
+    return rng.geometric(mean);
+}
+
+[[gnu::always_inline]] inline double binomial_draw(random_stream& rng, double n, double p, std::uint32_t offset) {
+    check_range(n, 0, 1e99, "binomial(n, p): n", offset);
+    check_range(p, 0, 1, "binomial(n, p): p", offset);
+    return rng.binomial(n, p);
+}
+
+// NEURON's Uniform puts the smaller bound first (gnu/Uniform.h), so uniform(1.2, 0.8) draws in
+// [0.8, 1.2).
+[[gnu::always_inline]] inline double uniform_draw(random_stream& rng, double a, double b) {
+    return a < b ? rng.uniform(a, b) : rng.uniform(b, a);
+}
+
+// One instruction on the stack whose top value is stack[top - 1]; returns the new top. Inlined
+// into evaluate's loop: one switch per instruction, as if written there.
+[[gnu::always_inline]] inline std::size_t execute(const instruction& in, double* stack, std::size_t top,
+                                                  const cell_position& pre, const cell_position& post,
+                                                  random_stream* rng) {
+    switch (in.op) {
+        case opcode::constant: stack[top++] = in.value; break;
+        case opcode::variable: stack[top++] = cell_value(static_cast<cell_variable>(in.arg), pre, post); break;
+        case opcode::negate: case opcode::exp: case opcode::log: case opcode::log10:
+        case opcode::sqrt: case opcode::sin: case opcode::cos: case opcode::tan:
+        case opcode::ceil: case opcode::abs: case opcode::round: case opcode::truncate:
+        case opcode::identity: stack[top - 1] = unary(in.op, stack[top - 1]); break;
+        case opcode::add: case opcode::subtract: case opcode::multiply: case opcode::divide:
+        case opcode::floor_divide: case opcode::modulo: case opcode::power: case opcode::less:
+        case opcode::less_equal: case opcode::greater: case opcode::greater_equal:
+        case opcode::equal: case opcode::not_equal: case opcode::arctan2:
+            --top;
+            stack[top - 1] = binary(in.op, stack[top - 1], stack[top]);
+            break;
+        case opcode::min:
+        case opcode::max:
+            top -= in.arg;
+            stack[top] = python_min_max(in.op == opcode::max, stack + top, in.arg);
+            ++top;
+            break;
+        case opcode::negexp: stack[top - 1] = rng->negexp(stack[top - 1]); break;
+        case opcode::poisson: stack[top - 1] = poisson_draw(*rng, stack[top - 1], in.offset); break;
+        case opcode::geometric: stack[top - 1] = geometric_draw(*rng, stack[top - 1], in.offset); break;
+        case opcode::uniform: --top, stack[top - 1] = uniform_draw(*rng, stack[top - 1], stack[top]); break;
+        case opcode::normal: --top, stack[top - 1] = rng->normal(stack[top - 1], stack[top]); break;
+        case opcode::lognormal: --top, stack[top - 1] = rng->lognormal(stack[top - 1], stack[top]); break;
+        case opcode::discunif: --top, stack[top - 1] = rng->discunif(stack[top - 1], stack[top]); break;
         case opcode::binomial:
-            check_range(a, 0, 1e99, "binomial(n, p): n", offset);
-            check_range(b, 0, 1, "binomial(n, p): p", offset);
-            return rng.binomial(a, b);
-        case opcode::hypergeo: return rng.hypergeo(a, b);
-        case opcode::erlang: return rng.erlang(a, b);
-        case opcode::weibull: return rng.weibull(a, b);
-        default: return std::numeric_limits<double>::quiet_NaN();
+            --top, stack[top - 1] = binomial_draw(*rng, stack[top - 1], stack[top], in.offset);
+            break;
+        case opcode::hypergeo: --top, stack[top - 1] = rng->hypergeo(stack[top - 1], stack[top]); break;
+        case opcode::erlang: --top, stack[top - 1] = rng->erlang(stack[top - 1], stack[top]); break;
+        case opcode::weibull: --top, stack[top - 1] = rng->weibull(stack[top - 1], stack[top]); break;
     }
+    return top;
 }
 
 }  // namespace
@@ -1203,39 +1229,7 @@ double expression::evaluate(const expression_scope& scope) const {
 
     double stack[max_stack];
     std::size_t top = 0;  // stack[top - 1] is the top value
-    for (; in != end; ++in) {
-        switch (in->op) {
-            case opcode::constant: stack[top++] = in->value; break;
-            case opcode::variable:
-                stack[top++] = cell_value(static_cast<cell_variable>(in->arg), pre, post);
-                break;
-            case opcode::negate: case opcode::exp: case opcode::log: case opcode::log10:
-            case opcode::sqrt: case opcode::sin: case opcode::cos: case opcode::tan:
-            case opcode::ceil: case opcode::abs: case opcode::round: case opcode::truncate:
-            case opcode::identity: stack[top - 1] = unary(in->op, stack[top - 1]); break;
-            case opcode::add: case opcode::subtract: case opcode::multiply: case opcode::divide:
-            case opcode::floor_divide: case opcode::modulo: case opcode::power: case opcode::less:
-            case opcode::less_equal: case opcode::greater: case opcode::greater_equal:
-            case opcode::equal: case opcode::not_equal: case opcode::arctan2:
-                --top;
-                stack[top - 1] = binary(in->op, stack[top - 1], stack[top]);
-                break;
-            case opcode::min:
-            case opcode::max:
-                top -= in->arg;
-                stack[top] = python_min_max(in->op == opcode::max, stack + top, in->arg);
-                ++top;
-                break;
-            case opcode::negexp: case opcode::poisson: case opcode::geometric:
-                stack[top - 1] = draw(in->op, stack[top - 1], *rng, in->offset);
-                break;
-            case opcode::uniform: case opcode::normal: case opcode::lognormal: case opcode::discunif:
-            case opcode::binomial: case opcode::hypergeo: case opcode::erlang: case opcode::weibull:
-                --top;
-                stack[top - 1] = draw(in->op, stack[top - 1], stack[top], *rng, in->offset);
-                break;
-        }
-    }
+    for (; in != end; ++in) top = execute(*in, stack, top, pre, post, rng);
     return stack[0];
 }
 
