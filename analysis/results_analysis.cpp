@@ -407,6 +407,28 @@ void check_given_cells(const std::vector<run_entry>& runs, const spike_file_defa
             throw input_error({"--cells", "", 0, 0}, "no spike file without /cells has a population " + population);
 }
 
+// The populations of the runs' spike files (those that cannot be read are reported when analysed).
+std::set<std::string> populations_of(const std::vector<run_entry>& runs) {
+    std::set<std::string> names;
+    for (const run_entry& run : runs) {
+        try {
+            for (const population_spikes& p : read_run_spikes(run.run_file)) names.insert(p.population);
+        } catch (const std::exception&) {
+        }
+    }
+    return names;
+}
+
+// --pairs names populations that some run has: a bad option (input_error, exit 2) before anything
+// is analysed, rather than every run failing.
+void check_given_pairs(const std::vector<run_entry>& runs, const analysis_params& params) {
+    if (!params.compute_granger || params.granger_pairs.empty()) return;
+    const std::set<std::string> known = populations_of(runs);
+    for (const auto& [pre, post] : params.granger_pairs)
+        for (const std::string& name : {pre, post})
+            if (!known.count(name)) throw input_error({"--pairs", "", 0, 0}, "no run has a population " + name);
+}
+
 // One run: analysed, or read back when its analysis is up to date. A fault of the directory
 // (storage_error) goes to `fault`: the runs after it are not started.
 void analyse_run(summary_row& row, const results_options& options, const std::string& wanted,
@@ -524,6 +546,7 @@ std::size_t report_totals(const std::vector<summary_row>& rows, const fs::path& 
 int analyze_results(const fs::path& path, const results_options& options, std::ostream& log) {
     const std::vector<run_entry> runs = find_runs(path);
     check_given_cells(runs, options.params.spike_files);
+    check_given_pairs(runs, options.params);
     const fs::path dir = fs::is_regular_file(path) ? path.parent_path() : path;
     std::unique_ptr<tbb::global_control> limit;
     if (options.threads)

@@ -67,6 +67,14 @@ TEST_F(AnalyzeOptions, BadListsRefused) {
     expect_refused("--pairs AB", "--pairs");
 }
 
+TEST_F(AnalyzeOptions, PairsOfPopulationsNoRunHasRefused) {
+    expect_refused("--pairs A:C", "--pairs");
+    expect_refused("--pairs C:A --only rates,granger", "--pairs");
+    const auto r = analyze("--pairs A:B --no-plots");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(fs::exists(runs_ / "analysis.h5"));
+}
+
 TEST_F(AnalyzeOptions, BadSpikeFileDefaultsRefused) {
     expect_refused("--cells A=0", "--cells");
     expect_refused("--duration -5", "--duration");
