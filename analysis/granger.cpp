@@ -91,59 +91,88 @@ struct ar_model {
     mat2 z;               // noise covariance
 };
 
-// bsmart.armorf with one trial (ntrls = 1, npts = N), step for step.
-ar_model armorf(const series& x, int p, factoriser& chol) {
+// armorf's state: the forward and backward AR coefficients of the order reached (ap, bp; a, b
+// for the next), the normalised errors and their covariances, and the factor of the noise
+// covariance (en).
+struct lattice {
+    std::vector<mat2> ap, bp, a, b;
+    mat2 en, pf, pb, pfb;
+    series efp, ebp;
+};
+
+// Before the first step: order 0, the data's own covariances.
+lattice start_lattice(const series& x, factoriser& chol) {
     const Eigen::Index n = x.cols();
-    const mat2 eye = mat2::Identity();
     const auto head = x.leftCols(n - 1), tail = x.rightCols(n - 1);
-    mat2 en = x * x.transpose();
+    lattice l;
+    l.en = x * x.transpose();
     // "ap / ntrls * (npts - 1)": BSMART's (and its MATLAB original's) scaling, kept for equality.
     const mat2 fwd = mat2(tail * tail.transpose()) * double(n - 1),
                bwd = mat2(head * head.transpose()) * double(n - 1);
     const mat2 ap0 = inverse(chol.lower(fwd, "the forward covariance"), "forward normaliser");
     const mat2 bp0 = inverse(chol.lower(bwd, "the backward covariance"), "backward normaliser");
-    series efp = ap0 * tail, ebp = bp0 * head;
-    mat2 pf = efp * efp.transpose(), pb = ebp * ebp.transpose(), pfb = efp * ebp.transpose();
-    en = chol.lower(en / double(n), "the data covariance");
+    l.efp = ap0 * tail;
+    l.ebp = bp0 * head;
+    l.pf = l.efp * l.efp.transpose();
+    l.pb = l.ebp * l.ebp.transpose();
+    l.pfb = l.efp * l.ebp.transpose();
+    l.en = chol.lower(l.en / double(n), "the data covariance");
+    l.ap = {ap0};
+    l.bp = {bp0};
+    return l;
+}
 
-    std::vector<mat2> ap{ap0}, bp{bp0}, a, b;
+// Step m: the next reflection coefficient, the normalised forward / backward error covariances
+// and the coefficients of order m + 1.
+void next_coefficients(lattice& l, int m, factoriser& chol) {
+    const mat2 eye = mat2::Identity();
+    const mat2 ck = inverse(chol.lower(l.pf, "the forward error covariance"), "forward error") *
+                    l.pfb *
+                    inverse(mat2(chol.lower(l.pb, "the backward error covariance").transpose()),
+                            "backward error");
+    const mat2 ef = eye - ck * ck.transpose(), eb = eye - ck.transpose() * ck;
+    const mat2 lef = chol.lower(ef, "I - K K^T");
+    l.en = l.en * lef;
+    l.ap.push_back(mat2::Zero());
+    l.bp.push_back(mat2::Zero());
+    const mat2 ief = inverse(lef, "I - K K^T");
+    const mat2 ieb = inverse(chol.lower(eb, "I - K^T K"), "I - K^T K");
+    l.a.assign(m + 2, mat2::Zero());
+    l.b.assign(m + 2, mat2::Zero());
+    for (int i = 0; i < m + 2; ++i) {
+        l.a[i] = ief * (l.ap[i] - ck * l.bp[m + 1 - i]);
+        l.b[i] = ieb * (l.bp[i] - ck.transpose() * l.ap[m + 1 - i]);
+    }
+}
+
+// Step m: the errors of the coefficients of order m + 1 over the samples they reach.
+void next_errors(lattice& l, const series& x, int m) {
+    const Eigen::Index len = x.cols() - m - 2;
+    if (len <= 0) throw fit_failure{"too few bins for the model order"};
+    l.efp = series::Zero(2, len);
+    l.ebp = series::Zero(2, len);
+    for (int i = 0; i < m + 2; ++i) {
+        l.efp += l.a[i] * x.middleCols(m + 2 - i, len);
+        l.ebp += l.b[m + 1 - i] * x.middleCols(m + 1 - i, len);
+    }
+    l.pf = l.efp * l.efp.transpose();
+    l.pb = l.ebp * l.ebp.transpose();
+    l.pfb = l.efp * l.ebp.transpose();
+    l.ap = l.a;
+    l.bp = l.b;
+}
+
+// bsmart.armorf with one trial (ntrls = 1, npts = N), step for step.
+ar_model armorf(const series& x, int p, factoriser& chol) {
+    lattice l = start_lattice(x, chol);
     for (int m = 0; m < p; ++m) {
-        // The next reflection coefficient and the normalised forward / backward error covariances.
-        const mat2 ck = inverse(chol.lower(pf, "the forward error covariance"), "forward error") *
-                        pfb *
-                        inverse(mat2(chol.lower(pb, "the backward error covariance").transpose()),
-                                "backward error");
-        const mat2 ef = eye - ck * ck.transpose(), eb = eye - ck.transpose() * ck;
-        const mat2 lef = chol.lower(ef, "I - K K^T");
-        en = en * lef;
-        ap.push_back(mat2::Zero());
-        bp.push_back(mat2::Zero());
-        const mat2 ief = inverse(lef, "I - K K^T");
-        const mat2 ieb = inverse(chol.lower(eb, "I - K^T K"), "I - K^T K");
-        a.assign(m + 2, mat2::Zero());
-        b.assign(m + 2, mat2::Zero());
-        for (int i = 0; i < m + 2; ++i) {
-            a[i] = ief * (ap[i] - ck * bp[m + 1 - i]);
-            b[i] = ieb * (bp[i] - ck.transpose() * ap[m + 1 - i]);
-        }
-        const Eigen::Index len = n - m - 2;
-        if (len <= 0) throw fit_failure{"too few bins for the model order"};
-        efp = series::Zero(2, len);
-        ebp = series::Zero(2, len);
-        for (int i = 0; i < m + 2; ++i) {
-            efp += a[i] * x.middleCols(m + 2 - i, len);
-            ebp += b[m + 1 - i] * x.middleCols(m + 1 - i, len);
-        }
-        pf = efp * efp.transpose();
-        pb = ebp * ebp.transpose();
-        pfb = efp * ebp.transpose();
-        ap = a;
-        bp = b;
+        next_coefficients(l, m, chol);
+        next_errors(l, x, m);
     }
     ar_model model;
-    const mat2 ia0 = inverse(a[0], "leading AR coefficient");
-    for (int j = 0; j < p; ++j) model.a.push_back(ia0 * a[j + 1]);
-    model.z = en * en.transpose();
+    const mat2 ia0 = inverse(l.a[0], "leading AR coefficient");
+    for (int j = 0; j < p; ++j) model.a.push_back(ia0 * l.a[j + 1]);
+    model.z = l.en * l.en.transpose();
     return model;
 }
 
@@ -160,18 +189,85 @@ std::string spikes_problem(const char* name, const std::vector<double>& counts, 
     return s.str();
 }
 
+// The counts of the standard mode (spike_counts) or of NetPyNE's (netpyne_spike_counts).
+std::vector<double> counts_of(const std::vector<double>& times, const window& w, double bin_ms, bool netpyne) {
+    return netpyne ? netpyne_spike_counts(times, w, bin_ms) : spike_counts(times, w, bin_ms);
+}
+
+// The two count series as the rows of one, each demeaned in the standard mode.
+series paired(const std::vector<double>& cx, const std::vector<double>& cy, bool netpyne) {
+    const auto n = static_cast<Eigen::Index>(cx.size());
+    series x(2, n);
+    for (Eigen::Index t = 0; t < n; ++t) x(0, t) = cx[t], x(1, t) = cy[t];
+    if (!netpyne) x.colwise() -= x.rowwise().mean();
+    return x;
+}
+
+// The model's noise: Z, and (bsmart.pwcausalr) the partial noise variances ("corrected
+// covariance") of each channel.
+struct model_noise {
+    cmat2 zc;
+    double eyx, exy;
+};
+
+model_noise noise_of(const mat2& z) {
+    return {z.cast<std::complex<double>>(), z(1, 1) - z(0, 1) * z(0, 1) / z(0, 0),
+            z(0, 0) - z(1, 0) * z(1, 0) / z(1, 1)};
+}
+
+// Geweke's F(x -> y) and F(y -> x) at f Hz; a fit_failure when either is not finite.
+std::pair<double, double> causality_at(const ar_model& model, const model_noise& e, double f,
+                                       double inv_fs) {
+    // bsmart.spectrum_AR, the exponent evaluated in numpy's order (numpy divides a complex by a
+    // real as a product with its reciprocal).
+    cmat2 h = cmat2::Identity();
+    for (std::size_t m = 0; m < model.a.size(); ++m) {
+        const double theta = -double(m + 1) * 2.0 * std::numbers::pi * f * inv_fs;
+        h += model.a[m].cast<std::complex<double>>() * std::polar(1.0, theta);
+    }
+    h = inverse(h, "I + sum A_m e^{-i m w} at a frequency");
+    const cmat2 s = (h * e.zc * h.adjoint()) * inv_fs;
+    const std::complex<double> h01 = h(0, 1), h10 = h(1, 0);
+    const double fyx = std::log(std::abs(s(0, 0)) / std::abs(s(0, 0) - (h01 * e.eyx * std::conj(h01)) * inv_fs));
+    const double fxy = std::log(std::abs(s(1, 1)) / std::abs(s(1, 1) - (h10 * e.exy * std::conj(h10)) * inv_fs));
+    if (!std::isfinite(fxy) || !std::isfinite(fyx)) {
+        std::ostringstream m;
+        m << "non-finite Granger causality at " << f << " Hz (the fitted model is "
+          << "degenerate: the series are (nearly) determined by each other's past)";
+        throw fit_failure{m.str()};
+    }
+    return {fxy, fyx};
+}
+
+// F(x -> y) and F(y -> x) at 0, 1, ..., floor(min(max_freq_hz, fs / 2)) Hz into r.
+void geweke_spectra(const ar_model& model, const granger_params& params, bool netpyne, granger_result& r) {
+    // NetPyNE: fs = int(1000 / binSize), frequencies range(0, int(fs / 2) + 1).
+    const double fs = netpyne ? std::trunc(1000.0 / params.bin_ms) : 1000.0 / params.bin_ms;
+    const double fmax = std::floor(std::min(params.max_freq_hz, fs / 2));
+    const double inv_fs = 1.0 / fs;
+    const model_noise noise = noise_of(model.z);
+    for (double f = 0; f <= fmax; f += 1) {
+        const auto [fxy, fyx] = causality_at(model, noise, f, inv_fs);
+        r.freq_hz.push_back(f);
+        r.f_xy.push_back(fxy);
+        r.f_yx.push_back(fyx);
+    }
+}
+
 }  // namespace
+
+void validate(const granger_params& params) {
+    if (!(params.bin_ms > 0)) throw std::invalid_argument("granger: bin_ms must be > 0");
+    if (params.order < 1) throw std::invalid_argument("granger: order must be >= 1");
+}
 
 granger_result granger(const std::vector<double>& x_times, const std::vector<double>& y_times,
                        const window& w, const granger_params& params) {
-    if (!(params.bin_ms > 0)) throw std::invalid_argument("granger: bin_ms must be > 0");
-    if (params.order < 1) throw std::invalid_argument("granger: order must be >= 1");
+    validate(params);
     const bool netpyne = params.mode == granger_mode::netpyne;
     granger_result r;
-    std::vector<double> cx = netpyne ? netpyne_spike_counts(x_times, w, params.bin_ms)
-                                     : spike_counts(x_times, w, params.bin_ms);
-    std::vector<double> cy = netpyne ? netpyne_spike_counts(y_times, w, params.bin_ms)
-                                     : spike_counts(y_times, w, params.bin_ms);
+    const std::vector<double> cx = counts_of(x_times, w, params.bin_ms, netpyne),
+                              cy = counts_of(y_times, w, params.bin_ms, netpyne);
     const auto n = static_cast<Eigen::Index>(cx.size());
     if (n < params.order + 2) {
         std::ostringstream s;
@@ -182,49 +278,9 @@ granger_result granger(const std::vector<double>& x_times, const std::vector<dou
     }
     for (auto [name, c] : {std::pair{"x", &cx}, std::pair{"y", &cy}})
         if (r.failure = spikes_problem(name, *c, w); !r.failure.empty()) return r;
-
-    // NetPyNE: fs = int(1000 / binSize), frequencies range(0, int(fs / 2) + 1).
-    const double fs = netpyne ? std::trunc(1000.0 / params.bin_ms) : 1000.0 / params.bin_ms;
-    const double fmax = std::floor(std::min(params.max_freq_hz, fs / 2));
-    const double inv_fs = 1.0 / fs;
-
-    series x(2, n);
-    for (Eigen::Index t = 0; t < n; ++t) x(0, t) = cx[t], x(1, t) = cy[t];
-    if (!netpyne) x.colwise() -= x.rowwise().mean();
-
     factoriser chol(netpyne);
     try {
-        const ar_model model = armorf(x, params.order, chol);
-        const mat2& z = model.z;
-        // bsmart.pwcausalr: the partial noise variances ("corrected covariance") of each channel.
-        const double eyx = z(1, 1) - z(0, 1) * z(0, 1) / z(0, 0);
-        const double exy = z(0, 0) - z(1, 0) * z(1, 0) / z(1, 1);
-        const cmat2 zc = z.cast<std::complex<double>>();
-        for (double f = 0; f <= fmax; f += 1) {
-            // bsmart.spectrum_AR, the exponent evaluated in numpy's order (numpy divides a complex
-            // by a real as a product with its reciprocal).
-            cmat2 h = cmat2::Identity();
-            for (int m = 0; m < params.order; ++m) {
-                const double theta = -double(m + 1) * 2.0 * std::numbers::pi * f * inv_fs;
-                h += model.a[m].cast<std::complex<double>>() * std::polar(1.0, theta);
-            }
-            h = inverse(h, "I + sum A_m e^{-i m w} at a frequency");
-            const cmat2 s = (h * zc * h.adjoint()) * inv_fs;
-            const std::complex<double> h01 = h(0, 1), h10 = h(1, 0);
-            const double fyx =
-                std::log(std::abs(s(0, 0)) / std::abs(s(0, 0) - (h01 * eyx * std::conj(h01)) * inv_fs));
-            const double fxy =
-                std::log(std::abs(s(1, 1)) / std::abs(s(1, 1) - (h10 * exy * std::conj(h10)) * inv_fs));
-            if (!std::isfinite(fxy) || !std::isfinite(fyx)) {
-                std::ostringstream s;
-                s << "non-finite Granger causality at " << f << " Hz (the fitted model is "
-                  << "degenerate: the series are (nearly) determined by each other's past)";
-                throw fit_failure{s.str()};
-            }
-            r.freq_hz.push_back(f);
-            r.f_xy.push_back(fxy);
-            r.f_yx.push_back(fyx);
-        }
+        geweke_spectra(armorf(paired(cx, cy, netpyne), params.order, chol), params, netpyne, r);
     } catch (const fit_failure& e) {
         r = granger_result{};
         r.failure = e.what;

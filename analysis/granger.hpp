@@ -46,7 +46,11 @@ struct granger_result {
                                      // the identity as NetPyNE does (its numbers are then invalid)
 };
 
-// Pairs are independent: safe to call from several threads at once.
+// Throws std::invalid_argument for bin_ms <= 0 or order < 1: what granger() refuses, checked by
+// m1analyze once, before any run (its --order).
+void validate(const granger_params& params);
+
+// Pairs are independent: safe to call from several threads at once. Throws as validate().
 granger_result granger(const std::vector<double>& x_times, const std::vector<double>& y_times,
                        const window& w, const granger_params& params);
 

@@ -44,15 +44,27 @@ void z_score(std::vector<double>& x) {
     for (double& v : x) v = (v - mean) / sd;
 }
 
-std::vector<lfp_trace> proxy(const lfp_sums& sums, const lfp_params& params, double start_ms,
-                             double stop_ms) {
-    const std::size_t electrodes = sums.electrodes.size();
-    if (electrodes == 0) return {};
+void check_sums(const lfp_sums& sums, std::size_t electrodes) {
     if (!(sums.interval_ms > 0) || !std::isfinite(sums.interval_ms))
         throw std::invalid_argument("LFP proxy: the sampling interval must be > 0 ms");
     if (sums.ampa.size() != sums.gaba.size() || sums.ampa.size() % electrodes != 0)
         throw std::invalid_argument(
             "LFP proxy: the AMPA and GABA sums must hold the same whole [sample][electrode] rows");
+}
+
+// Welch's segment in samples: params.welch_segment, else 500 ms worth; at most the series.
+std::size_t welch_segment(const lfp_params& params, double interval_ms, std::size_t series) {
+    std::size_t segment = params.welch_segment;
+    if (segment == 0)
+        segment = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(500.0 / interval_ms)));
+    return std::min(segment, series);
+}
+
+std::vector<lfp_trace> proxy(const lfp_sums& sums, const lfp_params& params, double start_ms,
+                             double stop_ms) {
+    const std::size_t electrodes = sums.electrodes.size();
+    if (electrodes == 0) return {};
+    check_sums(sums, electrodes);
     const std::size_t samples = sums.samples();
     const std::size_t delay = delay_samples(params.ampa_delay_ms, sums.interval_ms);
 
@@ -67,10 +79,7 @@ std::vector<lfp_trace> proxy(const lfp_sums& sums, const lfp_params& params, dou
     }
 
     const double fs_hz = 1000.0 / sums.interval_ms;
-    std::size_t segment = params.welch_segment;
-    if (segment == 0)
-        segment = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(500.0 / sums.interval_ms)));
-    segment = std::min(segment, kept.size());
+    const std::size_t segment = welch_segment(params, sums.interval_ms, kept.size());
 
     std::vector<lfp_trace> traces(electrodes);
     for (std::size_t e = 0; e < electrodes; ++e) {

@@ -28,6 +28,9 @@ constexpr double nan_value = std::numeric_limits<double>::quiet_NaN();
 constexpr double title_size = 22, label_size = 18, tick_size = 15, legend_size = 15,
                  note_size = 18;
 constexpr double tick_length = 6;
+// Where the y axis's label is centred (from the left edge), the legend's inner margin and its
+// labels' widest.
+constexpr double y_label_x = 22, legend_pad = 10, max_legend_label = 230;
 constexpr rgb ink{0.12, 0.12, 0.12}, soft_ink{0.4, 0.4, 0.4}, grid_colour{0.9, 0.9, 0.9},
     separator_colour{0.8, 0.8, 0.8}, missing_colour{0.84, 0.84, 0.84},
     hatch_colour{0.6, 0.6, 0.6};
@@ -404,20 +407,22 @@ void draw_grid(cairo_t* cr, const plot_frame& f, const ticks& x, const ticks& y)
     cairo_restore(cr);
 }
 
-// The left and bottom spines with outward ticks, tick labels and axis labels; the y label is
-// centred on the plot area at x = y_label_x (rotated to read upwards).
-void draw_axes(cairo_t* cr, const plot_frame& f, const ticks& x, const ticks& y,
-               const std::string& x_label, const std::string& y_label, double y_label_x) {
-    cairo_save(cr);
-    set_colour(cr, ink);
+// The left edge of a plot area whose y tick labels are tick_w wide: room for the y axis's label,
+// the tick labels and the ticks.
+double plot_left(double tick_w) {
+    return std::round(y_label_x + label_size * 1.2 + 12 + tick_w + tick_length + 5);
+}
+
+void draw_spines(cairo_t* cr, const plot_frame& f) {
     cairo_set_line_width(cr, 1.2);
     cairo_move_to(cr, f.left - 0.5, f.top);
     cairo_line_to(cr, f.left - 0.5, f.top + f.height + 0.5);
     cairo_line_to(cr, f.left + f.width, f.top + f.height + 0.5);
     cairo_stroke(cr);
+}
 
-    cairo_set_line_width(cr, 1);
-    const double bottom = f.top + f.height + 0.5;
+// Outward ticks under the bottom spine (at y = bottom), labelled at the major ones.
+void draw_x_ticks(cairo_t* cr, const plot_frame& f, const ticks& x, double bottom) {
     for (std::size_t i = 0; i < x.major.size(); ++i) {
         if (!inside(x.major[i], f.x_left, f.x_right)) continue;
         const double px = std::round(f.px(x.major[i])) + 0.5;
@@ -433,6 +438,10 @@ void draw_axes(cairo_t* cr, const plot_frame& f, const ticks& x, const ticks& y,
             cairo_line_to(cr, px, bottom + tick_length / 2);
         }
     cairo_stroke(cr);
+}
+
+// Outward ticks left of the left spine, labelled at the major ones.
+void draw_y_ticks(cairo_t* cr, const plot_frame& f, const ticks& y) {
     for (std::size_t i = 0; i < y.major.size(); ++i) {
         if (!inside(y.major[i], f.y_bottom, f.y_top)) continue;
         const double py = std::round(f.py(y.major[i])) + 0.5;
@@ -448,12 +457,29 @@ void draw_axes(cairo_t* cr, const plot_frame& f, const ticks& x, const ticks& y,
             cairo_line_to(cr, f.left - 0.5 - tick_length / 2, py);
         }
     cairo_stroke(cr);
+}
 
+// The axes' labels: x centred under the plot area with its top at x_label_top, y centred on it
+// at x = y_label_x (rotated to read upwards).
+void draw_axis_labels(cairo_t* cr, const plot_frame& f, const std::string& x_label,
+                      double x_label_top, const std::string& y_label) {
     set_font(cr, label_size);
-    draw_text(cr, fit(cr, x_label, f.width), f.left + f.width / 2,
-              bottom + tick_length + tick_size * 1.6 + 14, 0.5, v_anchor::top);
+    draw_text(cr, fit(cr, x_label, f.width), f.left + f.width / 2, x_label_top, 0.5, v_anchor::top);
     draw_text(cr, fit(cr, y_label, f.height + 60), y_label_x, f.top + f.height / 2, 0.5,
               v_anchor::top, -pi / 2);
+}
+
+// The left and bottom spines with outward ticks, tick labels and axis labels.
+void draw_axes(cairo_t* cr, const plot_frame& f, const ticks& x, const ticks& y,
+               const std::string& x_label, const std::string& y_label) {
+    cairo_save(cr);
+    set_colour(cr, ink);
+    draw_spines(cr, f);
+    cairo_set_line_width(cr, 1);
+    const double bottom = f.top + f.height + 0.5;
+    draw_x_ticks(cr, f, x, bottom);
+    draw_y_ticks(cr, f, y);
+    draw_axis_labels(cr, f, x_label, bottom + tick_length + tick_size * 1.6 + 14, y_label);
     cairo_restore(cr);
 }
 
@@ -536,16 +562,21 @@ struct line_style {
     double x_max = 0;          // <= 0: no limit
 };
 
-plot_frame line_plot(const std::filesystem::path& stem, const std::string& title,
-                     const std::vector<series>& curves, const std::string& x_label,
-                     const std::string& y_label, const line_style& style) {
+void check_lengths(const std::vector<series>& curves) {
     for (const auto& s : curves)
         if (s.x.size() != s.y.size())
             throw std::invalid_argument("plot: series '" + s.label + "' has " +
                                         std::to_string(s.x.size()) + " x but " +
                                         std::to_string(s.y.size()) + " y values");
+}
 
-    // The x range: the finite x values, cut at x_max.
+// The x range: the finite points' x values, cut at x_max (`any`: there is such a point).
+struct x_extent {
+    double lo = 0, hi = 0;
+    bool any = false;
+};
+
+x_extent x_range(const std::vector<series>& curves, double x_max) {
     double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo;
     for (const auto& s : curves)
         for (std::size_t i = 0; i < s.x.size(); ++i)
@@ -554,176 +585,693 @@ plot_frame line_plot(const std::filesystem::path& stem, const std::string& title
                 x_hi = std::max(x_hi, s.x[i]);
             }
     const bool any = x_lo <= x_hi;
-    if (!any) x_lo = 0, x_hi = style.x_max > 0 ? style.x_max : 1;
-    if (style.x_max > 0 && x_hi > style.x_max) x_hi = std::max(style.x_max, x_lo);
+    if (!any) x_lo = 0, x_hi = x_max > 0 ? x_max : 1;
+    if (x_max > 0 && x_hi > x_max) x_hi = std::max(x_max, x_lo);
     if (x_hi <= x_lo) x_lo -= 0.5, x_hi += 0.5;
-    const auto shown = [&](double x) { return finite(x) && x >= x_lo && x <= x_hi; };
+    return {x_lo, x_hi, any};
+}
 
-    // The y range of what is shown.
+// Whether a point at x is drawn: finite and within the frame's x range.
+bool shown(const plot_frame& f, double x) { return finite(x) && x >= f.x_left && x <= f.x_right; }
+
+// The y range of the points shown: the lowest, the highest and the lowest positive value.
+struct y_extent {
+    double lo = 0, hi = 0, min_positive = 0;
+};
+
+y_extent y_range(const std::vector<series>& curves, const plot_frame& f) {
     double y_lo = std::numeric_limits<double>::infinity(), y_hi = -y_lo, y_min_positive = y_lo;
     for (const auto& s : curves)
         for (std::size_t i = 0; i < s.x.size(); ++i)
-            if (shown(s.x[i]) && finite(s.y[i])) {
+            if (shown(f, s.x[i]) && finite(s.y[i])) {
                 y_lo = std::min(y_lo, s.y[i]);
                 y_hi = std::max(y_hi, s.y[i]);
                 if (s.y[i] > 0) y_min_positive = std::min(y_min_positive, s.y[i]);
             }
+    return {y_lo, y_hi, y_min_positive};
+}
 
-    plot_frame f;
-    f.x_left = x_lo, f.x_right = x_hi, f.log_y = style.log_y;
-    ticks yt;
-    bool drawable = any;
-    if (style.log_y) {
-        int hi_decade = 0, lo_decade = -3;
-        if (y_hi > 0) {
-            hi_decade = static_cast<int>(std::ceil(std::log10(y_hi) - 1e-9));
-            lo_decade = static_cast<int>(std::floor(std::log10(y_min_positive) + 1e-9));
-            lo_decade = std::max(lo_decade, hi_decade - 10);
-            if (lo_decade >= hi_decade) lo_decade = hi_decade - 1;
-        } else {
-            drawable = false;
-        }
-        f.y_bottom = std::pow(10.0, lo_decade), f.y_top = std::pow(10.0, hi_decade);
-        yt = log_ticks(lo_decade, hi_decade);
-    } else {
-        if (!(y_lo <= y_hi)) y_lo = 0, y_hi = 1;
-        if (style.y_from_zero && y_lo >= 0) y_lo = 0;
-        if (y_hi - y_lo <= 0) {
-            const double d = y_hi == 0 ? 1 : std::abs(y_hi) * 0.1;
-            y_lo -= d, y_hi += d;
-            if (style.y_from_zero && y_lo < 0 && y_hi - 2 * d >= 0) y_lo = 0;
-        }
-        const double step = nice_step(y_hi - y_lo, 6);
-        f.y_bottom = std::floor(y_lo / step - 1e-9) * step;
-        f.y_top = std::ceil(y_hi / step + 1e-9) * step;
-        if (style.y_from_zero && y_lo == 0) f.y_bottom = 0;
-        yt = linear_ticks(f.y_bottom, f.y_top, 6);
+// A log y axis of whole decades spanning the positive values, at most 10 below the top; false
+// when there is no positive value (the frame then spans 10^-3 .. 1).
+bool log_y_axis(const y_extent& y, plot_frame& f, ticks& yt) {
+    int hi_decade = 0, lo_decade = -3;
+    const bool positive = y.hi > 0;
+    if (positive) {
+        hi_decade = static_cast<int>(std::ceil(std::log10(y.hi) - 1e-9));
+        lo_decade = static_cast<int>(std::floor(std::log10(y.min_positive) + 1e-9));
+        lo_decade = std::max(lo_decade, hi_decade - 10);
+        if (lo_decade >= hi_decade) lo_decade = hi_decade - 1;
     }
-    const ticks xt = linear_ticks(x_lo, x_hi, 10);
+    f.y_bottom = std::pow(10.0, lo_decade), f.y_top = std::pow(10.0, hi_decade);
+    yt = log_ticks(lo_decade, hi_decade);
+    return positive;
+}
 
-    // Layout: the legend goes inside the plot area, in the first corner where it covers no
-    // curve, when there are few entries; otherwise (or when no corner is free) at the right.
+// A linear y axis from tick to tick around the values (from 0 when asked and they allow it).
+ticks linear_y_axis(const y_extent& y, bool from_zero, plot_frame& f) {
+    double y_lo = y.lo, y_hi = y.hi;
+    if (!(y_lo <= y_hi)) y_lo = 0, y_hi = 1;
+    if (from_zero && y_lo >= 0) y_lo = 0;
+    if (y_hi - y_lo <= 0) {
+        const double d = y_hi == 0 ? 1 : std::abs(y_hi) * 0.1;
+        y_lo -= d, y_hi += d;
+        if (from_zero && y_lo < 0 && y_hi - 2 * d >= 0) y_lo = 0;
+    }
+    const double step = nice_step(y_hi - y_lo, 6);
+    f.y_bottom = std::floor(y_lo / step - 1e-9) * step;
+    f.y_top = std::ceil(y_hi / step + 1e-9) * step;
+    if (from_zero && y_lo == 0) f.y_bottom = 0;
+    return linear_ticks(f.y_bottom, f.y_top, 6);
+}
+
+// A curve in pixels: its unbroken pieces (a piece of one point is drawn as a dot).
+using point = std::pair<double, double>;
+using piece = std::vector<point>;
+
+std::vector<piece> pieces_of(const series& c, const plot_frame& fr) {
+    std::vector<piece> out(1);
+    for (std::size_t i = 0; i < c.x.size(); ++i) {
+        if (!shown(fr, c.x[i]) || !finite(c.y[i])) {
+            if (!out.back().empty()) out.emplace_back();
+            continue;
+        }
+        const double y = fr.log_y && c.y[i] <= fr.y_bottom ? fr.top + fr.height : fr.py(c.y[i]);
+        out.back().push_back({fr.px(c.x[i]), y});
+    }
+    if (out.back().empty()) out.pop_back();
+    return out;
+}
+
+// Whether the segment a-b meets the rectangle [x0, x1] x [y0, y1] (Liang-Barsky).
+bool meets(point a, point b, double x0, double y0, double x1, double y1) {
+    double t0 = 0, t1 = 1;
+    const double dx = b.first - a.first, dy = b.second - a.second;
+    const double p[4] = {-dx, dx, -dy, dy};
+    const double q[4] = {a.first - x0, x1 - a.first, a.second - y0, y1 - a.second};
+    for (int k = 0; k < 4; ++k) {
+        if (p[k] == 0) {
+            if (q[k] < 0) return false;
+            continue;
+        }
+        const double r = q[k] / p[k];
+        if (p[k] < 0) t0 = std::max(t0, r);
+        else t1 = std::min(t1, r);
+        if (t0 > t1) return false;
+    }
+    return true;
+}
+
+std::vector<legend_entry> legend_entries(const std::vector<series>& curves) {
     std::vector<legend_entry> entries;
     for (std::size_t i = 0; i < curves.size(); ++i)
         entries.push_back({curves[i].label, curves[i].colour.value_or(category_colour(i))});
-    const double max_legend_label = 230;
-    double y_label_x = 22, legend_w = 0;
+    return entries;
+}
+
+// Where the legend's box goes: inside the plot area or at its right.
+struct legend_box {
+    bool inside = false;
+    double x = 0, y = 0, w = 0, h = 0;
+};
+
+// Whether no piece of `curves` comes within `clearance` of the box at (x, y).
+bool box_free(const std::vector<std::vector<piece>>& curves, const legend_box& box, double x, double y) {
+    const double clearance = 6;
+    for (const auto& pieces : curves)
+        for (const auto& pc : pieces)
+            for (std::size_t i = 0; i < pc.size(); ++i)
+                if (meets(pc[i], pc[i + 1 < pc.size() ? i + 1 : i], x - clearance, y - clearance,
+                          x + box.w + clearance, y + box.h + clearance))
+                    return false;
+    return true;
+}
+
+// The legend goes inside the plot area, in the first corner where it covers no curve, when there
+// are few entries; otherwise (or when no corner is free) at the right, narrowing the plot area.
+legend_box place_legend(const std::vector<series>& curves, std::size_t entries, double legend_w,
+                        plot_frame& f) {
+    const double legend_step = legend_size * 1.55;
+    legend_box box;
+    box.w = legend_w + 2 * legend_pad, box.h = entries * legend_step + 12;
+    if (entries != 0 && entries <= 6 && box.w < f.width / 2 && box.h < f.height / 2) {
+        std::vector<std::vector<piece>> all;
+        for (const auto& c : curves) all.push_back(pieces_of(c, f));
+        const double margin = 12;
+        const point corners[] = {
+            {f.left + f.width - margin - box.w, f.top + margin},
+            {f.left + margin, f.top + margin},
+            {f.left + f.width - margin - box.w, f.top + f.height - margin - box.h},
+            {f.left + margin, f.top + f.height - margin - box.h},
+        };
+        for (const auto& [x, y] : corners)
+            if (box_free(all, box, x, y)) {
+                box.inside = true, box.x = x, box.y = y;
+                return box;
+            }
+    }
+    if (entries != 0) {
+        f.width = std::round(plot_width - f.left - (legend_w + 50));
+        box.x = f.left + f.width + 25 - legend_pad, box.y = f.top - 6;
+    }
+    return box;
+}
+
+void draw_piece(cairo_t* cr, const piece& pc) {
+    if (pc.size() == 1) {
+        cairo_arc(cr, pc[0].first, pc[0].second, 4, 0, 2 * pi);
+        cairo_fill(cr);
+        return;
+    }
+    cairo_move_to(cr, pc[0].first, pc[0].second);
+    for (std::size_t i = 1; i < pc.size(); ++i) cairo_line_to(cr, pc[i].first, pc[i].second);
+    cairo_stroke(cr);
+}
+
+// The curves, clipped to (just around) the plot area.
+void draw_curves(cairo_t* cr, const plot_frame& f, const std::vector<series>& curves,
+                 const std::vector<legend_entry>& entries) {
+    cairo_save(cr);
+    cairo_rectangle(cr, f.left - 2, f.top - 2, f.width + 4, f.height + 4);
+    cairo_clip(cr);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    for (std::size_t s = 0; s < curves.size(); ++s) {
+        set_colour(cr, entries[s].colour);
+        cairo_set_line_width(cr, curves.size() > 6 ? 1.6 : 2.2);
+        for (const piece& pc : pieces_of(curves[s], f)) draw_piece(cr, pc);
+    }
+    cairo_restore(cr);
+}
+
+// A legend inside the plot area stands on a white box over the grid.
+void draw_legend_box(cairo_t* cr, const legend_box& box) {
+    cairo_rectangle(cr, box.x + 0.5, box.y + 0.5, box.w, box.h);
+    set_colour(cr, {1, 1, 1}, 0.92);
+    cairo_fill_preserve(cr);
+    set_colour(cr, {0.8, 0.8, 0.8});
+    cairo_set_line_width(cr, 1);
+    cairo_stroke(cr);
+}
+
+// The frame (its y axis and ticks set) laid out for `yt` and a legend of `entries`.
+legend_box lay_out_line_plot(plot_frame& f, const ticks& yt, const std::vector<series>& curves,
+                             const std::vector<legend_entry>& entries) {
+    double legend_w = 0;
     {
         scratch cr;
-        const double tick_w = widest_label(cr, yt);
-        f.left = std::round(y_label_x + label_size * 1.2 + 12 + tick_w + tick_length + 5);
+        f.left = plot_left(widest_label(cr, yt));
         legend_w = entries.empty() ? 0 : legend_width(cr, entries, max_legend_label);
     }
     f.top = 70;
     f.height = std::round(plot_height - f.top - 90);
     f.width = std::round(plot_width - f.left - 40);
+    return place_legend(curves, entries.size(), legend_w, f);
+}
 
-    // The curves in pixels: unbroken pieces (a piece of one point is drawn as a dot).
-    using piece = std::vector<std::pair<double, double>>;
-    const auto pieces_of = [&](const series& c, const plot_frame& fr) {
-        std::vector<piece> out(1);
-        for (std::size_t i = 0; i < c.x.size(); ++i) {
-            if (!shown(c.x[i]) || !finite(c.y[i])) {
-                if (!out.back().empty()) out.emplace_back();
-                continue;
-            }
-            const double y = fr.log_y && c.y[i] <= fr.y_bottom ? fr.top + fr.height : fr.py(c.y[i]);
-            out.back().push_back({fr.px(c.x[i]), y});
-        }
-        if (out.back().empty()) out.pop_back();
-        return out;
-    };
-    // Whether the segment a-b meets the rectangle [x0, x1] x [y0, y1] (Liang-Barsky).
-    const auto meets = [](std::pair<double, double> a, std::pair<double, double> b, double x0,
-                          double y0, double x1, double y1) {
-        double t0 = 0, t1 = 1;
-        const double dx = b.first - a.first, dy = b.second - a.second;
-        const double p[4] = {-dx, dx, -dy, dy};
-        const double q[4] = {a.first - x0, x1 - a.first, a.second - y0, y1 - a.second};
-        for (int k = 0; k < 4; ++k) {
-            if (p[k] == 0) {
-                if (q[k] < 0) return false;
-                continue;
-            }
-            const double r = q[k] / p[k];
-            if (p[k] < 0) t0 = std::max(t0, r);
-            else t1 = std::min(t1, r);
-            if (t0 > t1) return false;
-        }
-        return true;
-    };
-    const double legend_step = legend_size * 1.55, pad = 10;
-    const double box_w = legend_w + 2 * pad, box_h = entries.size() * legend_step + 12;
-    bool legend_inside = false;
-    double box_x = 0, box_y = 0;
-    if (!entries.empty() && entries.size() <= 6 && box_w < f.width / 2 && box_h < f.height / 2) {
-        std::vector<std::vector<piece>> all;
-        for (const auto& c : curves) all.push_back(pieces_of(c, f));
-        const double margin = 12, clearance = 6;
-        const std::pair<double, double> corners[] = {
-            {f.left + f.width - margin - box_w, f.top + margin},
-            {f.left + margin, f.top + margin},
-            {f.left + f.width - margin - box_w, f.top + f.height - margin - box_h},
-            {f.left + margin, f.top + f.height - margin - box_h},
-        };
-        for (const auto& [x, y] : corners) {
-            bool free = true;
-            for (const auto& pieces : all)
-                for (const auto& pc : pieces)
-                    for (std::size_t i = 0; free && i < pc.size(); ++i)
-                        free = !meets(pc[i], pc[i + 1 < pc.size() ? i + 1 : i], x - clearance,
-                                      y - clearance, x + box_w + clearance, y + box_h + clearance);
-            if (free) {
-                legend_inside = true, box_x = x, box_y = y;
-                break;
-            }
-        }
-    }
-    if (!legend_inside && !entries.empty()) {
-        f.width = std::round(plot_width - f.left - (legend_w + 50));
-        box_x = f.left + f.width + 25 - pad, box_y = f.top - 6;
-    }
+plot_frame line_plot(const std::filesystem::path& stem, const std::string& title,
+                     const std::vector<series>& curves, const std::string& x_label,
+                     const std::string& y_label, const line_style& style) {
+    check_lengths(curves);
+    const x_extent x = x_range(curves, style.x_max);
+    plot_frame f;
+    f.x_left = x.lo, f.x_right = x.hi, f.log_y = style.log_y;
+    const y_extent y = y_range(curves, f);
+    ticks yt;
+    bool drawable = x.any;
+    if (style.log_y) drawable = log_y_axis(y, f, yt) && drawable;
+    else yt = linear_y_axis(y, style.y_from_zero, f);
+    const ticks xt = linear_ticks(x.lo, x.hi, 10);
+    const std::vector<legend_entry> entries = legend_entries(curves);
+    const legend_box box = lay_out_line_plot(f, yt, curves, entries);
 
     render(stem, plot_width, plot_height, [&](cairo_t* cr) {
         draw_title(cr, title, plot_width);
         draw_grid(cr, f, xt, yt);
-
-        cairo_save(cr);
-        cairo_rectangle(cr, f.left - 2, f.top - 2, f.width + 4, f.height + 4);
-        cairo_clip(cr);
-        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-        for (std::size_t s = 0; s < curves.size(); ++s) {
-            set_colour(cr, entries[s].colour);
-            cairo_set_line_width(cr, curves.size() > 6 ? 1.6 : 2.2);
-            for (const piece& pc : pieces_of(curves[s], f)) {
-                if (pc.size() == 1) {
-                    cairo_arc(cr, pc[0].first, pc[0].second, 4, 0, 2 * pi);
-                    cairo_fill(cr);
-                    continue;
-                }
-                cairo_move_to(cr, pc[0].first, pc[0].second);
-                for (std::size_t i = 1; i < pc.size(); ++i)
-                    cairo_line_to(cr, pc[i].first, pc[i].second);
-                cairo_stroke(cr);
-            }
-        }
-        cairo_restore(cr);
-
-        draw_axes(cr, f, xt, yt, x_label, y_label, y_label_x);
+        draw_curves(cr, f, curves, entries);
+        draw_axes(cr, f, xt, yt, x_label, y_label);
         if (!drawable) draw_note(cr, f, "no data");
-        if (legend_inside) {
-            cairo_rectangle(cr, box_x + 0.5, box_y + 0.5, box_w, box_h);
-            set_colour(cr, {1, 1, 1}, 0.92);
-            cairo_fill_preserve(cr);
-            set_colour(cr, {0.8, 0.8, 0.8});
-            cairo_set_line_width(cr, 1);
-            cairo_stroke(cr);
-        }
-        draw_legend(cr, entries, box_x + pad, box_y + 6, max_legend_label,
-                    legend_inside ? box_h : f.height + 6);
+        if (box.inside) draw_legend_box(cr, box);
+        draw_legend(cr, entries, box.x + legend_pad, box.y + 6, max_legend_label,
+                    box.inside ? box.h : f.height + 6);
     });
     return f;
+}
+
+// ---- raster -----------------------------------------------------------------------------------
+
+constexpr double swatch = 11;  // the side of a population's colour square
+const std::string rate_header = "rate (Hz)";
+
+// The order of the populations' bands, top down: by depth (mean_ynorm ascending, the pia first).
+std::vector<std::size_t> depth_order(const std::vector<population_train>& pops) {
+    std::vector<std::size_t> order(pops.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return pops[a].mean_ynorm < pops[b].mean_ynorm;
+    });
+    return order;
+}
+
+// Each population's first row (its bands stacked in `order`); returns the number of rows.
+std::uint64_t stack_bands(const std::vector<population_train>& pops, const std::vector<std::size_t>& order,
+                          std::vector<std::uint32_t>& first_row) {
+    first_row.assign(pops.size(), 0);
+    std::uint64_t rows = 0;
+    for (std::size_t p : order) {
+        first_row[p] = static_cast<std::uint32_t>(rows);
+        rows += pops[p].cells;
+    }
+    return rows;
+}
+
+// Whether spike k of p is drawn: in [t0, t1), of a cell the population has.
+bool drawn(const population_train& p, std::size_t k, double t0, double t1) {
+    const double t = p.times[k];
+    return t >= t0 && t < t1 && k < p.node_ids.size() && p.node_ids[k] < p.cells;
+}
+
+// The spikes drawn of each population, and the rates they make over the window, as written.
+struct raster_counts {
+    std::vector<std::size_t> spikes;
+    std::vector<std::string> rates;
+    std::size_t total = 0;
+};
+
+raster_counts count_spikes(const std::vector<population_train>& pops, double t0, double t1) {
+    raster_counts c;
+    c.spikes.assign(pops.size(), 0);
+    c.rates.resize(pops.size());
+    const double seconds = (t1 - t0) / 1000;
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        for (std::size_t k = 0; k < pops[p].times.size(); ++k)
+            if (drawn(pops[p], k, t0, t1)) ++c.spikes[p];
+        c.total += c.spikes[p];
+        c.rates[p] = pops[p].cells > 0 ? rate_number(c.spikes[p] / (pops[p].cells * seconds))
+                                       : "\u2013";
+    }
+    return c;
+}
+
+// The raster's columns: y label | names and swatches | plot area | rates.
+struct raster_layout {
+    std::vector<std::string> names;  // shortened to fit
+    double names_right = 0, rates_right = 0;  // both right-aligned
+};
+
+raster_layout lay_out_raster(const std::vector<population_train>& pops,
+                             const std::vector<std::string>& rates, plot_frame& f) {
+    const double max_name = 210;
+    raster_layout out;
+    out.names.resize(pops.size());
+    double names_w = 0, rates_w = 0;
+    {
+        scratch cr;
+        set_font(cr, legend_size);
+        for (std::size_t p = 0; p < pops.size(); ++p) {
+            out.names[p] = fit(cr, pops[p].name, max_name);
+            names_w = std::max(names_w, text_width(cr, out.names[p]));
+            rates_w = std::max(rates_w, text_width(cr, rates[p]));
+        }
+        set_font(cr, tick_size);
+        rates_w = std::max(rates_w, text_width(cr, rate_header));
+    }
+    out.names_right = y_label_x + label_size * 1.2 + 14 + names_w;
+    f.left = std::round(out.names_right + 6 + swatch + 22);
+    f.top = 70;
+    f.width = std::round(raster_width - f.left - (rates_w + 40));
+    f.height = std::round(raster_height - f.top - 90);
+    out.rates_right = f.left + f.width + 14 + rates_w;
+    return out;
+}
+
+// Marks merged on the pixel grid of the plot area: runs (x, y, length) of set pixels.
+struct mark_run {
+    int x, y, length;
+};
+
+// A W x H bitmap of the plot area, one byte a pixel, and the size of a spike's mark.
+struct mark_grid {
+    int W = 0, H = 0, mark_w = 0, mark_h = 0;
+    double t0 = 0, px_per_ms = 0, row_px = 0;
+    std::vector<std::uint8_t> bitmap;
+};
+
+mark_grid grid_of(const plot_frame& f, double t0, double t1, double all_rows) {
+    mark_grid g;
+    g.W = static_cast<int>(f.width), g.H = static_cast<int>(f.height), g.t0 = t0;
+    g.px_per_ms = f.width / (t1 - t0), g.row_px = f.height / all_rows;
+    g.mark_w = std::clamp(static_cast<int>(std::lround(g.px_per_ms)), 2, 4);
+    g.mark_h = g.row_px < 2 ? std::max(1, static_cast<int>(std::lround(g.row_px)))
+                            : std::clamp(static_cast<int>(std::lround(g.row_px * 0.8)), 1, 8);
+    g.bitmap.assign(static_cast<std::size_t>(g.W) * g.H, 0);
+    return g;
+}
+
+// Sets the pixels of the mark of the spike at t in `row`; returns its first and last line.
+std::pair<int, int> set_mark(mark_grid& g, double t, double row) {
+    const double cx = (t - g.t0) * g.px_per_ms, cy = (row + 0.5) * g.row_px;
+    const int x0 = std::clamp(static_cast<int>(std::lround(cx - g.mark_w / 2.0)), 0, g.W - 1);
+    const int y0 = std::clamp(static_cast<int>(std::lround(cy - g.mark_h / 2.0)), 0, g.H - 1);
+    const int x1 = std::min(g.W, x0 + g.mark_w), y1 = std::min(g.H, y0 + g.mark_h);
+    for (int y = y0; y < y1; ++y)
+        std::fill(g.bitmap.begin() + static_cast<std::ptrdiff_t>(y) * g.W + x0,
+                  g.bitmap.begin() + static_cast<std::ptrdiff_t>(y) * g.W + x1, 1);
+    return {y0, y1 - 1};
+}
+
+// The runs of set pixels of lines y_min..y_max, cleared as they are taken.
+void take_runs(mark_grid& g, int y_min, int y_max, std::vector<mark_run>& runs) {
+    for (int y = y_min; y <= y_max; ++y) {
+        std::uint8_t* line = g.bitmap.data() + static_cast<std::ptrdiff_t>(y) * g.W;
+        for (int x = 0; x < g.W;) {
+            if (!line[x]) {
+                ++x;
+                continue;
+            }
+            const int start = x;
+            while (x < g.W && line[x]) line[x++] = 0;
+            runs.push_back({start, y, x - start});
+        }
+    }
+}
+
+// Every population's marks as runs, to be filled as one path each.
+std::vector<std::vector<mark_run>> mark_runs(const std::vector<population_train>& pops,
+                                             const std::vector<std::uint32_t>& first_row,
+                                             const raster_counts& counts, mark_grid& g, double t1) {
+    std::vector<std::vector<mark_run>> runs(pops.size());
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        if (counts.spikes[p] == 0) continue;
+        int y_min = g.H, y_max = -1;
+        for (std::size_t k = 0; k < pops[p].times.size(); ++k) {
+            if (!drawn(pops[p], k, g.t0, t1)) continue;
+            const auto [y0, y1] = set_mark(g, pops[p].times[k], first_row[p] + static_cast<double>(pops[p].node_ids[k]));
+            y_min = std::min(y_min, y0), y_max = std::max(y_max, y1);
+        }
+        take_runs(g, y_min, y_max, runs[p]);
+    }
+    return runs;
+}
+
+// Where each population's label goes: the middle of its band, spread apart.
+std::vector<double> label_positions(const std::vector<population_train>& pops,
+                                    const std::vector<std::size_t>& order,
+                                    const std::vector<std::uint32_t>& first_row, const plot_frame& f) {
+    std::vector<double> want, at(pops.size());
+    for (std::size_t p : order) want.push_back(f.py(first_row[p] + pops[p].cells / 2.0));
+    const std::vector<double> placed =
+        spread(want, legend_size * 1.3, f.top + legend_size * 0.5, f.top + f.height - legend_size * 0.5);
+    for (std::size_t k = 0; k < order.size(); ++k) at[order[k]] = placed[k];
+    return at;
+}
+
+// Lines between the bands, from x_from to x_to.
+void draw_band_lines(cairo_t* cr, const plot_frame& f, const std::vector<std::size_t>& order,
+                     const std::vector<std::uint32_t>& first_row, double x_from, double x_to) {
+    for (std::size_t k = 1; k < order.size(); ++k) {
+        const double y = std::round(f.py(first_row[order[k]])) + 0.5;
+        cairo_move_to(cr, x_from, y);
+        cairo_line_to(cr, x_to, y);
+    }
+    cairo_stroke(cr);
+}
+
+void draw_marks(cairo_t* cr, const plot_frame& f, const std::vector<std::vector<mark_run>>& runs) {
+    for (std::size_t p = 0; p < runs.size(); ++p) {
+        if (runs[p].empty()) continue;
+        for (const mark_run& r : runs[p]) cairo_rectangle(cr, f.left + r.x, f.top + r.y, r.length, 1);
+        set_colour(cr, category_colour(p));
+        cairo_fill(cr);
+    }
+}
+
+// Population p's name with a swatch of its colour at height `at`, led to its band (`band`) when
+// moved, and its rate at the right.
+void draw_population_label(cairo_t* cr, const plot_frame& f, const raster_layout& l, std::size_t p,
+                           double at, double band, const std::string& rate) {
+    const double sx = l.names_right + 6;
+    if (std::abs(at - band) > 1.5) {
+        set_colour(cr, soft_ink);
+        cairo_set_line_width(cr, 0.8);
+        cairo_move_to(cr, sx + swatch + 2, at);
+        cairo_line_to(cr, f.left - tick_length - 4, band);
+        cairo_stroke(cr);
+    }
+    set_colour(cr, category_colour(p));
+    cairo_rectangle(cr, sx, at - swatch / 2, swatch, swatch);
+    cairo_fill(cr);
+    set_colour(cr, ink);
+    draw_text(cr, l.names[p], l.names_right, at, 1, v_anchor::middle);
+    draw_text(cr, rate, l.rates_right, at, 1, v_anchor::middle);
+}
+
+// ---- heatmap ----------------------------------------------------------------------------------
+
+constexpr double bar_w = 26;  // the colour bar's width
+
+void check_table(const std::vector<std::vector<double>>& values, const std::vector<std::string>& x_ticks,
+                 const std::vector<std::string>& y_ticks) {
+    const std::size_t rows = values.size(), columns = rows ? values[0].size() : 0;
+    for (const auto& row : values)
+        if (row.size() != columns) throw std::invalid_argument("plot_heatmap: rows of different lengths");
+    if (!x_ticks.empty() && x_ticks.size() != columns)
+        throw std::invalid_argument("plot_heatmap: " + std::to_string(x_ticks.size()) +
+                                    " x ticks for " + std::to_string(columns) + " columns");
+    if (!y_ticks.empty() && y_ticks.size() != rows)
+        throw std::invalid_argument("plot_heatmap: " + std::to_string(y_ticks.size()) +
+                                    " y ticks for " + std::to_string(rows) + " rows");
+}
+
+// The tick texts given, else 0, 1, ..., n - 1.
+std::vector<std::string> tick_texts(const std::vector<std::string>& given, std::size_t n) {
+    std::vector<std::string> texts = given;
+    if (texts.empty())
+        for (std::size_t k = 0; k < n; ++k) texts.push_back(std::to_string(k));
+    return texts;
+}
+
+// The values' colours: viridis from the smallest to the largest finite value (a constant in the
+// middle of a range around it); `missing`: some value is not finite.
+struct colour_scale {
+    double lo = 0, hi = 1;
+    bool any = false, missing = false;
+    rgb of(double v) const { return viridis((v - lo) / (hi - lo)); }
+};
+
+colour_scale scale_of(const std::vector<std::vector<double>>& values) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    bool missing = false;
+    for (const auto& row : values)
+        for (double v : row) {
+            if (finite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+            else missing = true;
+        }
+    const bool any = lo <= hi;
+    if (!any) lo = 0, hi = 1;
+    if (hi == lo) {
+        const double d = lo == 0 ? 1 : std::abs(lo) * 0.1;
+        lo -= d, hi += d;
+    }
+    return {lo, hi, any, missing};
+}
+
+// Layout: y label | y ticks | cells | colour bar, its ticks and its label.
+struct heatmap_layout {
+    std::vector<std::string> xs, ys;  // tick texts, shortened to fit
+    double bar_tick_w = 0, cell_w = 0, cell_h = 0, x_tick_h = 0, bar_left = 0;
+    bool rotate = false;                    // x tick texts at 45 degrees
+    std::size_t x_every = 1, y_every = 1;   // every k-th tick labelled (they would touch)
+};
+
+heatmap_layout lay_out_heatmap(std::vector<std::string> xs, std::vector<std::string> ys,
+                               const ticks& bar_ticks, plot_frame& f) {
+    const double max_tick = 170;
+    heatmap_layout l;
+    double y_tick_w = 0, x_tick_w = 0;
+    {
+        scratch cr;
+        set_font(cr, tick_size);
+        for (auto& s : xs) x_tick_w = std::max(x_tick_w, text_width(cr, s = fit(cr, s, max_tick)));
+        for (auto& s : ys) y_tick_w = std::max(y_tick_w, text_width(cr, s = fit(cr, s, max_tick)));
+        l.bar_tick_w = widest_label(cr, bar_ticks);
+    }
+    f.left = plot_left(y_tick_w);
+    f.top = 70;
+    const double right = 30 + bar_w + tick_length + 5 + l.bar_tick_w + 14 + label_size * 1.2 + 22;
+    f.width = std::round(plot_width - f.left - right);
+    l.cell_w = f.width / f.x_right;
+    l.rotate = x_tick_w > l.cell_w - 8;
+    l.x_tick_h = l.rotate ? x_tick_w * std::sin(pi / 4) + tick_size : tick_size * 1.3;
+    f.height = std::round(plot_height - f.top - (tick_length + 6 + l.x_tick_h + 16 + label_size * 1.4 + 16));
+    l.cell_h = f.height / f.y_top;
+    l.x_every = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::ceil((l.rotate ? tick_size * 1.4 : x_tick_w + 10) / l.cell_w)));
+    l.y_every = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(tick_size * 1.4 / l.cell_h)));
+    l.bar_left = f.left + f.width + 30;
+    l.xs = std::move(xs), l.ys = std::move(ys);
+    return l;
+}
+
+// Whether every value's number fits in its cell at the font size set; the largest magnitude.
+bool numbers_fit(cairo_t* cr, const std::vector<std::vector<double>>& values, double room,
+                 double& max_abs) {
+    double widest_value = 0;
+    max_abs = 0;
+    for (const auto& row : values)
+        for (double v : row)
+            if (finite(v)) max_abs = std::max(max_abs, std::abs(v));
+    for (const auto& row : values)
+        for (double v : row)
+            if (finite(v)) widest_value = std::max(widest_value, text_width(cr, table_number(v, max_abs)));
+    return widest_value <= room;
+}
+
+// A cell without a value (its rectangle is the current path): hatched grey.
+void draw_missing_cell(cairo_t* cr, double x0, double y0, double x1, double y1) {
+    set_colour(cr, missing_colour);
+    cairo_fill_preserve(cr);
+    cairo_save(cr);
+    cairo_clip(cr);
+    set_colour(cr, hatch_colour);
+    cairo_set_line_width(cr, 1.2);
+    for (double d = -(y1 - y0); d < x1 - x0; d += 9) {
+        cairo_move_to(cr, x0 + d, y1);
+        cairo_line_to(cr, x0 + d + (y1 - y0), y0);
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+// The cells, with their values written in them when the numbers fit.
+void draw_cells(cairo_t* cr, const plot_frame& f, const std::vector<std::vector<double>>& values,
+                const colour_scale& scale, const heatmap_layout& l) {
+    const double value_size = std::min(tick_size, l.cell_h * 0.4);
+    set_font(cr, value_size);
+    double max_abs = 0;
+    const bool annotate = numbers_fit(cr, values, l.cell_w - 6, max_abs) && value_size >= 9;
+    for (std::size_t i = 0; i < values.size(); ++i)
+        for (std::size_t j = 0; j < values[i].size(); ++j) {
+            const double x0 = std::round(f.px(j)), x1 = std::round(f.px(j + 1.0));
+            const double y0 = std::round(f.py(i + 1.0)), y1 = std::round(f.py(i));
+            const double v = values[i][j];
+            cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+            if (!finite(v)) {
+                draw_missing_cell(cr, x0, y0, x1, y1);
+                continue;
+            }
+            const rgb c = scale.of(v);
+            set_colour(cr, c);
+            cairo_fill(cr);
+            if (!annotate) continue;
+            set_colour(cr, luminance(c) < 0.45 ? rgb{1, 1, 1} : ink);
+            draw_text(cr, table_number(v, max_abs), (x0 + x1) / 2, (y0 + y1) / 2, 0.5, v_anchor::middle);
+        }
+}
+
+// Thin white lines between cells when the cells are large enough to spare them.
+void draw_cell_lines(cairo_t* cr, const plot_frame& f, std::size_t rows, std::size_t columns,
+                     const heatmap_layout& l) {
+    if (rows == 0 || columns == 0 || l.cell_w < 8 || l.cell_h < 8) return;
+    set_colour(cr, {1, 1, 1});
+    cairo_set_line_width(cr, 1);
+    for (std::size_t j = 1; j < columns; ++j) {
+        const double x = std::round(f.px(static_cast<double>(j)));
+        cairo_move_to(cr, x, f.top);
+        cairo_line_to(cr, x, f.top + f.height);
+    }
+    for (std::size_t i = 1; i < rows; ++i) {
+        const double y = std::round(f.py(static_cast<double>(i)));
+        cairo_move_to(cr, f.left, y);
+        cairo_line_to(cr, f.left + f.width, y);
+    }
+    cairo_stroke(cr);
+}
+
+// Axes: a frame, ticks at the middle of the cells, every x_every-th and y_every-th labelled.
+void draw_cell_ticks(cairo_t* cr, const plot_frame& f, const heatmap_layout& l, double bottom) {
+    set_font(cr, tick_size);
+    for (std::size_t j = 0; j < l.xs.size(); j += l.x_every) {
+        const double x = std::round(f.px(j + 0.5)) + 0.5;
+        cairo_move_to(cr, x, bottom);
+        cairo_line_to(cr, x, bottom + tick_length);
+        cairo_stroke(cr);
+        if (l.rotate) draw_text(cr, l.xs[j], x + 4, bottom + tick_length + 4, 1, v_anchor::middle, -pi / 4);
+        else draw_text(cr, l.xs[j], x, bottom + tick_length + 3, 0.5, v_anchor::top);
+    }
+    for (std::size_t i = 0; i < l.ys.size(); i += l.y_every) {
+        const double y = std::round(f.py(i + 0.5)) + 0.5;
+        cairo_move_to(cr, f.left - 0.5, y);
+        cairo_line_to(cr, f.left - 0.5 - tick_length, y);
+        cairo_stroke(cr);
+        draw_text(cr, l.ys[i], f.left - tick_length - 5, y, 1, v_anchor::middle);
+    }
+}
+
+void draw_heatmap_axes(cairo_t* cr, const plot_frame& f, const heatmap_layout& l,
+                       const std::string& x_label, const std::string& y_label) {
+    set_colour(cr, ink);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, f.left - 0.5, f.top - 0.5, f.width + 1, f.height + 1);
+    cairo_stroke(cr);
+    const double bottom = f.top + f.height + 0.5;
+    draw_cell_ticks(cr, f, l, bottom);
+    draw_axis_labels(cr, f, x_label, bottom + tick_length + 6 + l.x_tick_h + 12, y_label);
+}
+
+// The colour bar (bar_h high from the plot area's top): a gradient through the table, framed.
+void draw_gradient(cairo_t* cr, double left, double top, double height) {
+    cairo_pattern_t* gradient = cairo_pattern_create_linear(0, top + height, 0, top);
+    for (int k = 0; k <= 32; ++k) {
+        const rgb c = viridis(k / 32.0);
+        cairo_pattern_add_color_stop_rgb(gradient, k / 32.0, c.r, c.g, c.b);
+    }
+    cairo_rectangle(cr, left, top, bar_w, height);
+    cairo_set_source(cr, gradient);
+    cairo_fill(cr);
+    cairo_pattern_destroy(gradient);
+    set_colour(cr, ink);
+    cairo_rectangle(cr, left - 0.5, top - 0.5, bar_w + 1, height + 1);
+    cairo_stroke(cr);
+}
+
+// The colour bar, its ticks and the value's label.
+void draw_colour_bar(cairo_t* cr, const plot_frame& f, const colour_scale& scale, const ticks& bar_ticks,
+                     const heatmap_layout& l, const std::string& value_label) {
+    const double bar_top = f.top, bar_h = scale.missing ? f.height - 70 : f.height;
+    draw_gradient(cr, l.bar_left, bar_top, bar_h);
+    plot_frame bar;
+    bar.top = bar_top, bar.height = bar_h, bar.y_bottom = scale.lo, bar.y_top = scale.hi;
+    for (std::size_t k = 0; k < bar_ticks.major.size(); ++k) {
+        const double y = std::round(bar.py(bar_ticks.major[k])) + 0.5;
+        cairo_move_to(cr, l.bar_left + bar_w + 0.5, y);
+        cairo_line_to(cr, l.bar_left + bar_w + 0.5 + tick_length, y);
+        cairo_stroke(cr);
+        draw_tick_label(cr, bar_ticks, k, l.bar_left + bar_w + tick_length + 5, y, tick_side::right_of);
+    }
+    set_font(cr, label_size);
+    draw_text(cr, fit(cr, value_label, bar_h + 60), l.bar_left + bar_w + tick_length + 5 + l.bar_tick_w + 14,
+              bar_top + bar_h / 2, 0.5, v_anchor::top, -pi / 2);
+}
+
+// Under the colour bar, the key to missing cells.
+void draw_missing_key(cairo_t* cr, const plot_frame& f, double bar_left) {
+    const double ky = f.top + f.height - 40;
+    cairo_rectangle(cr, bar_left, ky, bar_w, 18);
+    set_colour(cr, missing_colour);
+    cairo_fill_preserve(cr);
+    cairo_save(cr);
+    cairo_clip_preserve(cr);
+    set_colour(cr, hatch_colour);
+    cairo_new_path(cr);
+    for (double d = -18; d < bar_w; d += 9) {
+        cairo_move_to(cr, bar_left + d, ky + 18);
+        cairo_line_to(cr, bar_left + d + 18, ky);
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+    set_font(cr, tick_size);
+    set_colour(cr, ink);
+    draw_text(cr, "no data", bar_left, ky + 18 + 6, 0, v_anchor::top);
 }
 
 }  // namespace
@@ -778,174 +1326,40 @@ plot_frame plot_granger(const std::filesystem::path& stem, const std::string& ti
 raster_frame plot_raster(const std::filesystem::path& stem, const std::string& title,
                          const std::vector<population_train>& pops, const window& w) {
     const double t0 = w.start_ms, t1 = w.stop_ms > w.start_ms ? w.stop_ms : w.start_ms + 1;
-
-    // Depth order and rows.
-    std::vector<std::size_t> order(pops.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return pops[a].mean_ynorm < pops[b].mean_ynorm;
-    });
+    const std::vector<std::size_t> order = depth_order(pops);
     raster_frame out;
-    out.first_row.assign(pops.size(), 0);
-    std::uint64_t rows = 0;
-    for (std::size_t p : order) {
-        out.first_row[p] = static_cast<std::uint32_t>(rows);
-        rows += pops[p].cells;
-    }
+    const std::uint64_t rows = stack_bands(pops, order, out.first_row);
     const double all_rows = rows > 0 ? static_cast<double>(rows) : 1;
-
-    // Names and rates.
-    std::vector<std::string> names(pops.size()), rate_text(pops.size());
-    const double seconds = (t1 - t0) / 1000;
-    std::vector<std::size_t> counts(pops.size(), 0);
-    std::size_t total = 0;
-    for (std::size_t p = 0; p < pops.size(); ++p) {
-        for (std::size_t k = 0; k < pops[p].times.size(); ++k) {
-            const double t = pops[p].times[k];
-            if (t >= t0 && t < t1 && k < pops[p].node_ids.size() &&
-                pops[p].node_ids[k] < pops[p].cells)
-                ++counts[p];
-        }
-        total += counts[p];
-        rate_text[p] = pops[p].cells > 0 ? rate_number(counts[p] / (pops[p].cells * seconds))
-                                         : "\u2013";
-    }
-
-    // Layout: y label | names and swatches | plot | rates.
+    const raster_counts counts = count_spikes(pops, t0, t1);
     plot_frame& f = out.frame;
     f.x_left = t0, f.x_right = t1, f.y_bottom = all_rows, f.y_top = 0;
     const ticks xt = linear_ticks(t0, t1, 10);
     const ticks no_ticks;
-    const double max_name = 210, swatch = 11;
-    double names_w = 0, rates_w = 0;
-    const std::string rate_header = "rate (Hz)";
-    {
-        scratch cr;
-        set_font(cr, legend_size);
-        for (std::size_t p = 0; p < pops.size(); ++p) {
-            names[p] = fit(cr, pops[p].name, max_name);
-            names_w = std::max(names_w, text_width(cr, names[p]));
-            rates_w = std::max(rates_w, text_width(cr, rate_text[p]));
-        }
-        set_font(cr, tick_size);
-        rates_w = std::max(rates_w, text_width(cr, rate_header));
-    }
-    const double y_label_x = 22;
-    const double names_right = y_label_x + label_size * 1.2 + 14 + names_w;
-    f.left = std::round(names_right + 6 + swatch + 22);
-    f.top = 70;
-    f.width = std::round(raster_width - f.left - (rates_w + 40));
-    f.height = std::round(raster_height - f.top - 90);
-    const double rates_right = f.left + f.width + 14 + rates_w;  // rates are right-aligned
-
-    // Marks, merged on the pixel grid of the plot area: one list of runs (x, y, length) per
-    // population, filled as one path.
-    const int W = static_cast<int>(f.width), H = static_cast<int>(f.height);
-    const double px_per_ms = f.width / (t1 - t0), row_px = f.height / all_rows;
-    const int mark_w = std::clamp(static_cast<int>(std::lround(px_per_ms)), 2, 4);
-    const int mark_h = row_px < 2 ? std::max(1, static_cast<int>(std::lround(row_px)))
-                                  : std::clamp(static_cast<int>(std::lround(row_px * 0.8)), 1, 8);
-    struct run {
-        int x, y, length;
-    };
-    std::vector<std::vector<run>> runs(pops.size());
-    std::vector<std::uint8_t> bitmap(static_cast<std::size_t>(W) * H);
-    for (std::size_t p = 0; p < pops.size(); ++p) {
-        if (counts[p] == 0) continue;
-        int y_min = H, y_max = -1;
-        for (std::size_t k = 0; k < pops[p].times.size(); ++k) {
-            const double t = pops[p].times[k];
-            if (!(t >= t0 && t < t1) || k >= pops[p].node_ids.size() ||
-                pops[p].node_ids[k] >= pops[p].cells)
-                continue;
-            const double row = out.first_row[p] + static_cast<double>(pops[p].node_ids[k]);
-            const double cx = (t - t0) * px_per_ms, cy = (row + 0.5) * row_px;
-            const int x0 = std::clamp(static_cast<int>(std::lround(cx - mark_w / 2.0)), 0, W - 1);
-            const int y0 = std::clamp(static_cast<int>(std::lround(cy - mark_h / 2.0)), 0, H - 1);
-            const int x1 = std::min(W, x0 + mark_w), y1 = std::min(H, y0 + mark_h);
-            for (int y = y0; y < y1; ++y)
-                std::fill(bitmap.begin() + static_cast<std::ptrdiff_t>(y) * W + x0,
-                          bitmap.begin() + static_cast<std::ptrdiff_t>(y) * W + x1, 1);
-            y_min = std::min(y_min, y0), y_max = std::max(y_max, y1 - 1);
-        }
-        for (int y = y_min; y <= y_max; ++y) {
-            std::uint8_t* line = bitmap.data() + static_cast<std::ptrdiff_t>(y) * W;
-            for (int x = 0; x < W;) {
-                if (!line[x]) {
-                    ++x;
-                    continue;
-                }
-                const int start = x;
-                while (x < W && line[x]) line[x++] = 0;
-                runs[p].push_back({start, y, x - start});
-            }
-        }
-    }
-
-    // Label positions: the middle of each population's band, spread apart.
-    std::vector<double> want, at(pops.size());
-    for (std::size_t p : order)
-        want.push_back(f.py(out.first_row[p] + pops[p].cells / 2.0));
-    const std::vector<double> placed =
-        spread(want, legend_size * 1.3, f.top + legend_size * 0.5,
-               f.top + f.height - legend_size * 0.5);
-    for (std::size_t k = 0; k < order.size(); ++k) at[order[k]] = placed[k];
+    const raster_layout layout = lay_out_raster(pops, counts.rates, f);
+    mark_grid grid = grid_of(f, t0, t1, all_rows);
+    const auto runs = mark_runs(pops, out.first_row, counts, grid, t1);
+    const std::vector<double> at = label_positions(pops, order, out.first_row, f);
 
     render(stem, raster_width, raster_height, [&](cairo_t* cr) {
         draw_title(cr, title, raster_width);
-
         // Thin lines between populations, under the spikes (and as ticks on the axis, below).
         set_colour(cr, separator_colour);
         cairo_set_line_width(cr, 1);
-        for (std::size_t k = 1; k < order.size(); ++k) {
-            const double y = std::round(f.py(out.first_row[order[k]])) + 0.5;
-            cairo_move_to(cr, f.left, y);
-            cairo_line_to(cr, f.left + f.width, y);
-        }
-        cairo_stroke(cr);
+        draw_band_lines(cr, f, order, out.first_row, f.left, f.left + f.width);
         draw_grid(cr, f, xt, no_ticks);
-
-        for (std::size_t p = 0; p < pops.size(); ++p) {
-            if (runs[p].empty()) continue;
-            for (const run& r : runs[p]) cairo_rectangle(cr, f.left + r.x, f.top + r.y, r.length, 1);
-            set_colour(cr, category_colour(p));
-            cairo_fill(cr);
-        }
-
-        draw_axes(cr, f, xt, no_ticks, "time (ms)", "cell (by depth)", y_label_x);
+        draw_marks(cr, f, runs);
+        draw_axes(cr, f, xt, no_ticks, "time (ms)", "cell (by depth)");
         set_colour(cr, ink);
         cairo_set_line_width(cr, 1);
-        for (std::size_t k = 1; k < order.size(); ++k) {
-            const double y = std::round(f.py(out.first_row[order[k]])) + 0.5;
-            cairo_move_to(cr, f.left - 0.5, y);
-            cairo_line_to(cr, f.left - 0.5 - tick_length, y);
-        }
-        cairo_stroke(cr);
-
-        // Names with a swatch of their colour, led to their band when moved; rates at the right.
+        draw_band_lines(cr, f, order, out.first_row, f.left - 0.5, f.left - 0.5 - tick_length);
         set_font(cr, legend_size);
-        for (std::size_t p = 0; p < pops.size(); ++p) {
-            const double band = f.py(out.first_row[p] + pops[p].cells / 2.0);
-            const double sx = names_right + 6;
-            if (std::abs(at[p] - band) > 1.5) {
-                set_colour(cr, soft_ink);
-                cairo_set_line_width(cr, 0.8);
-                cairo_move_to(cr, sx + swatch + 2, at[p]);
-                cairo_line_to(cr, f.left - tick_length - 4, band);
-                cairo_stroke(cr);
-            }
-            set_colour(cr, category_colour(p));
-            cairo_rectangle(cr, sx, at[p] - swatch / 2, swatch, swatch);
-            cairo_fill(cr);
-            set_colour(cr, ink);
-            draw_text(cr, names[p], names_right, at[p], 1, v_anchor::middle);
-            draw_text(cr, rate_text[p], rates_right, at[p], 1, v_anchor::middle);
-        }
+        for (std::size_t p = 0; p < pops.size(); ++p)
+            draw_population_label(cr, f, layout, p, at[p], f.py(out.first_row[p] + pops[p].cells / 2.0),
+                                  counts.rates[p]);
         set_font(cr, tick_size);
         set_colour(cr, soft_ink);
-        if (!pops.empty()) draw_text(cr, rate_header, rates_right, f.top - 8, 1, v_anchor::bottom);
-
-        if (total == 0) draw_note(cr, f, "no spikes");
+        if (!pops.empty()) draw_text(cr, rate_header, layout.rates_right, f.top - 8, 1, v_anchor::bottom);
+        if (counts.total == 0) draw_note(cr, f, "no spikes");
     });
     return out;
 }
@@ -955,213 +1369,23 @@ plot_frame plot_heatmap(const std::filesystem::path& stem, const std::string& ti
                         const std::string& y_label, const std::vector<std::string>& y_ticks,
                         const std::vector<std::vector<double>>& values,
                         const std::string& value_label) {
+    check_table(values, x_ticks, y_ticks);
     const std::size_t rows = values.size(), columns = rows ? values[0].size() : 0;
-    for (const auto& row : values)
-        if (row.size() != columns)
-            throw std::invalid_argument("plot_heatmap: rows of different lengths");
-    if (!x_ticks.empty() && x_ticks.size() != columns)
-        throw std::invalid_argument("plot_heatmap: " + std::to_string(x_ticks.size()) +
-                                    " x ticks for " + std::to_string(columns) + " columns");
-    if (!y_ticks.empty() && y_ticks.size() != rows)
-        throw std::invalid_argument("plot_heatmap: " + std::to_string(y_ticks.size()) +
-                                    " y ticks for " + std::to_string(rows) + " rows");
-    std::vector<std::string> xs = x_ticks, ys = y_ticks;
-    if (xs.empty())
-        for (std::size_t j = 0; j < columns; ++j) xs.push_back(std::to_string(j));
-    if (ys.empty())
-        for (std::size_t i = 0; i < rows; ++i) ys.push_back(std::to_string(i));
-
-    // The colour range.
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    bool missing = false;
-    for (const auto& row : values)
-        for (double v : row) {
-            if (finite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
-            else missing = true;
-        }
-    const bool any = lo <= hi;
-    if (!any) lo = 0, hi = 1;
-    if (hi == lo) {
-        const double d = lo == 0 ? 1 : std::abs(lo) * 0.1;
-        lo -= d, hi += d;
-    }
-    const auto colour_of = [&](double v) { return viridis((v - lo) / (hi - lo)); };
-    const ticks bar_ticks = linear_ticks(lo, hi, 6);
-
-    // Layout: y label | y ticks | cells | colour bar, its ticks and its label.
-    const double max_tick = 170, bar_w = 26;
+    const colour_scale scale = scale_of(values);
+    const ticks bar_ticks = linear_ticks(scale.lo, scale.hi, 6);
     plot_frame f;
     f.x_left = 0, f.x_right = columns ? static_cast<double>(columns) : 1;
     f.y_bottom = 0, f.y_top = rows ? static_cast<double>(rows) : 1;
-    double y_tick_w = 0, x_tick_w = 0, bar_tick_w = 0;
-    {
-        scratch cr;
-        set_font(cr, tick_size);
-        for (auto& s : xs) x_tick_w = std::max(x_tick_w, text_width(cr, s = fit(cr, s, max_tick)));
-        for (auto& s : ys) y_tick_w = std::max(y_tick_w, text_width(cr, s = fit(cr, s, max_tick)));
-        bar_tick_w = widest_label(cr, bar_ticks);
-    }
-    const double y_label_x = 22;
-    f.left = std::round(y_label_x + label_size * 1.2 + 12 + y_tick_w + tick_length + 5);
-    f.top = 70;
-    const double right = 30 + bar_w + tick_length + 5 + bar_tick_w + 14 + label_size * 1.2 + 22;
-    f.width = std::round(plot_width - f.left - right);
-    const double cell_w = f.width / f.x_right;
-    const bool rotate = x_tick_w > cell_w - 8;
-    const double x_tick_h = rotate ? x_tick_w * std::sin(pi / 4) + tick_size : tick_size * 1.3;
-    f.height = std::round(plot_height - f.top - (tick_length + 6 + x_tick_h + 16 + label_size * 1.4 + 16));
-    const double cell_h = f.height / f.y_top;
-    // Every k-th tick label when they would touch.
-    const std::size_t x_every =
-        std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(
-                                     (rotate ? tick_size * 1.4 : x_tick_w + 10) / cell_w)));
-    const std::size_t y_every =
-        std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(tick_size * 1.4 / cell_h)));
-    const double bar_left = f.left + f.width + 30;
+    const heatmap_layout l = lay_out_heatmap(tick_texts(x_ticks, columns), tick_texts(y_ticks, rows), bar_ticks, f);
 
     render(stem, plot_width, plot_height, [&](cairo_t* cr) {
         draw_title(cr, title, plot_width);
-
-        // Cells, with their values written in them when the numbers fit.
-        const double value_size = std::min(tick_size, cell_h * 0.4);
-        set_font(cr, value_size);
-        double widest_value = 0, max_abs = 0;
-        for (const auto& row : values)
-            for (double v : row)
-                if (finite(v)) max_abs = std::max(max_abs, std::abs(v));
-        for (const auto& row : values)
-            for (double v : row)
-                if (finite(v))
-                    widest_value = std::max(widest_value, text_width(cr, table_number(v, max_abs)));
-        const bool annotate = value_size >= 9 && widest_value <= cell_w - 6;
-        for (std::size_t i = 0; i < rows; ++i)
-            for (std::size_t j = 0; j < columns; ++j) {
-                const double x0 = std::round(f.px(j)), x1 = std::round(f.px(j + 1.0));
-                const double y0 = std::round(f.py(i + 1.0)), y1 = std::round(f.py(i));
-                const double v = values[i][j];
-                cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
-                if (finite(v)) {
-                    const rgb c = colour_of(v);
-                    set_colour(cr, c);
-                    cairo_fill(cr);
-                    if (annotate) {
-                        set_colour(cr, luminance(c) < 0.45 ? rgb{1, 1, 1} : ink);
-                        draw_text(cr, table_number(v, max_abs), (x0 + x1) / 2, (y0 + y1) / 2, 0.5,
-                                  v_anchor::middle);
-                    }
-                } else {
-                    set_colour(cr, missing_colour);
-                    cairo_fill_preserve(cr);
-                    cairo_save(cr);
-                    cairo_clip(cr);
-                    set_colour(cr, hatch_colour);
-                    cairo_set_line_width(cr, 1.2);
-                    for (double d = -(y1 - y0); d < x1 - x0; d += 9) {
-                        cairo_move_to(cr, x0 + d, y1);
-                        cairo_line_to(cr, x0 + d + (y1 - y0), y0);
-                    }
-                    cairo_stroke(cr);
-                    cairo_restore(cr);
-                }
-            }
-        // Thin white lines between cells when the cells are large enough to spare them.
-        if (rows > 0 && columns > 0 && cell_w >= 8 && cell_h >= 8) {
-            set_colour(cr, {1, 1, 1});
-            cairo_set_line_width(cr, 1);
-            for (std::size_t j = 1; j < columns; ++j) {
-                const double x = std::round(f.px(static_cast<double>(j)));
-                cairo_move_to(cr, x, f.top);
-                cairo_line_to(cr, x, f.top + f.height);
-            }
-            for (std::size_t i = 1; i < rows; ++i) {
-                const double y = std::round(f.py(static_cast<double>(i)));
-                cairo_move_to(cr, f.left, y);
-                cairo_line_to(cr, f.left + f.width, y);
-            }
-            cairo_stroke(cr);
-        }
-
-        // Axes: a frame, ticks at the middle of the cells.
-        set_colour(cr, ink);
-        cairo_set_line_width(cr, 1);
-        cairo_rectangle(cr, f.left - 0.5, f.top - 0.5, f.width + 1, f.height + 1);
-        cairo_stroke(cr);
-        set_font(cr, tick_size);
-        const double bottom = f.top + f.height + 0.5;
-        for (std::size_t j = 0; j < columns; j += x_every) {
-            const double x = std::round(f.px(j + 0.5)) + 0.5;
-            cairo_move_to(cr, x, bottom);
-            cairo_line_to(cr, x, bottom + tick_length);
-            cairo_stroke(cr);
-            if (rotate)
-                draw_text(cr, xs[j], x + 4, bottom + tick_length + 4, 1, v_anchor::middle, -pi / 4);
-            else
-                draw_text(cr, xs[j], x, bottom + tick_length + 3, 0.5, v_anchor::top);
-        }
-        for (std::size_t i = 0; i < rows; i += y_every) {
-            const double y = std::round(f.py(i + 0.5)) + 0.5;
-            cairo_move_to(cr, f.left - 0.5, y);
-            cairo_line_to(cr, f.left - 0.5 - tick_length, y);
-            cairo_stroke(cr);
-            draw_text(cr, ys[i], f.left - tick_length - 5, y, 1, v_anchor::middle);
-        }
-        set_font(cr, label_size);
-        draw_text(cr, fit(cr, x_label, f.width), f.left + f.width / 2,
-                  bottom + tick_length + 6 + x_tick_h + 12, 0.5, v_anchor::top);
-        draw_text(cr, fit(cr, y_label, f.height + 60), y_label_x, f.top + f.height / 2, 0.5,
-                  v_anchor::top, -pi / 2);
-
-        // The colour bar: a gradient through the table, ticks and the value's label; under it,
-        // the key to missing cells.
-        const double bar_top = f.top, bar_h = missing ? f.height - 70 : f.height;
-        cairo_pattern_t* gradient =
-            cairo_pattern_create_linear(0, bar_top + bar_h, 0, bar_top);
-        for (int k = 0; k <= 32; ++k) {
-            const rgb c = viridis(k / 32.0);
-            cairo_pattern_add_color_stop_rgb(gradient, k / 32.0, c.r, c.g, c.b);
-        }
-        cairo_rectangle(cr, bar_left, bar_top, bar_w, bar_h);
-        cairo_set_source(cr, gradient);
-        cairo_fill(cr);
-        cairo_pattern_destroy(gradient);
-        set_colour(cr, ink);
-        cairo_rectangle(cr, bar_left - 0.5, bar_top - 0.5, bar_w + 1, bar_h + 1);
-        cairo_stroke(cr);
-        plot_frame bar;
-        bar.top = bar_top, bar.height = bar_h, bar.y_bottom = lo, bar.y_top = hi;
-        for (std::size_t k = 0; k < bar_ticks.major.size(); ++k) {
-            const double y = std::round(bar.py(bar_ticks.major[k])) + 0.5;
-            cairo_move_to(cr, bar_left + bar_w + 0.5, y);
-            cairo_line_to(cr, bar_left + bar_w + 0.5 + tick_length, y);
-            cairo_stroke(cr);
-            draw_tick_label(cr, bar_ticks, k, bar_left + bar_w + tick_length + 5, y,
-                            tick_side::right_of);
-        }
-        set_font(cr, label_size);
-        draw_text(cr, fit(cr, value_label, bar_h + 60),
-                  bar_left + bar_w + tick_length + 5 + bar_tick_w + 14, bar_top + bar_h / 2, 0.5,
-                  v_anchor::top, -pi / 2);
-        if (missing) {
-            const double ky = f.top + f.height - 40;
-            cairo_rectangle(cr, bar_left, ky, bar_w, 18);
-            set_colour(cr, missing_colour);
-            cairo_fill_preserve(cr);
-            cairo_save(cr);
-            cairo_clip_preserve(cr);
-            set_colour(cr, hatch_colour);
-            cairo_new_path(cr);
-            for (double d = -18; d < bar_w; d += 9) {
-                cairo_move_to(cr, bar_left + d, ky + 18);
-                cairo_line_to(cr, bar_left + d + 18, ky);
-            }
-            cairo_stroke(cr);
-            cairo_restore(cr);
-            set_font(cr, tick_size);
-            set_colour(cr, ink);
-            draw_text(cr, "no data", bar_left, ky + 18 + 6, 0, v_anchor::top);
-        }
-
-        if (!any) draw_note(cr, f, "no data");
+        draw_cells(cr, f, values, scale, l);
+        draw_cell_lines(cr, f, rows, columns, l);
+        draw_heatmap_axes(cr, f, l, x_label, y_label);
+        draw_colour_bar(cr, f, scale, bar_ticks, l, value_label);
+        if (scale.missing) draw_missing_key(cr, f, l.bar_left);
+        if (!scale.any) draw_note(cr, f, "no data");
     });
     return f;
 }

@@ -100,60 +100,91 @@ void fill_measures(summary_row& row) {
     fill_nte(row);
 }
 
-void write_summary(const fs::path& dir, const std::vector<std::string>& params,
-                   const std::vector<std::string>& measures, const std::vector<summary_row>& rows) {
-    // CSV, RFC 4180.
+// The summary's columns as the rows fill them: the runs' ids, status and messages, each swept
+// parameter's values (text) and each measure's (NaN where a run has none).
+struct summary_table {
+    std::vector<std::string> ids, status, messages;
+    std::vector<std::vector<std::string>> params;
+    std::vector<std::vector<double>> measures;
+};
+
+// The run's value of a swept parameter as text; empty when the run has none.
+std::string swept_value(const run_entry& run, const std::string& param) {
+    std::string v;
+    for (const auto& [name, value] : run.sweep)
+        if (name == param) v = text_of(value);
+    return v;
+}
+
+double measure_value(const summary_row& row, const std::string& measure) {
+    double v = nan;
+    for (const auto& [name, value] : row.measures)
+        if (name == measure) v = value;
+    return v;
+}
+
+summary_table table_of(const std::vector<std::string>& params, const std::vector<std::string>& measures,
+                       const std::vector<summary_row>& rows) {
+    summary_table t;
+    t.params.resize(params.size());
+    t.measures.resize(measures.size());
+    for (const auto& row : rows) {
+        t.ids.push_back(row.run.run_id);
+        t.status.push_back(row.status);
+        t.messages.push_back(row.message);
+        for (std::size_t p = 0; p < params.size(); ++p) t.params[p].push_back(swept_value(row.run, params[p]));
+        for (std::size_t k = 0; k < measures.size(); ++k) t.measures[k].push_back(measure_value(row, measures[k]));
+    }
+    return t;
+}
+
+// CSV, RFC 4180.
+std::string summary_csv(const std::vector<std::string>& params, const std::vector<std::string>& measures,
+                        const summary_table& t) {
     std::string csv = "run_id";
     for (const auto& p : params) csv += "," + csv_field(p);
     csv += ",status,message";
     for (const auto& m : measures) csv += "," + csv_field(m);
     csv += "\r\n";
-    std::vector<std::vector<double>> columns(measures.size());
-    std::vector<std::vector<std::string>> param_columns(params.size());
-    std::vector<std::string> ids, status, messages;
-    for (const auto& row : rows) {
-        csv += csv_field(row.run.run_id);
-        for (std::size_t p = 0; p < params.size(); ++p) {
-            std::string v;
-            for (const auto& [name, value] : row.run.sweep)
-                if (name == params[p]) v = text_of(value);
-            csv.append(",").append(csv_field(v));  // append: GCC 12's -Wrestrict misfires on ","+
-            param_columns[p].push_back(v);
-        }
-        csv.append(",").append(row.status).append(",").append(csv_field(row.message));
-        for (std::size_t k = 0; k < measures.size(); ++k) {
-            double v = nan;
-            for (const auto& [name, value] : row.measures)
-                if (name == measures[k]) v = value;
-            csv.append(",").append(number_text(v));
-            columns[k].push_back(v);
-        }
+    for (std::size_t r = 0; r < t.ids.size(); ++r) {
+        csv += csv_field(t.ids[r]);
+        for (const auto& column : t.params)
+            csv.append(",").append(csv_field(column[r]));  // append: GCC 12's -Wrestrict misfires on ","+
+        csv.append(",").append(t.status[r]).append(",").append(csv_field(t.messages[r]));
+        for (const auto& column : t.measures) csv.append(",").append(number_text(column[r]));
         csv += "\r\n";
-        ids.push_back(row.run.run_id);
-        status.push_back(row.status);
-        messages.push_back(row.message);
     }
-    write_file_atomically(dir / "summary.csv", csv);
-    // HDF5: one dataset per column (measures float64, NaN where missing), parameters as text
-    // under /params with their path as attribute.
+    return csv;
+}
 
-    write_hdf5_atomically(dir / "summary.h5", [&](const hdf5_checker& c, hid_t file) {
+// HDF5: one dataset per column (measures float64, NaN where missing), parameters as text under
+// /params with their path as attribute.
+void write_summary_h5(const fs::path& file, const std::vector<std::string>& params,
+                      const std::vector<std::string>& measures, const summary_table& t) {
+    write_hdf5_atomically(file, [&](const hdf5_checker& c, hid_t h5) {
         hdf5_writer w(c);
-        w.strings(file, "/", "run_id", ids);
-        w.strings(file, "/", "status", status);
-        w.strings(file, "/", "message", messages);
-        h5_handle pg = w.group(file, "/", "params", true);
+        w.strings(h5, "/", "run_id", t.ids);
+        w.strings(h5, "/", "status", t.status);
+        w.strings(h5, "/", "message", t.messages);
+        h5_handle pg = w.group(h5, "/", "params", true);
         for (std::size_t p = 0; p < params.size(); ++p) {
             // Appended rather than "p" + ...: GCC 12 warns falsely (-Wrestrict) on that form.
             const std::string name = std::string("p").append(std::to_string(p));
-            w.strings(pg, "/params", name, param_columns[p]);
+            w.strings(pg, "/params", name, t.params[p]);
             h5_handle set = c.handle(H5Dopen2(pg, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
             w.attribute(set, "/params/" + name, "path", params[p]);
         }
-        h5_handle mg = w.group(file, "/", "measures", true);
+        h5_handle mg = w.group(h5, "/", "measures", true);
         for (std::size_t k = 0; k < measures.size(); ++k)
-            w.numbers(mg, "/measures", measures[k], columns[k]);  // names hold ':' and '__': valid
+            w.numbers(mg, "/measures", measures[k], t.measures[k]);  // names hold ':' and '__': valid
     });
+}
+
+void write_summary(const fs::path& dir, const std::vector<std::string>& params,
+                   const std::vector<std::string>& measures, const std::vector<summary_row>& rows) {
+    const summary_table table = table_of(params, measures, rows);
+    write_file_atomically(dir / "summary.csv", summary_csv(params, measures, table));
+    write_summary_h5(dir / "summary.h5", params, measures, table);
 }
 
 void plot_run(const fs::path& dir, const summary_row& row) {
@@ -201,62 +232,83 @@ bool numeric_less(const std::string& a, const std::string& b) {
     return a < b;
 }
 
-void plot_sweep_heatmap(const fs::path& dir, const results_options& options,
-                        const std::vector<std::string>& params, const std::vector<summary_row>& rows,
-                        std::ostream& log) {
-    if (params.size() < 2) return;
-    const std::string x = options.heatmap_x.empty() ? params[0] : options.heatmap_x;
-    const std::string y = options.heatmap_y.empty() ? params[1] : options.heatmap_y;
-    std::set<std::string, decltype(&numeric_less)> xs(&numeric_less), ys(&numeric_less);
+// A measure over two swept parameters: their values (ordered as numbers) and, per pair of
+// values, the sum and count of the runs' finite values.
+struct sweep_grid {
+    std::set<std::string, decltype(&numeric_less)> xs{&numeric_less}, ys{&numeric_less};
     std::map<std::pair<std::string, std::string>, std::pair<double, int>> cells;
+};
+
+sweep_grid grid_of(const std::vector<summary_row>& rows, const std::string& x, const std::string& y,
+                   const std::string& measure) {
+    sweep_grid g;
     for (const auto& row : rows) {
-        std::string xv, yv;
-        for (const auto& [name, value] : row.run.sweep) {
-            if (name == x) xv = text_of(value);
-            if (name == y) yv = text_of(value);
-        }
+        const std::string xv = swept_value(row.run, x), yv = swept_value(row.run, y);
         if (xv.empty() || yv.empty()) continue;
-        xs.insert(xv);
-        ys.insert(yv);
+        g.xs.insert(xv);
+        g.ys.insert(yv);
         for (const auto& [name, value] : row.measures)
-            if (name == options.heatmap_measure && !std::isnan(value)) {
-                auto& c = cells[{xv, yv}];
+            if (name == measure && !std::isnan(value)) {
+                auto& c = g.cells[{xv, yv}];
                 c.first += value;
                 ++c.second;
             }
     }
-    if (xs.empty() || ys.empty()) {
-        log << "heatmap: no runs have both " << x << " and " << y << "\n";
-        return;
-    }
-    std::vector<std::string> x_ticks(xs.begin(), xs.end()), y_ticks(ys.begin(), ys.end());
+    return g;
+}
+
+// Each cell's mean over its runs (the replicates), [y][x]; NaN where none has a value.
+std::vector<std::vector<double>> cell_means(const sweep_grid& g, const std::vector<std::string>& x_ticks,
+                                            const std::vector<std::string>& y_ticks) {
     std::vector<std::vector<double>> values(y_ticks.size(), std::vector<double>(x_ticks.size(), nan));
     for (std::size_t i = 0; i < y_ticks.size(); ++i)
         for (std::size_t j = 0; j < x_ticks.size(); ++j)
-            if (auto it = cells.find({x_ticks[j], y_ticks[i]}); it != cells.end() && it->second.second > 0)
-                values[i][j] = it->second.first / it->second.second;  // mean over replicates
-    // Columns named for people (the column name stays in the file name and the colour bar).
-    static const std::map<std::string, std::string> described = {
+            if (auto it = g.cells.find({x_ticks[j], y_ticks[i]}); it != g.cells.end() && it->second.second > 0)
+                values[i][j] = it->second.first / it->second.second;
+    return values;
+}
+
+// Columns named for people (the column name stays in the file name and the colour bar).
+std::string described(const std::string& measure) {
+    static const std::map<std::string, std::string> descriptions = {
         {"rate_hz", "mean firing rate (Hz)"},
         {"peak_hz", "peak frequency of the network's rate spectrum (Hz)"},
         {"theta", "theta power (4-8 Hz) of the network rate"},
         {"alpha", "alpha power (8-13 Hz) of the network rate"},
         {"beta", "beta power (13-30 Hz) of the network rate"},
         {"gamma", "gamma power (30-80 Hz) of the network rate"}};
-    const auto it = described.find(options.heatmap_measure);
-    const std::string what = it != described.end() ? it->second : options.heatmap_measure;
-    std::string stem = "heatmap_" + options.heatmap_measure;
-    std::replace(stem.begin(), stem.end(), ':', '_');
-    // Cells average the runs that share their two values: the replicates, and every value of
-    // any other swept parameter (said in the title, so a 2-D picture of a 3-D sweep is read right).
+    const auto it = descriptions.find(measure);
+    return it != descriptions.end() ? it->second : measure;
+}
+
+// Cells average the runs that share their two values: the replicates, and every value of any
+// other swept parameter (said in the title, so a 2-D picture of a 3-D sweep is read right).
+std::string averaged_over(const std::vector<std::string>& params, const std::string& x, const std::string& y) {
     std::string averaged = "mean over replicates";
     if (params.size() > 2) {
         averaged = "mean over replicates and";
         for (const auto& p : params)
             if (p != x && p != y) averaged += " " + p;
     }
-    plot_heatmap(dir / stem, what + ", " + averaged, x, x_ticks, y,
-                 y_ticks, values, options.heatmap_measure);
+    return averaged;
+}
+
+void plot_sweep_heatmap(const fs::path& dir, const results_options& options,
+                        const std::vector<std::string>& params, const std::vector<summary_row>& rows,
+                        std::ostream& log) {
+    if (params.size() < 2) return;
+    const std::string x = options.heatmap_x.empty() ? params[0] : options.heatmap_x;
+    const std::string y = options.heatmap_y.empty() ? params[1] : options.heatmap_y;
+    const sweep_grid g = grid_of(rows, x, y, options.heatmap_measure);
+    if (g.xs.empty() || g.ys.empty()) {
+        log << "heatmap: no runs have both " << x << " and " << y << "\n";
+        return;
+    }
+    const std::vector<std::string> x_ticks(g.xs.begin(), g.xs.end()), y_ticks(g.ys.begin(), g.ys.end());
+    std::string stem = "heatmap_" + options.heatmap_measure;
+    std::replace(stem.begin(), stem.end(), ':', '_');
+    plot_heatmap(dir / stem, described(options.heatmap_measure) + ", " + averaged_over(params, x, y), x,
+                 x_ticks, y, y_ticks, cell_means(g, x_ticks, y_ticks), options.heatmap_measure);
 }
 
 // What m1analyze and m1batch write beside the spikes: never a spike file to analyse.
@@ -355,6 +407,28 @@ void check_given_cells(const std::vector<run_entry>& runs, const spike_file_defa
             throw input_error({"--cells", "", 0, 0}, "no spike file without /cells has a population " + population);
 }
 
+// The populations of the runs' spike files (those that cannot be read are reported when analysed).
+std::set<std::string> populations_of(const std::vector<run_entry>& runs) {
+    std::set<std::string> names;
+    for (const run_entry& run : runs) {
+        try {
+            for (const population_spikes& p : read_run_spikes(run.run_file)) names.insert(p.population);
+        } catch (const std::exception&) {
+        }
+    }
+    return names;
+}
+
+// --pairs names populations that some run has: a bad option (input_error, exit 2) before anything
+// is analysed, rather than every run failing.
+void check_given_pairs(const std::vector<run_entry>& runs, const analysis_params& params) {
+    if (!params.compute_granger || params.granger_pairs.empty()) return;
+    const std::set<std::string> known = populations_of(runs);
+    for (const auto& [pre, post] : params.granger_pairs)
+        for (const std::string& name : {pre, post})
+            if (!known.count(name)) throw input_error({"--pairs", "", 0, 0}, "no run has a population " + name);
+}
+
 // One run: analysed, or read back when its analysis is up to date. A fault of the directory
 // (storage_error) goes to `fault`: the runs after it are not started.
 void analyse_run(summary_row& row, const results_options& options, const std::string& wanted,
@@ -422,20 +496,12 @@ int report_fault(const storage_fault_latch& fault, const fs::path& dir, std::ost
     return 1;
 }
 
-}  // namespace
-
-int analyze_results(const fs::path& path, const results_options& options, std::ostream& log) {
-    const std::vector<run_entry> runs = find_runs(path);
-    check_given_cells(runs, options.params.spike_files);
-    const fs::path dir = fs::is_regular_file(path) ? path.parent_path() : path;
-    std::unique_ptr<tbb::global_control> limit;
-    if (options.threads)
-        limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                      options.threads);
+// Every run analysed in parallel (a failed one said in the log at once); `fault` holds a fault of
+// the directory.
+std::vector<summary_row> analyse_runs(const std::vector<run_entry>& runs, const results_options& options,
+                                      std::ostream& log, std::mutex& log_mutex, storage_fault_latch& fault) {
     const std::string wanted = options.params.to_json();
     std::vector<summary_row> rows(runs.size());
-    std::mutex log_mutex;
-    storage_fault_latch fault;
     tbb::parallel_for(std::size_t(0), runs.size(), [&](std::size_t i) {
         rows[i].run = runs[i];
         analyse_run(rows[i], options, wanted, fault);
@@ -444,8 +510,52 @@ int analyze_results(const fs::path& path, const results_options& options, std::o
             log << "error: " << rows[i].run.run_file.string() << ": " << rows[i].message << "\n";
         }
     });
-    if (fault.seen()) return report_fault(fault, dir, log);
+    return rows;
+}
 
+// The plots of every run and the sweep's heatmap; a fault of the directory goes to `fault`.
+void plot_results(const fs::path& dir, const results_options& options, const std::vector<std::string>& params,
+                  const std::vector<summary_row>& rows, std::ostream& log, std::mutex& log_mutex,
+                  storage_fault_latch& fault) {
+    plot_runs(dir / "plots", rows, log, log_mutex, fault);
+    try {
+        if (!fault.seen()) plot_sweep_heatmap(dir / "plots", options, params, rows, log);
+    } catch (const storage_error& e) {
+        fault.report(e.what());
+    }
+}
+
+// The last lines: how many runs were analysed, up to date or failed, and where the results are.
+std::size_t report_totals(const std::vector<summary_row>& rows, const fs::path& dir, bool plots,
+                          std::ostream& log) {
+    std::size_t failed = 0, analysed = 0, up_to_date = 0;
+    for (const auto& row : rows) {
+        failed += row.status == "failed";
+        analysed += row.status == "analysed";
+        up_to_date += row.status == "up to date";
+    }
+    log << rows.size() << " run" << (rows.size() == 1 ? "" : "s") << ": " << analysed
+        << " analysed, " << up_to_date << " up to date, " << failed << " failed\n"
+        << "summary: " << (dir / "summary.csv").string() << "\n";
+    if (plots) log << "plots: " << (dir / "plots").string() << "\n";
+    return failed;
+}
+
+}  // namespace
+
+int analyze_results(const fs::path& path, const results_options& options, std::ostream& log) {
+    const std::vector<run_entry> runs = find_runs(path);
+    check_given_cells(runs, options.params.spike_files);
+    check_given_pairs(runs, options.params);
+    const fs::path dir = fs::is_regular_file(path) ? path.parent_path() : path;
+    std::unique_ptr<tbb::global_control> limit;
+    if (options.threads)
+        limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                      options.threads);
+    std::mutex log_mutex;
+    storage_fault_latch fault;
+    const std::vector<summary_row> rows = analyse_runs(runs, options, log, log_mutex, fault);
+    if (fault.seen()) return report_fault(fault, dir, log);
     std::vector<std::string> params, measures;
     summary_columns(rows, params, measures);
     try {
@@ -455,25 +565,10 @@ int analyze_results(const fs::path& path, const results_options& options, std::o
         return report_fault(fault, dir, log);
     }
     if (options.plots) {
-        plot_runs(dir / "plots", rows, log, log_mutex, fault);
-        try {
-            if (!fault.seen()) plot_sweep_heatmap(dir / "plots", options, params, rows, log);
-        } catch (const storage_error& e) {
-            fault.report(e.what());
-        }
+        plot_results(dir, options, params, rows, log, log_mutex, fault);
         if (fault.seen()) return report_fault(fault, dir, log);
     }
-    std::size_t failed = 0, analysed = 0, up_to_date = 0;
-    for (const auto& row : rows) {
-        failed += row.status == "failed";
-        analysed += row.status == "analysed";
-        up_to_date += row.status == "up to date";
-    }
-    log << runs.size() << " run" << (runs.size() == 1 ? "" : "s") << ": " << analysed
-        << " analysed, " << up_to_date << " up to date, " << failed << " failed\n"
-        << "summary: " << (dir / "summary.csv").string() << "\n";
-    if (options.plots) log << "plots: " << (dir / "plots").string() << "\n";
-    return failed ? 1 : 0;
+    return report_totals(rows, dir, options.plots, log) ? 1 : 0;
 }
 
 }  // namespace m1::analysis

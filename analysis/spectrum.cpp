@@ -147,20 +147,18 @@ spectrum mlab_psd(std::vector<double> x, std::size_t nfft, std::size_t noverlap,
     return s;
 }
 
-// plotRatePSD's transformMethod='morlet': netpyne/support/morlet.py (MorletSpec, MorletVec,
-// Morlet) of NetPyNE 1.1.0 with width 7 at freqs = np.arange(fmin, fmax + 1, step), and the
-// time average of each frequency's energy (np.mean(TFR, 1)).
-spectrum morlet_power(const std::vector<double>& rate, double fs_hz, double fmin, double fmax,
-                      double fstep, double width) {
-    spectrum s;
+// numpy.arange(fmin, fmax + 1, fstep): start + i * delta.
+std::vector<double> arange_frequencies(double fmin, double fmax, double fstep) {
+    std::vector<double> f;
     const auto count = static_cast<std::size_t>(std::max(0.0, std::ceil((fmax + 1 - fmin) / fstep)));
-    const double fdelta = (fmin + fstep) - fmin;  // numpy.arange's values: start + i * delta
-    for (std::size_t i = 0; i < count; ++i) s.freq_hz.push_back(fmin + static_cast<double>(i) * fdelta);
-    const std::size_t n = rate.size();
-    s.power.assign(s.freq_hz.size(), 0.0);
-    if (n == 0) return s;
+    const double fdelta = (fmin + fstep) - fmin;
+    for (std::size_t i = 0; i < count; ++i) f.push_back(fmin + static_cast<double>(i) * fdelta);
+    return f;
+}
 
-    // sps.detrend(x - mean(x)): the residual of the least-squares line through the samples.
+// sps.detrend(x - mean(x)): the residual of the least-squares line through the samples.
+std::vector<double> detrended(const std::vector<double>& rate) {
+    const std::size_t n = rate.size();
     double mean = 0;
     for (double v : rate) mean += v;
     mean /= static_cast<double>(n);
@@ -173,42 +171,73 @@ spectrum morlet_power(const std::vector<double>& rate, double fs_hz, double fmin
     }
     const double slope = sxx > 0 ? sxy / sxx : 0.0;
     std::vector<double> sig(n);
-    for (std::size_t i = 0; i < n; ++i)
-        sig[i] = rate[i] - mean - slope * (static_cast<double>(i) - tmean);
+    for (std::size_t i = 0; i < n; ++i) sig[i] = rate[i] - mean - slope * (static_cast<double>(i) - tmean);
+    return sig;
+}
 
-    // Morlet(sampr, freq, width): A exp(-t^2 / (2 st^2)) exp(2 pi i f t) on
-    // t = np.arange(-3.5 st, 3.5 st, 1 / sampr), in numpy's operation order so the sample count
-    // (ceil of the span over the step) is numpy's.
-    struct wavelet {
-        double start, delta, st, amplitude;
-        std::size_t samples;
-    };
+// Morlet(sampr, freq, width): A exp(-t^2 / (2 st^2)) exp(2 pi i f t) on
+// t = np.arange(-3.5 st, 3.5 st, 1 / sampr), in numpy's operation order so the sample count
+// (ceil of the span over the step) is numpy's.
+struct wavelet {
+    double f, start, delta, st, amplitude;
+    std::size_t samples;
+};
+
+wavelet morlet(double f, double fs_hz, double width) {
     const double dt = 1.0 / fs_hz;
-    std::vector<wavelet> wavelets;
-    std::size_t longest = 0;
-    for (double f : s.freq_hz) {
-        const double sf = f / width;
-        const double st = 1.0 / (2.0 * pi * sf);
-        const double start = -3.5 * st, stop = 3.5 * st;
-        const auto samples = static_cast<std::size_t>(std::ceil((stop - start) / dt));
-        wavelets.push_back({start, (start + dt) - start, st, 1.0 / (st * std::sqrt(2.0 * pi)),
-                            samples});
-        longest = std::max(longest, samples);
-    }
+    const double sf = f / width;
+    const double st = 1.0 / (2.0 * pi * sf);
+    const double start = -3.5 * st, stop = 3.5 * st;
+    const auto samples = static_cast<std::size_t>(std::ceil((stop - start) / dt));
+    return {f, start, (start + dt) - start, st, 1.0 / (st * std::sqrt(2.0 * pi)), samples};
+}
 
-    // Full linear convolutions (scipy.signal.fftconvolve) through one FFT size that fits the
-    // longest wavelet, so two plans serve every frequency.
-    std::size_t size = 1;
+// The wavelet's samples, zero-padded to `size`.
+void write_wavelet(const wavelet& w, fftw_complex* buf, std::size_t size) {
+    for (std::size_t i = 0; i < size; ++i) {
+        if (i < w.samples) {
+            const double t = w.start + static_cast<double>(i) * w.delta;
+            const std::complex<double> m = w.amplitude * std::exp(-(t * t) / (2.0 * w.st * w.st)) *
+                                           std::exp(std::complex<double>(0.0, 2.0 * pi * w.f * t));
+            buf[i][0] = m.real();
+            buf[i][1] = m.imag();
+        } else {
+            buf[i][0] = buf[i][1] = 0.0;
+        }
+    }
+}
+
+// MorletVec's energy averaged over time: y = (2 |conv| / sampr)^2 kept from ceil(M / 2), n
+// samples (the slice's upper end, len(y) - floor(M / 2) + 1, is n samples further on for any
+// M >= 2), of the unnormalised backward transform in `buf` (size times the convolution).
+double mean_energy(const fftw_complex* buf, std::size_t size, std::size_t samples, std::size_t n,
+                   double fs_hz) {
+    const std::size_t lower = (samples + 1) / 2;
+    double sum = 0;
+    for (std::size_t i = lower; i < lower + n; ++i) {
+        const double re = buf[i][0] / static_cast<double>(size);
+        const double im = buf[i][1] / static_cast<double>(size);
+        const double a = 2.0 * std::sqrt(re * re + im * im) / fs_hz;
+        sum += a * a;
+    }
+    return sum / static_cast<double>(n);
+}
+
+// Full linear convolutions (scipy.signal.fftconvolve) of `sig` with each wavelet, through one FFT
+// size that fits the longest wavelet, so two plans serve every frequency; each one's mean energy.
+std::vector<double> morlet_energies(const std::vector<double>& sig, const std::vector<wavelet>& wavelets,
+                                    double fs_hz) {
+    const std::size_t n = sig.size();
+    std::size_t longest = 0, size = 1;
+    for (const wavelet& w : wavelets) longest = std::max(longest, w.samples);
     while (size < n + longest - 1) size *= 2;
     auto buf = fftw_array<fftw_complex>(size);
     auto spec = fftw_array<fftw_complex>(size);
     const fft_plan forward([&] {
-        return fftw_plan_dft_1d(static_cast<int>(size), buf.get(), spec.get(), FFTW_FORWARD,
-                                FFTW_ESTIMATE);
+        return fftw_plan_dft_1d(static_cast<int>(size), buf.get(), spec.get(), FFTW_FORWARD, FFTW_ESTIMATE);
     });
     const fft_plan backward([&] {
-        return fftw_plan_dft_1d(static_cast<int>(size), spec.get(), buf.get(), FFTW_BACKWARD,
-                                FFTW_ESTIMATE);
+        return fftw_plan_dft_1d(static_cast<int>(size), spec.get(), buf.get(), FFTW_BACKWARD, FFTW_ESTIMATE);
     });
     for (std::size_t i = 0; i < size; ++i) {
         buf[i][0] = i < n ? sig[i] : 0.0;
@@ -217,41 +246,33 @@ spectrum morlet_power(const std::vector<double>& rate, double fs_hz, double fmin
     forward.execute();
     std::vector<std::complex<double>> sig_hat(size);
     for (std::size_t i = 0; i < size; ++i) sig_hat[i] = {spec[i][0], spec[i][1]};
-
-    for (std::size_t j = 0; j < s.freq_hz.size(); ++j) {
-        const wavelet& w = wavelets[j];
-        const double f = s.freq_hz[j];
-        for (std::size_t i = 0; i < size; ++i) {
-            if (i < w.samples) {
-                const double t = w.start + static_cast<double>(i) * w.delta;
-                const std::complex<double> m =
-                    w.amplitude * std::exp(-(t * t) / (2.0 * w.st * w.st)) *
-                    std::exp(std::complex<double>(0.0, 2.0 * pi * f * t));
-                buf[i][0] = m.real();
-                buf[i][1] = m.imag();
-            } else {
-                buf[i][0] = buf[i][1] = 0.0;
-            }
-        }
+    std::vector<double> energies;
+    for (const wavelet& w : wavelets) {
+        write_wavelet(w, buf.get(), size);
         forward.execute();
         for (std::size_t i = 0; i < size; ++i) {
             const std::complex<double> p = std::complex<double>(spec[i][0], spec[i][1]) * sig_hat[i];
             spec[i][0] = p.real();
             spec[i][1] = p.imag();
         }
-        backward.execute();  // unnormalised: size times the convolution
-        // MorletVec: y = (2 |conv| / sampr)^2 kept from ceil(M / 2), n samples (the slice's upper
-        // end, len(y) - floor(M / 2) + 1, is n samples further on for any M >= 2).
-        const std::size_t lower = (w.samples + 1) / 2;
-        double sum = 0;
-        for (std::size_t i = lower; i < lower + n; ++i) {
-            const double re = buf[i][0] / static_cast<double>(size);
-            const double im = buf[i][1] / static_cast<double>(size);
-            const double a = 2.0 * std::sqrt(re * re + im * im) / fs_hz;
-            sum += a * a;
-        }
-        s.power[j] = sum / static_cast<double>(n);
+        backward.execute();
+        energies.push_back(mean_energy(buf.get(), size, w.samples, n, fs_hz));
     }
+    return energies;
+}
+
+// plotRatePSD's transformMethod='morlet': netpyne/support/morlet.py (MorletSpec, MorletVec,
+// Morlet) of NetPyNE 1.1.0 with width 7 at freqs = np.arange(fmin, fmax + 1, step), and the
+// time average of each frequency's energy (np.mean(TFR, 1)).
+spectrum morlet_power(const std::vector<double>& rate, double fs_hz, double fmin, double fmax,
+                      double fstep, double width) {
+    spectrum s;
+    s.freq_hz = arange_frequencies(fmin, fmax, fstep);
+    s.power.assign(s.freq_hz.size(), 0.0);
+    if (rate.empty()) return s;
+    std::vector<wavelet> wavelets;
+    for (double f : s.freq_hz) wavelets.push_back(morlet(f, fs_hz, width));
+    s.power = morlet_energies(detrended(rate), wavelets, fs_hz);
     return s;
 }
 

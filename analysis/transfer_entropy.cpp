@@ -271,7 +271,30 @@ bool varies(const std::vector<std::uint8_t>& v) {
     return std::any_of(v.begin(), v.end(), [&](std::uint8_t c) { return c != v[0]; });
 }
 
-void check(const nte_params& params) {
+// The mean TE (norm - H(YF | YP, XP)) over params.shuffles successive in-place shuffles of the
+// source x.
+double mean_shuffled_te(std::vector<std::int64_t>& x, entropies& h, double norm, const nte_params& params) {
+    const bool netpyne = params.mode == nte_mode::netpyne;
+    double mean = 0;
+    std::uint32_t ran4 = params.ran4_index;
+    random_stream stream(params.seed, 0x6e7465u /* "nte" */, 0);
+    for (int j = 0; j < params.shuffles; ++j) {
+        // nte.mod's ishuffle: Fisher-Yates from the end, k = (int)(n * draw) before n--.
+        for (std::size_t n = x.size(); n > 1;) {
+            const double draw = netpyne ? double(n) * mcell_ran4(ran4) : double(n) * stream.uniform01();
+            --n;
+            const auto k = std::min(static_cast<std::size_t>(draw), n);
+            std::swap(x[n], x[k]);
+        }
+        mean += norm - h.target_given_pasts(x);
+    }
+    if (params.shuffles > 0) mean /= params.shuffles;
+    return mean;
+}
+
+}  // namespace
+
+void validate_delayed_te(const nte_params& params) {
     if (!(params.state_bin_ms > 0)) throw std::invalid_argument("nTE: state_bin_ms must be > 0");
     if (!(params.max_delay_ms >= params.state_bin_ms))
         throw std::invalid_argument("nTE: max_delay_ms must be >= state_bin_ms");
@@ -282,6 +305,13 @@ void check(const nte_params& params) {
         throw std::invalid_argument("nTE: source_windows_ms must be one or more windows in (0, 1000] ms");
     if (params.shuffles < 0) throw std::invalid_argument("nTE: shuffles must be >= 0");
 }
+
+void validate_normalized_te(const nte_params& params) {
+    if (!(params.bin_ms > 0)) throw std::invalid_argument("nTE: bin_ms must be > 0");
+    if (params.shuffles < 0) throw std::invalid_argument("nTE: shuffles must be >= 0");
+}
+
+namespace {
 
 // Peak TE of `shuffles` circular shifts of the source by s bins, s uniform in
 // [2 delays, n - 2 delays] (twice the delays: no shift brings an interaction within the scanned
@@ -326,7 +356,7 @@ surrogate_test significance(double peak, const std::vector<double>& peaks) {
 nte_result delayed_transfer_entropy(const std::vector<double>& source_times,
                                     const std::vector<double>& target_times, const window& w,
                                     const nte_params& params) {
-    check(params);
+    validate_delayed_te(params);
     const auto sources = source_windows(spike_counts(source_times, w, params.state_bin_ms), params);
     const auto y = count_levels(spike_counts(target_times, w, params.state_bin_ms), params.levels);
     const auto delays = static_cast<std::size_t>(std::floor(params.max_delay_ms / params.state_bin_ms + 1e-9));
@@ -346,8 +376,7 @@ nte_result delayed_transfer_entropy(const std::vector<double>& source_times,
 double normalized_transfer_entropy(const std::vector<double>& source_times,
                                    const std::vector<double>& target_times, const window& w,
                                    const nte_params& params) {
-    if (!(params.bin_ms > 0)) throw std::invalid_argument("nTE: bin_ms must be > 0");
-    if (params.shuffles < 0) throw std::invalid_argument("nTE: shuffles must be >= 0");
+    validate_normalized_te(params);
     const bool netpyne = params.mode == nte_mode::netpyne;
     auto counts = [&](const std::vector<double>& t) {
         return as_integers(netpyne ? netpyne_spike_counts(t, w, params.bin_ms)
@@ -369,20 +398,7 @@ double normalized_transfer_entropy(const std::vector<double>& source_times,
     entropies h(std::move(y), netpyne);
     const double norm = h.target_given_past();
     const double te = norm - h.target_given_pasts(x);
-    double mean = 0;
-    std::uint32_t ran4 = params.ran4_index;
-    random_stream stream(params.seed, 0x6e7465u /* "nte" */, 0);
-    for (int j = 0; j < params.shuffles; ++j) {
-        // nte.mod's ishuffle: Fisher-Yates from the end, k = (int)(n * draw) before n--.
-        for (std::size_t n = sz; n > 1;) {
-            const double draw = netpyne ? double(n) * mcell_ran4(ran4) : double(n) * stream.uniform01();
-            --n;
-            const auto k = std::min(static_cast<std::size_t>(draw), n);
-            std::swap(x[n], x[k]);
-        }
-        mean += norm - h.target_given_pasts(x);
-    }
-    if (params.shuffles > 0) mean /= params.shuffles;
+    const double mean = mean_shuffled_te(x, h, norm, params);
     // A target determined by its past has nothing to receive (TE = 0 too): 0, not 0 / 0.
     return norm > 0 ? (te - mean) / norm : 0.0;
 }

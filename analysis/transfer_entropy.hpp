@@ -82,6 +82,11 @@ struct nte_params {
     std::uint32_t ran4_index = 0;
 };
 
+// What each estimator refuses, checked by m1analyze once, before any run (its --shuffles): throw
+// std::invalid_argument as the estimator below would.
+void validate_normalized_te(const nte_params& params);
+void validate_delayed_te(const nte_params& params);
+
 // nTE(source -> target) over the window (NetPyNE ignores its timeRange; this does not). Safe to
 // call from several threads at once. Throws std::invalid_argument for bin_ms <= 0 or shuffles < 0.
 double normalized_transfer_entropy(const std::vector<double>& source_times,

@@ -445,48 +445,57 @@ public:
         if (is_name_start(c)) {
             std::size_t end = pos_;
             while (end < text_.size() && is_name_char(text_[end])) ++end;
-            t.kind = token_kind::name;
-            t.text = text_.substr(pos_, end - pos_);
-            pos_ = end;
-            return t;
+            return take(t, token_kind::name, end - pos_);
         }
-        auto take = [&](token_kind kind, std::size_t length) {
-            t.kind = kind;
-            t.text = text_.substr(pos_, length);
-            pos_ += length;
-            return t;
-        };
+        return punctuation(t, c);
+    }
+
+private:
+    token take(token& t, token_kind kind, std::size_t length) {
+        t.kind = kind;
+        t.text = text_.substr(pos_, length);
+        pos_ += length;
+        return t;
+    }
+
+    // Parentheses, commas and operators; a character Python would read otherwise is refused.
+    token punctuation(token& t, char c) {
         const char d = pos_ + 1 < text_.size() ? text_[pos_ + 1] : '\0';
         switch (c) {
-            case '(': ++paren_depth; return take(token_kind::open, 1);
-            case ')': --paren_depth; return take(token_kind::close, 1);
-            case ',': return take(token_kind::comma, 1);
+            case '(': ++paren_depth; return take(t, token_kind::open, 1);
+            case ')': --paren_depth; return take(t, token_kind::close, 1);
+            case ',': return take(t, token_kind::comma, 1);
             case '+':
             case '-':
+            case '%':
                 if (d == '=') fail_assignment();
-                return take(token_kind::op, 1);
+                return take(t, token_kind::op, 1);
             case '*':
             case '/':
                 if (d == c) {
                     if (pos_ + 2 < text_.size() && text_[pos_ + 2] == '=') fail_assignment();
-                    return take(token_kind::op, 2);
+                    return take(t, token_kind::op, 2);
                 }
                 if (d == '=') fail_assignment();
-                return take(token_kind::op, 1);
-            case '%':
-                if (d == '=') fail_assignment();
-                return take(token_kind::op, 1);
+                return take(t, token_kind::op, 1);
             case '<':
             case '>':
                 if (d == c) fail("bitwise shift '" + std::string(2, c) + "' is not supported (Python " +
                                      "applies it only to integers)", pos_);
-                return take(token_kind::op, d == '=' ? 2 : 1);
+                return take(t, token_kind::op, d == '=' ? 2 : 1);
             case '=':
-                if (d == '=') return take(token_kind::op, 2);
+                if (d == '=') return take(t, token_kind::op, 2);
                 fail("'=' (assignment or keyword argument) is not allowed; to compare use '=='", pos_);
             case '!':
-                if (d == '=') return take(token_kind::op, 2);
+                if (d == '=') return take(t, token_kind::op, 2);
                 fail("unexpected '!': Python writes 'not equal' as '!=' and has no '!' operator", pos_);
+            default: refuse(c);
+        }
+    }
+
+    // A character no string function has, with what it would be in Python.
+    [[noreturn]] void refuse(char c) const {
+        switch (c) {
             case '.':
                 fail("'.' is not allowed here: attribute access such as 'rand.uniform' or 'np.exp' "
                      "is not supported; call the functions by name, e.g. uniform(0, 1) or exp(x)",
@@ -518,8 +527,11 @@ public:
                      pos_);
             case '@': fail("matrix multiplication '@' is not supported", pos_);
             case '\\': fail("'\\' (line continuation) is not supported: write the string on one line", pos_);
-            default: break;
+            default: refuse_unexpected(c);
         }
+    }
+
+    [[noreturn]] void refuse_unexpected(char c) const {
         if (static_cast<unsigned char>(c) >= 0x80) {
             std::size_t end = pos_ + 1;
             while (end < text_.size() && (static_cast<unsigned char>(text_[end]) & 0xC0) == 0x80)
@@ -531,7 +543,6 @@ public:
         fail("unexpected character '" + std::string(1, c) + "'", pos_);
     }
 
-private:
     [[noreturn]] void fail_assignment() const {
         fail("assignment is not allowed: a string function is a single expression", pos_);
     }
@@ -556,91 +567,110 @@ private:
         }
     }
 
+    // A number literal read so far: its characters without underscores, whether it is a float,
+    // its exponent (clamped to +-100000) and whether it is malformed.
+    struct literal {
+        std::string digits;
+        bool is_float = false, bad = false;
+        long exponent = 0;
+    };
+
     // Python 3 number literals (decimal integers and floats, '_' between digits).
     token number() {
         token t;
         t.kind = token_kind::number;
         t.offset = pos_;
         const std::size_t start = pos_;
-        std::string digits;  // the literal without underscores
-        bool bad = false;
-
-        auto digit_part = [&](bool required) {
-            if (pos_ >= text_.size() || !is_digit(text_[pos_])) {
-                if (required) bad = true;
-                return;
-            }
-            while (pos_ < text_.size()) {
-                if (is_digit(text_[pos_])) {
-                    digits += text_[pos_++];
-                } else if (text_[pos_] == '_' && pos_ + 1 < text_.size() &&
-                           is_digit(text_[pos_ + 1])) {
-                    ++pos_;
-                } else {
-                    break;
-                }
-            }
-        };
-
-        bool is_float = false;
         if (text_[pos_] == '0' && pos_ + 1 < text_.size() &&
             std::strchr("xXoObB", text_[pos_ + 1])) {
             fail("hexadecimal, octal and binary numbers are not supported: write the number in "
                  "decimal",
                  pos_);
         }
-        digit_part(false);
-        const std::string integer_digits = digits;
+        literal l;
+        digit_part(l, false);
+        const std::string integer_digits = l.digits;
         if (pos_ < text_.size() && text_[pos_] == '.') {
-            is_float = true;
-            digits += text_[pos_++];
-            digit_part(false);
+            l.is_float = true;
+            l.digits += text_[pos_++];
+            digit_part(l, false);
         }
-        long exponent = 0;
-        if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
-            is_float = true;
-            digits += 'e';
-            ++pos_;
-            if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-'))
-                digits += text_[pos_++];
-            const std::size_t exponent_start = digits.size();
-            digit_part(true);
-            for (std::size_t i = exponent_start; i < digits.size(); ++i)
-                exponent = std::min(exponent * 10 + (digits[i] - '0'), 100000L);
-            if (exponent_start > 0 && digits[exponent_start - 1] == '-') exponent = -exponent;
+        exponent_part(l);
+        check_literal(l, integer_digits, start);
+        t.text = text_.substr(start, pos_ - start);
+        t.value = value_of(l, t.text, start);
+        return t;
+    }
+
+    // Digits with '_' between them; none: malformed when `required`.
+    void digit_part(literal& l, bool required) {
+        if (pos_ >= text_.size() || !is_digit(text_[pos_])) {
+            if (required) l.bad = true;
+            return;
         }
+        while (pos_ < text_.size()) {
+            if (is_digit(text_[pos_])) {
+                l.digits += text_[pos_++];
+            } else if (text_[pos_] == '_' && pos_ + 1 < text_.size() && is_digit(text_[pos_ + 1])) {
+                ++pos_;
+            } else {
+                break;
+            }
+        }
+    }
+
+    // e or E, a sign and digits, if there.
+    void exponent_part(literal& l) {
+        if (pos_ >= text_.size() || (text_[pos_] != 'e' && text_[pos_] != 'E')) return;
+        l.is_float = true;
+        l.digits += 'e';
+        ++pos_;
+        if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) l.digits += text_[pos_++];
+        const std::size_t exponent_start = l.digits.size();
+        digit_part(l, true);
+        for (std::size_t i = exponent_start; i < l.digits.size(); ++i)
+            l.exponent = std::min(l.exponent * 10 + (l.digits[i] - '0'), 100000L);
+        if (exponent_start > 0 && l.digits[exponent_start - 1] == '-') l.exponent = -l.exponent;
+    }
+
+    // What Python refuses in a literal: a complex one, letters after it, leading zeros.
+    void check_literal(const literal& l, const std::string& integer_digits, std::size_t start) const {
         if (pos_ < text_.size() && (text_[pos_] == 'j' || text_[pos_] == 'J'))
             fail("complex numbers ('" + std::string(text_.substr(start, pos_ + 1 - start)) +
                      "') are not supported",
                  start);
-        if (pos_ < text_.size() && is_name_char(text_[pos_])) bad = true;
-        if (bad) {
+        if (l.bad || (pos_ < text_.size() && is_name_char(text_[pos_]))) {
             std::size_t end = pos_;
             while (end < text_.size() && (is_name_char(text_[end]) || text_[end] == '.')) ++end;
             fail("invalid number '" + std::string(text_.substr(start, end - start)) + "'", start);
         }
-        if (!is_float && integer_digits.size() > 1 && integer_digits[0] == '0' &&
+        if (!l.is_float && integer_digits.size() > 1 && integer_digits[0] == '0' &&
             integer_digits.find_first_not_of('0') != std::string::npos) {
             fail("leading zeros are not permitted in a whole number ('" +
                      std::string(text_.substr(start, pos_ - start)) + "' is a Python syntax error)",
                  start);
         }
-        t.text = text_.substr(start, pos_ - start);
-        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), t.value);
-        if (ec == std::errc::result_out_of_range) {
-            // Python turns an overflowing literal into inf and an underflowing one into 0.0.
-            const std::string mantissa = digits.substr(0, digits.find('e'));
-            std::size_t point = mantissa.find('.');
-            if (point == std::string::npos) point = mantissa.size();
-            const std::size_t first = mantissa.find_first_not_of("0.");
-            long magnitude = 0;  // decimal exponent of the leading significant digit
-            if (first != std::string::npos)
-                magnitude = first < point ? long(point - first) - 1 : -long(first - point);
-            t.value = magnitude + exponent > 0 ? std::numeric_limits<double>::infinity() : 0.0;
-        } else if (ec != std::errc() || end != digits.data() + digits.size()) {
-            fail("invalid number '" + std::string(t.text) + "'", start);
-        }
-        return t;
+    }
+
+    double value_of(const literal& l, std::string_view text, std::size_t start) const {
+        double value = 0;
+        const auto [end, ec] = std::from_chars(l.digits.data(), l.digits.data() + l.digits.size(), value);
+        if (ec == std::errc::result_out_of_range) return out_of_range_value(l);
+        if (ec != std::errc() || end != l.digits.data() + l.digits.size())
+            fail("invalid number '" + std::string(text) + "'", start);
+        return value;
+    }
+
+    // Python turns an overflowing literal into inf and an underflowing one into 0.0.
+    static double out_of_range_value(const literal& l) {
+        const std::string mantissa = l.digits.substr(0, l.digits.find('e'));
+        std::size_t point = mantissa.find('.');
+        if (point == std::string::npos) point = mantissa.size();
+        const std::size_t first = mantissa.find_first_not_of("0.");
+        long magnitude = 0;  // decimal exponent of the leading significant digit
+        if (first != std::string::npos)
+            magnitude = first < point ? long(point - first) - 1 : -long(first - point);
+        return magnitude + l.exponent > 0 ? std::numeric_limits<double>::infinity() : 0.0;
     }
 
     std::string_view text_;
@@ -873,43 +903,14 @@ private:
         refuse_keyword(t);
         advance();
         const bool called = current_.kind == token_kind::open;
-
-        // NetPyNE rewrites random method names wherever they occur in the text.
         const function_info* fn = nullptr;
         for (const auto& f : functions)
             if (f.name == name) fn = &f;
-        for (std::string_view method : random_method_names) {
-            if ((fn && is_random(fn->op)) || name.find(method) == std::string_view::npos) continue;
-            fail("NetPyNE rewrites '" + std::string(method) + "' to 'rand." + std::string(method) +
-                     "' even inside the name " + quoted(name) +
-                     ", so that name cannot be used in a string function",
-                 t.offset);
-        }
-
         if (!(fn && is_random(fn->op))) {
-            if (auto g = globals_.find(name); g != globals_.end()) {
-                if (called)
-                    fail(quoted(name) + " is a number in netParams, not a function (NetPyNE " +
-                             "passes the netParams value under that name)",
-                         t.offset);
-                check_norm_shadowing(name, t.offset);
-                out_.constant = false;
-                return constant(g->second, t.offset);
-            }
-            for (const auto& v : cell_variables) {
-                if (v.name != name) continue;
-                if (called)
-                    fail(quoted(name) + " is a number, not a function", t.offset);
-                check_norm_shadowing(name, t.offset);
-                node n;
-                n.op = opcode::variable;
-                n.arg = static_cast<std::uint8_t>(v.id);
-                n.offset = static_cast<std::uint32_t>(character_offset(text_, t.offset));
-                out_.constant = false;
-                out_.pre = out_.pre || v.pre;
-                out_.post = out_.post || v.post;
-                return add(n);
-            }
+            refuse_rewritten(name, t.offset);
+            if (auto g = globals_.find(name); g != globals_.end()) return global(*g, called, t.offset);
+            for (const auto& v : cell_variables)
+                if (v.name == name) return variable(v, called, t.offset);
         }
         if (fn) {
             if (!called)
@@ -920,20 +921,59 @@ private:
         }
         if (name == "pi") return constant(3.141592653589793, t.offset);  // numpy.pi
         if (name == "inf") return constant(std::numeric_limits<double>::infinity(), t.offset);
+        refuse_name(name, called, t.offset);
+    }
 
+    // NetPyNE rewrites random method names wherever they occur in the text: in any other name
+    // they break it.
+    void refuse_rewritten(std::string_view name, std::size_t offset) const {
+        for (std::string_view method : random_method_names) {
+            if (name.find(method) == std::string_view::npos) continue;
+            fail("NetPyNE rewrites '" + std::string(method) + "' to 'rand." + std::string(method) +
+                     "' even inside the name " + quoted(name) +
+                     ", so that name cannot be used in a string function",
+                 offset);
+        }
+    }
+
+    // A numeric netParams attribute: its value, a constant of this string but not of the model.
+    std::uint32_t global(const expression_globals::value_type& g, bool called, std::size_t offset) {
+        const std::string_view name = g.first;
+        if (called)
+            fail(quoted(name) + " is a number in netParams, not a function (NetPyNE " +
+                     "passes the netParams value under that name)",
+                 offset);
+        check_norm_shadowing(name, offset);
+        out_.constant = false;
+        return constant(g.second, offset);
+    }
+
+    std::uint32_t variable(const variable_info& v, bool called, std::size_t offset) {
+        if (called) fail(quoted(v.name) + " is a number, not a function", offset);
+        check_norm_shadowing(v.name, offset);
+        node n;
+        n.op = opcode::variable;
+        n.arg = static_cast<std::uint8_t>(v.id);
+        n.offset = static_cast<std::uint32_t>(character_offset(text_, offset));
+        out_.constant = false;
+        out_.pre = out_.pre || v.pre;
+        out_.post = out_.post || v.post;
+        return add(n);
+    }
+
+    // A name that is nothing here, with what it is in NetPyNE or what was perhaps meant.
+    [[noreturn]] void refuse_name(std::string_view name, bool called, std::size_t offset) const {
         if (name == "rand")
             fail("'rand' cannot be used directly: call the random functions by name, e.g. "
                  "uniform(0, 1) or normal(mean, variance)",
-                 t.offset);
+                 offset);
         if (name == "dist_3D_border")
-            fail("'dist_3D_border' is not supported (it needs NetPyNE's border correction)",
-                 t.offset);
+            fail("'dist_3D_border' is not supported (it needs NetPyNE's border correction)", offset);
         for (const auto& u : unavailable_names)
             if (u.name == name)
                 fail(quoted(name) + " is not available in NetPyNE 1.1.0's string functions" +
                          std::string(u.hint),
-                     t.offset);
-
+                     offset);
         std::string message = (called ? "unknown function " : "unknown name ") + quoted(name);
         if (const std::string hint = suggestion(name, called); !hint.empty())
             message += " (did you mean " + quoted(hint) + "?)";
@@ -942,7 +982,7 @@ private:
         else
             message += ": it is neither a cell variable (pre_x, post_ynorm, dist_3D, ...) nor a "
                        "numeric netParams setting";
-        fail(message, t.offset);
+        fail(message, offset);
     }
 
     // NetPyNE passes a name to its lambda only if name + "norm" is not also in the text; the
@@ -1063,6 +1103,77 @@ void check_range(double value, double low, double high, const char* what, std::u
                     offset);
 }
 
+// The random functions that NEURON refuses or never returns from for some arguments.
+[[gnu::always_inline]] inline double poisson_draw(random_stream& rng, double mean, std::uint32_t offset) {
+    if (std::exp(-1.0 * mean) == 0.0)
+        fail_at_run("poisson(mean) with a mean above 745 never returns in NEURON (exp(-mean) is 0)", offset);
+    return rng.poisson(mean);
+}
+
+[[gnu::always_inline]] inline double geometric_draw(random_stream& rng, double mean, std::uint32_t offset) {
+    check_range(mean, 0, 1, "geometric(mean): mean", offset);
+    // Draws until one is at least `mean`; no draw reaches 1 (asDouble < 1).
+    constexpr double largest_draw = (4294967295.0 + 1.0) / 4294967297.0;
+    if (mean > largest_draw)
+        fail_at_run("geometric(1) never returns in NEURON (it draws until a number is at least the mean)",
+                    offset);
+    return rng.geometric(mean);
+}
+
+[[gnu::always_inline]] inline double binomial_draw(random_stream& rng, double n, double p, std::uint32_t offset) {
+    check_range(n, 0, 1e99, "binomial(n, p): n", offset);
+    check_range(p, 0, 1, "binomial(n, p): p", offset);
+    return rng.binomial(n, p);
+}
+
+// NEURON's Uniform puts the smaller bound first (gnu/Uniform.h), so uniform(1.2, 0.8) draws in
+// [0.8, 1.2).
+[[gnu::always_inline]] inline double uniform_draw(random_stream& rng, double a, double b) {
+    return a < b ? rng.uniform(a, b) : rng.uniform(b, a);
+}
+
+// One instruction on the stack whose top value is stack[top - 1]; returns the new top. Inlined
+// into evaluate's loop: one switch per instruction, as if written there.
+[[gnu::always_inline]] inline std::size_t execute(const instruction& in, double* stack, std::size_t top,
+                                                  const cell_position& pre, const cell_position& post,
+                                                  random_stream* rng) {
+    switch (in.op) {
+        case opcode::constant: stack[top++] = in.value; break;
+        case opcode::variable: stack[top++] = cell_value(static_cast<cell_variable>(in.arg), pre, post); break;
+        case opcode::negate: case opcode::exp: case opcode::log: case opcode::log10:
+        case opcode::sqrt: case opcode::sin: case opcode::cos: case opcode::tan:
+        case opcode::ceil: case opcode::abs: case opcode::round: case opcode::truncate:
+        case opcode::identity: stack[top - 1] = unary(in.op, stack[top - 1]); break;
+        case opcode::add: case opcode::subtract: case opcode::multiply: case opcode::divide:
+        case opcode::floor_divide: case opcode::modulo: case opcode::power: case opcode::less:
+        case opcode::less_equal: case opcode::greater: case opcode::greater_equal:
+        case opcode::equal: case opcode::not_equal: case opcode::arctan2:
+            --top;
+            stack[top - 1] = binary(in.op, stack[top - 1], stack[top]);
+            break;
+        case opcode::min:
+        case opcode::max:
+            top -= in.arg;
+            stack[top] = python_min_max(in.op == opcode::max, stack + top, in.arg);
+            ++top;
+            break;
+        case opcode::negexp: stack[top - 1] = rng->negexp(stack[top - 1]); break;
+        case opcode::poisson: stack[top - 1] = poisson_draw(*rng, stack[top - 1], in.offset); break;
+        case opcode::geometric: stack[top - 1] = geometric_draw(*rng, stack[top - 1], in.offset); break;
+        case opcode::uniform: --top, stack[top - 1] = uniform_draw(*rng, stack[top - 1], stack[top]); break;
+        case opcode::normal: --top, stack[top - 1] = rng->normal(stack[top - 1], stack[top]); break;
+        case opcode::lognormal: --top, stack[top - 1] = rng->lognormal(stack[top - 1], stack[top]); break;
+        case opcode::discunif: --top, stack[top - 1] = rng->discunif(stack[top - 1], stack[top]); break;
+        case opcode::binomial:
+            --top, stack[top - 1] = binomial_draw(*rng, stack[top - 1], stack[top], in.offset);
+            break;
+        case opcode::hypergeo: --top, stack[top - 1] = rng->hypergeo(stack[top - 1], stack[top]); break;
+        case opcode::erlang: --top, stack[top - 1] = rng->erlang(stack[top - 1], stack[top]); break;
+        case opcode::weibull: --top, stack[top - 1] = rng->weibull(stack[top - 1], stack[top]); break;
+    }
+    return top;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -1118,107 +1229,7 @@ double expression::evaluate(const expression_scope& scope) const {
 
     double stack[max_stack];
     std::size_t top = 0;  // stack[top - 1] is the top value
-    for (; in != end; ++in) {
-        switch (in->op) {
-            case opcode::constant: stack[top++] = in->value; break;
-            case opcode::variable:
-                stack[top++] = cell_value(static_cast<cell_variable>(in->arg), pre, post);
-                break;
-            case opcode::negate:
-            case opcode::exp:
-            case opcode::log:
-            case opcode::log10:
-            case opcode::sqrt:
-            case opcode::sin:
-            case opcode::cos:
-            case opcode::tan:
-            case opcode::ceil:
-            case opcode::abs:
-            case opcode::round:
-            case opcode::truncate:
-            case opcode::identity: stack[top - 1] = unary(in->op, stack[top - 1]); break;
-            case opcode::add:
-            case opcode::subtract:
-            case opcode::multiply:
-            case opcode::divide:
-            case opcode::floor_divide:
-            case opcode::modulo:
-            case opcode::power:
-            case opcode::less:
-            case opcode::less_equal:
-            case opcode::greater:
-            case opcode::greater_equal:
-            case opcode::equal:
-            case opcode::not_equal:
-            case opcode::arctan2:
-                --top;
-                stack[top - 1] = binary(in->op, stack[top - 1], stack[top]);
-                break;
-            case opcode::min:
-            case opcode::max:
-                top -= in->arg;
-                stack[top] = python_min_max(in->op == opcode::max, stack + top, in->arg);
-                ++top;
-                break;
-            case opcode::uniform: {
-                --top;
-                const double a = stack[top - 1], b = stack[top];
-                // NEURON's Uniform puts the smaller bound first (gnu/Uniform.h), so
-                // uniform(1.2, 0.8) draws in [0.8, 1.2).
-                stack[top - 1] = a < b ? rng->uniform(a, b) : rng->uniform(b, a);
-                break;
-            }
-            case opcode::normal:
-                --top;
-                stack[top - 1] = rng->normal(stack[top - 1], stack[top]);
-                break;
-            case opcode::negexp: stack[top - 1] = rng->negexp(stack[top - 1]); break;
-            case opcode::lognormal:
-                --top;
-                stack[top - 1] = rng->lognormal(stack[top - 1], stack[top]);
-                break;
-            case opcode::discunif:
-                --top;
-                stack[top - 1] = rng->discunif(stack[top - 1], stack[top]);
-                break;
-            case opcode::poisson:
-                if (std::exp(-1.0 * stack[top - 1]) == 0.0)
-                    fail_at_run("poisson(mean) with a mean above 745 never returns in NEURON "
-                                "(exp(-mean) is 0)",
-                                in->offset);
-                stack[top - 1] = rng->poisson(stack[top - 1]);
-                break;
-            case opcode::binomial:
-                --top;
-                check_range(stack[top - 1], 0, 1e99, "binomial(n, p): n", in->offset);
-                check_range(stack[top], 0, 1, "binomial(n, p): p", in->offset);
-                stack[top - 1] = rng->binomial(stack[top - 1], stack[top]);
-                break;
-            case opcode::geometric: {
-                check_range(stack[top - 1], 0, 1, "geometric(mean): mean", in->offset);
-                // Draws until one is at least `mean`; no draw reaches 1 (asDouble < 1).
-                constexpr double largest_draw = (4294967295.0 + 1.0) / 4294967297.0;
-                if (stack[top - 1] > largest_draw)
-                    fail_at_run("geometric(1) never returns in NEURON (it draws until a number "
-                                "is at least the mean)",
-                                in->offset);
-                stack[top - 1] = rng->geometric(stack[top - 1]);
-                break;
-            }
-            case opcode::hypergeo:
-                --top;
-                stack[top - 1] = rng->hypergeo(stack[top - 1], stack[top]);
-                break;
-            case opcode::erlang:
-                --top;
-                stack[top - 1] = rng->erlang(stack[top - 1], stack[top]);
-                break;
-            case opcode::weibull:
-                --top;
-                stack[top - 1] = rng->weibull(stack[top - 1], stack[top]);
-                break;
-        }
-    }
+    for (; in != end; ++in) top = execute(*in, stack, top, pre, post, rng);
     return stack[0];
 }
 

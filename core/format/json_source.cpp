@@ -22,91 +22,113 @@ std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size
     return {line, column};
 }
 
+using position_map = std::unordered_map<std::string, std::pair<std::size_t, std::size_t>>;
+
 // Walks already-valid JSON text and records where every value starts (for an object member, where
 // its key starts), keyed by dotted path. nlohmann does not keep positions, and this small scan is
 // cheaper than a second parser.
-void index_positions(std::string_view text,
-                     std::unordered_map<std::string, std::pair<std::size_t, std::size_t>>& out) {
+class position_scan {
+public:
+    position_scan(std::string_view text, position_map& out) : text_(text), out_(out) {}
+
+    void run() {
+        for (i_ = 0; i_ < text_.size(); ++i_) {
+            const char ch = text_[i_];
+            if (ch == '"') {
+                quoted_text();
+                continue;
+            }
+            if (ch == '{' || ch == '[') {
+                std::string path = value_starts();
+                stack_.push_back(frame{ch == '{', 0, std::move(path)});
+                have_key_ = false;
+            } else if (ch == '}' || ch == ']') {
+                if (!stack_.empty()) stack_.pop_back();
+            } else if (ch == '-' || (ch >= '0' && ch <= '9') || ch == 't' || ch == 'f' || ch == 'n') {
+                value_starts();
+                skip_literal();
+            }
+            if (ch == '\n') {
+                ++line_;
+                column_ = 1;
+            } else {
+                ++column_;
+            }
+        }
+    }
+
+private:
     struct frame {
         bool is_object;
         std::size_t next_index = 0;
         std::string path;
     };
-    std::vector<frame> stack;
-    std::size_t line = 1, column = 1;
-    std::string pending_key;
-    bool have_key = false;
-    std::size_t key_line = 0, key_column = 0;
 
-    auto child_path = [&](const frame& f, const std::string& part) {
+    static std::string child_path(const frame& f, const std::string& part) {
         return f.path.empty() ? part : f.path + "." + part;
-    };
+    }
+
     // Called where a value starts: gives it a path and records the position.
-    auto value_starts = [&]() -> std::string {
-        if (stack.empty()) return std::string();
-        frame& f = stack.back();
+    std::string value_starts() {
+        if (stack_.empty()) return std::string();
+        frame& f = stack_.back();
         std::string path;
         if (f.is_object) {
-            path = child_path(f, pending_key);
-            out.emplace(path, std::make_pair(key_line, key_column));
-            have_key = false;
+            path = child_path(f, pending_key_);
+            out_.emplace(path, std::make_pair(key_line_, key_column_));
+            have_key_ = false;
         } else {
             path = child_path(f, std::to_string(f.next_index++));
-            out.emplace(path, std::make_pair(line, column));
+            out_.emplace(path, std::make_pair(line_, column_));
         }
         return path;
-    };
+    }
 
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char ch = text[i];
-        if (ch == '"') {
-            const std::size_t start_line = line, start_column = column;
-            std::string s;
-            ++i;
-            ++column;
-            for (; i < text.size() && text[i] != '"'; ++i, ++column) {
-                if (text[i] == '\\' && i + 1 < text.size()) {
-                    s.push_back(text[i + 1]);
-                    ++i;
-                    ++column;
-                } else {
-                    s.push_back(text[i]);
-                }
-            }
-            ++column;
-            const bool is_key = !stack.empty() && stack.back().is_object && !have_key;
-            if (is_key) {
-                pending_key = s;
-                have_key = true;
-                key_line = start_line;
-                key_column = start_column;
+    // A string from its opening quote to its closing one: an object's key, or a value.
+    void quoted_text() {
+        const std::size_t start_line = line_, start_column = column_;
+        std::string s;
+        ++i_;
+        ++column_;
+        for (; i_ < text_.size() && text_[i_] != '"'; ++i_, ++column_) {
+            if (text_[i_] == '\\' && i_ + 1 < text_.size()) {
+                s.push_back(text_[i_ + 1]);
+                ++i_;
+                ++column_;
             } else {
-                value_starts();
+                s.push_back(text_[i_]);
             }
-            continue;
         }
-        if (ch == '{' || ch == '[') {
-            std::string path = value_starts();
-            stack.push_back(frame{ch == '{', 0, std::move(path)});
-            have_key = false;
-        } else if (ch == '}' || ch == ']') {
-            if (!stack.empty()) stack.pop_back();
-        } else if (ch == '-' || (ch >= '0' && ch <= '9') || ch == 't' || ch == 'f' || ch == 'n') {
+        ++column_;
+        if (stack_.empty() || !stack_.back().is_object || have_key_) {
             value_starts();
-            while (i + 1 < text.size() && text[i + 1] != ',' && text[i + 1] != '}' &&
-                   text[i + 1] != ']' && text[i + 1] != '\n' && text[i + 1] != ' ') {
-                ++i;
-                ++column;
-            }
+            return;
         }
-        if (ch == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
+        pending_key_ = s;
+        have_key_ = true;
+        key_line_ = start_line;
+        key_column_ = start_column;
+    }
+
+    // A number, true, false or null: to its last character.
+    void skip_literal() {
+        while (i_ + 1 < text_.size() && text_[i_ + 1] != ',' && text_[i_ + 1] != '}' &&
+               text_[i_ + 1] != ']' && text_[i_ + 1] != '\n' && text_[i_ + 1] != ' ') {
+            ++i_;
+            ++column_;
         }
     }
-}
+
+    std::string_view text_;
+    position_map& out_;
+    std::vector<frame> stack_;
+    std::size_t i_ = 0, line_ = 1, column_ = 1;
+    std::string pending_key_;
+    bool have_key_ = false;
+    std::size_t key_line_ = 0, key_column_ = 0;
+};
+
+void index_positions(std::string_view text, position_map& out) { position_scan(text, out).run(); }
 
 }  // namespace
 
