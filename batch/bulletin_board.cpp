@@ -43,13 +43,6 @@ void send_text(const std::string& text, int dest, int tag) {
     MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, dest, tag, MPI_COMM_WORLD);
 }
 
-run_state state_from(const std::string& s) {
-    for (run_state st : {run_state::missing, run_state::done, run_state::failed,
-                         run_state::interrupted, run_state::running})
-        if (to_string(st) == s) return st;
-    return run_state::failed;
-}
-
 // Threads per worker: the node's cores shared among the workers on it (rank 0 does not count).
 std::size_t default_threads() {
     MPI_Comm node;
@@ -103,7 +96,8 @@ int board(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const bat
         if (report.contains("run")) {
             const std::size_t k = report["run"].get<std::size_t>();
             index_row& row = rows[k];
-            row.state = state_from(report["state"].get<std::string>());
+            row.state = run_state_from(report["state"].get<std::string>())
+                            .value_or(run_state::failed);
             if (report["skipped"].get<bool>()) {
                 row = read_row(runs[k], dir);
             } else {

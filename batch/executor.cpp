@@ -375,11 +375,12 @@ int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, 
                 << " belong to no run of this sweep (an earlier model or sweep): not reused, not "
                    "indexed (m1batch status lists them)\n";
         return exit_ok;
-    } catch (const std::exception& e) {
+    } catch (const directory_busy& e) {
         out << "error: " << e.what() << "\n";
-        // Busy, or the directory or its lock file cannot be written (permissions).
-        return std::string_view(e.what()).find(" is in use by ") != std::string_view::npos
-                   ? exit_busy : exit_runs_failed;
+        return exit_busy;
+    } catch (const std::exception& e) {
+        out << "error: " << e.what() << "\n";  // the directory or its lock file cannot be written
+        return exit_runs_failed;
     }
 }
 

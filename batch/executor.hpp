@@ -45,20 +45,6 @@ struct batch_options {
 // marked interrupted; no new run starts.
 std::atomic<bool>& stop_requested();
 
-// The outcome of one run, as the index shows it.
-struct run_outcome {
-    run_state state = run_state::missing;
-    double wall_s = 0, build_s = 0;
-    std::uint64_t spikes = 0;
-    double mean_rate_hz = 0;
-    std::string message;
-    bool network_reused = false;
-    bool skipped = false;  // another worker had claimed it
-    // The results directory could not be written (storage_error; the directory has it too): the
-    // run failed, or its analysis did, through no fault of its own.
-    bool directory_fault = false;
-};
-
 // Runs one run of the sweep into its run directory: claims it, writes log.txt, runs it with
 // `threads` threads (timeout_s and stop_requested() honoured), writes run.h5, records a failure
 // or interruption in status.json, releases the claim. Never throws for a failure of the run.
