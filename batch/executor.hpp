@@ -2,7 +2,8 @@
 // Running the runs of a sweep: one run (run_one), and the executors that hand runs out: local
 // (several runs at once in this process), the MPI bulletin board (bulletin_board.hpp), and array
 // tasks (one share of the sweep per scheduler task). Whatever runs a run, its run file is the
-// same bit for bit: the executor only chooses where and when.
+// same bit for bit: the executor only chooses where and when. What the batch has done, shows and
+// returns is kept by its ledger (ledger.hpp).
 #include "batch/results.hpp"
 #include "batch/sweep.hpp"
 
