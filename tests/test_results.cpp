@@ -199,14 +199,6 @@ TEST_F(results, create_makes_root_and_runs_and_names_what_it_cannot_create) {
     EXPECT_THROW(results_directory(root_ / "file" / "out").create(), m1::run_error);
 }
 
-TEST_F(results, run_state_names) {
-    EXPECT_EQ(m1::batch::to_string(run_state::missing), "missing");
-    EXPECT_EQ(m1::batch::to_string(run_state::done), "done");
-    EXPECT_EQ(m1::batch::to_string(run_state::failed), "failed");
-    EXPECT_EQ(m1::batch::to_string(run_state::interrupted), "interrupted");
-    EXPECT_EQ(m1::batch::to_string(run_state::running), "running");
-}
-
 // ---------------------------------------------------------------------------------------------
 // The lock
 

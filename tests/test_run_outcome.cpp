@@ -10,6 +10,14 @@ using m1::batch::run_state;
 
 namespace {
 
+TEST(RunState, Names) {
+    EXPECT_EQ(m1::batch::to_string(run_state::missing), "missing");
+    EXPECT_EQ(m1::batch::to_string(run_state::done), "done");
+    EXPECT_EQ(m1::batch::to_string(run_state::failed), "failed");
+    EXPECT_EQ(m1::batch::to_string(run_state::interrupted), "interrupted");
+    EXPECT_EQ(m1::batch::to_string(run_state::running), "running");
+}
+
 TEST(RunState, EveryStateReadsBackFromItsText) {
     for (run_state s : {run_state::missing, run_state::done, run_state::failed,
                         run_state::interrupted, run_state::running})
