@@ -62,7 +62,8 @@ public:
     // due (rewritten on a terminal; on a log, when a run has ended) and writes the index when due.
     // False once every run has been handed out and none runs.
     bool follow(std::chrono::milliseconds timeout);
-    // The index when it is due (every 2 s; an array task every 30 s).
+    // The index when it is due (every 2 s; an array task every 30 s). Called by one thread only:
+    // the one that follows (local) or the board's.
     void write_index_when_due();
 
     // The last index, the summary and the exit code (README "Exit codes").
