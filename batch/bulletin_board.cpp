@@ -1,14 +1,15 @@
 #include "batch/bulletin_board.hpp"
 
+#include "batch/ledger.hpp"
+
 #include <mpi.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <iomanip>
 #include <ostream>
-#include <set>
-#include <string_view>
+#include <optional>
+#include <string>
 #include <thread>
 
 namespace m1::batch {
@@ -17,17 +18,6 @@ namespace {
 
 constexpr int tag_report = 1;  // worker -> board: "ready", with the outcome of its last run
 constexpr int tag_assign = 2;  // board -> worker: the index of a run, or -1: no more work
-
-// The index is the directory's summary, rebuilt from the run files: when the directory cannot
-// take it (a full disk), the batch goes on and says so.
-void write_index_if_possible(const results_directory& dir, const std::vector<std::string>& paths,
-                             const std::vector<index_row>& rows, std::ostream& out) {
-    try {
-        dir.write_index(paths, rows);
-    } catch (const std::exception& e) {
-        out << "warning: " << e.what() << "\n";
-    }
-}
 
 std::string receive_text(int source, int tag, MPI_Status& status) {
     MPI_Probe(source, tag, MPI_COMM_WORLD, &status);
@@ -41,13 +31,6 @@ std::string receive_text(int source, int tag, MPI_Status& status) {
 
 void send_text(const std::string& text, int dest, int tag) {
     MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, dest, tag, MPI_COMM_WORLD);
-}
-
-run_state state_from(const std::string& s) {
-    for (run_state st : {run_state::missing, run_state::done, run_state::failed,
-                         run_state::interrupted, run_state::running})
-        if (to_string(st) == s) return st;
-    return run_state::failed;
 }
 
 // Threads per worker: the node's cores shared among the workers on it (rank 0 does not count).
@@ -65,91 +48,41 @@ std::size_t default_threads() {
     return static_cast<std::size_t>(std::max(1, cores / workers));
 }
 
+// A worker's report: "ready" (an empty object, its first) or the outcome of its last run.
+void receive_report(ledger& book, const results_directory& dir, MPI_Status& status) {
+    const auto report = nlohmann::json::parse(receive_text(status.MPI_SOURCE, tag_report, status));
+    if (!report.contains("run")) return;
+    const run_outcome o = outcome_from_json(report);
+    // A full or read-only directory fails every run: no new runs are handed out.
+    if (o.directory_fault && !o.skipped) dir.report_fault(report["fault"].get<std::string>());
+    book.record(report["run"].get<std::size_t>(), o, "rank " + std::to_string(status.MPI_SOURCE));
+    // A signal to any rank stops the batch: no new runs are handed out.
+    if (!o.skipped && o.state == run_state::interrupted) stop_requested() = true;
+}
+
 int board(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const batch_options& options,
           std::ostream& out, int size) {
     const results_directory dir(sweep.config.output);
-    std::vector<std::string> paths;
-    for (const auto& p : sweep.params) paths.push_back(p.path);
-
-    std::vector<index_row> rows = read_rows(runs, dir);
-    const std::vector<std::size_t> todo = runs_to_do(rows, options);
-    std::size_t already_done = 0;
-    for (const auto& r : rows) already_done += r.state == run_state::done;
-    if (!options.quiet)
-        out << sweep.name << ": " << runs.size() << " runs; " << already_done << " done; "
-            << todo.size() << " to run on " << (size - 1) << " MPI worker" << (size == 2 ? "" : "s") << " (bulletin board)\n"
-            << "results: " << dir.root().string() << "\n"
-            << std::flush;
-
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    auto last_index = start;
-    std::size_t next = 0, finished = 0, failed = 0, interrupted = 0;
-    int active = size - 1;
-    while (active > 0) {
+    ledger book(sweep, runs, dir, options, ledger_mode::board, out);
+    book.print_start(" on " + std::to_string(size - 1) + " MPI worker" + (size == 2 ? "" : "s") +
+                     " (bulletin board)");
+    for (int active = size - 1; active > 0;) {
         int flag = 0;
         MPI_Status status;
         MPI_Iprobe(MPI_ANY_SOURCE, tag_report, MPI_COMM_WORLD, &flag, &status);
         if (!flag) {
             // Sleep rather than block in MPI_Recv, which Open MPI implements by spinning.
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            if (clock::now() - last_index > std::chrono::seconds(2)) {
-                write_index_if_possible(dir, paths, rows, out);
-                last_index = clock::now();
-            }
+            book.write_index_when_due();
             continue;
         }
-        const auto report = nlohmann::json::parse(receive_text(status.MPI_SOURCE, tag_report, status));
-        if (report.contains("run")) {
-            const std::size_t k = report["run"].get<std::size_t>();
-            index_row& row = rows[k];
-            row.state = state_from(report["state"].get<std::string>());
-            if (report["skipped"].get<bool>()) {
-                row = read_row(runs[k], dir);
-            } else {
-                ++finished;
-                row.wall_s = report["wall_s"].get<double>();
-                row.spikes = report["spikes"].get<std::uint64_t>();
-                row.mean_rate_hz = report["mean_rate_hz"].get<double>();
-                row.message = report["message"].get<std::string>();
-                row.directory_fault = report["directory_fault"].get<bool>();
-                // A full or read-only directory fails every run: no new runs are handed out.
-                if (row.directory_fault) dir.report_fault(report["fault"].get<std::string>());
-                failed += row.state == run_state::failed;
-                interrupted += row.state == run_state::interrupted;
-                // A signal to any rank stops the batch: no new runs are handed out.
-                if (row.state == run_state::interrupted) stop_requested() = true;
-                if (!options.quiet) {
-                    const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
-                    out << "[" << sweep.name << "] " << finished << "/" << todo.size() << " runs ("
-                        << (finished - failed - interrupted) << " done, " << failed
-                        << " failed), run " << runs[k].id << " " << to_string(row.state)
-                        << " on rank " << status.MPI_SOURCE;
-                    if (!row.message.empty()) out << ": " << row.message;
-                    if (finished < todo.size())
-                        out << ", ETA " << std::fixed << std::setprecision(0)
-                            << elapsed / double(finished) * double(todo.size() - finished) << " s";
-                    out << "\n" << std::flush;
-                }
-            }
-        }
-        std::int64_t assignment = -1;
-        if (!stop_requested() && !dir.faulted() && next < todo.size()) assignment = static_cast<std::int64_t>(todo[next++]);
-        if (assignment < 0) --active;
-        else rows[static_cast<std::size_t>(assignment)].state = run_state::running;
+        receive_report(book, dir, status);
+        const std::optional<std::size_t> k = book.take();
+        const std::int64_t assignment = k ? static_cast<std::int64_t>(*k) : -1;
+        if (!k) --active;
         MPI_Send(&assignment, 1, MPI_INT64_T, status.MPI_SOURCE, tag_assign, MPI_COMM_WORLD);
     }
-    write_index_if_possible(dir, paths, rows, out);
-    std::size_t done = 0;
-    for (const auto& r : rows) done += r.state == run_state::done;
-    if (!options.quiet)
-        out << sweep.name << ": sweep " << done << "/" << runs.size() << " done\nindex: "
-            << (dir.root() / "index.csv").string() << "\n";
-    if (dir.faulted()) return report_directory_fault(dir, todo.size() - next, out);
-    if (stop_requested()) return exit_interrupted;
-    for (const auto& r : rows)
-        if (r.state == run_state::failed) return exit_runs_failed;
-    return done == runs.size() ? exit_ok : exit_runs_failed;
+    return book.finish();
 }
 
 void worker(const sweep_spec& sweep, const std::vector<sweep_run>& runs, std::size_t threads) {
@@ -162,16 +95,9 @@ void worker(const sweep_spec& sweep, const std::vector<sweep_run>& runs, std::si
         MPI_Recv(&assignment, 1, MPI_INT64_T, 0, tag_assign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         if (assignment < 0) return;
         const std::size_t k = static_cast<std::size_t>(assignment);
-        const run_outcome o = run_one(sweep, runs[k], dir, threads, &networks);
-        report = {{"run", k},
-                  {"state", std::string(to_string(o.state))},
-                  {"skipped", o.skipped},
-                  {"wall_s", o.wall_s},
-                  {"spikes", o.spikes},
-                  {"mean_rate_hz", o.mean_rate_hz},
-                  {"message", o.message},
-                  {"directory_fault", o.directory_fault},
-                  {"fault", dir.fault_message()}};
+        report = to_json(run_one(sweep, runs[k], dir, threads, &networks));
+        report["run"] = k;
+        report["fault"] = dir.fault_message();
     }
 }
 

@@ -1,25 +1,18 @@
 #include "batch/executor.hpp"
 
-#include "core/io/posix_file.hpp"
+#include "batch/ledger.hpp"
+
 #include "analysis/run_analysis.hpp"
 #include "core/base/text_format.hpp"
 #include "core/engine/recipe.hpp"
 
-#include <sys/file.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cmath>
-#include <condition_variable>
 #include <fstream>
-#include <iomanip>
-#include <iostream>
 #include <limits>
-#include <mutex>
+#include <optional>
 #include <ostream>
+#include <set>
 #include <sstream>
-#include <string_view>
 #include <thread>
 
 namespace m1::batch {
@@ -43,14 +36,6 @@ attribute_value as_attribute(const param_value& v) {
         v);
 }
 
-std::string seconds_text(double s) {
-    std::ostringstream o;
-    if (s < 60) o << std::fixed << std::setprecision(1) << s << " s";
-    else if (s < 3600) o << int(s / 60) << " min " << int(std::fmod(s, 60)) << " s";
-    else o << int(s / 3600) << " h " << int(std::fmod(s, 3600) / 60) << " min";
-    return o.str();
-}
-
 // Available memory (MemAvailable), MiB; 0 when unknown.
 double available_memory_mib() {
     std::ifstream in("/proc/meminfo");
@@ -72,23 +57,13 @@ std::size_t cells_of(const sweep_spec& sweep, const sweep_run& run) {
     }
 }
 
-// An flock held for the duration of a scope (the index of array tasks, which write it in turn);
-// the kernel releases it when the descriptor closes.
-class file_lock {
-public:
-    explicit file_lock(const std::filesystem::path& path)
-        : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
-        if (fd_.get() >= 0) ::flock(fd_.get(), LOCK_EX);
-    }
-
-private:
-    fd_handle fd_;
-};
-
-std::vector<std::string> param_paths(const sweep_spec& sweep) {
-    std::vector<std::string> out;
-    for (const auto& p : sweep.params) out.push_back(p.path);
-    return out;
+// The results directory failed the run or its analysis (the state is the caller's to set): every
+// worker of the process learns it; `what` leads the message.
+void set_directory_fault(const results_directory& dir, const storage_error& e,
+                         const std::string& what, run_outcome& outcome) {
+    dir.report_fault(e);
+    outcome.directory_fault = true;
+    outcome.message = what + dir.describe(e);
 }
 
 // The measures the sweep asked for right after its run (m1analyze's defaults otherwise). A
@@ -110,9 +85,7 @@ void analyse_after_run(const sweep_spec& sweep, const std::filesystem::path& run
         analysis::write_analysis(run_file, result, params);
         log << "analysis written: " << params.to_json() << "\n";
     } catch (const storage_error& e) {
-        dir.report_fault(e);
-        outcome.directory_fault = true;
-        outcome.message = "analysis failed: " + dir.describe(e);
+        set_directory_fault(dir, e, "analysis failed: ", outcome);
         log << outcome.message << "\n";
     } catch (const std::exception& e) {
         outcome.message = std::string("analysis failed: ") + e.what();
@@ -128,10 +101,8 @@ bool claim_run(const results_directory& dir, const sweep_run& run, run_outcome& 
         outcome.skipped = true;
         outcome.state = run_state::running;
     } catch (const storage_error& e) {
-        dir.report_fault(e);
         outcome.state = run_state::failed;
-        outcome.directory_fault = true;
-        outcome.message = "cannot claim the run: " + dir.describe(e);
+        set_directory_fault(dir, e, "cannot claim the run: ", outcome);
     } catch (const std::exception& e) {
         outcome.state = run_state::failed;
         outcome.message = std::string("cannot claim the run: ") + e.what();
@@ -278,10 +249,8 @@ run_outcome run_one(const sweep_spec& sweep, const sweep_run& run, const results
     } catch (const run_cancelled&) {
         set_stopped(watch, sweep, dir, outcome);
     } catch (const storage_error& e) {
-        dir.report_fault(e);
         outcome.state = run_state::failed;
-        outcome.directory_fault = true;
-        outcome.message = dir.describe(e);
+        set_directory_fault(dir, e, "", outcome);
     } catch (const std::bad_alloc&) {
         outcome.state = run_state::failed;
         outcome.message = "out of memory";
@@ -346,40 +315,59 @@ std::vector<index_row> read_rows(const std::vector<sweep_run>& runs, const resul
     return rows;
 }
 
+namespace {
+
+// The directory's copies of the sweep: renewed, after what killed processes left is cleaned up,
+// by the batch that owns it (exclusive lock); else written only if missing.
+void prepare_directory(const results_directory& dir, const sweep_spec& sweep,
+                       const results_directory::lock& lock, bool exclusive, bool quiet,
+                       std::ostream& out) {
+    if (!lock.enforced()) {
+        // Nobody can be known to be absent: leftovers of others are left alone (never taken
+        // as results), and runs are still claimed one by one.
+        if (!quiet)
+            out << "warning: the file system of " << dir.root().string()
+                << " does not support flock: the directory is not locked against a second, "
+                   "independent batch (do not start one); runs are still claimed one by one\n";
+        if (!std::filesystem::exists(dir.root() / "sweep.toml")) dir.save_sources(sweep);
+    } else if (exclusive) {
+        dir.clean_up();  // we own the directory: what is left is from killed processes
+        dir.save_sources(sweep);
+    } else if (!std::filesystem::exists(dir.root() / "sweep.toml")) {
+        dir.save_sources(sweep);  // the same bytes whichever array task writes them
+    }
+}
+
+// Run directories of no run of `runs` (an earlier model or sweep).
+std::vector<std::string> stale_runs_of(const std::vector<sweep_run>& runs,
+                                       const results_directory& dir) {
+    std::set<std::string> ids;
+    for (const auto& r : runs) ids.insert(r.id);
+    return dir.stale_runs(ids);
+}
+
+}  // namespace
+
 int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, bool exclusive,
                    bool quiet, std::ostream& out, results_directory::lock& lock) {
     try {
         const results_directory dir(sweep.config.output);
         dir.create();
         lock = dir.acquire_lock(exclusive);
-        if (!lock.enforced()) {
-            // Nobody can be known to be absent: leftovers of others are left alone (never taken
-            // as results), and runs are still claimed one by one.
-            if (!quiet)
-                out << "warning: the file system of " << dir.root().string()
-                    << " does not support flock: the directory is not locked against a second, "
-                       "independent batch (do not start one); runs are still claimed one by one\n";
-            if (!std::filesystem::exists(dir.root() / "sweep.toml")) dir.save_sources(sweep);
-        } else if (exclusive) {
-            dir.clean_up();  // we own the directory: what is left is from killed processes
-            dir.save_sources(sweep);
-        } else if (!std::filesystem::exists(dir.root() / "sweep.toml")) {
-            dir.save_sources(sweep);  // the same bytes whichever array task writes them
-        }
-        std::set<std::string> ids;
-        for (const auto& r : runs) ids.insert(r.id);
-        const std::vector<std::string> stale = dir.stale_runs(ids);
+        prepare_directory(dir, sweep, lock, exclusive, quiet, out);
+        const std::vector<std::string> stale = stale_runs_of(runs, dir);
         if (!stale.empty() && !quiet)
             out << "note: " << stale.size() << " run director" << (stale.size() == 1 ? "y" : "ies")
                 << " in " << (dir.root() / "runs").string()
                 << " belong to no run of this sweep (an earlier model or sweep): not reused, not "
                    "indexed (m1batch status lists them)\n";
         return exit_ok;
-    } catch (const std::exception& e) {
+    } catch (const directory_busy& e) {
         out << "error: " << e.what() << "\n";
-        // Busy, or the directory or its lock file cannot be written (permissions).
-        return std::string_view(e.what()).find(" is in use by ") != std::string_view::npos
-                   ? exit_busy : exit_runs_failed;
+        return exit_busy;
+    } catch (const std::exception& e) {
+        out << "error: " << e.what() << "\n";  // the directory or its lock file cannot be written
+        return exit_runs_failed;
     }
 }
 
@@ -431,18 +419,30 @@ job_split choose_split(const sweep_spec& sweep, const std::vector<sweep_run>& ru
     return split;
 }
 
-// The batch's first line: the sweep, what is done, what runs how.
-void print_batch_start(const sweep_spec& sweep, std::size_t runs, std::size_t to_run,
-                       std::size_t already_done, std::size_t already_failed, const job_split& split,
-                       const batch_options& options, bool automatic, std::ostream& out) {
-    out << sweep.name << ": " << runs << " runs";
-    if (options.task_index) out << ", task " << *options.task_index << " of " << *options.task_count;
-    out << "; " << already_done << " done";
-    if (already_failed) out << ", " << already_failed << " failed (--retry-failed reruns them)";
-    out << "; " << to_run << " to run, " << split.jobs << " at a time with " << split.threads
-        << " thread" << (split.threads == 1 ? "" : "s") << " each"
-        << (options.cores && automatic ? " (the CPUs granted)" : automatic ? " (automatic)" : "")
-        << "\n";
+// How the runs run, after "T to run": ", J at a time with T threads each (automatic)".
+std::string split_text(const job_split& split, const batch_options& options) {
+    const bool automatic = options.jobs == 0 && options.threads == 0;
+    std::ostringstream text;
+    text << ", " << split.jobs << " at a time with " << split.threads << " thread"
+         << (split.threads == 1 ? "" : "s") << " each"
+         << (options.cores && automatic ? " (the CPUs granted)" : automatic ? " (automatic)" : "");
+    return text.str();
+}
+
+// split.jobs threads take runs from the ledger until none is left; meanwhile this one follows
+// their progress.
+void run_pool(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+              const results_directory& dir, const job_split& split, ledger& book) {
+    network_cache networks(split.jobs + 1);
+    const auto work = [&] {
+        while (const std::optional<std::size_t> k = book.take())
+            book.record(*k, run_one(sweep, runs[*k], dir, split.threads, &networks));
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t j = 0; j < split.jobs && !book.todo().empty(); ++j) pool.emplace_back(work);
+    while (book.follow(std::chrono::milliseconds(500))) {
+    }
+    for (auto& t : pool) t.join();
 }
 
 }  // namespace
@@ -454,168 +454,48 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     results_directory::lock lock;
     if (const int code = take_directory(sweep, runs, /*exclusive=*/!array_task, options.quiet, out, lock))
         return code;
-
-    std::vector<index_row> rows = read_rows(runs, dir);
-    std::vector<std::size_t> todo = runs_to_do(rows, options);
-    std::size_t already_done = 0, already_failed = 0;
-    for (const auto& r : rows) {
-        already_done += r.state == run_state::done;
-        already_failed += r.state == run_state::failed && !options.retry_failed;
-    }
-
-    const bool automatic = options.jobs == 0 && options.threads == 0;
-    const job_split split = choose_split(sweep, runs, todo, options);
-    if (!options.quiet) {
-        print_batch_start(sweep, runs.size(), todo.size(), already_done, already_failed, split,
-                          options, automatic, out);
-        out << "results: " << dir.root().string() << "\n";
-        out.flush();
-    }
-
-    network_cache networks(split.jobs + 1);
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::size_t next = 0, finished = 0, failed = 0, interrupted = 0, running = 0, reused = 0;
-    double reused_build_s = 0, fresh_build_s = 0;
-    std::size_t fresh = 0;
-    const auto start = clock::now();
-
-    auto write_index = [&] {
-        if (array_task) {
-            // Other tasks write too: under a lock, from what the directory holds now.
-            file_lock index_lock(dir.root() / ".index.lock");
-            dir.write_index(param_paths(sweep), read_rows(runs, dir));
-        } else {
-            std::vector<index_row> copy;
-            {
-                std::lock_guard<std::mutex> g(mutex);
-                copy = rows;
-            }
-            dir.write_index(param_paths(sweep), copy);
-        }
-    };
-
-    auto worker = [&] {
-        for (;;) {
-            std::size_t k;
-            {
-                std::lock_guard<std::mutex> g(mutex);
-                if (next >= todo.size() || stop_requested() || dir.faulted()) return;
-                k = todo[next++];
-                ++running;
-                rows[k].state = run_state::running;
-            }
-            const run_outcome o = run_one(sweep, runs[k], dir, split.threads, &networks);
-            {
-                std::lock_guard<std::mutex> g(mutex);
-                --running;
-                if (o.skipped) {
-                    rows[k] = read_row(runs[k], dir);
-                } else {
-                    ++finished;
-                    rows[k].state = o.state;
-                    rows[k].wall_s = o.wall_s;
-                    rows[k].spikes = o.spikes;
-                    rows[k].mean_rate_hz = o.mean_rate_hz;
-                    rows[k].message = o.message;
-                    failed += o.state == run_state::failed;
-                    interrupted += o.state == run_state::interrupted;
-                    if (o.state == run_state::done) {
-                        if (o.network_reused) {
-                            ++reused;
-                            reused_build_s += o.build_s;
-                        } else {
-                            ++fresh;
-                            fresh_build_s += o.build_s;
-                        }
-                    }
-                    if (!options.quiet && o.state != run_state::done)
-                        out << "\nrun " << runs[k].id << " " << to_string(o.state) << ": "
-                            << o.message << "\n";
-                }
-            }
-            changed.notify_all();
-        }
-    };
-
-    std::vector<std::thread> pool;
-    for (std::size_t j = 0; j < split.jobs && !todo.empty(); ++j) pool.emplace_back(worker);
-
-    // Progress: one line, rewritten (a terminal) or printed every few seconds (a log file).
-    const bool terminal = ::isatty(STDERR_FILENO) && &out == &std::cerr;
-    auto last_print = clock::now() - std::chrono::hours(1);
-    auto last_index = clock::now();
-    {
-        std::unique_lock<std::mutex> g(mutex);
-        std::size_t printed_finished = std::numeric_limits<std::size_t>::max();
-        for (;;) {
-            changed.wait_for(g, std::chrono::milliseconds(500));
-            const bool all_started = next >= todo.size() || stop_requested() || dir.faulted();
-            const auto now = clock::now();
-            if (!options.quiet && (terminal ? now - last_print > std::chrono::milliseconds(500)
-                                            : printed_finished != finished)) {
-                const double elapsed = std::chrono::duration<double>(now - start).count();
-                const std::size_t remaining = todo.size() - finished;
-                std::ostringstream line;
-                line << "[" << sweep.name << "] " << finished << "/" << todo.size() << " runs ("
-                     << (finished - failed - interrupted) << " done, " << failed << " failed), "
-                     << running << " running";
-                if (finished > 0 && remaining > 0)
-                    line << ", ETA " << seconds_text(elapsed / double(finished) * double(remaining));
-                else line << ", " << seconds_text(elapsed) << " elapsed";
-                out << (terminal ? "\r" : "") << line.str() << (terminal ? "   " : "\n");
-                out.flush();
-                last_print = now;
-                printed_finished = finished;
-            }
-            if (now - last_index > std::chrono::seconds(array_task ? 30 : 2)) {
-                g.unlock();
-                try {
-                    write_index();
-                } catch (const std::exception& e) {
-                    out << "\nwarning: " << e.what() << "\n";
-                }
-                g.lock();
-                last_index = clock::now();
-            }
-            if (all_started && running == 0) break;
-        }
-    }
-    for (auto& t : pool) t.join();
-    if (terminal && !options.quiet) out << "\n";
-    try {
-        write_index();  // if it can be: on a full disk it may not
-    } catch (const std::exception& e) {
-        out << "warning: " << e.what() << "\n";
-    }
-
-    const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
-    std::size_t done = 0, failed_total = 0, missing = 0;
-    for (const auto& r : (array_task ? read_rows(runs, dir) : rows)) {
-        done += r.state == run_state::done;
-        failed_total += r.state == run_state::failed;
-        missing += r.state == run_state::missing || r.state == run_state::interrupted;
-    }
-    if (!options.quiet) {
-        out << sweep.name << ": " << finished << " runs in " << seconds_text(elapsed) << "; sweep "
-            << done << "/" << runs.size() << " done, " << failed_total << " failed";
-        if (missing) out << ", " << missing << " to do";
-        out << "\nindex: " << (dir.root() / "index.csv").string() << "\n";
-        if (reused > 0 && fresh > 0 && fresh_build_s / double(fresh) > reused_build_s / double(reused)) {
-            const double per_fresh = fresh_build_s / double(fresh);
-            const double per_reused = reused_build_s / double(reused);
-            out << "network reused in " << reused << " of " << (reused + fresh)
-                << " runs: build " << std::fixed << std::setprecision(2) << per_reused
-                << " s instead of " << per_fresh << " s, saving "
-                << seconds_text(double(reused) * (per_fresh - per_reused))
-                << " of build time (summed over runs)\n";
-        }
-    }
-    if (dir.faulted()) return report_directory_fault(dir, todo.size() - finished, out);
-    if (stop_requested()) return exit_interrupted;
-    if (failed > 0 || (array_task ? false : failed_total > 0)) return exit_runs_failed;
-    return exit_ok;
+    const ledger_mode mode = array_task ? ledger_mode::array_task : ledger_mode::local;
+    ledger book(sweep, runs, dir, options, mode, out);
+    const job_split split = choose_split(sweep, runs, book.todo(), options);
+    book.print_start(split_text(split, options));
+    run_pool(sweep, runs, dir, split, book);
+    return book.finish();
 }
+
+namespace {
+
+// `m1batch status --csv`: run_id, status, message.
+void print_status_csv(const std::vector<index_row>& rows, const std::vector<std::string>& stale,
+                      std::ostream& out) {
+    std::string csv;
+    csv_line(csv, {"run_id", "status", "message"});
+    for (const auto& r : rows) csv_line(csv, {r.id, std::string(to_string(r.state)), r.message});
+    for (const auto& s : stale) csv_line(csv, {s, "stale", ""});
+    out << csv;
+}
+
+// `m1batch status`: the counts of each state, then a line for every run not done.
+void print_status_table(const std::string& name, const std::vector<index_row>& rows,
+                        const std::vector<std::string>& stale, std::ostream& out) {
+    std::size_t count[5] = {0, 0, 0, 0, 0};
+    for (const auto& r : rows) ++count[static_cast<int>(r.state)];
+    out << name << ": " << rows.size() << " runs: " << count[int(run_state::done)] << " done, "
+        << count[int(run_state::failed)] << " failed, " << count[int(run_state::interrupted)]
+        << " interrupted, " << count[int(run_state::running)] << " running, "
+        << count[int(run_state::missing)] << " missing";
+    if (!stale.empty()) out << "; " << stale.size() << " stale";
+    out << "\n";
+    for (const auto& r : rows) {
+        if (r.state == run_state::done) continue;
+        out << "  " << r.id << "  " << to_string(r.state);
+        if (!r.message.empty()) out << ": " << r.message;
+        out << "\n";
+    }
+    for (const auto& s : stale)
+        out << "  " << s << "  stale (not a run of this sweep: an earlier model or sweep)\n";
+}
+
+}  // namespace
 
 int show_status(const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out) {
     const std::filesystem::path sweep_file = output / "sweep.toml";
@@ -626,38 +506,17 @@ int show_status(const std::filesystem::path& output, bool rebuild, bool csv, std
     const auto runs = expand_sweep(sweep, std::numeric_limits<std::size_t>::max());
     const results_directory dir(output);
     const std::vector<index_row> rows = read_rows(runs, dir);
-    std::set<std::string> ids;
-    for (const auto& r : runs) ids.insert(r.id);
-    const std::vector<std::string> stale = dir.stale_runs(ids);
+    const std::vector<std::string> stale = stale_runs_of(runs, dir);
     if (rebuild) dir.write_index(param_paths(sweep), rows);
-
-    std::size_t count[5] = {0, 0, 0, 0, 0};
-    for (const auto& r : rows) ++count[static_cast<int>(r.state)];
     if (csv) {
-        std::string csv;
-        csv_line(csv, {"run_id", "status", "message"});
-        for (const auto& r : rows) csv_line(csv, {r.id, std::string(to_string(r.state)), r.message});
-        for (const auto& s : stale) csv_line(csv, {s, "stale", ""});
-        out << csv;
+        print_status_csv(rows, stale, out);
     } else {
-        out << sweep.name << ": " << runs.size() << " runs: " << count[int(run_state::done)]
-            << " done, " << count[int(run_state::failed)] << " failed, "
-            << count[int(run_state::interrupted)] << " interrupted, "
-            << count[int(run_state::running)] << " running, " << count[int(run_state::missing)]
-            << " missing";
-        if (!stale.empty()) out << "; " << stale.size() << " stale";
-        out << "\n";
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            if (rows[i].state == run_state::done) continue;
-            out << "  " << rows[i].id << "  " << to_string(rows[i].state);
-            if (!rows[i].message.empty()) out << ": " << rows[i].message;
-            out << "\n";
-        }
-        for (const auto& s : stale)
-            out << "  " << s << "  stale (not a run of this sweep: an earlier model or sweep)\n";
+        print_status_table(sweep.name, rows, stale, out);
         if (rebuild) out << "index rebuilt: " << (output / "index.csv").string() << "\n";
     }
-    return count[int(run_state::done)] == runs.size() ? exit_ok : exit_runs_failed;
+    const auto done = std::count_if(rows.begin(), rows.end(),
+                                    [](const index_row& r) { return r.state == run_state::done; });
+    return std::size_t(done) == runs.size() ? exit_ok : exit_runs_failed;
 }
 
 }  // namespace m1::batch

@@ -2,7 +2,8 @@
 // Running the runs of a sweep: one run (run_one), and the executors that hand runs out: local
 // (several runs at once in this process), the MPI bulletin board (bulletin_board.hpp), and array
 // tasks (one share of the sweep per scheduler task). Whatever runs a run, its run file is the
-// same bit for bit: the executor only chooses where and when.
+// same bit for bit: the executor only chooses where and when. What the batch has done, shows and
+// returns is kept by its ledger (ledger.hpp).
 #include "batch/results.hpp"
 #include "batch/sweep.hpp"
 
@@ -44,20 +45,6 @@ struct batch_options {
 // Set by SIGINT/SIGTERM (main.cpp installs the handlers): runs stop at the next epoch and are
 // marked interrupted; no new run starts.
 std::atomic<bool>& stop_requested();
-
-// The outcome of one run, as the index shows it.
-struct run_outcome {
-    run_state state = run_state::missing;
-    double wall_s = 0, build_s = 0;
-    std::uint64_t spikes = 0;
-    double mean_rate_hz = 0;
-    std::string message;
-    bool network_reused = false;
-    bool skipped = false;  // another worker had claimed it
-    // The results directory could not be written (storage_error; the directory has it too): the
-    // run failed, or its analysis did, through no fault of its own.
-    bool directory_fault = false;
-};
 
 // Runs one run of the sweep into its run directory: claims it, writes log.txt, runs it with
 // `threads` threads (timeout_s and stop_requested() honoured), writes run.h5, records a failure

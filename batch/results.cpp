@@ -154,6 +154,42 @@ bool create_claim(const fs::path& file) {
     return true;
 }
 
+// Several workers may judge the same claim stale. Renaming it aside is not enough to elect one of
+// them: a slow one would rename the fresh claim of the fast one (the name is all rename sees), and
+// putting it back leaves a moment without a claim, in which a third worker creates its own: two
+// would run the run. So first exactly one of them creates the takeover marker named after this
+// very claim (O_EXCL); the others give up (false). Markers stay until clean_up: removing one would
+// let a worker that judged the same claim stale long ago take over a second time.
+bool elect_taker(const fs::path& file, const claim_snapshot& seen) {
+    const fs::path marker = file.parent_path() / ("claim.takeover." + claim_identity(seen));
+    fd_handle fd(::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+    if (fd.get() >= 0) return true;
+    const int err = errno;
+    if (err == EEXIST) return false;  // another worker takes it over
+    throw run_error("cannot take over claim " + file.string() + ": cannot create " +
+                    marker.string() + ": " + errno_text(err));
+}
+
+// The elected taker renames the stale claim aside and removes it; false when what it renamed was
+// not that claim (put back).
+bool move_aside(const fs::path& file, const claim_snapshot& seen) {
+    const fs::path aside = file.parent_path() / ("claim.stale." + unique_suffix());
+    if (::rename(file.c_str(), aside.c_str()) != 0) {
+        const int err = errno;
+        if (err != ENOENT)  // ENOENT: its owner was alive after all and released it
+            throw run_error("cannot take over claim " + file.string() + ": " + errno_text(err));
+        return true;
+    }
+    // Only the marker's creator touches this claim, but its owner (alive after all, on another
+    // host) may have released it and someone claimed anew since: put that back.
+    const bool same = same_claim(seen, read_claim(aside));
+    if (!same && ::link(aside.c_str(), file.c_str()) != 0) {
+        // EEXIST: claimed again in between; nothing more can be done safely.
+    }
+    ::unlink(aside.c_str());
+    return same;
+}
+
 // The entries of `dir`, none when it does not exist; run_error "<verb> <dir>: <reason>" when it
 // cannot be listed.
 fs::directory_iterator entries_of(const fs::path& dir, const std::string& verb) {
@@ -185,24 +221,19 @@ bool is_temporary(const std::string& name) { return name.find(".tmp.") != std::s
 // ---------------------------------------------------------------------------------------------
 // HDF5 (index.h5)
 
-// index.h5: one dataset per column; parameters under /params as p0, p1, ... (float64 where every
-// value is a number, else text) with their path as attribute.
-void write_index_h5(const hdf5_checker& c, hid_t file, const std::vector<std::string>& param_paths,
-                    const std::vector<index_row>& rows) {
-    const hdf5_writer w(c);
+// index.h5's columns but the parameters: NaN where the run has not ended (wall time) or not
+// finished (rate); spikes 0 then.
+void write_index_columns(const hdf5_writer& w, hid_t file, const std::vector<index_row>& rows) {
     std::vector<std::string> ids, seeds, status, messages;
     std::vector<double> wall, rate;
     std::vector<std::uint64_t> spikes;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
     for (const auto& r : rows) {
         ids.push_back(r.id);
         seeds.push_back(r.seed);
         status.emplace_back(to_string(r.state));
         messages.push_back(r.message);
-        // NaN where the run has not ended (wall time) or not finished (rate); spikes 0 then.
-        const double nan = std::numeric_limits<double>::quiet_NaN();
-        const bool ended = r.state == run_state::done || r.state == run_state::failed ||
-                           r.state == run_state::interrupted;
-        wall.push_back(ended ? r.wall_s : nan);
+        wall.push_back(has_ended(r.state) ? r.wall_s : nan);
         rate.push_back(r.state == run_state::done ? r.mean_rate_hz : nan);
         spikes.push_back(r.state == run_state::done ? r.spikes : 0);
     }
@@ -213,26 +244,38 @@ void write_index_h5(const hdf5_checker& c, hid_t file, const std::vector<std::st
     w.numbers(file, "/", "wall_s", wall);
     w.numbers(file, "/", "mean_rate_hz", rate);
     w.numbers(file, "/", "spikes", spikes);
+}
 
-    const h5_handle params = w.group(file, "/", "params");
-    for (std::size_t p = 0; p < param_paths.size(); ++p) {
-        // Appended rather than "p" + ...: GCC 12 warns falsely (-Wrestrict) on that form here.
-        const std::string name = std::string("p").append(std::to_string(p));
-        std::vector<std::string> text;
-        std::vector<double> numbers;
-        bool numeric = true;
-        for (const auto& r : rows) {
-            text.push_back(r.values[p]);
-            double v = 0;
-            numeric = numeric && parse_number(r.values[p], v);
-            numbers.push_back(v);
-        }
-        if (numeric) w.numbers(params, "/params", name, numbers);
-        else w.strings(params, "/params", name, text);
-        const h5_handle set =
-            c.handle(H5Dopen2(params, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
-        w.attribute(set, "/params/" + name, "path", param_paths[p]);
+// /params/p<p>: the p-th parameter's values, float64 where every value is a number, else text,
+// with its path as attribute.
+void write_index_param(const hdf5_checker& c, const hdf5_writer& w, hid_t params, std::size_t p,
+                       const std::string& path, const std::vector<index_row>& rows) {
+    // Appended rather than "p" + ...: GCC 12 warns falsely (-Wrestrict) on that form here.
+    const std::string name = std::string("p").append(std::to_string(p));
+    std::vector<std::string> text;
+    std::vector<double> numbers;
+    bool numeric = true;
+    for (const auto& r : rows) {
+        text.push_back(r.values[p]);
+        double v = 0;
+        numeric = numeric && parse_number(r.values[p], v);
+        numbers.push_back(v);
     }
+    if (numeric) w.numbers(params, "/params", name, numbers);
+    else w.strings(params, "/params", name, text);
+    const h5_handle set =
+        c.handle(H5Dopen2(params, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
+    w.attribute(set, "/params/" + name, "path", path);
+}
+
+// index.h5: one dataset per column; parameters under /params as p0, p1, ...
+void write_index_h5(const hdf5_checker& c, hid_t file, const std::vector<std::string>& param_paths,
+                    const std::vector<index_row>& rows) {
+    const hdf5_writer w(c);
+    write_index_columns(w, file, rows);
+    const h5_handle params = w.group(file, "/", "params");
+    for (std::size_t p = 0; p < param_paths.size(); ++p)
+        write_index_param(c, w, params, p, param_paths[p], rows);
 }
 
 // The lock file's text "pid P host H since T" as "pid P, host H, since T".
@@ -245,22 +288,83 @@ std::string describe_holder(const std::string& text) {
     return "";
 }
 
+// A lock refused at once. An exclusive request is refused by an exclusive holder or by shared
+// ones; a shared lock succeeds only in the second case, and then, if the holders just left,
+// upgrading it succeeds. Otherwise directory_busy names who holds the directory.
+void upgrade_or_refuse(const fs::path& root, int fd, bool exclusive) {
+    if (exclusive && ::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return;
+        throw directory_busy(root.string() +
+                             " is in use by the array tasks of a batch; wait for them to finish "
+                             "or stop them");
+    }
+    std::string text;
+    char buffer[512];
+    const ssize_t n = ::pread(fd, buffer, sizeof buffer, 0);
+    if (n > 0) text.assign(buffer, static_cast<std::size_t>(n));
+    throw directory_busy(root.string() + " is in use by another batch" + describe_holder(text) +
+                         "; wait for it to finish or stop it");
+}
+
+// The exclusive holder's "pid P host H since T", only for the refusal message of others: a
+// failure here costs nothing else.
+void write_holder(int fd) {
+    const std::string text = "pid " + std::to_string(::getpid()) + " host " + host_name() +
+                             " since " + iso_time(std::time(nullptr)) + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, text.data(), text.size(), 0) < 0) {
+        // best effort
+    }
+}
+
+// A finished run's row from its run file's /run attributes (failed when it cannot be read).
+void read_finished(const fs::path& h5, index_row& row) {
+    try {
+        const run_file_attributes attrs = read_run_attributes(h5);
+        auto number = [&](const char* name) -> double {
+            const attribute_value* v = attrs.find(name);
+            if (v == nullptr) return 0;
+            if (const auto* d = std::get_if<double>(v)) return *d;
+            if (const auto* i = std::get_if<std::int64_t>(v)) return double(*i);
+            return 0;
+        };
+        row.state = run_state::done;
+        row.wall_s = number("wall_s");
+        row.mean_rate_hz = number("mean_rate_hz");
+        const attribute_value* s = attrs.find("spikes");
+        if (const auto* i = s ? std::get_if<std::int64_t>(s) : nullptr; i && *i > 0)
+            row.spikes = std::uint64_t(*i);
+    } catch (const std::exception& e) {
+        row.state = run_state::failed;
+        row.message = std::string("run.h5 unreadable: ") + e.what();
+    }
+}
+
+// A failed or interrupted run's row from its status.json (failed when it cannot be read).
+void read_status(const fs::path& status, index_row& row) {
+    try {
+        const auto j = nlohmann::json::parse(read_bytes(status));
+        const std::string s = j.at("status").get<std::string>();
+        const std::optional<run_state> state = run_state_from(s);
+        if (state != run_state::failed && state != run_state::interrupted)
+            throw std::runtime_error("unknown status \"" + s + "\"");
+        row.state = *state;
+        if (auto m = j.find("message"); m != j.end() && m->is_string())
+            row.message = m->get<std::string>();
+        if (auto w = j.find("wall_s"); w != j.end() && w->is_number())
+            row.wall_s = w->get<double>();
+        if (auto f = j.find("directory_fault"); f != j.end() && f->is_boolean())
+            row.directory_fault = f->get<bool>();
+    } catch (const std::exception& e) {
+        row.state = run_state::failed;
+        row.message = std::string("status.json unreadable: ") + e.what();
+    }
+}
+
 }  // namespace
 
 std::string iso_now() { return iso_time(std::time(nullptr)); }
 
 // ---------------------------------------------------------------------------------------------
-
-std::string_view to_string(run_state state) {
-    switch (state) {
-        case run_state::missing: return "missing";
-        case run_state::done: return "done";
-        case run_state::failed: return "failed";
-        case run_state::interrupted: return "interrupted";
-        case run_state::running: return "running";
-    }
-    return "unknown";
-}
 
 results_directory::results_directory(fs::path root) : root_(std::move(root)) {}
 
@@ -303,37 +407,11 @@ results_directory::lock results_directory::acquire_lock(bool exclusive) const {
     if (err == ENOLCK || err == ENOSYS || err == EOPNOTSUPP || err == EINVAL)
         return lock(fd, /*enforced=*/false);  // no flock on this file system
     lock held(fd);  // closes fd on every way out
-    if (locked != 0) {
-        if (err != EWOULDBLOCK)
-            throw run_error("cannot lock " + root_.string() + ": flock on " + file.string() +
-                            ": " + errno_text(err));
-        // An exclusive request is refused by an exclusive holder or by shared ones; a shared
-        // lock succeeds only in the second case. (If the holder just left, upgrading succeeds.)
-        bool got_it = false;
-        if (exclusive && ::flock(fd, LOCK_SH | LOCK_NB) == 0) {
-            got_it = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
-            if (!got_it)
-                throw run_error(root_.string() +
-                                " is in use by the array tasks of a batch; wait for them to "
-                                "finish or stop them");
-        }
-        if (!got_it) {
-            std::string text;
-            char buffer[512];
-            const ssize_t n = ::pread(fd, buffer, sizeof buffer, 0);
-            if (n > 0) text.assign(buffer, static_cast<std::size_t>(n));
-            throw run_error(root_.string() + " is in use by another batch" +
-                            describe_holder(text) + "; wait for it to finish or stop it");
-        }
-    }
-    if (exclusive) {
-        // Only for the refusal message of others: a failure here costs nothing else.
-        const std::string text = "pid " + std::to_string(::getpid()) + " host " + host_name() +
-                                 " since " + iso_now() + "\n";
-        if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, text.data(), text.size(), 0) < 0) {
-            // best effort
-        }
-    }
+    if (locked != 0 && err != EWOULDBLOCK)
+        throw run_error("cannot lock " + root_.string() + ": flock on " + file.string() + ": " +
+                        errno_text(err));
+    if (locked != 0) upgrade_or_refuse(root_, fd, exclusive);
+    if (exclusive) write_holder(fd);
     return held;
 }
 
@@ -346,40 +424,7 @@ bool results_directory::claim(const std::string& id, std::chrono::seconds stale_
     const claim_snapshot seen = read_claim(file);
     if (seen.present) {
         if (!is_stale(seen, stale_after)) return false;
-        // Several workers may judge the same claim stale. Renaming it aside is not enough to
-        // elect one of them: a slow one would rename the fresh claim of the fast one (the name
-        // is all rename sees), and putting it back leaves a moment without a claim, in which a
-        // third worker creates its own: two would run the run. So first exactly one of them
-        // creates the takeover marker named after this very claim (O_EXCL); the others give
-        // up. Markers stay until clean_up: removing one would let a worker that judged the same
-        // claim stale long ago take over a second time.
-        const fs::path marker = dir / ("claim.takeover." + claim_identity(seen));
-        fd_handle fd(::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-        if (fd.get() < 0) {
-            const int err = errno;
-            if (err == EEXIST) return false;  // another worker takes it over
-            throw run_error("cannot take over claim " + file.string() + ": cannot create " +
-                            marker.string() + ": " + errno_text(err));
-        }
-        const fs::path aside = dir / ("claim.stale." + unique_suffix());
-        if (::rename(file.c_str(), aside.c_str()) != 0) {
-            const int err = errno;
-            if (err != ENOENT)  // ENOENT: its owner was alive after all and released it
-                throw run_error("cannot take over claim " + file.string() + ": " +
-                                errno_text(err));
-        } else {
-            // Only the marker's creator touches this claim, but its owner (alive after all, on
-            // another host) may have released it and someone claimed anew since: put that back.
-            const claim_snapshot moved = read_claim(aside);
-            if (!same_claim(seen, moved)) {
-                if (::link(aside.c_str(), file.c_str()) != 0) {
-                    // EEXIST: claimed again in between; nothing more can be done safely.
-                }
-                ::unlink(aside.c_str());
-                return false;
-            }
-            ::unlink(aside.c_str());
-        }
+        if (!elect_taker(file, seen) || !move_aside(file, seen)) return false;
     }
     return create_claim(file);
 }
@@ -408,54 +453,15 @@ void results_directory::release_claim(const std::string& id) const {
 index_row results_directory::read_state(const std::string& id) const {
     index_row row;
     row.id = id;
-    const fs::path h5 = run_file(id);
     std::error_code ec;
-    if (fs::exists(h5, ec)) {
-        try {
-            const run_file_attributes attrs = read_run_attributes(h5);
-            auto number = [&](const char* name) -> double {
-                const attribute_value* v = attrs.find(name);
-                if (v == nullptr) return 0;
-                if (const auto* d = std::get_if<double>(v)) return *d;
-                if (const auto* i = std::get_if<std::int64_t>(v)) return double(*i);
-                return 0;
-            };
-            row.state = run_state::done;
-            row.wall_s = number("wall_s");
-            row.mean_rate_hz = number("mean_rate_hz");
-            const attribute_value* s = attrs.find("spikes");
-            if (const auto* i = s ? std::get_if<std::int64_t>(s) : nullptr; i && *i > 0)
-                row.spikes = std::uint64_t(*i);
-        } catch (const std::exception& e) {
-            row.state = run_state::failed;
-            row.message = std::string("run.h5 unreadable: ") + e.what();
-        }
-        return row;
+    if (fs::exists(run_file(id), ec)) {
+        read_finished(run_file(id), row);
+    } else if (const fs::path status = run_directory(id) / "status.json"; fs::exists(status, ec)) {
+        read_status(status, row);
+    } else {
+        const claim_snapshot c = read_claim(run_directory(id) / "claim");
+        if (c.present && !is_stale(c, std::chrono::seconds(600))) row.state = run_state::running;
     }
-
-    const fs::path status = run_directory(id) / "status.json";
-    if (fs::exists(status, ec)) {
-        try {
-            const auto j = nlohmann::json::parse(read_bytes(status));
-            const std::string s = j.at("status").get<std::string>();
-            if (s != "failed" && s != "interrupted")
-                throw std::runtime_error("unknown status \"" + s + "\"");
-            row.state = s == "failed" ? run_state::failed : run_state::interrupted;
-            if (auto m = j.find("message"); m != j.end() && m->is_string())
-                row.message = m->get<std::string>();
-            if (auto w = j.find("wall_s"); w != j.end() && w->is_number())
-                row.wall_s = w->get<double>();
-            if (auto f = j.find("directory_fault"); f != j.end() && f->is_boolean())
-                row.directory_fault = f->get<bool>();
-        } catch (const std::exception& e) {
-            row.state = run_state::failed;
-            row.message = std::string("status.json unreadable: ") + e.what();
-        }
-        return row;
-    }
-
-    const claim_snapshot c = read_claim(run_directory(id) / "claim");
-    if (c.present && !is_stale(c, std::chrono::seconds(600))) row.state = run_state::running;
     return row;
 }
 
@@ -503,10 +509,8 @@ void results_directory::write_index(const std::vector<std::string>& param_paths,
         fields.push_back(r.seed);
         fields.emplace_back(to_string(r.state));
         // A run that has not ended has no wall time, spikes or rate: empty, not 0.
-        const bool ended = r.state == run_state::done || r.state == run_state::failed ||
-                           r.state == run_state::interrupted;
         const bool finished = r.state == run_state::done;
-        fields.push_back(ended ? shortest(r.wall_s) : std::string());
+        fields.push_back(has_ended(r.state) ? shortest(r.wall_s) : std::string());
         fields.push_back(finished ? std::to_string(r.spikes) : std::string());
         fields.push_back(finished ? shortest(r.mean_rate_hz) : std::string());
         fields.push_back(r.message);
@@ -549,6 +553,37 @@ void results_directory::clean_up() const {
 
 namespace {
 
+// A number starts at text[i]: a digit or minus sign not inside a word or after a dot.
+bool starts_number(const std::string& text, std::size_t i) {
+    const char c = text[i];
+    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '-') return false;
+    if (i == 0) return true;
+    const char before = text[i - 1];
+    return !(std::isalnum(static_cast<unsigned char>(before)) || before == '_' || before == '.');
+}
+
+// Where the number starting at text[i] ends: digits, dots, exponents and their signs.
+std::size_t number_end(const std::string& text, std::size_t i) {
+    std::size_t j = i + (text[i] == '-');
+    const auto part = [&](std::size_t k) {
+        const char c = text[k];
+        return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' ||
+               ((c == '-' || c == '+') && (text[k - 1] == 'e' || text[k - 1] == 'E'));
+    };
+    while (j < text.size() && part(j)) ++j;
+    return j;
+}
+
+// A number token as written, or in the shortest form when it is a float.
+std::string shortest_float(const std::string& token) {
+    double value = 0;
+    const auto r = std::from_chars(token.data(), token.data() + token.size(), value);
+    const bool is_float = token.find_first_of(".eE") != std::string::npos;
+    if (is_float && r.ec == std::errc() && r.ptr == token.data() + token.size())
+        return python_repr(value);
+    return token;
+}
+
 // toml++ (as Debian builds it) prints floats with 17 significant digits, 0.0003 as
 // 0.00029999999999999997: the same double, but not what the user wrote. Floats outside strings
 // are rewritten in the shortest form that reads back to the same double (python_repr).
@@ -563,33 +598,18 @@ std::string with_short_floats(const std::string& text) {
             if (c == '\\' && quote == '"' && i + 1 < text.size()) out += text[++i];
             else if (c == quote) quote = 0;
             ++i;
-            continue;
-        }
-        if (c == '\'' || c == '"') {
+        } else if (c == '\'' || c == '"') {
             quote = c;
             out += c;
             ++i;
-            continue;
-        }
-        const bool starts = (std::isdigit(static_cast<unsigned char>(c)) || c == '-') &&
-                            (i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_' || text[i - 1] == '.'));
-        if (starts) {
-            std::size_t j = i + (c == '-');
-            while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.' ||
-                                       text[j] == 'e' || text[j] == 'E' ||
-                                       ((text[j] == '-' || text[j] == '+') && (text[j - 1] == 'e' || text[j - 1] == 'E'))))
-                ++j;
-            const std::string token = text.substr(i, j - i);
-            double value = 0;
-            const auto r = std::from_chars(token.data(), token.data() + token.size(), value);
-            const bool is_float = token.find_first_of(".eE") != std::string::npos;
-            if (is_float && r.ec == std::errc() && r.ptr == token.data() + token.size()) out += python_repr(value);
-            else out += token;
+        } else if (starts_number(text, i)) {
+            const std::size_t j = number_end(text, i);
+            out += shortest_float(text.substr(i, j - i));
             i = j;
-            continue;
+        } else {
+            out += c;
+            ++i;
         }
-        out += c;
-        ++i;
     }
     return out;
 }

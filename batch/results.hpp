@@ -14,6 +14,7 @@
 //   OUTPUT/jobs/                       cluster jobs: scripts, run lists, logs (batch/submit.hpp)
 #include "core/base/error.hpp"
 #include "core/io/posix_file.hpp"
+#include "batch/run_outcome.hpp"
 #include "batch/sweep.hpp"
 
 #include <chrono>
@@ -30,8 +31,12 @@ namespace m1::batch {
 // The time now in ISO 8601, UTC ("2026-11-26T04:32:54Z"), as the directory's records write it.
 std::string iso_now();
 
-enum class run_state { missing, done, failed, interrupted, running };
-std::string_view to_string(run_state state);  // "missing", "done", "failed", "interrupted", "running"
+// The output directory is held by another batch (or by the array tasks of one): acquire_lock's
+// refusal, which m1batch answers with exit_busy.
+class directory_busy : public run_error {
+public:
+    using run_error::run_error;
+};
 
 // One row of the index.
 struct index_row {
@@ -73,7 +78,7 @@ public:
     // The directory's lock (flock on root/.lock, released by the kernel when the process dies, so
     // kill -9 leaves no stale lock). Exclusive: a local or MPI batch; shared: the array tasks of
     // one batch, which coexist with each other but never with an exclusive holder. When it cannot
-    // be had at once: run_error "OUTPUT is in use by another batch (pid P, host H, since T); ..."
+    // be had at once: directory_busy "OUTPUT is in use by another batch (pid P, host H, since T); ..."
     // Move-only. Closing the descriptor releases the flock (no other descriptor shares its open
     // file description, unless a child forked since holds one: then the lock lasts until it
     // exits too).

@@ -199,14 +199,6 @@ TEST_F(results, create_makes_root_and_runs_and_names_what_it_cannot_create) {
     EXPECT_THROW(results_directory(root_ / "file" / "out").create(), m1::run_error);
 }
 
-TEST_F(results, run_state_names) {
-    EXPECT_EQ(m1::batch::to_string(run_state::missing), "missing");
-    EXPECT_EQ(m1::batch::to_string(run_state::done), "done");
-    EXPECT_EQ(m1::batch::to_string(run_state::failed), "failed");
-    EXPECT_EQ(m1::batch::to_string(run_state::interrupted), "interrupted");
-    EXPECT_EQ(m1::batch::to_string(run_state::running), "running");
-}
-
 // ---------------------------------------------------------------------------------------------
 // The lock
 
@@ -299,6 +291,23 @@ TEST_F(results, lock_objects_in_one_process_conflict_and_release_on_destruction)
     EXPECT_THROW((void)dir.acquire_lock(true), m1::run_error);  // a still holds b's lock
     a = results_directory::lock();
     EXPECT_TRUE(dir.acquire_lock(true).held());
+}
+
+// A busy directory is told by the error's type (m1batch exits with exit_busy), not its text; a
+// directory that cannot be locked at all is not busy.
+TEST_F(results, a_refused_lock_is_directory_busy) {
+    const results_directory dir(root_);
+    const auto held = dir.acquire_lock(true);
+    EXPECT_THROW((void)dir.acquire_lock(true), m1::batch::directory_busy);
+    EXPECT_THROW((void)dir.acquire_lock(false), m1::batch::directory_busy);
+    const results_directory missing(root_ / "missing");
+    try {
+        (void)missing.acquire_lock(true);
+        FAIL() << "no error";
+    } catch (const m1::batch::directory_busy&) {
+        FAIL() << "a missing directory is not busy";
+    } catch (const m1::run_error&) {
+    }
 }
 
 TEST_F(results, lock_on_a_missing_directory_names_it) {
