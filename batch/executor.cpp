@@ -69,7 +69,7 @@ void set_directory_fault(const results_directory& dir, const storage_error& e,
 // The measures the sweep asked for right after its run (m1analyze's defaults otherwise). A
 // failure leaves the run done: its spikes are whole and m1analyze can redo it; a fault of the
 // directory is reported to it all the same (no new run starts).
-void analyse_after_run(const sweep_spec& sweep, const std::filesystem::path& run_file,
+void analyse_after_run(const sweep_spec& sweep, const simulated_run& run, const std::string& run_file_sha256,
                        const results_directory& dir, std::ostream& log, run_outcome& outcome) {
     try {
         analysis::analysis_params params;
@@ -81,8 +81,9 @@ void analyse_after_run(const sweep_spec& sweep, const std::filesystem::path& run
         params.compute_granger = asked("granger");
         params.compute_nte = asked("nte");
         params.compute_lfp = asked("lfp");
-        const auto result = analysis::analyze(analysis::load_trains(run_file), params);
-        analysis::write_analysis(run_file, result, params);
+        // From the record in memory: the run file just written is not read back.
+        const auto result = analysis::analyze(analysis::trains_of(run.record), params);
+        analysis::write_analysis(run.summary.run_file, result, params, run_file_sha256);
         log << "analysis written: " << params.to_json() << "\n";
     } catch (const storage_error& e) {
         set_directory_fault(dir, e, "analysis failed: ", outcome);
@@ -186,13 +187,12 @@ void simulate_run(const sweep_spec& sweep, const sweep_run& run, const results_d
     dir.clear_outcome(run.id);
     run_config config = run.config;
     config.threads = threads;
-    nlohmann::ordered_json document = effective_document(sweep, run);
-    // expand_sweep derives ids without building every model; the model actually run must
-    // have the id its directory is named by (a mismatch would file results under a wrong id).
-    if (const std::string id = run_id(document, run.config); id != run.id)
-        throw run_error("internal error: the effective model's id is " + id + ", not " + run.id);
-    model_spec model = parse_effective_model(sweep.model, std::move(document));
-    const run_summary s = run_model(config, std::move(model), &log, extras);
+    // The run's id was computed once, at expansion, from this same effective document.
+    model_spec model = parse_effective_model(sweep.model, effective_document(sweep, run));
+    prepare_output(config);
+    simulated_run simulated = simulate(config, std::move(model), &log, extras);
+    const std::string run_file_sha256 = write_run(config, simulated);
+    const run_summary& s = simulated.summary;
     outcome.state = run_state::done;
     outcome.spikes = s.spikes;
     outcome.mean_rate_hz = s.mean_rate_hz();
@@ -200,7 +200,7 @@ void simulate_run(const sweep_spec& sweep, const sweep_run& run, const results_d
     outcome.network_reused = s.network_reused;
     outcome.wall_s = s.wall_s;
     print_summary(s, log);
-    if (!sweep.analysis.empty()) analyse_after_run(sweep, s.run_file, dir, log, outcome);
+    if (!sweep.analysis.empty()) analyse_after_run(sweep, simulated, run_file_sha256, dir, log, outcome);
 }
 
 // A run the engine stopped: timed out (failed), or interrupted by the directory's fault or a signal.
