@@ -174,7 +174,11 @@ int main(int argc, char** argv) {
     option_texts texts;
     m1::analysis::results_options options;
     add_options(app, texts, options);
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;  // --help, --version; else bad input, as every bad option
+    }
     try {
         read_options(texts, options);
         return m1::analysis::analyze_results(texts.path, options, std::cerr);
