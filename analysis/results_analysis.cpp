@@ -1,12 +1,12 @@
 #include "analysis/results_analysis.hpp"
 
 #include "core/base/error.hpp"
+#include "core/base/execution.hpp"
 #include "core/io/hdf5_support.hpp"
 #include "core/base/text_format.hpp"
 #include "analysis/plots.hpp"
 #include "core/io/posix_file.hpp"
 
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -548,13 +548,11 @@ int analyze_results(const fs::path& path, const results_options& options, std::o
     check_given_cells(runs, options.params.spike_files);
     check_given_pairs(runs, options.params);
     const fs::path dir = fs::is_regular_file(path) ? path.parent_path() : path;
-    std::unique_ptr<tbb::global_control> limit;
-    if (options.threads)
-        limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                      options.threads);
+    execution threads(options.threads);
     std::mutex log_mutex;
     storage_fault_latch fault;
-    const std::vector<summary_row> rows = analyse_runs(runs, options, log, log_mutex, fault);
+    const std::vector<summary_row> rows =
+        threads.run([&] { return analyse_runs(runs, options, log, log_mutex, fault); });
     if (fault.seen()) return report_fault(fault, dir, log);
     std::vector<std::string> params, measures;
     summary_columns(rows, params, measures);
@@ -565,7 +563,7 @@ int analyze_results(const fs::path& path, const results_options& options, std::o
         return report_fault(fault, dir, log);
     }
     if (options.plots) {
-        plot_results(dir, options, params, rows, log, log_mutex, fault);
+        threads.run([&] { plot_results(dir, options, params, rows, log, log_mutex, fault); });
         if (fault.seen()) return report_fault(fault, dir, log);
     }
     return report_totals(rows, dir, options.plots, log) ? 1 : 0;

@@ -190,7 +190,10 @@ void simulate_run(const sweep_spec& sweep, const sweep_run& run, const results_d
     // The run's id was computed once, at expansion, from this same effective document.
     model_spec model = parse_effective_model(sweep.model, effective_document(sweep, run));
     prepare_output(config);
-    simulated_run simulated = simulate(config, std::move(model), &log, extras);
+    execution run_threads(threads);  // the run's share, for its simulation and its analysis
+    run_extras with_threads = extras;
+    with_threads.threads = &run_threads;
+    simulated_run simulated = simulate(config, std::move(model), &log, with_threads);
     const std::string run_file_sha256 = write_run(config, simulated);
     const run_summary& s = simulated.summary;
     outcome.state = run_state::done;
@@ -200,7 +203,8 @@ void simulate_run(const sweep_spec& sweep, const sweep_run& run, const results_d
     outcome.network_reused = s.network_reused;
     outcome.wall_s = s.wall_s;
     print_summary(s, log);
-    if (!sweep.analysis.empty()) analyse_after_run(sweep, simulated, run_file_sha256, dir, log, outcome);
+    if (!sweep.analysis.empty())
+        run_threads.run([&] { analyse_after_run(sweep, simulated, run_file_sha256, dir, log, outcome); });
 }
 
 // A run the engine stopped: timed out (failed), or interrupted by the directory's fault or a signal.

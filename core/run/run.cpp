@@ -6,7 +6,6 @@
 #include <sys/resource.h>
 
 #include <tbb/info.h>
-#include <tbb/task_arena.h>
 
 #include <chrono>
 #include <cmath>
@@ -37,12 +36,10 @@ struct built_instance {
     obtained_network network;
 };
 
-built_instance build_instance(const run_config& config, const model_spec& model,
-                              network_cache* networks, std::ostream* log) {
-    tbb::task_arena arena(config.threads > 0 ? static_cast<int>(config.threads)
-                                             : tbb::task_arena::automatic);
+built_instance build_instance(execution& threads, const model_spec& model, network_cache* networks,
+                              std::ostream* log) {
     built_instance b;
-    arena.execute([&] {
+    threads.run([&] {
         b.rec = std::make_unique<recipe>(model);
         b.network = network_for(*b.rec, networks);
     });
@@ -306,7 +303,9 @@ simulated_run simulate(const run_config& config, model_spec model, std::ostream*
                        const run_extras& extras) {
     const auto t0 = clock_type::now();
     announce_model(config, model, log);
-    const built_instance b = build_instance(config, model, extras.networks, log);
+    std::optional<execution> own_threads;
+    execution& threads = extras.threads ? *extras.threads : own_threads.emplace(config.threads);
+    const built_instance b = build_instance(threads, model, extras.networks, log);
     const recipe& rec = *b.rec;
     const auto traced = traced_cells(config, rec);
     std::optional<lfp_recording> lfp;

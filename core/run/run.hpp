@@ -2,6 +2,7 @@
 // One run: the effective model of a run configuration built, simulated and recorded. simulate()
 // returns the run as a value (its run record: spikes, cells, connectivity, traces, LFP sums,
 // timings) and writes nothing; run_model() simulates and writes run.h5 into the output directory.
+#include "core/base/execution.hpp"
 #include "core/engine/simulation.hpp"
 #include "core/io/run_file.hpp"
 #include "core/run/network_cache.hpp"
@@ -23,6 +24,9 @@ struct run_extras {
     std::vector<std::pair<std::string, attribute_value>> sweep_attributes;  // /run/sweep
     network_cache* networks = nullptr;
     std::function<bool()> should_stop;  // polled between epochs (simulation_options)
+    // The run's thread share, which the caller also analyses the run in; null: simulate makes
+    // one of config.threads.
+    execution* threads = nullptr;
 };
 
 struct population_summary {
