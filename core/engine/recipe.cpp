@@ -31,79 +31,86 @@ recipe::recipe(const model_spec& model) : model_(model) {
     draw_stimulations();
 }
 
+namespace {
+
+// Pop.createCellsDensity (Python's left-to-right evaluation, then truncation), or numCells.
+std::uint32_t population_size(const model_spec& m, const population_spec& spec) {
+    if (!spec.density) return static_cast<std::uint32_t>(*spec.num_cells);  // scale 1: model.cpp refuses others
+    double volume = m.size_y / 1e3 * m.size_x / 1e3 * m.size_z / 1e3;
+    volume *= spec.ynorm_range[1] - spec.ynorm_range[0];
+    volume *= spec.xnorm_range[1] - spec.xnorm_range[0];
+    volume *= spec.znorm_range[1] - spec.znorm_range[0];
+    return static_cast<std::uint32_t>(*spec.density * volume);
+}
+
+double scaled(double u, const std::array<double, 2>& range) { return u * (range[1] - range[0]) + range[0]; }
+
+}  // namespace
+
 // Populations in file order, gids consecutive (SEMANTICS.md §1).
 void recipe::place_cells() {
-    const model_spec& m = model_;
     gid_type next_gid = 0;
-    for (std::size_t p = 0; p < m.populations.size(); ++p) {
-        const population_spec& spec = m.populations[p];
-        std::uint32_t n = 0;
-        if (spec.density) {
-            // Pop.createCellsDensity: Python's left-to-right evaluation, then truncation.
-            double volume = m.size_y / 1e3 * m.size_x / 1e3 * m.size_z / 1e3;
-            volume *= spec.ynorm_range[1] - spec.ynorm_range[0];
-            volume *= spec.xnorm_range[1] - spec.xnorm_range[0];
-            volume *= spec.znorm_range[1] - spec.znorm_range[0];
-            n = static_cast<std::uint32_t>(*spec.density * volume);
-        } else {
-            n = static_cast<std::uint32_t>(*spec.num_cells);  // scale 1: model.cpp refuses others
-        }
+    for (std::size_t p = 0; p < model_.populations.size(); ++p) {
+        const std::uint32_t n = population_size(model_, model_.populations[p]);
         populations_.push_back({p, next_gid, n});
         next_gid += n;
     }
     population_of_.resize(next_gid);
     positions_.resize(next_gid);
     cell_rule_.assign(next_gid, -1);
+    tbb::parallel_for(std::size_t(0), populations_.size(), [&](std::size_t p) { draw_positions(p); });
+    assign_cell_rules();
+}
 
-    tbb::parallel_for(std::size_t(0), populations_.size(), [&](std::size_t p) {
-        const population_layout& layout = populations_[p];
-        const population_spec& spec = m.populations[layout.spec];
-        // One stream per population, Random123(N, first gid, seeds.loc); uniform(0,1) spends one
-        // draw installing the distribution, then x, y, z norms are drawn cell by cell.
-        random_stream stream(layout.size, layout.first_gid, m.sim.seed.loc);
-        stream.discard(1);
-        auto scaled = [](double u, const std::array<double, 2>& range) {
-            return u * (range[1] - range[0]) + range[0];
-        };
-        for (std::uint32_t i = 0; i < layout.size; ++i) {
-            const gid_type gid = layout.first_gid + i;
-            cell_position& pos = positions_[gid];
-            pos.xnorm = scaled(stream.uniform01(), spec.xnorm_range);
-            pos.ynorm = scaled(stream.uniform01(), spec.ynorm_range);
-            pos.znorm = scaled(stream.uniform01(), spec.znorm_range);
-            pos.x = m.size_x * pos.xnorm;
-            pos.y = m.size_y * pos.ynorm;
-            pos.z = m.size_z * pos.znorm;
-            population_of_[gid] = static_cast<std::uint16_t>(p);
-        }
-    });
-
-    // Each Izhikevich cell takes the one cellParams rule whose conds it meets (closed ranges,
-    // as NetPyNE's checkConditions).
-    for (const population_layout& layout : populations_) {
-        const population_spec& spec = m.populations[layout.spec];
-        if (spec.kind != population_kind::izhikevich) continue;
-        for (std::uint32_t i = 0; i < layout.size; ++i) {
-            const gid_type gid = layout.first_gid + i;
-            std::int16_t found = -1;
-            for (std::size_t r = 0; r < m.cell_rules.size(); ++r) {
-                if (!matches(m.cell_rules[r].conds, gid, true)) continue;
-                if (found >= 0)
-                    throw input_error({m.file, "netParams.cellParams." + m.cell_rules[r].label, 0, 0},
-                                      "cells of population " + spec.name +
-                                          " meet the conds of two cell rules, " +
-                                          m.cell_rules[found].label + " and " +
-                                          m.cell_rules[r].label + "; m1batch needs exactly one");
-                found = static_cast<std::int16_t>(r);
-            }
-            if (found < 0)
-                throw input_error({m.file, "netParams.popParams." + spec.name, 0, 0},
-                                  "no cellParams rule's conds match cell " + std::to_string(i) +
-                                      " of population " + spec.name + " (cellType '" +
-                                      spec.cell_type + "')");
-            cell_rule_[gid] = found;
-        }
+// One stream per population, Random123(N, first gid, seeds.loc); uniform(0,1) spends one draw
+// installing the distribution, then x, y, z norms are drawn cell by cell.
+void recipe::draw_positions(std::size_t p) {
+    const model_spec& m = model_;
+    const population_layout& layout = populations_[p];
+    const population_spec& spec = m.populations[layout.spec];
+    random_stream stream(layout.size, layout.first_gid, m.sim.seed.loc);
+    stream.discard(1);
+    for (std::uint32_t i = 0; i < layout.size; ++i) {
+        const gid_type gid = layout.first_gid + i;
+        cell_position& pos = positions_[gid];
+        pos.xnorm = scaled(stream.uniform01(), spec.xnorm_range);
+        pos.ynorm = scaled(stream.uniform01(), spec.ynorm_range);
+        pos.znorm = scaled(stream.uniform01(), spec.znorm_range);
+        pos.x = m.size_x * pos.xnorm;
+        pos.y = m.size_y * pos.ynorm;
+        pos.z = m.size_z * pos.znorm;
+        population_of_[gid] = static_cast<std::uint16_t>(p);
     }
+}
+
+// Each Izhikevich cell takes the one cellParams rule whose conds it meets (closed ranges, as
+// NetPyNE's checkConditions).
+void recipe::assign_cell_rules() {
+    for (const population_layout& layout : populations_) {
+        if (model_.populations[layout.spec].kind != population_kind::izhikevich) continue;
+        for (std::uint32_t i = 0; i < layout.size; ++i)
+            cell_rule_[layout.first_gid + i] = cell_rule_for(layout, i);
+    }
+}
+
+std::int16_t recipe::cell_rule_for(const population_layout& layout, std::uint32_t i) const {
+    const model_spec& m = model_;
+    const population_spec& spec = m.populations[layout.spec];
+    std::int16_t found = -1;
+    for (std::size_t r = 0; r < m.cell_rules.size(); ++r) {
+        if (!matches(m.cell_rules[r].conds, layout.first_gid + i, true)) continue;
+        if (found >= 0)
+            throw input_error({m.file, "netParams.cellParams." + m.cell_rules[r].label, 0, 0},
+                              "cells of population " + spec.name + " meet the conds of two cell rules, " +
+                                  m.cell_rules[found].label + " and " + m.cell_rules[r].label +
+                                  "; m1batch needs exactly one");
+        found = static_cast<std::int16_t>(r);
+    }
+    if (found < 0)
+        throw input_error({m.file, "netParams.popParams." + spec.name, 0, 0},
+                          "no cellParams rule's conds match cell " + std::to_string(i) + " of population " +
+                              spec.name + " (cellType '" + spec.cell_type + "')");
+    return found;
 }
 
 const cell_rule* recipe::cell_rule_of(gid_type gid) const {
@@ -136,54 +143,58 @@ std::vector<gid_type> recipe::select(const conditions& conds) const {
 }
 
 void recipe::select_rules() {
-    const auto& rules = model_.connectivity_rules;
-    rules_.resize(rules.size());
-    tbb::parallel_for(std::size_t(0), rules.size(), [&](std::size_t r) {
-        rule_selection& s = rules_[r];
-        s.pre = select(rules[r].pre);
-        if (!s.pre.empty()) s.post = select(rules[r].post);  // NetPyNE skips post when pre is empty
-        const std::vector<std::uint64_t> pre(s.pre.begin(), s.pre.end());
-        const std::vector<std::uint64_t> post(s.post.begin(), s.post.end());
-        s.pre_hash = hash_list(pre);
-        s.post_hash = hash_list(post);
-        // Constants evaluated once: the pair loop visits ~85 million pairs in M1.
-        const double nan = std::numeric_limits<double>::quiet_NaN();
-        s.constant_amount = rules[r].amount.is_constant() ? rules[r].amount.evaluate({}) : nan;
-        s.constant_weight = rules[r].weight.is_constant() ? rules[r].weight.evaluate({}) : nan;
-        if (rules[r].kind == connectivity_kind::convergence ||
-            rules[r].kind == connectivity_kind::divergence)
-            sample_rule(r);
-        else
-            draw_rule_strings(r);
-    });
-    // Which rules each cell takes part in, as presynaptic and as postsynaptic cell.
-    auto build = [&](bool pre_side, std::vector<std::uint32_t>& offsets,
-                     std::vector<membership>& entries) {
-        offsets.assign(num_cells() + 1, 0);
-        for (const rule_selection& s : rules_)
-            for (gid_type g : pre_side ? s.pre : s.post) ++offsets[g + 1];
-        for (std::size_t g = 0; g < num_cells(); ++g) offsets[g + 1] += offsets[g];
-        entries.resize(offsets.back());
-        std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
-        for (std::size_t r = 0; r < rules_.size(); ++r) {
-            const auto& cells = pre_side ? rules_[r].pre : rules_[r].post;
-            for (std::uint32_t i = 0; i < cells.size(); ++i)
-                entries[fill[cells[i]]++] = {static_cast<std::uint16_t>(r), i};
-        }
-    };
+    rules_.resize(model_.connectivity_rules.size());
+    tbb::parallel_for(std::size_t(0), rules_.size(), [&](std::size_t r) { select_rule(r); });
+    warn_idle_rules();
+    index_memberships(true, pre_offsets_, pre_memberships_);
+    index_memberships(false, post_offsets_, post_memberships_);
+}
+
+void recipe::select_rule(std::size_t r) {
+    const connectivity_rule& rule = model_.connectivity_rules[r];
+    rule_selection& s = rules_[r];
+    s.pre = select(rule.pre);
+    if (!s.pre.empty()) s.post = select(rule.post);  // NetPyNE skips post when pre is empty
+    const std::vector<std::uint64_t> pre(s.pre.begin(), s.pre.end());
+    const std::vector<std::uint64_t> post(s.post.begin(), s.post.end());
+    s.pre_hash = hash_list(pre);
+    s.post_hash = hash_list(post);
+    // Constants evaluated once: the pair loop visits ~85 million pairs in M1.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    s.constant_amount = rule.amount.is_constant() ? rule.amount.evaluate({}) : nan;
+    s.constant_weight = rule.weight.is_constant() ? rule.weight.evaluate({}) : nan;
+    if (rule.kind == connectivity_kind::convergence || rule.kind == connectivity_kind::divergence)
+        sample_rule(r);
+    else
+        draw_rule_strings(r);
+}
+
+void recipe::warn_idle_rules() {
     std::string idle;
     std::size_t idle_count = 0;
-    for (std::size_t r = 0; r < rules_.size(); ++r) {
-        if (rules_[r].pre.empty() || rules_[r].post.empty()) {
-            idle += (idle_count++ ? ", " : "") + rules[r].label;
-        }
-    }
+    for (std::size_t r = 0; r < rules_.size(); ++r)
+        if (rules_[r].pre.empty() || rules_[r].post.empty())
+            idle += (idle_count++ ? ", " : "") + model_.connectivity_rules[r].label;
     if (idle_count)
         warnings_.push_back(std::to_string(idle_count) +
                             " connectivity rules select no presynaptic or no postsynaptic cells "
                             "and make no connections: netParams.connParams " + idle);
-    build(true, pre_offsets_, pre_memberships_);
-    build(false, post_offsets_, post_memberships_);
+}
+
+// Which rules each cell takes part in, as presynaptic (pre_side) or as postsynaptic cell.
+void recipe::index_memberships(bool pre_side, std::vector<std::uint32_t>& offsets,
+                               std::vector<membership>& entries) {
+    offsets.assign(num_cells() + 1, 0);
+    for (const rule_selection& s : rules_)
+        for (gid_type g : pre_side ? s.pre : s.post) ++offsets[g + 1];
+    for (std::size_t g = 0; g < num_cells(); ++g) offsets[g + 1] += offsets[g];
+    entries.resize(offsets.back());
+    std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
+    for (std::size_t r = 0; r < rules_.size(); ++r) {
+        const auto& cells = pre_side ? rules_[r].pre : rules_[r].post;
+        for (std::uint32_t i = 0; i < cells.size(); ++i)
+            entries[fill[cells[i]]++] = {static_cast<std::uint16_t>(r), i};
+    }
 }
 
 // String parameters that call random functions where NetPyNE draws them up front from the rule's
@@ -319,105 +330,120 @@ static std::vector<std::uint32_t> unique_sample(random_stream& stream, std::size
     return out;
 }
 
+namespace {
+
+// One direction of a rule's sampled pairs as CSR (by presynaptic index, or by postsynaptic),
+// keeping the order the pairs were made in.
+void index_pairs(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, bool by_pre,
+                 std::size_t n, std::vector<std::uint32_t>& offsets, std::vector<std::uint32_t>& partner) {
+    offsets.assign(n + 1, 0);
+    for (const auto& [i, j] : pairs) ++offsets[(by_pre ? i : j) + 1];
+    for (std::size_t x = 0; x < n; ++x) offsets[x + 1] += offsets[x];
+    partner.resize(pairs.size());
+    std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
+    for (const auto& [i, j] : pairs) partner[fill[by_pre ? i : j]++] = by_pre ? j : i;
+}
+
+}  // namespace
+
 // convConn and divConn (conn.py): for each post (each pre), round-half-even(convergence) distinct
 // partners drawn from Random123(hashList(partners), gid, conn); a drawn partner that is the cell
 // itself is replaced by the one extra draw. Sampled once here, so both directions of the recipe
 // answer from the same pairs.
 void recipe::sample_rule(std::size_t r) {
-    const connectivity_rule& rule = model_.connectivity_rules[r];
     rule_selection& s = rules_[r];
+    const auto pairs = sample_pairs(r);
+    index_pairs(pairs, true, s.pre.size(), s.sampled.pre_offsets, s.sampled.post_of);
+    index_pairs(pairs, false, s.post.size(), s.sampled.post_offsets, s.sampled.pre_of);
+}
+
+// The convergence (divergence) of every sampled cell, in gid order, from the rule's stream.
+std::vector<double> recipe::sampled_amounts(std::size_t r) const {
+    const connectivity_rule& rule = model_.connectivity_rules[r];
+    const rule_selection& s = rules_[r];
     const bool convergence = rule.kind == connectivity_kind::convergence;
+    const std::vector<gid_type>& cells = convergence ? s.post : s.pre;
+    std::vector<std::uint64_t> both(s.pre.begin(), s.pre.end());
+    both.insert(both.end(), s.post.begin(), s.post.end());
+    random_stream rule_stream(hash_str(convergence ? "conn_convConn" : "conn_divConn"), hash_list(both),
+                              model_.sim.seed.conn);
+    std::vector<double> amounts(cells.size());
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+        const expression_scope scope{convergence ? nullptr : &positions_[cells[c]],
+                                     convergence ? &positions_[cells[c]] : nullptr, &rule_stream};
+        amounts[c] = rule.amount.is_constant() ? rule.amount.evaluate({}) : rule.amount.evaluate(scope);
+    }
+    return amounts;
+}
+
+// The (pre, post) index pairs of a convergence or divergence rule, cell by cell.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> recipe::sample_pairs(std::size_t r) const {
+    const rule_selection& s = rules_[r];
+    const bool convergence = model_.connectivity_rules[r].kind == connectivity_kind::convergence;
     const std::vector<gid_type>& cells = convergence ? s.post : s.pre;     // sampled for
     const std::vector<gid_type>& partners = convergence ? s.pre : s.post;  // sampled from
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;             // (pre, post) indices
-    if (!cells.empty() && !partners.empty()) {
-        // The amounts first, for every cell in gid order, from the rule's stream.
-        std::vector<std::uint64_t> both(s.pre.begin(), s.pre.end());
-        both.insert(both.end(), s.post.begin(), s.post.end());
-        random_stream rule_stream(hash_str(convergence ? "conn_convConn" : "conn_divConn"),
-                                  hash_list(both), model_.sim.seed.conn);
-        std::vector<double> amounts(cells.size());
-        for (std::size_t c = 0; c < cells.size(); ++c) {
-            const expression_scope scope{convergence ? nullptr : &positions_[cells[c]],
-                                         convergence ? &positions_[cells[c]] : nullptr, &rule_stream};
-            amounts[c] = rule.amount.is_constant() ? rule.amount.evaluate({}) : rule.amount.evaluate(scope);
-        }
-        const std::vector<std::uint64_t> partner_ids(partners.begin(), partners.end());
-        const std::uint32_t partner_hash = hash_list(partner_ids);
-        const double most = double(partners.size()) - 1;
-        for (std::uint32_t c = 0; c < cells.size(); ++c) {
-            // Python's round() is half-to-even, as nearbyint in the default rounding mode.
-            const double wanted = std::max(std::min(std::nearbyint(amounts[c]), most), 0.0);
-            const auto count = static_cast<std::size_t>(wanted);
-            random_stream stream(partner_hash, cells[c], model_.sim.seed.conn);
-            std::vector<std::uint32_t> sample = unique_sample(stream, count + 1, partners.size());
-            std::vector<std::uint32_t> chosen(sample.begin(), sample.begin() + count);
-            for (std::uint32_t& x : chosen)
-                if (partners[x] == cells[c]) x = sample[count];
-            if (convergence) std::sort(chosen.begin(), chosen.end());  // pres in gid order
-            for (std::uint32_t x : chosen)
-                pairs.emplace_back(convergence ? x : c, convergence ? c : x);
-        }
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+    if (cells.empty() || partners.empty()) return pairs;
+    const std::vector<double> amounts = sampled_amounts(r);
+    const std::vector<std::uint64_t> partner_ids(partners.begin(), partners.end());
+    const std::uint32_t partner_hash = hash_list(partner_ids);
+    const double most = double(partners.size()) - 1;
+    for (std::uint32_t c = 0; c < cells.size(); ++c) {
+        // Python's round() is half-to-even, as nearbyint in the default rounding mode.
+        const double wanted = std::max(std::min(std::nearbyint(amounts[c]), most), 0.0);
+        const auto count = static_cast<std::size_t>(wanted);
+        random_stream stream(partner_hash, cells[c], model_.sim.seed.conn);
+        std::vector<std::uint32_t> sample = unique_sample(stream, count + 1, partners.size());
+        std::vector<std::uint32_t> chosen(sample.begin(), sample.begin() + count);
+        for (std::uint32_t& x : chosen)
+            if (partners[x] == cells[c]) x = sample[count];
+        if (convergence) std::sort(chosen.begin(), chosen.end());  // pres in gid order
+        for (std::uint32_t x : chosen) pairs.emplace_back(convergence ? x : c, convergence ? c : x);
     }
-    // Both directions as CSR, each keeping the order the pairs were made in.
-    sampled_pairs& p = s.sampled;
-    auto index = [&](bool by_pre, std::vector<std::uint32_t>& offsets,
-                     std::vector<std::uint32_t>& partner) {
-        const std::size_t n = by_pre ? s.pre.size() : s.post.size();
-        offsets.assign(n + 1, 0);
-        for (const auto& [i, j] : pairs) ++offsets[(by_pre ? i : j) + 1];
-        for (std::size_t x = 0; x < n; ++x) offsets[x + 1] += offsets[x];
-        partner.resize(pairs.size());
-        std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
-        for (const auto& [i, j] : pairs) partner[fill[by_pre ? i : j]++] = by_pre ? j : i;
-    };
-    index(true, p.pre_offsets, p.post_of);
-    index(false, p.post_offsets, p.pre_of);
+    return pairs;
 }
 
 // stimTargetParams: every target cell gets its own source; string weights and delays are drawn
 // per target rule from one stream, Random123(hashStr('stim_' + type), hashList(targets), stim),
 // cell by cell in gid order (SEMANTICS.md §5).
 void recipe::draw_stimulations() {
-    const model_spec& m = model_;
     netstim_hash_ = hash_str("NetStim");
     std::vector<std::vector<cell_stimulation>> per_cell(num_cells());
-    for (std::size_t t = 0; t < m.stim_targets.size(); ++t) {
-        const stim_target& target = m.stim_targets[t];
-        const stim_source& source = m.stim_sources[target.source];
-        const std::vector<gid_type> cells = select(target.conds);
-        if (cells.empty())
-            warnings_.push_back("netParams.stimTargetParams." + target.name +
-                                ": selects no cells; nothing is stimulated");
-        // stim.py _stimStrToFunc: one stream per target rule; each string parameter is evaluated
-        // for every selected cell in gid order before the next parameter (weight, then delay).
-        const std::vector<std::uint64_t> ids(cells.begin(), cells.end());
-        const char* type = source.kind == stim_kind::netstim   ? "stim_NetStim"
-                           : source.kind == stim_kind::vecstim ? "stim_VecStim"
-                                                               : "stim_IClamp";
-        random_stream stream(hash_str(type), hash_list(ids), m.sim.seed.stim);
-        std::vector<double> weights(cells.size()), delays(cells.size());
-        if (source.kind != stim_kind::iclamp) {
-            for (std::size_t i = 0; i < cells.size(); ++i)
-                weights[i] = target.weight.evaluate({nullptr, &positions_[cells[i]], &stream});
-            for (std::size_t i = 0; i < cells.size(); ++i)
-                delays[i] = target.delay.evaluate({nullptr, &positions_[cells[i]], &stream});
-        }
-        for (std::size_t i = 0; i < cells.size(); ++i) {
-            if (is_artificial(cells[i])) continue;  // NetPyNE stimulates compartmental cells only
-            cell_stimulation st;
-            st.target = t;
-            st.synaptic_mechanism = static_cast<std::uint8_t>(target.synaptic_mechanism);
-            st.weight = weights[i] * m.scale_conn_weight_netstims;
-            st.delay = delays[i];
-            per_cell[cells[i]].push_back(st);
-        }
-    }
+    for (std::size_t t = 0; t < model_.stim_targets.size(); ++t) stimulate_target(t, per_cell);
     stimulation_offsets_.assign(num_cells() + 1, 0);
     for (std::size_t g = 0; g < num_cells(); ++g)
         stimulation_offsets_[g + 1] = stimulation_offsets_[g] + per_cell[g].size();
     stimulations_.reserve(stimulation_offsets_.back());
     for (auto& v : per_cell) stimulations_.insert(stimulations_.end(), v.begin(), v.end());
+}
+
+void recipe::stimulate_target(std::size_t t, std::vector<std::vector<cell_stimulation>>& per_cell) {
+    const model_spec& m = model_;
+    const stim_target& target = m.stim_targets[t];
+    const stim_source& source = m.stim_sources[target.source];
+    const std::vector<gid_type> cells = select(target.conds);
+    if (cells.empty())
+        warnings_.push_back("netParams.stimTargetParams." + target.name + ": selects no cells; nothing is stimulated");
+    // stim.py _stimStrToFunc: one stream per target rule; each string parameter is evaluated for
+    // every selected cell in gid order before the next parameter (weight, then delay).
+    const std::vector<std::uint64_t> ids(cells.begin(), cells.end());
+    const char* type = source.kind == stim_kind::netstim   ? "stim_NetStim"
+                       : source.kind == stim_kind::vecstim ? "stim_VecStim"
+                                                           : "stim_IClamp";
+    random_stream stream(hash_str(type), hash_list(ids), m.sim.seed.stim);
+    std::vector<double> weights(cells.size()), delays(cells.size());
+    if (source.kind != stim_kind::iclamp) {
+        for (std::size_t i = 0; i < cells.size(); ++i)
+            weights[i] = target.weight.evaluate({nullptr, &positions_[cells[i]], &stream});
+        for (std::size_t i = 0; i < cells.size(); ++i)
+            delays[i] = target.delay.evaluate({nullptr, &positions_[cells[i]], &stream});
+    }
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        if (is_artificial(cells[i])) continue;  // NetPyNE stimulates compartmental cells only
+        const cell_stimulation st{t, static_cast<std::uint8_t>(target.synaptic_mechanism),
+                                  weights[i] * m.scale_conn_weight_netstims, delays[i]};
+        per_cell[cells[i]].push_back(st);
+    }
 }
 
 stream_key recipe::netstim_stream(gid_type gid, std::optional<std::uint32_t> seed) const {

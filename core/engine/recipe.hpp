@@ -104,9 +104,19 @@ private:
 
     bool matches(const conditions& conds, gid_type gid, bool closed_ranges) const;
     void place_cells();
+    void draw_positions(std::size_t population);
+    void assign_cell_rules();
+    std::int16_t cell_rule_for(const population_layout& layout, std::uint32_t index) const;
     void select_rules();
+    void select_rule(std::size_t r);
+    void warn_idle_rules();
+    void index_memberships(bool pre_side, std::vector<std::uint32_t>& offsets,
+                           std::vector<membership>& entries);
     void draw_stimulations();
+    void stimulate_target(std::size_t t, std::vector<std::vector<cell_stimulation>>& per_cell);
     void sample_rule(std::size_t r);
+    std::vector<double> sampled_amounts(std::size_t r) const;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> sample_pairs(std::size_t r) const;
     void draw_rule_strings(std::size_t r);
     // probConn's test for pair (i, j) of rule r: probability >= draw.
     bool accepts(std::size_t r, std::uint32_t i, std::uint32_t j, double draw) const;
