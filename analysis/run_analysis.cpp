@@ -201,54 +201,70 @@ window analysed_window(const run_trains& trains, const analysis_params& params) 
     return {0.0, std::nextafter(trains.duration_ms, 1e300)};
 }
 
+namespace {
+
+// The rate spectrum of each population, then of all spikes together ("all", last).
+void measure_rate_psd(analysis_result& r, const std::vector<population_train>& pops, const rate_psd_params& params) {
+    const std::size_t n = pops.size();
+    r.rate_psd.resize(n + 1);
+    std::vector<double> all;
+    std::uint32_t all_cells = 0;
+    for (const auto& p : pops) {
+        all.insert(all.end(), p.times.begin(), p.times.end());
+        all_cells += p.cells;
+    }
+    std::sort(all.begin(), all.end());
+    tbb::parallel_for(std::size_t(0), n + 1, [&](std::size_t p) {
+        r.rate_psd[p] = p < n ? rate_psd(pops[p].times, pops[p].cells, r.analysed, params)
+                              : rate_psd(all, all_cells, r.analysed, params);
+    });
+}
+
+// The ordered population pairs Granger is asked for: the given ones, else every ordered pair.
+std::vector<std::pair<std::size_t, std::size_t>> granger_pairs_of(const std::vector<population_train>& pops,
+                                                                  const analysis_params& params) {
+    const std::size_t n = pops.size();
+    std::vector<std::pair<std::size_t, std::size_t>> pairs;
+    if (params.granger_pairs.empty()) {
+        for (std::size_t a = 0; a < n; ++a)
+            for (std::size_t b = 0; b < n; ++b)
+                if (a != b) pairs.emplace_back(a, b);
+        return pairs;
+    }
+    std::map<std::string, std::size_t> index;
+    for (std::size_t p = 0; p < n; ++p) index[pops[p].name] = p;
+    for (const auto& [a, b] : params.granger_pairs) {
+        if (!index.count(a) || !index.count(b))
+            throw input_error({"", "granger pairs", 0, 0}, "no population named " + (index.count(a) ? b : a));
+        pairs.emplace_back(index[a], index[b]);
+    }
+    return pairs;
+}
+
+void measure_granger(analysis_result& r, const std::vector<population_train>& pops, const analysis_params& params) {
+    const auto pairs = granger_pairs_of(pops, params);
+    r.granger.resize(pairs.size());
+    tbb::parallel_for(std::size_t(0), pairs.size(), [&](std::size_t k) {
+        const auto [a, b] = pairs[k];
+        r.granger[k] = {pops[a].name, pops[b].name, granger(pops[a].times, pops[b].times, r.analysed, params.granger)};
+    });
+}
+
+}  // namespace
+
 analysis_result analyze(const run_trains& trains, const analysis_params& params) {
     analysis_result r;
     r.analysed = analysed_window(trains, params);
     const auto& pops = trains.populations;
-    const std::size_t n = pops.size();
     for (const auto& p : pops) r.populations.push_back(p.name);
-
     if (params.compute_rates) {
-        r.rates.resize(n);
-        tbb::parallel_for(std::size_t(0), n, [&](std::size_t p) { r.rates[p] = rates_of(pops[p], r.analysed, params.cv_min_spikes); });
-    }
-    if (params.compute_rate_psd) {
-        r.rate_psd.resize(n + 1);
-        std::vector<double> all;
-        std::uint32_t all_cells = 0;
-        for (const auto& p : pops) {
-            all.insert(all.end(), p.times.begin(), p.times.end());
-            all_cells += p.cells;
-        }
-        std::sort(all.begin(), all.end());
-        tbb::parallel_for(std::size_t(0), n + 1, [&](std::size_t p) {
-            r.rate_psd[p] = p < n ? rate_psd(pops[p].times, pops[p].cells, r.analysed, params.psd)
-                                  : rate_psd(all, all_cells, r.analysed, params.psd);
+        r.rates.resize(pops.size());
+        tbb::parallel_for(std::size_t(0), pops.size(), [&](std::size_t p) {
+            r.rates[p] = rates_of(pops[p], r.analysed, params.cv_min_spikes);
         });
     }
-    if (params.compute_granger) {
-        std::map<std::string, std::size_t> index;
-        for (std::size_t p = 0; p < n; ++p) index[pops[p].name] = p;
-        std::vector<std::pair<std::size_t, std::size_t>> pairs;
-        if (params.granger_pairs.empty()) {
-            for (std::size_t a = 0; a < n; ++a)
-                for (std::size_t b = 0; b < n; ++b)
-                    if (a != b) pairs.emplace_back(a, b);
-        } else {
-            for (const auto& [a, b] : params.granger_pairs) {
-                if (!index.count(a) || !index.count(b))
-                    throw input_error({"", "granger pairs", 0, 0},
-                                      "no population named " + (index.count(a) ? b : a));
-                pairs.emplace_back(index[a], index[b]);
-            }
-        }
-        r.granger.resize(pairs.size());
-        tbb::parallel_for(std::size_t(0), pairs.size(), [&](std::size_t k) {
-            const auto [a, b] = pairs[k];
-            r.granger[k] = {pops[a].name, pops[b].name,
-                            granger(pops[a].times, pops[b].times, r.analysed, params.granger)};
-        });
-    }
+    if (params.compute_rate_psd) measure_rate_psd(r, pops, params.psd);
+    if (params.compute_granger) measure_granger(r, pops, params);
     if (params.compute_lfp && trains.lfp) r.lfp = mazzoni_lfp(*trains.lfp, params.lfp, r.analysed);
     if (params.compute_nte) measure_nte(r, pops, params.nte);
     return r;
@@ -507,6 +523,65 @@ std::vector<std::vector<double>> read_pair_matrix(const hdf5_checker& c, hid_t a
 
 }  // namespace
 
+namespace {
+
+h5_handle open_subgroup(const hdf5_checker& c, hid_t parent, const std::string& name, const std::string& where) {
+    return c.handle(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), H5Gclose, "cannot open " + where);
+}
+
+void read_rates(const hdf5_checker& c, hid_t a, analysis_result& r) {
+    h5_handle g = open_subgroup(c, a, "rates", "/analysis/rates");
+    r.populations = read_texts(c, g, "population");
+    const auto rate = read_doubles(c, g, "rate_hz"), cv = read_doubles(c, g, "cv_isi"),
+               silent = read_doubles(c, g, "silent_fraction");
+    for (std::size_t p = 0; p < rate.size() && p < cv.size() && p < silent.size(); ++p) {
+        population_rates x;
+        x.rate_hz = rate[p];
+        x.cv_isi = cv[p];
+        x.silent_fraction = silent[p];
+        r.rates.push_back(std::move(x));
+    }
+}
+
+void read_rate_psd(const hdf5_checker& c, hid_t a, analysis_result& r) {
+    h5_handle g = open_subgroup(c, a, "rate_psd", "/analysis/rate_psd");
+    for (const std::string& name : members(c, g)) {
+        h5_handle s = open_subgroup(c, g, name, name);
+        r.rate_psd.push_back({read_doubles(c, s, "freq_hz"), read_doubles(c, s, "power")});
+    }
+}
+
+void read_granger(const hdf5_checker& c, hid_t a, analysis_result& r) {
+    h5_handle g = open_subgroup(c, a, "granger", "/analysis/granger");
+    for (const std::string& name : members(c, g)) {
+        h5_handle s = open_subgroup(c, g, name, name);
+        pair_granger pg;
+        const auto split = name.find("__");
+        pg.pre = name.substr(0, split);
+        pg.post = split == std::string::npos ? "" : name.substr(split + 2);
+        pg.result.freq_hz = read_doubles(c, s, "freq_hz");
+        pg.result.f_xy = read_doubles(c, s, "f_xy");
+        pg.result.f_yx = read_doubles(c, s, "f_yx");
+        pg.result.failure = text_attribute(s, "failure");
+        r.granger.push_back(std::move(pg));
+    }
+}
+
+void read_lfp(const hdf5_checker& c, hid_t a, analysis_result& r) {
+    h5_handle g = open_subgroup(c, a, "lfp", "/analysis/lfp");
+    for (const std::string& name : members(c, g)) {
+        h5_handle e = open_subgroup(c, g, name, name);
+        lfp_trace t;
+        t.electrode = name;
+        t.t_ms = read_doubles(c, e, "t_ms");
+        t.lfp = read_doubles(c, e, "lfp");
+        t.psd = {read_doubles(c, e, "freq_hz"), read_doubles(c, e, "power")};
+        r.lfp.push_back(std::move(t));
+    }
+}
+
+}  // namespace
+
 analysis_result read_analysis(const std::filesystem::path& run_file) {
     hdf5_quiet quiet;
     const hdf5_checker c("cannot read", analysis_file(run_file).string());
@@ -515,53 +590,11 @@ analysis_result read_analysis(const std::filesystem::path& run_file) {
     const hid_t a = found.group;
     analysis_result r;
     r.analysed = {number_attribute(a, "window_start_ms"), number_attribute(a, "window_stop_ms")};
-    if (H5Lexists(a, "rates", H5P_DEFAULT) > 0) {
-        h5_handle g = c.handle(H5Gopen2(a, "rates", H5P_DEFAULT), H5Gclose, "cannot open /analysis/rates");
-        r.populations = read_texts(c, g, "population");
-        const auto rate = read_doubles(c, g, "rate_hz"), cv = read_doubles(c, g, "cv_isi"),
-                   silent = read_doubles(c, g, "silent_fraction");
-        for (std::size_t p = 0; p < rate.size() && p < cv.size() && p < silent.size(); ++p) {
-            population_rates x;
-            x.rate_hz = rate[p];
-            x.cv_isi = cv[p];
-            x.silent_fraction = silent[p];
-            r.rates.push_back(std::move(x));
-        }
-    }
-    if (H5Lexists(a, "rate_psd", H5P_DEFAULT) > 0) {
-        h5_handle g = c.handle(H5Gopen2(a, "rate_psd", H5P_DEFAULT), H5Gclose, "cannot open /analysis/rate_psd");
-        for (const std::string& name : members(c, g)) {
-            h5_handle s = c.handle(H5Gopen2(g, name.c_str(), H5P_DEFAULT), H5Gclose, "cannot open " + name);
-            r.rate_psd.push_back({read_doubles(c, s, "freq_hz"), read_doubles(c, s, "power")});
-        }
-    }
-    if (H5Lexists(a, "granger", H5P_DEFAULT) > 0) {
-        h5_handle g = c.handle(H5Gopen2(a, "granger", H5P_DEFAULT), H5Gclose, "cannot open /analysis/granger");
-        for (const std::string& name : members(c, g)) {
-            h5_handle s = c.handle(H5Gopen2(g, name.c_str(), H5P_DEFAULT), H5Gclose, "cannot open " + name);
-            pair_granger pg;
-            const auto split = name.find("__");
-            pg.pre = name.substr(0, split);
-            pg.post = split == std::string::npos ? "" : name.substr(split + 2);
-            pg.result.freq_hz = read_doubles(c, s, "freq_hz");
-            pg.result.f_xy = read_doubles(c, s, "f_xy");
-            pg.result.f_yx = read_doubles(c, s, "f_yx");
-            pg.result.failure = text_attribute(s, "failure");
-            r.granger.push_back(std::move(pg));
-        }
-    }
-    if (H5Lexists(a, "lfp", H5P_DEFAULT) > 0) {
-        h5_handle g = c.handle(H5Gopen2(a, "lfp", H5P_DEFAULT), H5Gclose, "cannot open /analysis/lfp");
-        for (const std::string& name : members(c, g)) {
-            h5_handle e = c.handle(H5Gopen2(g, name.c_str(), H5P_DEFAULT), H5Gclose, "cannot open " + name);
-            lfp_trace t;
-            t.electrode = name;
-            t.t_ms = read_doubles(c, e, "t_ms");
-            t.lfp = read_doubles(c, e, "lfp");
-            t.psd = {read_doubles(c, e, "freq_hz"), read_doubles(c, e, "power")};
-            r.lfp.push_back(std::move(t));
-        }
-    }
+    const auto has = [&](const char* name) { return H5Lexists(a, name, H5P_DEFAULT) > 0; };
+    if (has("rates")) read_rates(c, a, r);
+    if (has("rate_psd")) read_rate_psd(c, a, r);
+    if (has("granger")) read_granger(c, a, r);
+    if (has("lfp")) read_lfp(c, a, r);
     r.nte = read_pair_matrix(c, a, "nte");
     r.nte_z = read_pair_matrix(c, a, "nte_z");
     r.nte_p = read_pair_matrix(c, a, "nte_p");

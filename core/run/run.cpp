@@ -282,6 +282,19 @@ std::vector<population_summary> population_summaries(const recipe& rec, const ru
     return out;
 }
 
+// The run record of a simulated instance, but for /run's attributes and /lfp.
+run_record record_of(const recipe& rec, const network& net, const std::vector<traced_cell>& traced,
+                     simulation_result& result) {
+    run_record record;
+    record.spikes = spikes_by_population(rec, result);
+    record.cells = cells_of(rec);
+    record.connectivity = connectivity_of(rec, net);
+    record.model_json = rec.model().document.dump(1);
+    record.record_step = rec.model().sim.record_step;
+    record.traces = traces_of(rec, traced, result);
+    return record;
+}
+
 void log_built(const recipe& rec, const obtained_network& n, double build_s, std::ostream* log) {
     if (!log) return;
     *log << (n.reused ? "reused the connectivity of an earlier run: " : "built ") << rec.num_cells()
@@ -318,13 +331,8 @@ simulated_run simulate(const run_config& config, model_spec model, std::ostream*
     log_built(rec, b.network, s.build_s, log);
     simulation_result result = sim.run();
 
+    run.record = record_of(rec, b.network.net, traced, result);
     run_record& record = run.record;
-    record.spikes = spikes_by_population(rec, result);
-    record.cells = cells_of(rec);
-    record.connectivity = connectivity_of(rec, b.network.net);
-    record.model_json = model.document.dump(1);
-    record.record_step = model.sim.record_step;
-    record.traces = traces_of(rec, traced, result);
     s.cells = rec.num_cells();
     s.synapses = b.network.net.num_contacts;
     s.spikes = result.spikes.size();
