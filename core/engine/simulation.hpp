@@ -5,6 +5,7 @@
 // spikes are merged in (time, gid) order at each epoch boundary and each cell's input is summed by
 // one delivery partition in that order, so the result does not depend on the number of threads.
 #include "core/engine/network.hpp"
+#include "core/engine/spike.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -12,12 +13,6 @@
 #include <vector>
 
 namespace m1 {
-
-struct spike {
-    double time = 0;  // ms: t_n + 1e-10 for cells (NEURON's threshold detector), exact for
-                      // artificial cells
-    gid_type gid = 0;
-};
 
 struct simulation_options {
     double duration = 1000;  // ms
