@@ -50,7 +50,7 @@ TEST(CurrentSums, AddEachElectrodesCellsByClassInGroupOrder) {
     electrode_of_gid[2] = 0;   // slot 0, group 0
     electrode_of_gid[71] = 1;  // slot 69, group 1
     const std::vector<std::uint8_t> classes{2};  // AMPA counted as inhibitory here
-    const m1::current_sums::electrodes_spec spec{electrode_of_gid, 2, classes, 4};
+    const m1::current_sums_spec spec{electrode_of_gid, 2, classes, 4};
     m1::current_sums sums(b.cells, b.lanes, b.net, spec, 16, 8);
     EXPECT_TRUE(sums.due(3));
     EXPECT_FALSE(sums.due(4));
@@ -72,6 +72,6 @@ TEST(CurrentSums, RefuseAnIntervalUnderOneStep) {
     const cells_and_lanes b;
     const std::vector<std::int16_t> electrode_of_gid(72, 0);
     const std::vector<std::uint8_t> classes{1};
-    const m1::current_sums::electrodes_spec spec{electrode_of_gid, 1, classes, 0};
+    const m1::current_sums_spec spec{electrode_of_gid, 1, classes, 0};
     EXPECT_THROW(m1::current_sums(b.cells, b.lanes, b.net, spec, 16, 8), m1::run_error);
 }

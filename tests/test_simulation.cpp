@@ -86,7 +86,7 @@ TEST(Simulation, SpikesDoNotDependOnThreads) {
     }
 }
 
-// The LFP current sums (simulation_options::electrode_of_gid): one cell receiving one AMPA event.
+// The LFP current sums (simulation_options::current_sums): one cell receiving one AMPA event.
 // After the event the recorded |g (v - e)| divided by |v - e| (v from the cell's trace at the same
 // times) decays by exp(-1 ms / tau2) per 1 ms sample, the Exp2Syn law, and its size is the event's
 // weight times Exp2Syn's normalised double exponential (within the one-step uncertainty of when the
@@ -106,10 +106,10 @@ TEST(Simulation, CurrentSumsFollowTheSynapticConductance) {
         o.threads = threads;
         o.traced_cells = {0};
         o.record_step = 1.0;
-        o.electrode_of_gid = {0, -1};
-        o.electrodes = 1;
-        o.current_class = {1};
-        o.current_interval = 20;  // 1 ms
+        o.current_sums.electrode_of_gid = {0, -1};
+        o.current_sums.electrodes = 1;
+        o.current_sums.current_class = {1};
+        o.current_sums.interval = 20;  // 1 ms
         return m1::simulation(r, net, o).run();
     };
     const m1::simulation_result one = sums(1), two = sums(2);

@@ -1,7 +1,5 @@
 #include "core/engine/recorders.hpp"
 
-#include "core/engine/simulation.hpp"
-
 #include <cmath>
 #include <string>
 
@@ -44,7 +42,7 @@ void voltage_traces::sample(std::size_t, std::size_t lo, std::size_t hi, std::si
 void voltage_traces::finish(simulation_result& out) { out.traces = std::move(traces_); }
 
 current_sums::current_sums(const izhikevich_cells& cells, const synapse_lanes& lanes,
-                           const network& net, const electrodes_spec& spec, std::size_t steps,
+                           const network& net, const current_sums_spec& spec, std::size_t steps,
                            std::size_t epoch_steps)
     : recorder(spec.interval), cells_(cells), lanes_(lanes), electrodes_(spec.electrodes) {
     if (spec.interval < 1) throw run_error("the LFP sampling interval must be at least one step");

@@ -4,14 +4,13 @@
 // the result at the end of the run. The engine calls them once per sample and group, never per
 // cell.
 #include "core/engine/izhikevich_cells.hpp"
+#include "core/engine/simulation.hpp"
 #include "core/engine/synapse_lanes.hpp"
 
 #include <cstdint>
 #include <vector>
 
 namespace m1 {
-
-struct simulation_result;
 
 class recorder {
 public:
@@ -48,21 +47,13 @@ private:
     std::vector<std::vector<double>> traces_;
 };
 
-// Synaptic-current sums for an LFP proxy (simulation_options::electrode_of_gid): per electrode,
-// the sum over its cells of |g (v - e)| of each mechanism of class 1 (excitatory) and of class 2
-// (inhibitory). Each group adds its cells' share of an epoch's samples into its own buffer; the
+// The synaptic-current sums of an LFP proxy (current_sums_spec). Each group adds its cells' share of an epoch's samples into its own buffer; the
 // epoch's end adds the buffers in group order, so the sums do not depend on the threads.
 class current_sums : public recorder {
 public:
-    struct electrodes_spec {
-        const std::vector<std::int16_t>& electrode_of_gid;  // -1: in no electrode
-        std::size_t electrodes;
-        const std::vector<std::uint8_t>& current_class;     // per synaptic mechanism: 0 none, 1, 2
-        std::size_t interval;                                // steps
-    };
     // Throws run_error for an interval under one step.
     current_sums(const izhikevich_cells& cells, const synapse_lanes& lanes, const network& net,
-                 const electrodes_spec& spec, std::size_t steps, std::size_t epoch_steps);
+                 const current_sums_spec& spec, std::size_t steps, std::size_t epoch_steps);
     void sample(std::size_t group, std::size_t lo, std::size_t hi, std::size_t n,
                 std::size_t first_step) override;
     void end_epoch(std::size_t first_step, std::size_t last_step) override;

@@ -68,12 +68,9 @@ void simulation::state::add_recorders() {
     if (!opt.traced_cells.empty())
         recorders.push_back(std::make_unique<voltage_traces>(cells, net, opt.traced_cells,
                                                              opt.record_step, grid.dt()));
-    if (!opt.electrode_of_gid.empty() && opt.electrodes > 0) {
-        const current_sums::electrodes_spec spec{opt.electrode_of_gid, opt.electrodes,
-                                                 opt.current_class, opt.current_interval};
-        recorders.push_back(std::make_unique<current_sums>(cells, lanes, net, spec, grid.steps(),
-                                                           router.epoch_steps()));
-    }
+    if (opt.current_sums.requested())
+        recorders.push_back(std::make_unique<current_sums>(cells, lanes, net, opt.current_sums,
+                                                           grid.steps(), router.epoch_steps()));
 }
 
 // Which cells of [lo, hi) have anything to do at the start of step n besides the arithmetic: a

@@ -429,9 +429,9 @@ run_summary run_model(const run_config& config, model_spec model, std::ostream* 
         if (steps < 1 || std::fabs(every - double(steps)) > 1e-9)
             throw input_error({config.file.string(), "lfp.interval_ms", 0, 0},
                               "must be a whole multiple of dt (" + std::to_string(model.sim.dt) + " ms)");
-        options.current_interval = steps;
-        options.electrodes = electrodes.size();
-        options.electrode_of_gid.assign(rec->num_cells(), -1);
+        options.current_sums.interval = steps;
+        options.current_sums.electrodes = electrodes.size();
+        options.current_sums.electrode_of_gid.assign(rec->num_cells(), -1);
         electrode_cells.assign(electrodes.size(), 0);
         for (gid_type g = 0; g < rec->num_cells(); ++g) {
             const cell_rule* rule = rec->cell_rule_of(g);
@@ -440,16 +440,17 @@ run_summary run_model(const run_config& config, model_spec model, std::ostream* 
             for (std::size_t e = 0; e < electrodes.size(); ++e) {
                 const auto& el = electrodes[e];
                 if (y >= el.ynorm_low && (y < el.ynorm_high || (el.ynorm_high >= 1.0 && y <= 1.0))) {
-                    options.electrode_of_gid[g] = static_cast<std::int16_t>(e);
+                    options.current_sums.electrode_of_gid[g] = static_cast<std::int16_t>(e);
                     ++electrode_cells[e];
                     break;
                 }
             }
         }
         for (const auto& mech : model.synaptic_mechanisms)
-            options.current_class.push_back(mech.name.find("AMPA") != std::string::npos   ? 1
-                                            : mech.name.find("GABA") != std::string::npos ? 2
-                                                                                          : 0);
+            options.current_sums.current_class.push_back(
+                mech.name.find("AMPA") != std::string::npos   ? 1
+                : mech.name.find("GABA") != std::string::npos ? 2
+                                                              : 0);
     }
     // Building ends when the engine is ready to integrate (its tables are set up too).
     simulation sim(*rec, net, options);
