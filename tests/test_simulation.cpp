@@ -4,6 +4,7 @@
 #include "core/engine/network.hpp"
 #include "core/engine/recipe.hpp"
 #include "core/engine/simulation.hpp"
+#include "engine_test_models.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,17 +14,7 @@
 
 namespace {
 
-m1::model_spec model_with(const std::string& populations, const std::string& extra = "") {
-    const std::string text = R"({"netParams": {
-      "popParams": {)" + populations + R"(},
-      "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {
-          "geom": {"diam": 10, "L": 10, "cm": 31.831},
-          "pointps": {"Izhi": {"mod": "Izhi2007b", "C": 1, "k": 0.7, "vr": -60, "vt": -40,
-                               "vpeak": 35, "a": 0.03, "b": -2, "c": -50, "d": 100, "celltype": 1}}}}}},
-      "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 2.3, "e": 0}})" + extra + R"(},
-      "simConfig": {"duration": 400, "dt": 0.05, "seeds": {"conn": 1, "stim": 1, "loc": 1}}})";
-    return m1::parse_model(m1::json_document::parse(text, "engine.json"));
-}
+using m1::test::model_with;
 
 std::vector<m1::spike> run(const m1::model_spec& m, std::size_t threads) {
     const m1::recipe r(m);
@@ -95,7 +86,7 @@ TEST(Simulation, SpikesDoNotDependOnThreads) {
     }
 }
 
-// The LFP current sums (simulation_options::electrode_of_gid): one cell receiving one AMPA event.
+// The LFP current sums (simulation_options::current_sums): one cell receiving one AMPA event.
 // After the event the recorded |g (v - e)| divided by |v - e| (v from the cell's trace at the same
 // times) decays by exp(-1 ms / tau2) per 1 ms sample, the Exp2Syn law, and its size is the event's
 // weight times Exp2Syn's normalised double exponential (within the one-step uncertainty of when the
@@ -115,10 +106,10 @@ TEST(Simulation, CurrentSumsFollowTheSynapticConductance) {
         o.threads = threads;
         o.traced_cells = {0};
         o.record_step = 1.0;
-        o.electrode_of_gid = {0, -1};
-        o.electrodes = 1;
-        o.current_class = {1};
-        o.current_interval = 20;  // 1 ms
+        o.current_sums.electrode_of_gid = {0, -1};
+        o.current_sums.electrodes = 1;
+        o.current_sums.current_class = {1};
+        o.current_sums.interval = 20;  // 1 ms
         return m1::simulation(r, net, o).run();
     };
     const m1::simulation_result one = sums(1), two = sums(2);

@@ -5,6 +5,7 @@
 // spikes are merged in (time, gid) order at each epoch boundary and each cell's input is summed by
 // one delivery partition in that order, so the result does not depend on the number of threads.
 #include "core/engine/network.hpp"
+#include "core/engine/spike.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -13,10 +14,18 @@
 
 namespace m1 {
 
-struct spike {
-    double time = 0;  // ms: t_n + 1e-10 for cells (NEURON's threshold detector), exact for
-                      // artificial cells
-    gid_type gid = 0;
+// The synaptic-current sums of an LFP proxy (lfp_sums in run_file.hpp), which the current_sums
+// recorder makes: every `interval` steps, per electrode, the sum over its cells of |g (v - e)| of
+// each mechanism of class 1 (excitatory) and of class 2 (inhibitory), at the end of the step. A
+// few sums per sample, no trace per cell; summed group by group in a fixed order, so
+// thread-independent.
+struct current_sums_spec {
+    std::vector<std::int16_t> electrode_of_gid;  // -1: in no electrode; empty: no sums
+    std::size_t electrodes = 0;
+    std::vector<std::uint8_t> current_class;     // per synaptic mechanism: 0 none, 1, 2
+    std::size_t interval = 20;                   // steps
+
+    bool requested() const { return !electrode_of_gid.empty() && electrodes > 0; }
 };
 
 struct simulation_options {
@@ -27,14 +36,7 @@ struct simulation_options {
     double record_step = 0.1;
     // Polled between epochs: when it returns true the run stops with run_cancelled.
     std::function<bool()> should_stop;
-    // Synaptic-current sums for an LFP proxy (lfp_sums in run_file.hpp): every current_interval
-    // steps, per electrode, sum over its cells of |g (v - e)| of each mechanism of class 1
-    // (excitatory) and of class 2 (inhibitory), at the end of the step. A few sums per sample,
-    // no trace per cell; summed group by group in a fixed order, so thread-independent.
-    std::vector<std::int16_t> electrode_of_gid;     // -1: in no electrode; empty: no sums
-    std::size_t electrodes = 0;
-    std::vector<std::uint8_t> current_class;         // per synaptic mechanism: 0 none, 1, 2
-    std::size_t current_interval = 20;               // steps
+    current_sums_spec current_sums;  // none unless requested()
 };
 
 // The run was stopped by simulation_options::should_stop.
@@ -52,7 +54,7 @@ public:
 struct simulation_result {
     std::vector<spike> spikes;                // sorted by (time, gid)
     std::vector<std::vector<double>> traces;  // one per traced cell, sample k at k*record_step
-    // [sample][electrode], sample k after step (k + 1) * current_interval.
+    // [sample][electrode], sample k after step (k + 1) * current_sums.interval.
     std::vector<double> excitatory_sums, inhibitory_sums;
     std::size_t steps = 0;
     double simulate_seconds = 0;              // wall time of the integration loop

@@ -315,6 +315,7 @@ synaptic_mechanism read_synaptic_mechanism(const json_document& doc, const std::
     s.mod = r.text("mod").value_or("");
     if (s.mod != "Exp2Syn" && s.mod != "MyExp2SynBB")
         r.fail("mod", "synaptic mechanism '" + s.mod + "' is not supported (Exp2Syn and MyExp2SynBB are)");
+    s.kinetics = s.mod == "MyExp2SynBB" ? synaptic_kinetics::my_exp2syn_bb : synaptic_kinetics::exp2syn;
     s.tau1 = r.positive("tau1", 0.1);
     s.tau2 = r.positive("tau2", 10);
     s.e = r.number("e", 0);

@@ -64,11 +64,18 @@ struct cell_rule {
     double v_init = -65;  // NEURON's finitialize default, used by the two zero-area nodes
 };
 
+// Which of the two kinetics a synaptic mechanism follows: the engine asks this, never the name.
+enum class synaptic_kinetics {
+    exp2syn,       // exp2syn.mod: tau1 clamped from below
+    my_exp2syn_bb  // MyExp2SynBB: no lower clamp of tau1, a conductance ceiling gmax
+};
+
 // Exp2Syn (and MyExp2SynBB, its twin with a conductance ceiling): two exponentials whose
 // difference peaks at the event weight (SEMANTICS.md §3).
 struct synaptic_mechanism {
     std::string name;
     std::string mod;    // "Exp2Syn" or "MyExp2SynBB"
+    synaptic_kinetics kinetics = synaptic_kinetics::exp2syn;  // as `mod` says
     double tau1 = 0.1, tau2 = 10, e = 0;
     double gmax = 1e9;  // MyExp2SynBB only
 };

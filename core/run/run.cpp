@@ -150,10 +150,10 @@ simulation_options options_for(const run_config& config, const model_spec& model
     options.should_stop = extras.should_stop;
     for (const traced_cell& t : traced) options.traced_cells.push_back(t.gid);
     if (lfp) {
-        options.current_interval = lfp->steps;
-        options.electrodes = lfp->electrodes.size();
-        options.electrode_of_gid = lfp->electrode_of_gid;
-        options.current_class = lfp->current_class;
+        options.current_sums.interval = lfp->steps;
+        options.current_sums.electrodes = lfp->electrodes.size();
+        options.current_sums.electrode_of_gid = lfp->electrode_of_gid;
+        options.current_sums.current_class = lfp->current_class;
     }
     return options;
 }
