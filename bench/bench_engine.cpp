@@ -65,8 +65,8 @@ m1::simulation_result simulate(const built& b, benchmark::State& state) {
     m1::simulation_options options;
     options.duration = bench_duration_ms;
     options.dt = b.model.sim.dt;
-    options.threads = static_cast<std::size_t>(state.range(0));
-    m1::simulation sim(*b.recipe, b.net, options);
+    m1::execution threads(static_cast<std::size_t>(state.range(0)));
+    m1::simulation sim(*b.recipe, b.net, options, threads);
     m1::simulation_result result = sim.run();
     state.SetIterationTime(result.simulate_seconds);
     return result;

@@ -22,8 +22,8 @@ std::vector<m1::spike> run(const m1::model_spec& m, std::size_t threads) {
     m1::simulation_options options;
     options.duration = m.sim.duration;
     options.dt = m.sim.dt;
-    options.threads = threads;
-    m1::simulation sim(r, net, options);
+    m1::execution share(threads);
+    m1::simulation sim(r, net, options, share);
     return sim.run().spikes;
 }
 
@@ -103,14 +103,14 @@ TEST(Simulation, CurrentSumsFollowTheSynapticConductance) {
         m1::simulation_options o;
         o.duration = 200;
         o.dt = m.sim.dt;
-        o.threads = threads;
         o.traced_cells = {0};
         o.record_step = 1.0;
         o.current_sums.electrode_of_gid = {0, -1};
         o.current_sums.electrodes = 1;
         o.current_sums.current_class = {1};
         o.current_sums.interval = 20;  // 1 ms
-        return m1::simulation(r, net, o).run();
+        m1::execution share(threads);
+        return m1::simulation(r, net, o, share).run();
     };
     const m1::simulation_result one = sums(1), two = sums(2);
     EXPECT_EQ(one.excitatory_sums, two.excitatory_sums);

@@ -9,7 +9,6 @@
 #include "core/engine/time_grid.hpp"
 
 #include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +17,7 @@
 namespace m1 {
 
 struct simulation::state {
+    execution& threads;  // the run's share: setup and epochs run in it
     const network& net;
     simulation_options opt;
     time_grid grid;
@@ -39,9 +39,9 @@ struct simulation::state {
     std::vector<std::size_t> epoch_emitted, artificial_emitted;
 
     // Each part in the order its errors are reported: the time grid, the epochs, the recorders.
-    state(const recipe& r, const network& n, simulation_options o)
-        : net(n), opt(std::move(o)), grid(opt.duration, opt.dt), cells(r, n, opt.dt),
-          lanes(r, n, opt.dt, cells.padded), router(n, lanes, grid, cells.groups, opt.threads),
+    state(const recipe& r, const network& n, simulation_options o, execution& t)
+        : threads(t), net(n), opt(std::move(o)), grid(opt.duration, opt.dt), cells(r, n, opt.dt),
+          lanes(r, n, opt.dt, cells.padded), router(n, lanes, grid, cells.groups, t.threads()),
           stimuli(r, n, lanes, grid, cells.padded), artificial(r, grid),
           step_cells(widest_cell_step()), group_spikes(cells.groups) {
         add_recorders();
@@ -59,8 +59,10 @@ struct simulation::state {
     void check_state(std::size_t last) const;
 };
 
-simulation::simulation(const recipe& r, const network& net, simulation_options options)
-    : state_(std::make_unique<state>(r, net, std::move(options))) {}
+simulation::simulation(const recipe& r, const network& net, simulation_options options,
+                       execution& threads) {
+    threads.run([&] { state_ = std::make_unique<state>(r, net, std::move(options), threads); });
+}
 
 simulation::~simulation() = default;
 
@@ -206,11 +208,8 @@ simulation_result simulation::run() {
     state& st = *state_;
     simulation_result result;
     result.steps = st.grid.steps();
-    const int threads = st.opt.threads > 0 ? static_cast<int>(st.opt.threads)
-                                           : tbb::task_arena::automatic;
-    tbb::task_arena arena(threads);
     const auto start = std::chrono::steady_clock::now();
-    arena.execute([&] {
+    st.threads.run([&] {
         const std::size_t steps = st.grid.steps(), epoch = st.router.epoch_steps();
         for (std::size_t first = 0; first < steps; first += epoch)
             st.run_epoch(first, std::min(steps, first + epoch), result.spikes);

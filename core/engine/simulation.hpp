@@ -4,6 +4,7 @@
 // into the epochs they land in. Cells are advanced in fixed groups of 64 in parallel (oneTBB);
 // spikes are merged in (time, gid) order at each epoch boundary and each cell's input is summed by
 // one delivery partition in that order, so the result does not depend on the number of threads.
+#include "core/base/execution.hpp"
 #include "core/engine/network.hpp"
 #include "core/engine/spike.hpp"
 
@@ -31,7 +32,6 @@ struct current_sums_spec {
 struct simulation_options {
     double duration = 1000;  // ms
     double dt = 0.025;       // ms
-    std::size_t threads = 0; // 0: all cores
     std::vector<gid_type> traced_cells;  // soma voltage recorded every record_step
     double record_step = 0.1;
     // Polled between epochs: when it returns true the run stops with run_cancelled.
@@ -62,7 +62,8 @@ struct simulation_result {
 
 class simulation {
 public:
-    simulation(const recipe& r, const network& net, simulation_options options);
+    // Set up and run in `threads` (the run's share; it must outlive the simulation).
+    simulation(const recipe& r, const network& net, simulation_options options, execution& threads);
     ~simulation();
     simulation_result run();
 

@@ -145,7 +145,6 @@ simulation_options options_for(const run_config& config, const model_spec& model
     simulation_options options;
     options.duration = model.sim.duration;
     options.dt = model.sim.dt;
-    options.threads = config.threads;
     options.record_step = model.sim.record_step;
     options.should_stop = extras.should_stop;
     for (const traced_cell& t : traced) options.traced_cells.push_back(t.gid);
@@ -324,7 +323,8 @@ simulated_run simulate(const run_config& config, model_spec model, std::ostream*
     std::optional<lfp_recording> lfp;
     if (config.lfp.record) lfp = plan_lfp(config, rec);
     // Building ends when the engine is ready to integrate (its tables are set up too).
-    simulation sim(rec, b.network.net, options_for(config, model, traced, lfp ? &*lfp : nullptr, extras));
+    simulation sim(rec, b.network.net, options_for(config, model, traced, lfp ? &*lfp : nullptr, extras),
+                   threads);
     simulated_run run;
     run_summary& s = run.summary;
     s.build_s = seconds_since(t0);
