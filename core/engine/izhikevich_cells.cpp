@@ -13,13 +13,13 @@ izhikevich_cells::izhikevich_cells(const recipe& r, const network& net, double d
       padded(padded_cells(cells)) {
     size_arrays();
     for (std::size_t s = 0; s < padded; ++s) {
-        const cell_rule& rule = *r.cell_rule_of(net.gid_of_slot[std::min(s, cells - 1)]);
-        const izhikevich_params& z = rule.izhikevich;
-        set_parameters(s, z, r.model().default_threshold);
-        set_tree(s, rule.geometry, dt);
+        const gid_type gid = net.gid_of_slot[std::min(s, cells - 1)];
+        const izhikevich_params& z = r.izhikevich_of(gid);
+        set_parameters(s, z, r.threshold());
+        set_tree(s, r.geometry_of(gid), dt);
         // finitialize: every node at v_init; the Izhi2007b INITIAL sets u = 0.2*vr and its t = 0
         // self-event sets the soma node to vr.
-        v_root[s] = v_end[s] = rule.v_init;
+        v_root[s] = v_end[s] = r.v_init_of(gid);
         v_soma[s] = z.vr;
         u[s] = 0.2 * z.vr;
     }

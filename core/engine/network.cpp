@@ -132,7 +132,7 @@ void fill_table(const recipe& r, std::vector<outgoing>& per_pre, network& net) {
     synapse_table& t = net.synapses;
     size_table(per_pre, t);
     const std::size_t num_pops = r.populations().size();
-    const std::size_t num_mechs = r.model().synaptic_mechanisms.size();
+    const std::size_t num_mechs = r.synaptic_mechanisms().size();
     const std::size_t cells = num_pops * num_pops * std::max<std::size_t>(num_mechs, 1);
     tbb::enumerable_thread_specific<tally> tallies([&] {
         tally x;

@@ -1,5 +1,7 @@
 #include "core/engine/recipe.hpp"
 
+#include "core/format/model.hpp"  // the recipe lowers the model: the one engine unit that reads it
+
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -7,6 +9,25 @@
 #include <limits>
 
 namespace m1 {
+
+namespace {
+
+// A NetStim or VecStim population as the spike source each of its cells is.
+std::optional<stim_source> artificial_source_of(const population_spec& spec) {
+    if (spec.kind == population_kind::izhikevich) return std::nullopt;
+    stim_source s;
+    s.name = spec.name;
+    s.kind = spec.kind == population_kind::netstim ? stim_kind::netstim : stim_kind::vecstim;
+    s.interval = spec.interval;
+    s.noise = spec.noise;
+    s.start = spec.start;
+    s.number = spec.number;
+    s.seed = spec.seed;
+    s.spike_times = spec.spike_times;
+    return s;
+}
+
+}  // namespace
 
 namespace {
 
@@ -53,6 +74,7 @@ void recipe::place_cells() {
     for (std::size_t p = 0; p < model_.populations.size(); ++p) {
         const std::uint32_t n = population_size(model_, model_.populations[p]);
         populations_.push_back({p, next_gid, n});
+        artificial_sources_.push_back(artificial_source_of(model_.populations[p]));
         next_gid += n;
     }
     population_of_.resize(next_gid);
@@ -112,6 +134,20 @@ std::int16_t recipe::cell_rule_for(const population_layout& layout, std::uint32_
                               spec.name + " (cellType '" + spec.cell_type + "')");
     return found;
 }
+
+const population_spec& recipe::population_spec_of(gid_type gid) const {
+    return model_.populations[populations_[population_of_[gid]].spec];
+}
+
+const izhikevich_params& recipe::izhikevich_of(gid_type gid) const { return cell_rule_of(gid)->izhikevich; }
+const soma_geometry& recipe::geometry_of(gid_type gid) const { return cell_rule_of(gid)->geometry; }
+double recipe::v_init_of(gid_type gid) const { return cell_rule_of(gid)->v_init; }
+double recipe::threshold() const { return model_.default_threshold; }
+std::span<const synaptic_mechanism> recipe::synaptic_mechanisms() const { return model_.synaptic_mechanisms; }
+const stim_source& recipe::source_of(const cell_stimulation& st) const {
+    return model_.stim_sources[model_.stim_targets[st.target].source];
+}
+
 
 const cell_rule* recipe::cell_rule_of(gid_type gid) const {
     return cell_rule_[gid] < 0 ? nullptr : &model_.cell_rules[cell_rule_[gid]];

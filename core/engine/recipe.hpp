@@ -6,13 +6,24 @@
 //
 // Everything random is drawn from counter-based streams keyed as NetPyNE 1.1 keys them
 // (SEMANTICS.md §0, §1, §4, §5), so the network is NetPyNE's own for the same seeds.
-#include "core/format/model.hpp"
+// The recipe is where the model is lowered: recipe.cpp reads the model spec (core/format); this
+// header does not include it, so the engine, which asks the recipe, never sees the file format.
+#include "core/base/error.hpp"
+#include "core/engine/cell_description.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace m1 {
+
+struct model_spec;
+struct population_spec;
+struct cell_rule;
+struct tag_condition;
+using conditions = std::vector<tag_condition>;
 
 using gid_type = std::uint32_t;
 
@@ -51,13 +62,26 @@ public:
     std::size_t num_cells() const noexcept { return population_of_.size(); }
     std::span<const population_layout> populations() const noexcept { return populations_; }
     std::size_t population_of(gid_type gid) const { return population_of_[gid]; }
-    const population_spec& population_spec_of(gid_type gid) const {
-        return model_.populations[populations_[population_of_[gid]].spec];
-    }
+    const population_spec& population_spec_of(gid_type gid) const;
     const cell_position& position(gid_type gid) const { return positions_[gid]; }
     // The cellParams rule of an Izhikevich cell; null for artificial cells (NetStim, VecStim).
     const cell_rule* cell_rule_of(gid_type gid) const;
     bool is_artificial(gid_type gid) const { return cell_rule_[gid] < 0; }
+
+    // What the engine asks, lowered: an Izhikevich cell's parameters, soma and initial voltage,
+    // the spike threshold (defaultThreshold), the synaptic mechanisms' kinetics, a stimulation's
+    // source, and an artificial population's spike source (kind netstim or vecstim).
+    const izhikevich_params& izhikevich_of(gid_type gid) const;
+    const soma_geometry& geometry_of(gid_type gid) const;
+    double v_init_of(gid_type gid) const;
+    double threshold() const;
+    std::span<const synaptic_mechanism> synaptic_mechanisms() const;
+    const stim_source& source_of(const cell_stimulation& st) const;
+    // Null for an Izhikevich population (index into populations()).
+    const stim_source* artificial_source(std::size_t population) const {
+        const auto& s = artificial_sources_[population];
+        return s ? &*s : nullptr;
+    }
 
     // Connections made by the model's rules, as NetPyNE makes them. Both answer the same set;
     // `connections_from` is the order the engine's tables want (presynaptic cell, then rule, then
@@ -135,6 +159,7 @@ private:
     std::vector<cell_stimulation> stimulations_;
     std::uint32_t netstim_hash_ = 0;
     std::vector<std::string> warnings_;
+    std::vector<std::optional<stim_source>> artificial_sources_;  // by population
 };
 
 }  // namespace m1

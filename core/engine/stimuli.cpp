@@ -21,8 +21,7 @@ cell_stimuli::cell_stimuli(const recipe& r, const network& net, const synapse_la
 }
 
 void cell_stimuli::add_stimulation(std::size_t s, gid_type gid, const cell_stimulation& st) {
-    const model_spec& m = recipe_->model();
-    const stim_source& source = m.stim_sources[m.stim_targets[st.target].source];
+    const stim_source& source = recipe_->source_of(st);
     if (source.kind == stim_kind::iclamp) {
         clamps_.push_back({source.del, source.dur, source.amp});
         return;
@@ -58,14 +57,15 @@ void cell_stimuli::first_events() {
 }
 
 artificial_cells::artificial_cells(const recipe& r, const time_grid& grid) : grid_(&grid) {
-    const model_spec& m = r.model();
-    for (const population_layout& layout : r.populations()) {
-        const population_spec& spec = m.populations[layout.spec];
-        if (spec.kind == population_kind::izhikevich) continue;
-        for (std::uint32_t i = 0; i < layout.size; ++i) {
+    const auto pops = r.populations();
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        const stim_source* source = r.artificial_source(p);
+        if (!source) continue;
+        const stim_source& spec = *source;
+        for (std::uint32_t i = 0; i < pops[p].size; ++i) {
             cell c;
-            c.gid = layout.first_gid + i;
-            if (spec.kind == population_kind::netstim) {
+            c.gid = pops[p].first_gid + i;
+            if (spec.kind == stim_kind::netstim) {
                 c.netstim = true;
                 c.process = netstim_process(spec.interval, spec.noise, spec.number,
                                             r.netstim_stream(c.gid, spec.seed));

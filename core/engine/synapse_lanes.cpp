@@ -16,21 +16,21 @@ synapse_lanes::synapse_lanes(const recipe& r, const network& net, double dt, std
     decay2.assign(mechs, 0.0);
     e.assign(mechs, 0.0);
     gmax.assign(mechs, std::numeric_limits<double>::infinity());
-    const model_spec& m = r.model();
-    for (std::size_t mech = 0; mech < m.synaptic_mechanisms.size(); ++mech)
-        if (used_mech[mech]) set_constants(lane_of_mech[mech], m.synaptic_mechanisms[mech], dt);
+    const auto mechanisms = r.synaptic_mechanisms();
+    for (std::size_t mech = 0; mech < mechanisms.size(); ++mech)
+        if (used_mech[mech]) set_constants(lane_of_mech[mech], mechanisms[mech], dt);
 }
 
 // A mechanism is used when a connection or a NetStim or VecStim stimulation names it.
 void synapse_lanes::assign_lanes(const recipe& r, const network& net) {
-    const model_spec& m = r.model();
-    used_mech.assign(m.synaptic_mechanisms.size(), false);
+    const std::size_t mechanisms = r.synaptic_mechanisms().size();
+    used_mech.assign(mechanisms, false);
     for (std::uint8_t mech : net.synapses.synaptic_mechanism) used_mech[mech] = true;
     for (gid_type g = 0; g < r.num_cells(); ++g)
         for (const cell_stimulation& st : r.stimulations_on(g))
-            if (m.stim_sources[m.stim_targets[st.target].source].kind != stim_kind::iclamp)
+            if (r.source_of(st).kind != stim_kind::iclamp)
                 used_mech[st.synaptic_mechanism] = true;
-    lane_of_mech.assign(m.synaptic_mechanisms.size(), 0);
+    lane_of_mech.assign(mechanisms, 0);
     for (std::size_t i = 0; i < used_mech.size(); ++i)
         if (used_mech[i]) lane_of_mech[i] = static_cast<std::uint8_t>(mechs++);
     mechs = std::max<std::size_t>(mechs, 1);

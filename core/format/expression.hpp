@@ -4,6 +4,7 @@
 // support the arithmetic subset documented in docs/model-format.md and refuse everything else.
 #include "core/base/error.hpp"
 #include "core/base/random.hpp"
+#include "core/engine/cell_description.hpp"
 
 #include <cstdint>
 #include <map>
@@ -13,12 +14,6 @@
 #include <vector>
 
 namespace m1 {
-
-// Where a cell is: absolute (µm) and normalised (0..1) coordinates.
-struct cell_position {
-    double x = 0, y = 0, z = 0;
-    double xnorm = 0, ynorm = 0, znorm = 0;
-};
 
 // What one evaluation sees. `pre` and `post` are null where the string has no cell pair (a stim
 // target's delay sees only `post`); `rng` is the stream NetPyNE's random functions draw from.

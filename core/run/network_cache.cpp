@@ -1,6 +1,7 @@
 #include "core/run/network_cache.hpp"
 
 #include "core/base/digest.hpp"
+#include "core/format/model.hpp"
 #include "core/format/json_source.hpp"
 
 #include <tbb/parallel_for.h>
