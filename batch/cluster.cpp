@@ -3,7 +3,6 @@
 #include "core/io/posix_file.hpp"
 #include "core/run/run.hpp"
 
-#include <boost/program_options.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -17,8 +16,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <set>
 #include <sstream>
+#include <utility>
 
 extern char** environ;
 
@@ -35,7 +36,6 @@ extern const char* const pbs_mpi;
 namespace {
 
 namespace fs = std::filesystem;
-namespace po = boost::program_options;
 
 [[noreturn]] void fail(const source_location& where, const std::string& what) {
     throw input_error(where, what);
@@ -217,88 +217,119 @@ std::string pbs_time(std::int64_t t) {
     return two(t / 3600) + ":" + two(t % 3600 / 60) + ":" + two(t % 60);
 }
 
-cluster_spec read_cluster_table(const toml::table& table, const fs::path& file) {
-    cluster_spec spec;
-    auto at = [&](const std::string& key, const toml::node* node) {
-        return toml_location(file, "cluster." + key, node);
-    };
-    for (auto&& [k, node] : table) {
-        const std::string key(k.str());
-        if (!cluster_keys().count(key)) {
-            std::string list;
-            for (const auto& name : cluster_keys()) list += (list.empty() ? "" : ", ") + name;
-            fail(at(key, &node), "unknown key (a [cluster] table has " + list + ")");
-        }
-        spec.where[key == "queue" ? "partition" : key] = at(key, &node);
-    }
-    if (table.contains("partition") && table.contains("queue"))
-        fail(at("queue", table.get("queue")),
-             "partition and queue are the same setting (SLURM's and PBS's name): give one");
+namespace {
 
-    auto positive = [&](const char* key, std::optional<std::int64_t>& field) {
-        if (const toml::node* n = table.get(key)) {
-            if (!n->is_integer() || n->as_integer()->get() < 1)
-                fail(at(key, n), "must be a whole number >= 1");
+// Reads the keys of one [cluster] table, each naming the file, cluster.<key> and the line.
+class cluster_reader {
+public:
+    cluster_reader(const toml::table& table, const fs::path& file) : table_(table), file_(file) {}
+
+    source_location at(const std::string& key) const {
+        return toml_location(file_, "cluster." + key, table_.get(key));
+    }
+
+    // Every key known, and partition or queue, not both.
+    void check_keys(cluster_spec& spec) const {
+        for (auto&& [k, node] : table_) {
+            const std::string key(k.str());
+            if (!cluster_keys().count(key)) {
+                std::string list;
+                for (const auto& name : cluster_keys()) list += (list.empty() ? "" : ", ") + name;
+                fail(at(key), "unknown key (a [cluster] table has " + list + ")");
+            }
+            spec.where[key == "queue" ? "partition" : key] = at(key);
+        }
+        if (table_.contains("partition") && table_.contains("queue"))
+            fail(at("queue"), "partition and queue are the same setting (SLURM's and PBS's name): give one");
+    }
+
+    void read_counts(cluster_spec& spec) const {
+        positive("cpus_per_task", spec.cpus_per_task);
+        positive("nodes", spec.nodes);
+        positive("ntasks", spec.ntasks);
+        positive("array_size", spec.array_size);
+        positive("array_limit", spec.array_limit);
+        if (spec.ntasks && *spec.ntasks < 2)
+            fail(at("ntasks"),
+                 "an MPI job needs at least 2 ranks (rank 0 hands out the runs, the others run them)");
+    }
+
+    void read_choices(cluster_spec& spec) const {
+        choose("scheduler", {{"slurm", scheduler_kind::slurm}, {"pbs", scheduler_kind::pbs}},
+               "must be \"slurm\" or \"pbs\"", spec.scheduler);
+        choose("mode", {{"array", job_mode::array}, {"mpi", job_mode::mpi}},
+               "must be \"array\" (one share of the sweep per task) or \"mpi\"", spec.mode);
+        choose("pbs_variant", {{"openpbs", pbs_variant::openpbs}, {"torque", pbs_variant::torque}},
+               "must be \"openpbs\" (PBS Professional) or \"torque\"", spec.variant);
+        if (const toml::node* n = table_.get("account")) spec.account = one_line(*n, at("account"));
+        for (const char* key : {"partition", "queue"})
+            if (const toml::node* n = table_.get(key)) spec.partition = one_line(*n, at(key));
+    }
+
+    // time: whole minutes or a time string; mem: whole MiB or a size string.
+    void read_time_and_memory(cluster_spec& spec) const {
+        if (const toml::node* n = table_.get("time")) {
+            if (n->is_integer() && n->as_integer()->get() < 1)
+                fail(at("time"), "must be positive (minutes, or \"HH:MM:SS\")");
+            if (n->is_integer()) spec.time_s = n->as_integer()->get() * 60;
+            else if (n->is_string()) spec.time_s = parse_job_time(n->as_string()->get(), at("time"));
+            else fail(at("time"), "must be a string such as \"2:00:00\" or whole minutes");
+        }
+        if (const toml::node* n = table_.get("mem")) {
+            if (n->is_integer() && n->as_integer()->get() < 1)
+                fail(at("mem"), "must be positive (MiB, or \"4G\")");
+            if (n->is_integer()) spec.mem_mib = n->as_integer()->get();
+            else if (n->is_string()) spec.mem_mib = parse_job_memory(n->as_string()->get(), at("mem"));
+            else fail(at("mem"), "must be a string such as \"4G\" or whole MiB");
+        }
+    }
+
+    void read_lines(cluster_spec& spec) const {
+        if (const toml::node* n = table_.get("setup")) spec.setup = lines_of(*n, at("setup"));
+        if (const toml::node* n = table_.get("extra")) {
+            spec.extra = lines_of(*n, at("extra"));
+            for (const auto& line : spec.extra)
+                if (line.find_first_not_of(" \t") == std::string::npos)
+                    fail(at("extra"), "holds an empty line (each line is one directive)");
+        }
+    }
+
+private:
+    void positive(const char* key, std::optional<std::int64_t>& field) const {
+        if (const toml::node* n = table_.get(key)) {
+            if (!n->is_integer() || n->as_integer()->get() < 1) fail(at(key), "must be a whole number >= 1");
             field = n->as_integer()->get();
         }
-    };
-    positive("cpus_per_task", spec.cpus_per_task);
-    positive("nodes", spec.nodes);
-    positive("ntasks", spec.ntasks);
-    positive("array_size", spec.array_size);
-    positive("array_limit", spec.array_limit);
-    if (spec.ntasks && *spec.ntasks < 2)
-        fail(at("ntasks", table.get("ntasks")),
-             "an MPI job needs at least 2 ranks (rank 0 hands out the runs, the others run them)");
+    }
 
-    if (const toml::node* n = table.get("scheduler")) {
+    template <class T>
+    void choose(const char* key, std::initializer_list<std::pair<const char*, T>> names,
+                const char* refusal, std::optional<T>& field) const {
+        const toml::node* n = table_.get(key);
+        if (!n) return;
         const auto s = n->value_exact<std::string>();
-        if (s == "slurm") spec.scheduler = scheduler_kind::slurm;
-        else if (s == "pbs") spec.scheduler = scheduler_kind::pbs;
-        else fail(at("scheduler", n), "must be \"slurm\" or \"pbs\"");
+        for (const auto& [name, value] : names)
+            if (s == name) {
+                field = value;
+                return;
+            }
+        fail(at(key), refusal);
     }
-    if (const toml::node* n = table.get("mode")) {
-        const auto s = n->value_exact<std::string>();
-        if (s == "array") spec.mode = job_mode::array;
-        else if (s == "mpi") spec.mode = job_mode::mpi;
-        else fail(at("mode", n), "must be \"array\" (one share of the sweep per task) or \"mpi\"");
-    }
-    if (const toml::node* n = table.get("pbs_variant")) {
-        const auto s = n->value_exact<std::string>();
-        if (s == "openpbs") spec.variant = pbs_variant::openpbs;
-        else if (s == "torque") spec.variant = pbs_variant::torque;
-        else fail(at("pbs_variant", n), "must be \"openpbs\" (PBS Professional) or \"torque\"");
-    }
-    if (const toml::node* n = table.get("account")) spec.account = one_line(*n, at("account", n));
-    for (const char* key : {"partition", "queue"})
-        if (const toml::node* n = table.get(key)) spec.partition = one_line(*n, at(key, n));
-    if (const toml::node* n = table.get("time")) {
-        if (n->is_integer()) {
-            if (n->as_integer()->get() < 1) fail(at("time", n), "must be positive (minutes, or \"HH:MM:SS\")");
-            spec.time_s = n->as_integer()->get() * 60;
-        } else if (n->is_string()) {
-            spec.time_s = parse_job_time(n->as_string()->get(), at("time", n));
-        } else {
-            fail(at("time", n), "must be a string such as \"2:00:00\" or whole minutes");
-        }
-    }
-    if (const toml::node* n = table.get("mem")) {
-        if (n->is_integer()) {
-            if (n->as_integer()->get() < 1) fail(at("mem", n), "must be positive (MiB, or \"4G\")");
-            spec.mem_mib = n->as_integer()->get();
-        } else if (n->is_string()) {
-            spec.mem_mib = parse_job_memory(n->as_string()->get(), at("mem", n));
-        } else {
-            fail(at("mem", n), "must be a string such as \"4G\" or whole MiB");
-        }
-    }
-    if (const toml::node* n = table.get("setup")) spec.setup = lines_of(*n, at("setup", n));
-    if (const toml::node* n = table.get("extra")) {
-        spec.extra = lines_of(*n, at("extra", n));
-        for (const auto& line : spec.extra)
-            if (line.find_first_not_of(" \t") == std::string::npos)
-                fail(at("extra", n), "holds an empty line (each line is one directive)");
-    }
+
+    const toml::table& table_;
+    const fs::path& file_;
+};
+
+}  // namespace
+
+cluster_spec read_cluster_table(const toml::table& table, const fs::path& file) {
+    const cluster_reader reader(table, file);
+    cluster_spec spec;
+    reader.check_keys(spec);
+    reader.read_counts(spec);
+    reader.read_choices(spec);
+    reader.read_time_and_memory(spec);
+    reader.read_lines(spec);
     return spec;
 }
 
@@ -325,71 +356,13 @@ toml::table cluster_table(const cluster_spec& spec) {
     return t;
 }
 
-task_environment read_task_environment() {
-    // Each variable has its own option so that several set at once do not collide in Boost's
-    // store; the precedence is decided below.
-    static const std::vector<std::pair<std::string, std::string>> variables = {
-        {"M1BATCH_TASK_INDEX", "index-m1batch"}, {"SLURM_ARRAY_TASK_ID", "index-slurm"},
-        {"SLURM_ARRAY_TASK_MIN", "index-slurm-min"}, {"SLURM_ARRAY_TASK_STEP", "index-slurm-step"},
-        {"PBS_ARRAY_INDEX", "index-pbs"}, {"PBS_ARRAYID", "index-torque"},
-        {"M1BATCH_TASK_COUNT", "count-m1batch"}, {"SLURM_ARRAY_TASK_COUNT", "count-slurm"},
-        {"M1BATCH_THREADS", "cpus-m1batch"}, {"SLURM_CPUS_PER_TASK", "cpus-slurm"},
-        {"NCPUS", "cpus-pbs"}, {"PBS_NUM_PPN", "cpus-torque"}};
-    po::options_description known;
-    for (const auto& [variable, option] : variables)
-        known.add_options()(option.c_str(), po::value<std::string>());
-    po::variables_map vm;
-    po::store(po::parse_environment(known,
-                                     [](const std::string& variable) -> std::string {
-                                         for (const auto& [v, o] : variables)
-                                             if (v == variable) return o;
-                                         return "";
-                                     }),
-              vm);
-    auto number = [&](const std::string& option, std::int64_t min) -> std::optional<std::int64_t> {
-        if (!vm.count(option)) return std::nullopt;
-        const std::string text = vm[option].as<std::string>();
-        std::string variable;
-        for (const auto& [v, o] : variables)
-            if (o == option) variable = v;
-        const std::int64_t value = all_digits(text) && text.size() < 12 ? to_int(text) : -1;
-        if (value < min)
-            throw input_error({"environment", variable, 0, 0},
-                              "invalid value \"" + text + "\": a whole number >= " + std::to_string(min));
-        return value;
-    };
-    task_environment env;
-    auto first = [&](std::initializer_list<std::pair<const char*, const char*>> options,
-                     std::int64_t min, std::optional<std::size_t>& out, std::string& from) {
-        for (const auto& [option, variable] : options)
-            if (const auto v = number(option, min)) {
-                out = static_cast<std::size_t>(*v);
-                from = variable;
-                return;
-            }
-    };
-    first({{"index-m1batch", "M1BATCH_TASK_INDEX"}}, 0, env.task_index, env.index_from);
-    if (!env.task_index) {
-        if (const auto id = number("index-slurm", 0)) {
-            const std::int64_t min = number("index-slurm-min", 0).value_or(0);
-            const std::int64_t step = number("index-slurm-step", 1).value_or(1);
-            if (*id < min || (*id - min) % step != 0)
-                throw input_error({"environment", "SLURM_ARRAY_TASK_ID", 0, 0},
-                                  "SLURM_ARRAY_TASK_ID " + std::to_string(*id) +
-                                      " is not in the array SLURM_ARRAY_TASK_MIN/STEP describe");
-            env.task_index = static_cast<std::size_t>((*id - min) / step);
-            env.index_from = "SLURM_ARRAY_TASK_ID";
-        }
-    }
-    if (!env.task_index)
-        first({{"index-pbs", "PBS_ARRAY_INDEX"}, {"index-torque", "PBS_ARRAYID"}}, 0, env.task_index,
-              env.index_from);
-    first({{"count-m1batch", "M1BATCH_TASK_COUNT"}, {"count-slurm", "SLURM_ARRAY_TASK_COUNT"}}, 1,
-          env.task_count, env.count_from);
-    first({{"cpus-m1batch", "M1BATCH_THREADS"}, {"cpus-slurm", "SLURM_CPUS_PER_TASK"},
-           {"cpus-pbs", "NCPUS"}, {"cpus-torque", "PBS_NUM_PPN"}},
-          1, env.cpus, env.cpus_from);
-    return env;
+cluster_spec load_cluster(sweep_spec& sweep) {
+    cluster_spec cluster;
+    for (const carried_table& t : sweep.cluster_tables)
+        cluster.override_with(read_cluster_table(*t.table, t.file));
+    if (toml::table table = cluster_table(cluster); !table.empty())
+        sweep.self_contained.insert_or_assign("cluster", std::move(table));
+    return cluster;
 }
 
 std::string render_template(const std::string& text, const std::map<std::string, std::string>& values,
@@ -439,11 +412,15 @@ const std::string& built_in_template(scheduler_kind scheduler, job_mode mode) {
     return texts[scheduler == scheduler_kind::pbs][mode == job_mode::mpi];
 }
 
-std::map<std::string, std::string> template_values(const job_request& job) {
-    const bool slurm = job.scheduler == scheduler_kind::slurm;
-    const bool torque = !slurm && job.variant == pbs_variant::torque;
-    const bool mpi = job.mode == job_mode::mpi;
-    std::map<std::string, std::string> v;
+namespace {
+
+using placeholders = std::map<std::string, std::string>;
+
+bool is_slurm(const job_request& job) { return job.scheduler == scheduler_kind::slurm; }
+bool is_torque(const job_request& job) { return !is_slurm(job) && job.variant == pbs_variant::torque; }
+
+void add_plain_values(const job_request& job, placeholders& v) {
+    const bool slurm = is_slurm(job);
     v["job_name"] = job.job_name;
     v["account"] = job.account;
     v["partition"] = job.partition;
@@ -459,28 +436,24 @@ std::map<std::string, std::string> template_values(const job_request& job) {
     v["array_size"] = std::to_string(job.array_size);
     v["array_limit"] = job.array_limit > 0 ? std::to_string(job.array_limit) : "";
     v["sweep_file"] = job.sweep_file.string();
+}
 
-    // SLURM: --array=0-(n-1)%k. OpenPBS: -J 0-(n-1) (it wants two subjobs at least) with the
-    // max_run_subjobs attribute as the throttle; Torque: -t 0-(n-1)%k.
+// SLURM: --array=0-(n-1)%k. OpenPBS: -J 0-(n-1) (it wants two subjobs at least) with the
+// max_run_subjobs attribute as the throttle; Torque: -t 0-(n-1)%k.
+void add_array_values(const job_request& job, placeholders& v) {
+    const bool slurm = is_slurm(job), torque = is_torque(job);
     const std::string range = "0-" + std::to_string(job.array_size - 1);
     const std::string throttle = job.array_limit > 0 ? "%" + std::to_string(job.array_limit) : "";
     v["array"] = slurm || torque ? range + throttle : job.array_size > 1 ? range : "";
     v["array_option"] = torque ? "-t" : "-J";
     v["max_run_subjobs"] =
         !slurm && !torque && job.array_size > 1 && job.array_limit > 0 ? v["array_limit"] : "";
-    // PBS resources: OpenPBS chunks (select), Torque nodes:ppn.
-    std::int64_t ranks_per_node = 1;
-    if (mpi) {
-        const std::int64_t nodes = std::max<std::int64_t>(1, job.nodes);
-        ranks_per_node = (job.ntasks + nodes - 1) / nodes;
-        v["ranks_per_node"] = std::to_string(ranks_per_node);
-        v["mem_per_cpu"] = std::to_string((job.mem_mib + job.cpus_per_task - 1) / job.cpus_per_task) +
-                           (slurm ? "M" : "mb");
-    } else {
-        v["ranks_per_node"] = "1";
-        v["mem_per_cpu"] = "";
-    }
-    if (torque) {
+}
+
+// PBS resources: OpenPBS chunks (select), Torque nodes:ppn.
+void add_pbs_resources(const job_request& job, std::int64_t ranks_per_node, placeholders& v) {
+    const bool mpi = job.mode == job_mode::mpi;
+    if (is_torque(job)) {
         const std::int64_t nodes = mpi ? std::max<std::int64_t>(1, job.nodes) : 1;
         v["resources"] = "nodes=" + std::to_string(nodes) + ":ppn=" +
                          std::to_string(ranks_per_node * job.cpus_per_task);
@@ -499,26 +472,57 @@ std::map<std::string, std::string> template_values(const job_request& job) {
                          (mpi ? ":mpiprocs=1" : "") + ":mem=" + std::to_string(job.mem_mib) + "mb";
         v["memory_resource"] = "";
     }
-    // mpirun under PBS: ranks per node as requested, or one per slot of PBS's node file.
-    v["map_by"] = torque || job.nodes > 0 ? "ppr:" + std::to_string(ranks_per_node) + ":node" : "slot";
+}
 
+void add_rank_values(const job_request& job, placeholders& v) {
+    std::int64_t ranks_per_node = 1;
+    if (job.mode == job_mode::mpi) {
+        const std::int64_t nodes = std::max<std::int64_t>(1, job.nodes);
+        ranks_per_node = (job.ntasks + nodes - 1) / nodes;
+        v["ranks_per_node"] = std::to_string(ranks_per_node);
+        v["mem_per_cpu"] = std::to_string((job.mem_mib + job.cpus_per_task - 1) / job.cpus_per_task) +
+                           (is_slurm(job) ? "M" : "mb");
+    } else {
+        v["ranks_per_node"] = "1";
+        v["mem_per_cpu"] = "";
+    }
+    add_pbs_resources(job, ranks_per_node, v);
+    // mpirun under PBS: ranks per node as requested, or one per slot of PBS's node file.
+    v["map_by"] = is_torque(job) || job.nodes > 0 ? "ppr:" + std::to_string(ranks_per_node) + ":node" : "slot";
+}
+
+// The extra directives ("#SBATCH"/"#PBS" added when missing) and the setup lines.
+void add_lines(const job_request& job, placeholders& v) {
     std::string extra;
     for (const auto& line : job.extra) {
         std::string l = line.substr(line.find_first_not_of(" \t"));
-        if (l.front() != '#') l = (slurm ? "#SBATCH " : "#PBS ") + l;
+        if (l.front() != '#') l = (is_slurm(job) ? "#SBATCH " : "#PBS ") + l;
         extra.append(extra.empty() ? "" : "\n").append(l);
     }
     v["extra"] = extra;
     std::string setup;
     for (const auto& line : job.setup) setup.append(setup.empty() ? "" : "\n").append(line);
     v["setup"] = setup;
+}
 
+void add_command(const job_request& job, placeholders& v) {
     std::string args = shell_quote(job.sweep_file.string());
     if (!job.run_list.empty()) args.append(" --runs ").append(shell_quote(job.run_list.string()));
     if (job.retry_failed) args.append(" --retry-failed");
-    if (mpi) args.append(" --threads ").append(std::to_string(job.cpus_per_task));
+    if (job.mode == job_mode::mpi) args.append(" --threads ").append(std::to_string(job.cpus_per_task));
     v["m1batch"] = shell_quote(job.m1batch.string());
     v["m1batch_arguments"] = args;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> template_values(const job_request& job) {
+    placeholders v;
+    add_plain_values(job, v);
+    add_array_values(job, v);
+    add_rank_values(job, v);
+    add_lines(job, v);
+    add_command(job, v);
     return v;
 }
 
@@ -527,35 +531,27 @@ std::string render_job_script(const job_request& job) {
                            template_file_name(job.scheduler, job.mode));
 }
 
-command_result run_command(const std::vector<std::string>& argv) {
-    command_result result;
-    int out_pipe[2], err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return result;
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-        ::close(out_pipe[0]);
-        ::close(out_pipe[1]);
-        return result;
-    }
-    fd_handle out_read(out_pipe[0]), out_write(out_pipe[1]), err_read(err_pipe[0]), err_write(err_pipe[1]);
+namespace {
+
+// Starts argv with stdout and stderr into the pipes' write ends, stdin from /dev/null; the
+// posix_spawnp error (0 when started).
+int spawn(const std::vector<std::string>& argv, const fd_handle& out, const fd_handle& err, pid_t& pid) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err_write.get(), STDERR_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err.get(), STDERR_FILENO);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    pid_t pid = -1;
     const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    out_write.close();
-    err_write.close();
-    if (rc != 0) {
-        result.err = "cannot start " + argv[0] + ": " + errno_text(rc);
-        return result;
-    }
-    // Both pipes at once, so that a child filling one while we wait on the other cannot stall.
-    pollfd fds[2] = {{out_read.get(), POLLIN, 0}, {err_read.get(), POLLIN, 0}};
+    return rc;
+}
+
+// Both pipes at once, so that a child filling one while we wait on the other cannot stall.
+void drain(const fd_handle& out, const fd_handle& err, command_result& result) {
+    pollfd fds[2] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}};
     std::string* sinks[2] = {&result.out, &result.err};
     int open_pipes = 2;
     while (open_pipes > 0) {
@@ -575,6 +571,29 @@ command_result run_command(const std::vector<std::string>& argv) {
             }
         }
     }
+}
+
+}  // namespace
+
+command_result run_command(const std::vector<std::string>& argv) {
+    command_result result;
+    int out_pipe[2], err_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return result;
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+        ::close(out_pipe[0]);
+        ::close(out_pipe[1]);
+        return result;
+    }
+    fd_handle out_read(out_pipe[0]), out_write(out_pipe[1]), err_read(err_pipe[0]), err_write(err_pipe[1]);
+    pid_t pid = -1;
+    const int rc = spawn(argv, out_write, err_write, pid);
+    out_write.close();
+    err_write.close();
+    if (rc != 0) {
+        result.err = "cannot start " + argv[0] + ": " + errno_text(rc);
+        return result;
+    }
+    drain(out_read, err_read, result);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

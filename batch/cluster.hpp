@@ -1,7 +1,7 @@
 #pragma once
 // Cluster jobs (README "Running on a cluster"): the sweep file's [cluster] table, the job scripts
-// rendered from the templates in jobs/, their submission with sbatch or qsub, and the scheduler's
-// environment as a task sees it.
+// rendered from the templates in jobs/ and their submission with sbatch or qsub (the scheduler's
+// environment as a task sees it: scheduler_environment.hpp).
 //
 //   [cluster]
 //   scheduler = "slurm"          # slurm | pbs (default: whichever of sbatch, qsub is installed)
@@ -19,6 +19,7 @@
 //   pbs_variant = "openpbs"      # openpbs (PBS Professional, qsub -J) | torque (qsub -t)
 //   setup = ["module load openmpi"]   # shell lines run before m1batch
 //   extra = ["--qos=long"]       # directives, verbatim ("#SBATCH"/"#PBS" added when missing)
+#include "batch/sweep_file.hpp"
 #include "core/base/error.hpp"
 
 #include <toml++/toml.h>
@@ -63,6 +64,9 @@ struct cluster_spec {
 cluster_spec read_cluster_table(const toml::table& table, const std::filesystem::path& file);
 // The [cluster] table a spec came from, for the self-contained OUTPUT/sweep.toml.
 toml::table cluster_table(const cluster_spec& spec);
+// The sweep's [cluster] tables read and merged (base files first, each overriding the keys it
+// sets); the merged table goes into the sweep's self-contained copy (OUTPUT/sweep.toml).
+cluster_spec load_cluster(sweep_spec& sweep);
 
 // "2:00:00", "1-12:00:00", "30:00" (MM:SS), "90" or 90 (minutes, as sbatch reads them): seconds.
 // Throws input_error at `where` when malformed or not positive.
@@ -72,19 +76,6 @@ std::int64_t parse_job_memory(const std::string& text, const source_location& wh
 // SLURM's and PBS's forms: "D-HH:MM:SS" (days only when needed), "HH:MM:SS".
 std::string slurm_time(std::int64_t seconds);
 std::string pbs_time(std::int64_t seconds);
-
-// What a task learns from its scheduler: its index (0-based) and the count of tasks in its array,
-// and the CPUs it was granted; each with the variable it came from.
-struct task_environment {
-    std::optional<std::size_t> task_index, task_count, cpus;
-    std::string index_from, count_from, cpus_from;  // e.g. "SLURM_ARRAY_TASK_ID"
-};
-// Reads, in this order of precedence: M1BATCH_TASK_INDEX, SLURM_ARRAY_TASK_ID (less
-// SLURM_ARRAY_TASK_MIN, over SLURM_ARRAY_TASK_STEP), PBS_ARRAY_INDEX, PBS_ARRAYID; M1BATCH_TASK_COUNT,
-// SLURM_ARRAY_TASK_COUNT; M1BATCH_THREADS, SLURM_CPUS_PER_TASK, NCPUS, PBS_NUM_PPN; through
-// Boost.Program_options' environment parser. A malformed value is an input_error naming the
-// variable.
-task_environment read_task_environment();
 
 // A template: `{{name}}` placeholders; a line holding a placeholder whose value is empty is left
 // out (an optional directive); a multi-line value is inserted as it is. A placeholder not in

@@ -10,6 +10,7 @@
 #include "batch/estimate.hpp"
 #include "core/base/error.hpp"
 #include "batch/executor.hpp"
+#include "batch/scheduler_environment.hpp"
 #include "core/run/run.hpp"
 #include "batch/submit.hpp"
 #include "batch/sweep.hpp"
@@ -31,7 +32,7 @@ namespace po = boost::program_options;
 using namespace m1::batch;
 
 // Environment variables and the options they set (threads, task index and count, with the
-// scheduler's variables: cluster.hpp read_task_environment).
+// scheduler's variables: scheduler_environment.hpp).
 const std::map<std::string, std::string>& environment_names() {
     static const std::map<std::string, std::string> names = {
         {"M1BATCH_JOBS", "jobs"}, {"M1BATCH_MAX_RUNS", "max-runs"}, {"M1BATCH_OUTPUT", "output"},
@@ -84,229 +85,307 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &action, nullptr);
 }
 
+// Everything the command line gives (the subcommands share some of it, as they always have).
+struct command_line {
+    std::string config_path, output, format = "table", runs_file;
+    std::size_t threads = 0, jobs = 0, max_runs = 10000, task_index = 0, task_count = 0;
+    bool quiet = false, dry_run = false, retry_failed = false;
+    CLI::Option *threads_opt = nullptr, *jobs_opt = nullptr, *output_opt = nullptr,
+                *max_runs_opt = nullptr, *task_index_opt = nullptr, *task_count_opt = nullptr,
+                *runs_opt = nullptr;
+    // status
+    CLI::App* status = nullptr;
+    std::string status_dir;
+    bool rebuild = false;
+    // submit: the [cluster] table's keys as options (they win over the table)
+    CLI::App* submit = nullptr;
+    std::string sweep_path, scheduler, mode, account, partition, time_text, mem_text, template_path;
+    std::int64_t cpus_per_task = 0, nodes = 0, ntasks = 0, array_size = 0, array_limit = 0;
+    bool missing = false;
+    // estimate
+    CLI::App* estimate = nullptr;
+    double pilot_ms = 200;
+};
+
+void add_run_options(CLI::App& app, command_line& cl) {
+    app.add_option("config", cl.config_path, "run configuration or sweep (TOML)");
+    cl.threads_opt = app.add_option("-t,--threads", cl.threads, "threads per run (default: automatic, or the CPUs a scheduler granted)");
+    cl.jobs_opt = app.add_option("-j,--jobs", cl.jobs, "sweeps: runs at once in this process (default: automatic)");
+    cl.output_opt = app.add_option("-o,--output", cl.output, "output directory (overrides the configuration's)");
+    app.add_flag("-q,--quiet", cl.quiet, "print only errors");
+    app.add_flag("--dry-run", cl.dry_run, "sweeps: print the runs and exit");
+    app.add_option("--format", cl.format, "--dry-run and status: table or csv")
+        ->check(CLI::IsMember({"table", "csv"}));
+    cl.max_runs_opt = app.add_option("--max-runs", cl.max_runs, "refuse sweeps of more runs (default 10000)");
+    app.add_flag("--retry-failed", cl.retry_failed, "sweeps: rerun the runs that failed");
+    cl.task_index_opt = app.add_option("--task-index", cl.task_index, "array-task mode: this task's index (0-based)");
+    cl.task_count_opt = app.add_option("--task-count", cl.task_count, "array-task mode: the number of tasks");
+    cl.runs_opt = app.add_option("--runs", cl.runs_file, "sweeps: only the runs listed in this file (one id per line)");
+}
+
+void add_status(CLI::App& app, command_line& cl) {
+    cl.status = app.add_subcommand("status", "show (and --rebuild) the index of a results directory");
+    cl.status->add_option("output", cl.status_dir, "results directory")->required();
+    cl.status->add_flag("--rebuild", cl.rebuild, "rewrite index.csv and index.h5 from the run files");
+    cl.status->add_option("--format", cl.format, "table or csv")->check(CLI::IsMember({"table", "csv"}));
+}
+
+void add_submit(CLI::App& app, command_line& cl) {
+    CLI::App* submit = cl.submit = app.add_subcommand("submit", "submit a sweep to SLURM or PBS (README \"Running on a cluster\")");
+    submit->add_option("sweep", cl.sweep_path, "sweep file (TOML), or a results directory's sweep.toml")->required();
+    submit->add_option("-o,--output", cl.output, "results directory (overrides the sweep's)");
+    submit->add_option("--scheduler", cl.scheduler, "slurm or pbs (default: [cluster] scheduler, else sbatch or qsub, whichever is here)")
+        ->check(CLI::IsMember({"slurm", "pbs"}));
+    submit->add_option("--mode", cl.mode, "array (a share of the sweep per task) or mpi (the bulletin board)")
+        ->check(CLI::IsMember({"array", "mpi"}));
+    submit->add_flag("--missing", cl.missing, "only the runs that are missing, interrupted or failed");
+    submit->add_flag("--dry-run", cl.dry_run, "write the job script, do not submit it");
+    submit->add_option("--template", cl.template_path, "a job script template of your own (jobs/*.sh.in)");
+    submit->add_option("--account", cl.account, "account (SLURM -A, PBS -A)");
+    submit->add_option("--partition,--queue", cl.partition, "partition (SLURM) or queue (PBS)");
+    submit->add_option("--time", cl.time_text, "time per task: [D-]HH:MM:SS, MM:SS or minutes (default: estimated)");
+    submit->add_option("--mem", cl.mem_text, "memory per task (mpi: per rank): 4G, 1500M (default: estimated)");
+    submit->add_option("--cpus-per-task", cl.cpus_per_task, "CPUs, and threads, per run (default 4, or the largest node's CPUs if fewer)");
+    submit->add_option("--nodes", cl.nodes, "mpi: nodes");
+    submit->add_option("--ntasks", cl.ntasks, "mpi: ranks (rank 0 hands out runs)");
+    submit->add_option("--array-size", cl.array_size, "array: tasks (default: one per run, at most 1000)");
+    submit->add_option("--array-limit", cl.array_limit, "array: at most this many tasks at once");
+    submit->add_option("--max-runs", cl.max_runs, "refuse sweeps of more runs (default 10000)");
+    submit->add_flag("-q,--quiet", cl.quiet, "print only errors");
+}
+
+void add_estimate(CLI::App& app, command_line& cl) {
+    cl.estimate = app.add_subcommand("estimate", "expected time and memory per run of a sweep (a short pilot)");
+    cl.estimate->add_option("sweep", cl.sweep_path, "sweep file (TOML)")->required();
+    cl.estimate->add_option("-t,--threads", cl.threads, "threads of the pilot (default: all cores)");
+    cl.estimate->add_option("--pilot-ms", cl.pilot_ms, "model time the pilot simulates (default 200 ms)")
+        ->check(CLI::PositiveNumber);
+    cl.estimate->add_option("--max-runs", cl.max_runs, "refuse sweeps of more runs (default 10000)");
+}
+
+m1::source_location option_at(const char* option) { return {"command line", option, 0, 0}; }
+
+// The submit options that override [cluster] keys; a refusal found later names the option.
+cluster_spec cluster_overrides(const command_line& cl) {
+    cluster_spec o;
+    if (!cl.scheduler.empty()) o.scheduler = cl.scheduler == "slurm" ? scheduler_kind::slurm : scheduler_kind::pbs;
+    if (!cl.mode.empty()) o.mode = cl.mode == "array" ? job_mode::array : job_mode::mpi;
+    if (!cl.account.empty()) o.account = cl.account;
+    if (!cl.partition.empty()) o.partition = cl.partition;
+    if (!cl.time_text.empty()) o.time_s = parse_job_time(cl.time_text, option_at("--time"));
+    if (!cl.mem_text.empty()) o.mem_mib = parse_job_memory(cl.mem_text, option_at("--mem"));
+    for (auto [given, key, name] : {std::tuple{!cl.partition.empty(), "partition", "--partition"},
+                                    {!cl.time_text.empty(), "time", "--time"}, {!cl.mem_text.empty(), "mem", "--mem"}})
+        if (given) o.where[key] = option_at(name);
+    // The [cluster] key each option stands for: errors found later name the option.
+    for (auto [value, field, name, key, least] :
+         {std::tuple{cl.cpus_per_task, &o.cpus_per_task, "--cpus-per-task", "cpus_per_task", 1},
+          {cl.nodes, &o.nodes, "--nodes", "nodes", 1}, {cl.ntasks, &o.ntasks, "--ntasks", "ntasks", 2},
+          {cl.array_size, &o.array_size, "--array-size", "array_size", 1},
+          {cl.array_limit, &o.array_limit, "--array-limit", "array_limit", 1}}) {
+        if (cl.submit->get_option(name)->count() == 0) continue;
+        if (value < least)
+            throw m1::input_error(option_at(name), "must be a whole number >= " + std::to_string(least));
+        *field = value;
+        o.where[key] = option_at(name);
+    }
+    return o;
+}
+
+// m1batch submit and m1batch estimate.
+int submit_or_estimate(const command_line& cl) {
+    sweep_spec sweep = load_sweep(cl.sweep_path);
+    const cluster_spec cluster = load_cluster(sweep);
+    if (!cl.output.empty()) sweep.config.output = std::filesystem::absolute(cl.output).lexically_normal();
+    const std::vector<sweep_run> runs = expand_sweep(sweep, cl.max_runs);
+    if (cl.estimate->parsed()) {
+        print_estimate(sweep, runs, estimate_run(sweep, runs, cl.threads, cl.pilot_ms), std::cout);
+        return exit_ok;
+    }
+    submit_options options;
+    options.missing = cl.missing;
+    options.dry_run = cl.dry_run;
+    options.quiet = cl.quiet;
+    options.table = cluster;
+    if (!cl.template_path.empty()) options.template_file = cl.template_path;
+    options.overrides = cluster_overrides(cl);
+    return submit_sweep(sweep, runs, options, std::cout, std::cerr);
+}
+
+// The threads a run uses: --threads, else M1BATCH_THREADS; the scheduler's CPUs are told apart
+// (scheduler_cpus) as a batch shares them out.
+struct thread_choice {
+    std::size_t threads = 0;
+    bool scheduler_cpus = false;
+};
+
+thread_choice choose_threads(const command_line& cl, const task_environment& task_env) {
+    thread_choice c{cl.threads, false};
+    c.scheduler_cpus = cl.threads_opt->count() == 0 && task_env.cpus && task_env.cpus_from != "M1BATCH_THREADS";
+    if (cl.threads_opt->count() == 0 && task_env.cpus && !c.scheduler_cpus) c.threads = *task_env.cpus;
+    return c;
+}
+
+// A run configuration without a [sweep] table: one run, in this process.
+int run_single(const command_line& cl, const task_environment& task_env, const thread_choice& threads,
+               bool mpi) {
+    const bool task_env_given = task_env.index_from == "M1BATCH_TASK_INDEX" ||
+                                task_env.count_from == "M1BATCH_TASK_COUNT";
+    if (cl.dry_run || cl.jobs || cl.task_index_opt->count() || cl.task_count_opt->count() ||
+        task_env_given || cl.retry_failed || cl.runs_opt->count())
+        throw m1::input_error({cl.config_path, "", 0, 0},
+                              "--dry-run, --jobs, --task-index, --task-count, --runs and "
+                              "--retry-failed apply to sweeps (a [sweep] table)");
+    if (mpi) {
+        int size = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        if (size > 1)
+            throw m1::input_error({cl.config_path, "", 0, 0},
+                                  "a single run does not use MPI (every rank would run it): "
+                                  "run it without mpirun, or make it a sweep");
+    }
+    m1::run_config config = m1::load_run_config(cl.config_path);
+    if (threads.threads > 0) config.threads = threads.threads;
+    else if (threads.scheduler_cpus) config.threads = *task_env.cpus;
+    if (!cl.output.empty()) config.output = cl.output;
+    // No handlers here: SIGINT ends a single run at once (its run.h5 is never half-written).
+    const m1::run_summary summary = m1::run_instance(config, cl.quiet ? nullptr : &std::cerr);
+    if (!cl.quiet) m1::print_summary(summary, std::cout);
+    return exit_ok;
+}
+
+// This process's share of an array: the task index and count from the command line, else the
+// scheduler's environment; both or neither, the index below the count.
+struct array_task {
+    bool given = false;
+    std::size_t index = 0, count = 0;
+    std::string index_source;
+};
+
+array_task read_array_task(const command_line& cl, const task_environment& task_env) {
+    const bool task_given = cl.task_index_opt->count() || task_env.task_index;
+    const bool count_given = cl.task_count_opt->count() || task_env.task_count;
+    array_task t{count_given, cl.task_index, cl.task_count, ""};
+    if (!cl.task_index_opt->count() && task_env.task_index) t.index = *task_env.task_index;
+    if (!cl.task_count_opt->count() && task_env.task_count) t.count = *task_env.task_count;
+    t.index_source = cl.task_index_opt->count() ? "--task-index" : task_env.index_from;
+    const std::string count_source = cl.task_count_opt->count() ? "--task-count" : task_env.count_from;
+    if (task_given != count_given)
+        throw m1::input_error({cl.config_path, "", 0, 0},
+                              "array-task mode needs both a task index and a task count: " +
+                                  (task_given ? t.index_source + " is set, but neither --task-count nor M1BATCH_TASK_COUNT nor SLURM_ARRAY_TASK_COUNT"
+                                              : count_source + " is set, but no task index (--task-index, M1BATCH_TASK_INDEX, SLURM_ARRAY_TASK_ID, PBS_ARRAY_INDEX, PBS_ARRAYID)"));
+    if (count_given && (t.count == 0 || t.index >= t.count))
+        throw m1::input_error({cl.config_path, "", 0, 0},
+                              "the task index (" + t.index_source + " = " + std::to_string(t.index) +
+                                  ") must be below the task count (" + count_source + " = " +
+                                  std::to_string(t.count) + "; indices are 0-based)");
+    return t;
+}
+
+batch_options batch_options_of(const command_line& cl, const task_environment& task_env,
+                               const thread_choice& threads, const array_task& task, bool mpi,
+                               const std::vector<sweep_run>& runs) {
+    batch_options options;
+    options.jobs = cl.jobs;
+    options.threads = threads.threads;
+    options.max_runs = cl.max_runs;
+    options.retry_failed = cl.retry_failed;
+    options.quiet = cl.quiet;
+    if (threads.scheduler_cpus) {
+        if (mpi) options.threads = *task_env.cpus;  // each rank is one scheduler task
+        else options.cores = *task_env.cpus;
+    }
+    if (cl.runs_opt->count()) options.selected = read_run_list(cl.runs_file, runs);
+    if (task.given) {
+        options.task_index = task.index;
+        options.task_count = task.count;
+    }
+    return options;
+}
+
+// A sweep: its runs here, as one array task, or as a bulletin board under mpirun.
+int run_sweep(const command_line& cl, const task_environment& task_env, const thread_choice& threads,
+              bool mpi) {
+    sweep_spec sweep = load_sweep(cl.config_path);
+    load_cluster(sweep);  // checked, and carried into OUTPUT/sweep.toml
+    if (!cl.output.empty()) sweep.config.output = std::filesystem::absolute(cl.output).lexically_normal();
+    const array_task task = read_array_task(cl, task_env);
+    const std::vector<sweep_run> runs = expand_sweep(sweep, cl.max_runs);
+    if (cl.dry_run) {
+        print_runs(sweep, runs, std::cout, cl.format == "csv");
+        return exit_ok;
+    }
+    const batch_options options = batch_options_of(cl, task_env, threads, task, mpi, runs);
+    install_signal_handlers();
+    if (!mpi) return run_local(sweep, runs, options, std::cerr);
+    if (task.given)
+        throw m1::input_error({cl.config_path, "", 0, 0},
+                              "array-task mode (" + task.index_source +
+                                  ") runs without mpirun (one process per task)");
+    return run_bulletin_board(sweep, runs, options, std::cerr);
+}
+
+// An option left off the command line takes its M1BATCH_* variable, if set.
+template <class T>
+void from_environment(const po::variables_map& env, const CLI::Option* option, const char* name, T& value) {
+    if (option->count() == 0 && env.count(name)) value = env[name].as<T>();
+}
+
+int dispatch(command_line& cl, CLI::App& app, bool mpi) {
+    if (cl.status->parsed()) {
+        const int code = show_status(cl.status_dir, cl.rebuild, cl.format == "csv", std::cout);
+        print_jobs(cl.status_dir, cl.format == "csv", std::cout, std::cerr);
+        return code;
+    }
+    const po::variables_map env = read_environment();
+    from_environment(env, cl.max_runs_opt, "max-runs", cl.max_runs);
+    if (cl.submit->parsed() || cl.estimate->parsed()) return submit_or_estimate(cl);
+    if (cl.config_path.empty()) {
+        std::cerr << app.help();
+        return exit_bad_input;
+    }
+    from_environment(env, cl.jobs_opt, "jobs", cl.jobs);
+    from_environment(env, cl.output_opt, "output", cl.output);
+    // Task index and count, threads: the command line, else M1BATCH_*, else the scheduler's.
+    const task_environment task_env = read_task_environment();
+    const thread_choice threads = choose_threads(cl, task_env);
+    if (!is_sweep_file(cl.config_path)) return run_single(cl, task_env, threads, mpi);
+    return run_sweep(cl, task_env, threads, mpi);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"m1batch: simulate the NetPyNE mouse M1 model, fast, and sweep its parameters"};
     app.set_version_flag("--version", std::string(M1_VERSION));
-    std::string config_path, output, format = "table", runs_file;
-    std::size_t threads = 0, jobs = 0, max_runs = 10000, task_index = 0, task_count = 0;
-    bool quiet = false, dry_run = false, retry_failed = false;
-    app.add_option("config", config_path, "run configuration or sweep (TOML)");
-    auto* threads_opt = app.add_option("-t,--threads", threads, "threads per run (default: automatic, or the CPUs a scheduler granted)");
-    auto* jobs_opt = app.add_option("-j,--jobs", jobs, "sweeps: runs at once in this process (default: automatic)");
-    auto* output_opt = app.add_option("-o,--output", output, "output directory (overrides the configuration's)");
-    app.add_flag("-q,--quiet", quiet, "print only errors");
-    app.add_flag("--dry-run", dry_run, "sweeps: print the runs and exit");
-    app.add_option("--format", format, "--dry-run and status: table or csv")
-        ->check(CLI::IsMember({"table", "csv"}));
-    auto* max_runs_opt = app.add_option("--max-runs", max_runs, "refuse sweeps of more runs (default 10000)");
-    app.add_flag("--retry-failed", retry_failed, "sweeps: rerun the runs that failed");
-    auto* task_index_opt = app.add_option("--task-index", task_index, "array-task mode: this task's index (0-based)");
-    auto* task_count_opt = app.add_option("--task-count", task_count, "array-task mode: the number of tasks");
-    auto* runs_opt = app.add_option("--runs", runs_file, "sweeps: only the runs listed in this file (one id per line)");
-
-    CLI::App* status = app.add_subcommand("status", "show (and --rebuild) the index of a results directory");
-    std::string status_dir;
-    bool rebuild = false;
-    status->add_option("output", status_dir, "results directory")->required();
-    status->add_flag("--rebuild", rebuild, "rewrite index.csv and index.h5 from the run files");
-    status->add_option("--format", format, "table or csv")->check(CLI::IsMember({"table", "csv"}));
-
-    // submit: the [cluster] table's keys as options (they win over the table).
-    CLI::App* submit = app.add_subcommand("submit", "submit a sweep to SLURM or PBS (README \"Running on a cluster\")");
-    std::string sweep_path, scheduler, mode, account, partition, time_text, mem_text, template_path;
-    std::int64_t cpus_per_task = 0, nodes = 0, ntasks = 0, array_size = 0, array_limit = 0;
-    bool missing = false;
-    submit->add_option("sweep", sweep_path, "sweep file (TOML), or a results directory's sweep.toml")->required();
-    submit->add_option("-o,--output", output, "results directory (overrides the sweep's)");
-    submit->add_option("--scheduler", scheduler, "slurm or pbs (default: [cluster] scheduler, else sbatch or qsub, whichever is here)")
-        ->check(CLI::IsMember({"slurm", "pbs"}));
-    submit->add_option("--mode", mode, "array (a share of the sweep per task) or mpi (the bulletin board)")
-        ->check(CLI::IsMember({"array", "mpi"}));
-    submit->add_flag("--missing", missing, "only the runs that are missing, interrupted or failed");
-    submit->add_flag("--dry-run", dry_run, "write the job script, do not submit it");
-    submit->add_option("--template", template_path, "a job script template of your own (jobs/*.sh.in)");
-    submit->add_option("--account", account, "account (SLURM -A, PBS -A)");
-    submit->add_option("--partition,--queue", partition, "partition (SLURM) or queue (PBS)");
-    submit->add_option("--time", time_text, "time per task: [D-]HH:MM:SS, MM:SS or minutes (default: estimated)");
-    submit->add_option("--mem", mem_text, "memory per task (mpi: per rank): 4G, 1500M (default: estimated)");
-    submit->add_option("--cpus-per-task", cpus_per_task, "CPUs, and threads, per run (default 4, or the largest node's CPUs if fewer)");
-    submit->add_option("--nodes", nodes, "mpi: nodes");
-    submit->add_option("--ntasks", ntasks, "mpi: ranks (rank 0 hands out runs)");
-    submit->add_option("--array-size", array_size, "array: tasks (default: one per run, at most 1000)");
-    submit->add_option("--array-limit", array_limit, "array: at most this many tasks at once");
-    submit->add_option("--max-runs", max_runs, "refuse sweeps of more runs (default 10000)");
-    submit->add_flag("-q,--quiet", quiet, "print only errors");
-
-    CLI::App* estimate = app.add_subcommand("estimate", "expected time and memory per run of a sweep (a short pilot)");
-    double pilot_ms = 200;
-    estimate->add_option("sweep", sweep_path, "sweep file (TOML)")->required();
-    estimate->add_option("-t,--threads", threads, "threads of the pilot (default: all cores)");
-    estimate->add_option("--pilot-ms", pilot_ms, "model time the pilot simulates (default 200 ms)")
-        ->check(CLI::PositiveNumber);
-    estimate->add_option("--max-runs", max_runs, "refuse sweeps of more runs (default 10000)");
+    command_line cl;
+    add_run_options(app, cl);
+    add_status(app, cl);
+    add_submit(app, cl);
+    add_estimate(app, cl);
     app.require_subcommand(0, 1);
     CLI11_PARSE(app, argc, argv);
 
-    const bool subcommand = status->parsed() || submit->parsed() || estimate->parsed();
-    const bool mpi = launched_by_mpi() && !subcommand && !dry_run;
+    const bool subcommand = cl.status->parsed() || cl.submit->parsed() || cl.estimate->parsed();
+    const bool mpi = launched_by_mpi() && !subcommand && !cl.dry_run;
     int rank = 0;
     if (mpi) {
         int provided = 0;
         MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     }
-    // Only rank 0 speaks (every rank reads the same files and would say the same thing).
-    auto finish = [&](int code) {
-        if (mpi) MPI_Finalize();
-        return code;
-    };
-    std::ostream& err = std::cerr;
-
+    int code = exit_ok;
     try {
-        if (status->parsed()) {
-            const int code = show_status(status_dir, rebuild, format == "csv", std::cout);
-            print_jobs(status_dir, format == "csv", std::cout, std::cerr);
-            return finish(code);
-        }
-        const po::variables_map env = read_environment();
-        auto from_env = [&](CLI::Option* opt, const char* name, auto& value) {
-            if (opt->count() == 0 && env.count(name))
-                value = env[name].as<std::remove_reference_t<decltype(value)>>();
-        };
-        from_env(max_runs_opt, "max-runs", max_runs);
-        if (submit->parsed() || estimate->parsed()) {
-            sweep_spec sweep = load_sweep(sweep_path);
-            if (!output.empty()) sweep.config.output = std::filesystem::absolute(output).lexically_normal();
-            const std::vector<sweep_run> runs = expand_sweep(sweep, max_runs);
-            if (estimate->parsed()) {
-                print_estimate(sweep, runs, estimate_run(sweep, runs, threads, pilot_ms), std::cout);
-                return finish(exit_ok);
-            }
-            submit_options options;
-            options.missing = missing;
-            options.dry_run = dry_run;
-            options.quiet = quiet;
-            if (!template_path.empty()) options.template_file = template_path;
-            cluster_spec& o = options.overrides;
-            auto at = [](const char* option) { return m1::source_location{"command line", option, 0, 0}; };
-            if (!scheduler.empty()) o.scheduler = scheduler == "slurm" ? scheduler_kind::slurm : scheduler_kind::pbs;
-            if (!mode.empty()) o.mode = mode == "array" ? job_mode::array : job_mode::mpi;
-            if (!account.empty()) o.account = account;
-            if (!partition.empty()) o.partition = partition;
-            if (!time_text.empty()) o.time_s = parse_job_time(time_text, at("--time"));
-            if (!mem_text.empty()) o.mem_mib = parse_job_memory(mem_text, at("--mem"));
-            // A refusal found later (the partition's limits) names the option.
-            for (auto [given, key, name] : {std::tuple{!partition.empty(), "partition", "--partition"},
-                                            {!time_text.empty(), "time", "--time"}, {!mem_text.empty(), "mem", "--mem"}})
-                if (given) o.where[key] = at(name);
-            // The [cluster] key each option stands for: errors found later name the option.
-            for (auto [value, field, name, key, least] :
-                 {std::tuple{cpus_per_task, &o.cpus_per_task, "--cpus-per-task", "cpus_per_task", 1},
-                  {nodes, &o.nodes, "--nodes", "nodes", 1}, {ntasks, &o.ntasks, "--ntasks", "ntasks", 2},
-                  {array_size, &o.array_size, "--array-size", "array_size", 1},
-                  {array_limit, &o.array_limit, "--array-limit", "array_limit", 1}}) {
-                if (submit->get_option(name)->count() == 0) continue;
-                if (value < least)
-                    throw m1::input_error(at(name), "must be a whole number >= " + std::to_string(least));
-                *field = value;
-                o.where[key] = at(name);
-            }
-            return finish(submit_sweep(sweep, runs, options, std::cout, err));
-        }
-        if (config_path.empty()) {
-            std::cerr << app.help();
-            return finish(exit_bad_input);
-        }
-        from_env(jobs_opt, "jobs", jobs);
-        from_env(output_opt, "output", output);
-        // Task index and count, threads: the command line, else M1BATCH_*, else the scheduler's.
-        const task_environment task_env = read_task_environment();
-        const bool from_scheduler_cpus = threads_opt->count() == 0 && task_env.cpus &&
-                                         task_env.cpus_from != "M1BATCH_THREADS";
-        if (threads_opt->count() == 0 && task_env.cpus && !from_scheduler_cpus) threads = *task_env.cpus;
-
-        if (!is_sweep_file(config_path)) {
-            const bool task_env_given = task_env.index_from == "M1BATCH_TASK_INDEX" ||
-                                        task_env.count_from == "M1BATCH_TASK_COUNT";
-            if (dry_run || jobs || task_index_opt->count() || task_count_opt->count() ||
-                task_env_given || retry_failed || runs_opt->count())
-                throw m1::input_error({config_path, "", 0, 0},
-                                      "--dry-run, --jobs, --task-index, --task-count, --runs and "
-                                      "--retry-failed apply to sweeps (a [sweep] table)");
-            if (mpi) {
-                int size = 1;
-                MPI_Comm_size(MPI_COMM_WORLD, &size);
-                if (size > 1)
-                    throw m1::input_error({config_path, "", 0, 0},
-                                          "a single run does not use MPI (every rank would run it): "
-                                          "run it without mpirun, or make it a sweep");
-            }
-            m1::run_config config = m1::load_run_config(config_path);
-            if (threads > 0) config.threads = threads;
-            else if (from_scheduler_cpus) config.threads = *task_env.cpus;
-            if (!output.empty()) config.output = output;
-            // No handlers here: SIGINT ends a single run at once (its run.h5 is never half-written).
-            const m1::run_summary summary = m1::run_instance(config, quiet ? nullptr : &err);
-            if (!quiet) m1::print_summary(summary, std::cout);
-            return finish(exit_ok);
-        }
-
-        sweep_spec sweep = load_sweep(config_path);
-        if (!output.empty()) sweep.config.output = std::filesystem::absolute(output).lexically_normal();
-        const bool task_given = task_index_opt->count() || task_env.task_index;
-        const bool count_given = task_count_opt->count() || task_env.task_count;
-        if (!task_index_opt->count() && task_env.task_index) task_index = *task_env.task_index;
-        if (!task_count_opt->count() && task_env.task_count) task_count = *task_env.task_count;
-        const std::string index_source = task_index_opt->count() ? "--task-index" : task_env.index_from;
-        const std::string count_source = task_count_opt->count() ? "--task-count" : task_env.count_from;
-        if (task_given != count_given)
-            throw m1::input_error({config_path, "", 0, 0},
-                                  "array-task mode needs both a task index and a task count: " +
-                                      (task_given ? index_source + " is set, but neither --task-count nor M1BATCH_TASK_COUNT nor SLURM_ARRAY_TASK_COUNT"
-                                                  : count_source + " is set, but no task index (--task-index, M1BATCH_TASK_INDEX, SLURM_ARRAY_TASK_ID, PBS_ARRAY_INDEX, PBS_ARRAYID)"));
-        if (count_given && (task_count == 0 || task_index >= task_count))
-            throw m1::input_error({config_path, "", 0, 0},
-                                  "the task index (" + index_source + " = " + std::to_string(task_index) +
-                                      ") must be below the task count (" + count_source + " = " +
-                                      std::to_string(task_count) + "; indices are 0-based)");
-        const std::vector<sweep_run> runs = expand_sweep(sweep, max_runs);
-        if (dry_run) {
-            print_runs(sweep, runs, std::cout, format == "csv");
-            return finish(exit_ok);
-        }
-        batch_options options;
-        options.jobs = jobs;
-        options.threads = threads;
-        options.max_runs = max_runs;
-        options.retry_failed = retry_failed;
-        options.quiet = quiet;
-        if (from_scheduler_cpus) {
-            if (mpi) options.threads = *task_env.cpus;  // each rank is one scheduler task
-            else options.cores = *task_env.cpus;
-        }
-        if (runs_opt->count()) options.selected = read_run_list(runs_file, runs);
-        if (count_given) {
-            options.task_index = task_index;
-            options.task_count = task_count;
-        }
-        install_signal_handlers();
-        if (mpi) {
-            int size = 1;
-            MPI_Comm_size(MPI_COMM_WORLD, &size);
-            if (count_given)
-                throw m1::input_error({config_path, "", 0, 0},
-                                      "array-task mode (" + index_source +
-                                          ") runs without mpirun (one process per task)");
-            return finish(run_bulletin_board(sweep, runs, options, err));
-        }
-        return finish(run_local(sweep, runs, options, err));
+        code = dispatch(cl, app, mpi);
     } catch (const m1::input_error& e) {
-        if (rank == 0) err << "error: " << e.what() << "\n";
-        return finish(exit_bad_input);
+        // Only rank 0 speaks (every rank reads the same files and would say the same thing).
+        if (rank == 0) std::cerr << "error: " << e.what() << "\n";
+        code = exit_bad_input;
     } catch (const std::exception& e) {
-        if (rank == 0) err << "error: " << e.what() << "\n";
-        return finish(exit_runs_failed);
+        if (rank == 0) std::cerr << "error: " << e.what() << "\n";
+        code = exit_runs_failed;
     }
+    if (mpi) MPI_Finalize();
+    return code;
 }

@@ -328,202 +328,288 @@ void print_jobs(const fs::path& output, bool csv, std::ostream& out, std::ostrea
     }
 }
 
-int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
-                 const submit_options& options, std::ostream& out, std::ostream& err) {
-    cluster_spec c = sweep.cluster;
-    c.override_with(options.overrides);
+namespace {
 
-    // --- what kind of job
+// What the steps of one submission share.
+struct submission_plan {
+    const sweep_spec& sweep;
+    const std::vector<sweep_run>& runs;
+    const submit_options& options;
+    std::ostream& out;
+    std::ostream& err;
+    cluster_spec c;                          // [cluster] with the command line's overrides
     job_request job;
-    if (c.scheduler) {
-        job.scheduler = *c.scheduler;
-    } else if (const auto found = detect_scheduler()) {
-        job.scheduler = *found;
-    } else {
-        throw input_error({sweep.file.string(), "cluster.scheduler", 0, 0},
-                          "no scheduler here: neither sbatch nor qsub is in PATH; name one with "
-                          "--scheduler slurm|pbs or [cluster] scheduler (--dry-run writes the script "
-                          "without submitting it)");
-    }
-    job.mode = c.mode.value_or(job_mode::array);
-    const bool array = job.mode == job_mode::array;
-    check_keys_of_mode(c, job, runs.size(), sweep);
-    // A template of the user's: every placeholder must be known before anything is written.
-    std::string template_text;
-    const std::string template_name = options.template_file ? options.template_file->string() : "";
-    if (options.template_file) {
-        template_text = read_user_file(*options.template_file);
-        job_request probe = job;
-        probe.time_s = probe.mem_mib = 1;
-        render_template(template_text, template_values(probe), template_name);
-    }
-
-    // --- what the partition can give: a request that could never start is refused before writing
-    const std::vector<partition_limits> partitions = ask_partitions(job.scheduler, c, sweep, options.quiet, err);
-    job.cpus_per_task = choose_cpus_per_task(c, partitions, options.quiet, out);
-    check_against_partitions(partitions, request_given(c, job), c, sweep);
-
-    // --- an earlier job still at work would do the same runs: wait for it, or cancel it first
-    results_directory dir(sweep.config.output);
-    if (!options.dry_run)
-        for (const submission& earlier : read_submissions(dir.root()))
-            if (earlier.scheduler == to_string(job.scheduler) && job_active(job.scheduler, earlier.job_id)) {
-                err << "error: " << describe(earlier)
-                    << " is still queued or running; its tasks will do the runs that are not done. "
-                       "Wait for it, or cancel it ("
-                    << (job.scheduler == scheduler_kind::slurm ? "scancel " : "qdel ") << earlier.job_id
-                    << ") and submit again\n";
-                return exit_busy;
-            }
-
-    // --- which runs: the results directory as it is now
-    dir.create();
-    std::vector<std::size_t> selected;
+    std::string template_text, template_name;  // a template of the user's
+    std::vector<partition_limits> partitions;
+    std::vector<std::size_t> selected;       // the runs the job covers
     std::size_t running = 0, done = 0, failed = 0;
-    {
-        // Briefly exclusive: no batch or task may be writing while the sources are replaced. Released
-        // before the job is submitted, so that its tasks (shared holders) can start at once.
-        results_directory::lock lock;
-        if (const int code = take_directory(sweep, runs, /*exclusive=*/true, options.quiet, err, lock))
-            return code;
-        const std::vector<index_row> rows = read_rows(runs, dir);
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            const run_state s = rows[i].state;
-            running += s == run_state::running;
-            done += s == run_state::done;
-            failed += s == run_state::failed;
-            if (s == run_state::missing || s == run_state::interrupted ||
-                (options.missing && s == run_state::failed))
-                selected.push_back(i);
-        }
-    }
-    if (!options.missing) {
-        if (done > 0 && !options.quiet)
-            out << "note: " << done << " of " << runs.size()
-                << " runs are done already (the job skips them); submit --missing makes an array "
-                   "of just the runs still to do\n";
-        selected.resize(runs.size());
-        for (std::size_t i = 0; i < runs.size(); ++i) selected[i] = i;
-    }
-    // Failed runs are to do only with --missing (the plain job's tasks leave them failed).
-    const std::size_t todo = options.missing ? selected.size() : runs.size() - done - running - failed;
-    if (todo == 0) {
-        if (!options.quiet)
-            out << sweep.name << ": nothing to submit: " << done << " of " << runs.size()
-                << " runs done, " << running << " running"
-                << (failed && !options.missing ? ", " + std::to_string(failed) + " failed (--missing reruns them)" : "")
-                << "\n";
-        return exit_ok;
-    }
-
-    // --- sizes
     std::size_t runs_per_task = 1;
-    if (array) {
-        job.array_size = std::min<std::int64_t>(c.array_size.value_or(default_max_array),
-                                                static_cast<std::int64_t>(selected.size()));
-        if (c.array_size && *c.array_size > job.array_size && !options.quiet)
-            out << "note: array_size " << *c.array_size << " > the " << selected.size()
-                << " runs to do: " << job.array_size << " tasks\n";
-        job.array_limit = c.array_limit.value_or(0);
-        runs_per_task = (selected.size() + job.array_size - 1) / job.array_size;
-    } else {
-        job.ntasks = c.ntasks.value_or(1 + std::min<std::int64_t>(
-                                               default_mpi_workers, static_cast<std::int64_t>(selected.size())));
-        job.nodes = std::min(c.nodes.value_or(0), job.ntasks);  // checked above against the sweep's size
-        runs_per_task = (selected.size() + job.ntasks - 2) / (job.ntasks - 1);
+
+    bool array() const { return job.mode == job_mode::array; }
+};
+
+scheduler_kind scheduler_of(const cluster_spec& c, const sweep_spec& sweep) {
+    if (c.scheduler) return *c.scheduler;
+    if (const auto found = detect_scheduler()) return *found;
+    throw input_error({sweep.file.string(), "cluster.scheduler", 0, 0},
+                      "no scheduler here: neither sbatch nor qsub is in PATH; name one with "
+                      "--scheduler slurm|pbs or [cluster] scheduler (--dry-run writes the script "
+                      "without submitting it)");
+}
+
+// A template of the user's: every placeholder must be known before anything is written.
+void read_template(submission_plan& plan) {
+    if (!plan.options.template_file) return;
+    plan.template_name = plan.options.template_file->string();
+    plan.template_text = read_user_file(*plan.options.template_file);
+    job_request probe = plan.job;
+    probe.time_s = probe.mem_mib = 1;
+    render_template(plan.template_text, template_values(probe), plan.template_name);
+}
+
+// The kind of job, and what the partition can give: a request that could never start is refused
+// before anything is written.
+void plan_job(submission_plan& plan) {
+    plan.job.scheduler = scheduler_of(plan.c, plan.sweep);
+    plan.job.mode = plan.c.mode.value_or(job_mode::array);
+    check_keys_of_mode(plan.c, plan.job, plan.runs.size(), plan.sweep);
+    read_template(plan);
+    plan.partitions = ask_partitions(plan.job.scheduler, plan.c, plan.sweep, plan.options.quiet, plan.err);
+    plan.job.cpus_per_task = choose_cpus_per_task(plan.c, plan.partitions, plan.options.quiet, plan.out);
+    check_against_partitions(plan.partitions, request_given(plan.c, plan.job), plan.c, plan.sweep);
+}
+
+// An earlier job still at work would do the same runs: it is to be waited for, or cancelled first.
+bool earlier_job_active(const submission_plan& plan, const results_directory& dir) {
+    const scheduler_kind scheduler = plan.job.scheduler;
+    for (const submission& earlier : read_submissions(dir.root()))
+        if (earlier.scheduler == to_string(scheduler) && job_active(scheduler, earlier.job_id)) {
+            plan.err << "error: " << describe(earlier)
+                     << " is still queued or running; its tasks will do the runs that are not done. "
+                        "Wait for it, or cancel it ("
+                     << (scheduler == scheduler_kind::slurm ? "scancel " : "qdel ") << earlier.job_id
+                     << ") and submit again\n";
+            return true;
+        }
+    return false;
+}
+
+// Which runs, from the results directory as it is now; an exit code when it is held.
+int select_runs(submission_plan& plan, const results_directory& dir) {
+    // Briefly exclusive: no batch or task may be writing while the sources are replaced. Released
+    // before the job is submitted, so that its tasks (shared holders) can start at once.
+    results_directory::lock lock;
+    if (const int code = take_directory(plan.sweep, plan.runs, /*exclusive=*/true, plan.options.quiet,
+                                        plan.err, lock))
+        return code;
+    const std::vector<index_row> rows = read_rows(plan.runs, dir);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const run_state s = rows[i].state;
+        plan.running += s == run_state::running;
+        plan.done += s == run_state::done;
+        plan.failed += s == run_state::failed;
+        if (s == run_state::missing || s == run_state::interrupted ||
+            (plan.options.missing && s == run_state::failed))
+            plan.selected.push_back(i);
     }
+    return exit_ok;
+}
+
+// Without --missing the job covers the whole sweep (its tasks skip what is done).
+void cover_all_runs(submission_plan& plan) {
+    if (plan.options.missing) return;
+    if (plan.done > 0 && !plan.options.quiet)
+        plan.out << "note: " << plan.done << " of " << plan.runs.size()
+                 << " runs are done already (the job skips them); submit --missing makes an array "
+                    "of just the runs still to do\n";
+    plan.selected.resize(plan.runs.size());
+    for (std::size_t i = 0; i < plan.runs.size(); ++i) plan.selected[i] = i;
+}
+
+// True (and said) when there is nothing to do. Failed runs are to do only with --missing (the
+// plain job's tasks leave them failed).
+bool nothing_to_do(const submission_plan& plan) {
+    const bool missing = plan.options.missing;
+    const std::size_t todo =
+        missing ? plan.selected.size() : plan.runs.size() - plan.done - plan.running - plan.failed;
+    if (todo > 0) return false;
+    if (!plan.options.quiet)
+        plan.out << plan.sweep.name << ": nothing to submit: " << plan.done << " of " << plan.runs.size()
+                 << " runs done, " << plan.running << " running"
+                 << (plan.failed && !missing
+                         ? ", " + std::to_string(plan.failed) + " failed (--missing reruns them)"
+                         : "")
+                 << "\n";
+    return true;
+}
+
+// Array tasks or MPI ranks, and the runs each does.
+void choose_sizes(submission_plan& plan) {
+    const cluster_spec& c = plan.c;
+    job_request& job = plan.job;
+    const std::size_t count = plan.selected.size();
+    if (plan.array()) {
+        job.array_size = std::min<std::int64_t>(c.array_size.value_or(default_max_array),
+                                                static_cast<std::int64_t>(count));
+        if (c.array_size && *c.array_size > job.array_size && !plan.options.quiet)
+            plan.out << "note: array_size " << *c.array_size << " > the " << count
+                     << " runs to do: " << job.array_size << " tasks\n";
+        job.array_limit = c.array_limit.value_or(0);
+        plan.runs_per_task = (count + job.array_size - 1) / job.array_size;
+    } else {
+        job.ntasks = c.ntasks.value_or(1 + std::min<std::int64_t>(default_mpi_workers,
+                                                                  static_cast<std::int64_t>(count)));
+        job.nodes = std::min(c.nodes.value_or(0), job.ntasks);  // checked above against the sweep's size
+        plan.runs_per_task = (count + job.ntasks - 2) / (job.ntasks - 1);
+    }
+}
+
+// Time and memory per task (rank): as given, else from a pilot of the largest run.
+void choose_time_and_memory(submission_plan& plan) {
+    const cluster_spec& c = plan.c;
+    job_request& job = plan.job;
     if (c.time_s && c.mem_mib) {
         job.time_s = *c.time_s;
         job.mem_mib = *c.mem_mib;
-    } else {
-        const std::size_t threads = std::min<std::size_t>(
-            static_cast<std::size_t>(job.cpus_per_task), std::max(1u, std::thread::hardware_concurrency()));
-        if (!options.quiet)
-            out << "estimating time and memory per run (a pilot of the largest run, "
-                << threads << " thread" << (threads == 1 ? "" : "s") << ")...\n" << std::flush;
-        const run_estimate e = estimate_run(sweep, runs, threads);
-        job.time_s = c.time_s.value_or(requested_time_s(e, runs_per_task));
-        job.mem_mib = c.mem_mib.value_or(requested_memory_mib(e));
-        if (!options.quiet)
-            out << "  one run: " << std::fixed << std::setprecision(1) << e.time_s() << " s, "
-                << e.memory_mib << " MiB; asking for" << (c.time_s ? "" : " time " + slurm_time(job.time_s))
-                << (c.mem_mib ? "" : " mem " + std::to_string(job.mem_mib) + "M") << " per "
-                << (array ? "task" : "rank") << " (" << runs_per_task << " run"
-                << (runs_per_task == 1 ? "" : "s") << " each)\n";
+        return;
     }
-    job.variant = c.variant.value_or(pbs_variant::openpbs);
-    job.account = c.account.value_or("");
-    job.partition = c.partition.value_or("");
-    job.setup = c.setup;
-    job.extra = c.extra;
-    job.runs = selected.size();
-    job.job_name = "m1batch-" + sweep.name;
+    const std::size_t threads = std::min<std::size_t>(
+        static_cast<std::size_t>(job.cpus_per_task), std::max(1u, std::thread::hardware_concurrency()));
+    if (!plan.options.quiet)
+        plan.out << "estimating time and memory per run (a pilot of the largest run, " << threads
+                 << " thread" << (threads == 1 ? "" : "s") << ")...\n" << std::flush;
+    const run_estimate e = estimate_run(plan.sweep, plan.runs, threads);
+    job.time_s = c.time_s.value_or(requested_time_s(e, plan.runs_per_task));
+    job.mem_mib = c.mem_mib.value_or(requested_memory_mib(e));
+    if (!plan.options.quiet)
+        plan.out << "  one run: " << std::fixed << std::setprecision(1) << e.time_s() << " s, "
+                 << e.memory_mib << " MiB; asking for" << (c.time_s ? "" : " time " + slurm_time(job.time_s))
+                 << (c.mem_mib ? "" : " mem " + std::to_string(job.mem_mib) + "M") << " per "
+                 << (plan.array() ? "task" : "rank") << " (" << plan.runs_per_task << " run"
+                 << (plan.runs_per_task == 1 ? "" : "s") << " each)\n";
+}
+
+// The rest of the request, straight from [cluster]; the job's name from the sweep's.
+void complete_job(submission_plan& plan) {
+    job_request& job = plan.job;
+    job.variant = plan.c.variant.value_or(pbs_variant::openpbs);
+    job.account = plan.c.account.value_or("");
+    job.partition = plan.c.partition.value_or("");
+    job.setup = plan.c.setup;
+    job.extra = plan.c.extra;
+    job.runs = plan.selected.size();
+    job.job_name = "m1batch-" + plan.sweep.name;
     for (char& ch : job.job_name)
         if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') ch = '_';
+}
 
-    check_against_partitions(partitions, request_of(job), c, sweep);  // with the estimate's time and memory
+// --missing: the runs the job covers, OUTPUT/jobs/NNN.runs.
+void write_run_list(submission_plan& plan, const fs::path& jobs, const std::string& number) {
+    job_request& job = plan.job;
+    job.run_list = jobs / (number + ".runs");
+    job.retry_failed = true;
+    std::string text = "# runs of " + job.sweep_file.string() + " still to do (m1batch submit --missing, " +
+                       iso_now() + ")\n";
+    for (std::size_t i : plan.selected) text.append(plan.runs[i].id).push_back('\n');
+    write_file_atomically(job.run_list, text);
+}
 
-    // --- the files
-    const fs::path root = fs::absolute(dir.root()).lexically_normal();
+// The job script (and run list) in OUTPUT/jobs; returns the script's path.
+fs::path write_job_files(submission_plan& plan, const fs::path& root) {
+    job_request& job = plan.job;
     const fs::path jobs = root / "jobs";
     job.log_directory = jobs / "logs";
     fs::create_directories(job.log_directory);
     const std::string number = next_number(jobs);
     job.m1batch = this_program();
     job.sweep_file = root / "sweep.toml";
-    if (options.missing) {
-        job.run_list = jobs / (number + ".runs");
-        job.retry_failed = true;
-        std::string text = "# runs of " + job.sweep_file.string() + " still to do (m1batch submit --missing, " +
-                           iso_now() + ")\n";
-        for (std::size_t i : selected) text.append(runs[i].id).push_back('\n');
-        write_file_atomically(job.run_list, text);
-    }
-    const std::string script = options.template_file
-                                   ? render_template(template_text, template_values(job), template_name)
+    if (plan.options.missing) write_run_list(plan, jobs, number);
+    const std::string script = plan.options.template_file
+                                   ? render_template(plan.template_text, template_values(job), plan.template_name)
                                    : render_job_script(job);
     const fs::path script_file =
         jobs / (number + "-" + std::string(to_string(job.scheduler)) + "-" + std::string(to_string(job.mode)) + ".sh");
     write_file_atomically(script_file, script);
     ::chmod(script_file.c_str(), 0755);
+    return script_file;
+}
 
-    const std::string submit_command = job.scheduler == scheduler_kind::slurm ? "sbatch" : "qsub";
-    const std::string size_text =
-        array ? plural(job.array_size, "task") +
-                    (job.array_limit ? " (at most " + std::to_string(job.array_limit) + " at a time)" : "")
-              : std::to_string(job.ntasks) + " MPI ranks";
-    if (options.dry_run) {
-        if (!options.quiet)
-            out << "job script: " << script_file.string() << " (" << size_text << ", "
-                << plural(selected.size(), "run") << "; not submitted: " << submit_command << " "
-                << script_file.string() << " submits it)\n";
-        return exit_ok;
-    }
+std::string submit_command(const job_request& job) {
+    return job.scheduler == scheduler_kind::slurm ? "sbatch" : "qsub";
+}
 
-    std::vector<std::string> argv = {submit_command};
+// "3 tasks (at most 2 at a time)" or "9 MPI ranks".
+std::string size_text(const job_request& job) {
+    if (job.mode != job_mode::array) return std::to_string(job.ntasks) + " MPI ranks";
+    return plural(job.array_size, "task") +
+           (job.array_limit ? " (at most " + std::to_string(job.array_limit) + " at a time)" : "");
+}
+
+// sbatch or qsub: the job id, or "" when refused (said on err).
+std::string submit_script(const job_request& job, const fs::path& script_file, std::ostream& err) {
+    std::vector<std::string> argv = {submit_command(job)};
     if (job.scheduler == scheduler_kind::slurm) argv.push_back("--parsable");
     argv.push_back(script_file.string());
     const command_result r = run_command(argv);
     const std::string job_id = r.status == 0 ? parse_job_id(job.scheduler, r.out) : "";
-    if (job_id.empty()) {
-        const std::string why = r.err.empty() ? r.out : r.err;
-        err << "error: " << submit_command << " refused " << script_file.string() << " (exit "
-            << r.status << "): " << why;
-        if (why.empty() || why.back() != '\n') err << "\n";
-        return exit_runs_failed;
-    }
+    if (!job_id.empty()) return job_id;
+    const std::string why = r.err.empty() ? r.out : r.err;
+    err << "error: " << submit_command(job) << " refused " << script_file.string() << " (exit "
+        << r.status << "): " << why;
+    if (why.empty() || why.back() != '\n') err << "\n";
+    return "";
+}
 
-    record_submission(jobs / "submissions.csv", job, job_id, script_file);
-    if (!options.quiet)
-        out << "submitted " << (job.scheduler == scheduler_kind::slurm ? "SLURM" : "PBS") << " job "
-            << job_id << ": " << size_text << ", " << plural(selected.size(), "run") << ", "
-            << job.cpus_per_task << " CPU" << (job.cpus_per_task == 1 ? "" : "s") << " and "
-            << job.mem_mib << " MiB per " << (array ? "task" : "rank") << ", time "
-            << slurm_time(job.time_s) << "\n"
-            << "  script: " << script_file.string() << "\n"
-            << "  logs:   " << job.log_directory.string() << "\n"
-            << "  follow: m1batch status " << root.string() << "\n";
+void print_submitted(const submission_plan& plan, const std::string& job_id, const fs::path& script_file,
+                     const fs::path& root) {
+    const job_request& job = plan.job;
+    plan.out << "submitted " << (job.scheduler == scheduler_kind::slurm ? "SLURM" : "PBS") << " job "
+             << job_id << ": " << size_text(job) << ", " << plural(plan.selected.size(), "run") << ", "
+             << job.cpus_per_task << " CPU" << (job.cpus_per_task == 1 ? "" : "s") << " and "
+             << job.mem_mib << " MiB per " << (plan.array() ? "task" : "rank") << ", time "
+             << slurm_time(job.time_s) << "\n"
+             << "  script: " << script_file.string() << "\n"
+             << "  logs:   " << job.log_directory.string() << "\n"
+             << "  follow: m1batch status " << root.string() << "\n";
+}
+
+// The job written (and, unless a dry run, submitted and recorded).
+int write_and_submit(submission_plan& plan, const results_directory& dir) {
+    const fs::path root = fs::absolute(dir.root()).lexically_normal();
+    const fs::path script_file = write_job_files(plan, root);
+    const job_request& job = plan.job;
+    if (plan.options.dry_run) {
+        if (!plan.options.quiet)
+            plan.out << "job script: " << script_file.string() << " (" << size_text(job) << ", "
+                     << plural(plan.selected.size(), "run") << "; not submitted: " << submit_command(job)
+                     << " " << script_file.string() << " submits it)\n";
+        return exit_ok;
+    }
+    const std::string job_id = submit_script(job, script_file, plan.err);
+    if (job_id.empty()) return exit_runs_failed;
+    record_submission(root / "jobs" / "submissions.csv", job, job_id, script_file);
+    if (!plan.options.quiet) print_submitted(plan, job_id, script_file, root);
     return exit_ok;
+}
+
+}  // namespace
+
+int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                 const submit_options& options, std::ostream& out, std::ostream& err) {
+    submission_plan plan{sweep, runs, options, out, err, options.table};
+    plan.c.override_with(options.overrides);
+    plan_job(plan);
+    results_directory dir(sweep.config.output);
+    if (!options.dry_run && earlier_job_active(plan, dir)) return exit_busy;
+    dir.create();
+    if (const int code = select_runs(plan, dir)) return code;
+    cover_all_runs(plan);
+    if (nothing_to_do(plan)) return exit_ok;
+    choose_sizes(plan);
+    choose_time_and_memory(plan);
+    complete_job(plan);
+    check_against_partitions(plan.partitions, request_of(plan.job), plan.c, plan.sweep);  // with the estimate's time and memory
+    return write_and_submit(plan, dir);
 }
 
 }  // namespace m1::batch

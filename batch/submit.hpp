@@ -20,6 +20,7 @@
 namespace m1::batch {
 
 struct submit_options {
+    cluster_spec table;       // the sweep's [cluster] table (load_cluster)
     cluster_spec overrides;   // the command line's; they win over the [cluster] table
     bool missing = false;     // only the runs that are missing, interrupted or failed
     bool dry_run = false;     // write the script, do not submit it
