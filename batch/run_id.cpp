@@ -1,6 +1,7 @@
 #include "batch/run_id.hpp"
 
 #include "batch/json_pointer.hpp"
+#include "core/base/digest.hpp"
 #include "core/format/json_source.hpp"
 #include "core/format/model.hpp"
 

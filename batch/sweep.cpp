@@ -1,6 +1,5 @@
 #include "batch/sweep.hpp"
 
-#include "core/base/digest.hpp"
 #include "core/base/text_format.hpp"
 
 #include <algorithm>
