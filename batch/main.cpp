@@ -365,7 +365,11 @@ int main(int argc, char** argv) {
     add_submit(app, cl);
     add_estimate(app, cl);
     app.require_subcommand(0, 1);
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;  // --help, --version; else bad input, as every bad option
+    }
 
     const bool subcommand = cl.status->parsed() || cl.submit->parsed() || cl.estimate->parsed();
     const bool mpi = launched_by_mpi() && !subcommand && !cl.dry_run;
