@@ -40,15 +40,6 @@ std::string dotted(const std::vector<std::string>& tokens, std::size_t count) {
     return out;
 }
 
-const char* json_kind(const json& v) {
-    if (v.is_object()) return "an object";
-    if (v.is_array()) return "a list";
-    if (v.is_string()) return "a string";
-    if (v.is_boolean()) return "a boolean";
-    if (v.is_null()) return "null";
-    return "a number";
-}
-
 const json* child_of(const json& value, const std::string& token) {
     if (value.is_array()) {
         const auto index = array_index(token);

@@ -19,9 +19,6 @@ std::optional<std::size_t> array_index(const std::string& token);
 // joined by dots.
 std::string dotted(const std::vector<std::string>& tokens, std::size_t count);
 
-// "an object", "a list", "a string", "a boolean", "null" or "a number", for messages.
-const char* json_kind(const nlohmann::ordered_json& value);
-
 // The member `token` names in an object, or the element in a list; nullptr when there is none.
 const nlohmann::ordered_json* child_of(const nlohmann::ordered_json& value, const std::string& token);
 

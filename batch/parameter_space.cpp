@@ -1,6 +1,7 @@
 #include "batch/parameter_space.hpp"
 
 #include "batch/json_pointer.hpp"
+#include "core/format/json_source.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -10,10 +10,7 @@
 #include <vector>
 
 namespace fs = std::filesystem;
-using m1::test::listing;
-using m1::test::quote;
-using m1::test::run_shell;
-using m1::test::temporary_directory;
+using namespace m1::test;
 
 namespace {
 

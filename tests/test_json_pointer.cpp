@@ -1,5 +1,6 @@
 // batch/json_pointer: RFC 6901 tokens and escapes, array indices, lookups and slots in a document.
 #include "batch/json_pointer.hpp"
+#include "core/format/json_source.hpp"  // json_kind
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@ namespace {
 using json = nlohmann::ordered_json;
 using tokens = std::vector<std::string>;
 using namespace m1::batch;
+using m1::json_kind;
 
 const json doc = json::parse(R"({"a": {"b/c": 1, "d~e": [10, 20, {"f": true}]}, "": "empty"})");
 

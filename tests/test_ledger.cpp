@@ -10,12 +10,7 @@
 #include <vector>
 
 namespace fs = std::filesystem;
-using m1::batch::batch_options;
-using m1::batch::ledger;
-using m1::batch::ledger_mode;
-using m1::batch::results_directory;
-using m1::batch::run_outcome;
-using m1::batch::run_state;
+using namespace m1::batch;
 using m1::test::read_file;
 
 namespace {

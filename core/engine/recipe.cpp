@@ -12,25 +12,6 @@ namespace m1 {
 
 namespace {
 
-// A NetStim or VecStim population as the spike source each of its cells is.
-std::optional<stim_source> artificial_source_of(const population_spec& spec) {
-    if (spec.kind == population_kind::izhikevich) return std::nullopt;
-    stim_source s;
-    s.name = spec.name;
-    s.kind = spec.kind == population_kind::netstim ? stim_kind::netstim : stim_kind::vecstim;
-    s.interval = spec.interval;
-    s.noise = spec.noise;
-    s.start = spec.start;
-    s.number = spec.number;
-    s.seed = spec.seed;
-    s.spike_times = spec.spike_times;
-    return s;
-}
-
-}  // namespace
-
-namespace {
-
 bool in_list(const std::vector<std::string>& values, const std::string& tag) {
     return std::find(values.begin(), values.end(), tag) != values.end();
 }
@@ -74,7 +55,6 @@ void recipe::place_cells() {
     for (std::size_t p = 0; p < model_.populations.size(); ++p) {
         const std::uint32_t n = population_size(model_, model_.populations[p]);
         populations_.push_back({p, next_gid, n});
-        artificial_sources_.push_back(artificial_source_of(model_.populations[p]));
         next_gid += n;
     }
     population_of_.resize(next_gid);
@@ -144,6 +124,11 @@ const soma_geometry& recipe::geometry_of(gid_type gid) const { return cell_rule_
 double recipe::v_init_of(gid_type gid) const { return cell_rule_of(gid)->v_init; }
 double recipe::threshold() const { return model_.default_threshold; }
 std::span<const synaptic_mechanism> recipe::synaptic_mechanisms() const { return model_.synaptic_mechanisms; }
+const stim_source* recipe::artificial_source(std::size_t population) const {
+    const population_spec& spec = model_.populations[populations_[population].spec];
+    return spec.kind == population_kind::izhikevich ? nullptr : &spec.spike_source;
+}
+
 const stim_source& recipe::source_of(const cell_stimulation& st) const {
     return model_.stim_sources[model_.stim_targets[st.target].source];
 }

@@ -78,10 +78,7 @@ public:
     std::span<const synaptic_mechanism> synaptic_mechanisms() const;
     const stim_source& source_of(const cell_stimulation& st) const;
     // Null for an Izhikevich population (index into populations()).
-    const stim_source* artificial_source(std::size_t population) const {
-        const auto& s = artificial_sources_[population];
-        return s ? &*s : nullptr;
-    }
+    const stim_source* artificial_source(std::size_t population) const;
 
     // Connections made by the model's rules, as NetPyNE makes them. Both answer the same set;
     // `connections_from` is the order the engine's tables want (presynaptic cell, then rule, then
@@ -159,7 +156,6 @@ private:
     std::vector<cell_stimulation> stimulations_;
     std::uint32_t netstim_hash_ = 0;
     std::vector<std::string> warnings_;
-    std::vector<std::optional<stim_source>> artificial_sources_;  // by population
 };
 
 }  // namespace m1

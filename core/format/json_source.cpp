@@ -220,4 +220,13 @@ std::string canonical_json(const nlohmann::ordered_json& value) {
     return out;
 }
 
+const char* json_kind(const nlohmann::ordered_json& v) {
+    if (v.is_object()) return "an object";
+    if (v.is_array()) return "a list";
+    if (v.is_string()) return "a string";
+    if (v.is_boolean()) return "a boolean";
+    if (v.is_null()) return "null";
+    return "a number";
+}
+
 }  // namespace m1

@@ -38,4 +38,8 @@ private:
 // (shortest round-trip form): equal values give equal text whatever the key order of the file.
 std::string canonical_json(const nlohmann::ordered_json& value);
 
+// What kind of JSON value `value` is, for messages: "an object", "a list", "a string", "a boolean",
+// "null" or "a number".
+const char* json_kind(const nlohmann::ordered_json& value);
+
 }  // namespace m1

@@ -18,15 +18,6 @@ std::string join(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;
 }
 
-std::string type_name(const json& v) {
-    if (v.is_number()) return "a number";
-    if (v.is_string()) return "a string";
-    if (v.is_boolean()) return "true/false";
-    if (v.is_array()) return "a list";
-    if (v.is_object()) return "an object";
-    return "null";
-}
-
 // Reads one JSON object of a NetPyNE section, remembering which keys were used, so that every key
 // left over can be checked against NetPyNE's own list (finish()).
 class object_reader {
@@ -35,7 +26,7 @@ public:
                   std::string section)
         : doc_(doc), value_(value), path_(std::move(path)), section_(std::move(section)) {
         if (!value_.is_object())
-            doc_.fail(path_, "must be an object, not " + type_name(value_));
+            doc_.fail(path_, "must be an object, not " + std::string(json_kind(value_)));
     }
 
     const std::string& path() const { return path_; }
@@ -55,7 +46,7 @@ public:
         const json* v = find(key);
         if (!v) return std::nullopt;
         if (v->is_boolean()) return v->get<bool>() ? 1.0 : 0.0;  // Python: True == 1
-        if (!v->is_number()) fail(key, "must be a number, not " + type_name(*v));
+        if (!v->is_number()) fail(key, "must be a number, not " + std::string(json_kind(*v)));
         const double x = v->get<double>();
         if (!std::isfinite(x)) fail(key, "must be a finite number");
         return x;
@@ -69,7 +60,7 @@ public:
     std::optional<std::string> text(const std::string& key) {
         const json* v = find(key);
         if (!v) return std::nullopt;
-        if (!v->is_string()) fail(key, "must be a string, not " + type_name(*v));
+        if (!v->is_string()) fail(key, "must be a string, not " + std::string(json_kind(*v)));
         return v->get<std::string>();
     }
     std::vector<double> numbers(const std::string& key) {
@@ -370,7 +361,7 @@ void read_population_size(object_reader& r, const model_spec& m, population_spec
 }
 
 // A NetStim population's own settings.
-void read_netstim_population(object_reader& r, population_spec& p) {
+void read_netstim_population(object_reader& r, stim_source& p) {
     if (r.has("rate") && r.has("interval")) r.fail("rate", "give rate or interval");
     // pointCell.py: rate sets interval = 1000.0/rate; everything not given keeps NEURON's
     // NetStim defaults (interval 10, start 50, noise 0); NetPyNE sets number to 1e9 and seed to
@@ -398,11 +389,14 @@ population_spec read_population(const json_document& doc, const std::string& nam
     else if (p.cell_model == "VecStim") p.kind = population_kind::vecstim;
     else p.kind = population_kind::izhikevich;
     read_population_size(r, m, p);
+    p.spike_source.name = name;
     if (p.kind == population_kind::netstim) {
-        read_netstim_population(r, p);
+        p.spike_source.kind = stim_kind::netstim;
+        read_netstim_population(r, p.spike_source);
     } else if (p.kind == population_kind::vecstim) {
-        p.spike_times = r.numbers("spkTimes");
-        if (!std::is_sorted(p.spike_times.begin(), p.spike_times.end()))
+        p.spike_source.kind = stim_kind::vecstim;
+        p.spike_source.spike_times = r.numbers("spkTimes");
+        if (!std::is_sorted(p.spike_source.spike_times.begin(), p.spike_source.spike_times.end()))
             r.fail("spkTimes", "spike times must be in increasing order");
     }
     r.finish();

@@ -34,11 +34,10 @@ struct population_spec {
     std::optional<double> density;          // cells per mm³
     std::optional<std::int64_t> num_cells;
     std::array<double, 2> xnorm_range{0, 1}, ynorm_range{0, 1}, znorm_range{0, 1};
-    // NetStim populations
-    double interval = 0, noise = 0, start = 0, number = 0;
-    std::optional<std::uint32_t> seed;  // id3 of the NetStim stream (default seeds.stim)
-    // VecStim populations: the same spike times for every cell of the population
-    std::vector<double> spike_times;
+    // NetStim and VecStim populations: what each cell is, a NetStim (interval, noise, start,
+    // number, seed: id3 of its stream, default seeds.stim) or a VecStim (the same spike times
+    // for every cell of the population).
+    stim_source spike_source;
 };
 
 struct cell_rule {
