@@ -146,7 +146,8 @@ void add_options(CLI::App& app, option_texts& t, m1::analysis::results_options& 
                    "sweeps: the summary column shown over two swept parameters (default rate_hz)");
     app.add_option("--x", options.heatmap_x, "sweeps: the heatmap's x parameter (default: the first swept)");
     app.add_option("--y", options.heatmap_y, "sweeps: the heatmap's y parameter (default: the second swept)");
-    app.add_option("-t,--threads", options.threads, "threads (default: all cores)");
+    app.add_option("-t,--threads", options.threads, "threads (default: all cores)")
+        ->check(CLI::NonNegativeNumber);  // a size_t would take -2 as 2^64-2
     t.cells_option = app.add_option(
         "--cells", t.cells, "spike files without /cells: population sizes POP=N,... (default: largest node id + 1)");
     t.duration_option = app.add_option(

@@ -109,17 +109,17 @@ struct command_line {
 
 void add_run_options(CLI::App& app, command_line& cl) {
     app.add_option("config", cl.config_path, "run configuration or sweep (TOML)");
-    cl.threads_opt = app.add_option("-t,--threads", cl.threads, "threads per run (default: automatic, or the CPUs a scheduler granted)");
-    cl.jobs_opt = app.add_option("-j,--jobs", cl.jobs, "sweeps: runs at once in this process (default: automatic)");
+    cl.threads_opt = app.add_option("-t,--threads", cl.threads, "threads per run (default: automatic, or the CPUs a scheduler granted)")->check(CLI::NonNegativeNumber);
+    cl.jobs_opt = app.add_option("-j,--jobs", cl.jobs, "sweeps: runs at once in this process (default: automatic)")->check(CLI::NonNegativeNumber);
     cl.output_opt = app.add_option("-o,--output", cl.output, "output directory (overrides the configuration's)");
     app.add_flag("-q,--quiet", cl.quiet, "print only errors");
     app.add_flag("--dry-run", cl.dry_run, "sweeps: print the runs and exit");
     app.add_option("--format", cl.format, "--dry-run and status: table or csv")
         ->check(CLI::IsMember({"table", "csv"}));
-    cl.max_runs_opt = app.add_option("--max-runs", cl.max_runs, "refuse sweeps of more runs (default 10000)");
+    cl.max_runs_opt = app.add_option("--max-runs", cl.max_runs, "refuse sweeps of more runs (default 10000)")->check(CLI::NonNegativeNumber);
     app.add_flag("--retry-failed", cl.retry_failed, "sweeps: rerun the runs that failed");
-    cl.task_index_opt = app.add_option("--task-index", cl.task_index, "array-task mode: this task's index (0-based)");
-    cl.task_count_opt = app.add_option("--task-count", cl.task_count, "array-task mode: the number of tasks");
+    cl.task_index_opt = app.add_option("--task-index", cl.task_index, "array-task mode: this task's index (0-based)")->check(CLI::NonNegativeNumber);
+    cl.task_count_opt = app.add_option("--task-count", cl.task_count, "array-task mode: the number of tasks")->check(CLI::NonNegativeNumber);
     cl.runs_opt = app.add_option("--runs", cl.runs_file, "sweeps: only the runs listed in this file (one id per line)");
 }
 
@@ -150,17 +150,17 @@ void add_submit(CLI::App& app, command_line& cl) {
     submit->add_option("--ntasks", cl.ntasks, "mpi: ranks (rank 0 hands out runs)");
     submit->add_option("--array-size", cl.array_size, "array: tasks (default: one per run, at most 1000)");
     submit->add_option("--array-limit", cl.array_limit, "array: at most this many tasks at once");
-    submit->add_option("--max-runs", cl.max_runs, "refuse sweeps of more runs (default 10000)");
+    submit->add_option("--max-runs", cl.max_runs, "refuse sweeps of more runs (default 10000)")->check(CLI::NonNegativeNumber);
     submit->add_flag("-q,--quiet", cl.quiet, "print only errors");
 }
 
 void add_estimate(CLI::App& app, command_line& cl) {
     cl.estimate = app.add_subcommand("estimate", "expected time and memory per run of a sweep (a short pilot)");
     cl.estimate->add_option("sweep", cl.sweep_path, "sweep file (TOML)")->required();
-    cl.estimate->add_option("-t,--threads", cl.threads, "threads of the pilot (default: all cores)");
+    cl.estimate->add_option("-t,--threads", cl.threads, "threads of the pilot (default: all cores)")->check(CLI::NonNegativeNumber);
     cl.estimate->add_option("--pilot-ms", cl.pilot_ms, "model time the pilot simulates (default 200 ms)")
         ->check(CLI::PositiveNumber);
-    cl.estimate->add_option("--max-runs", cl.max_runs, "refuse sweeps of more runs (default 10000)");
+    cl.estimate->add_option("--max-runs", cl.max_runs, "refuse sweeps of more runs (default 10000)")->check(CLI::NonNegativeNumber);
 }
 
 m1::source_location option_at(const char* option) { return {"command line", option, 0, 0}; }

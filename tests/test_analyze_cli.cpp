@@ -77,7 +77,7 @@ TEST_F(AnalyzeOptions, BadSpikeFileDefaultsRefused) {
 // What the command-line parser itself refuses (an unknown mode, option or extra argument, a value
 // of the wrong type) is bad input too: exit 2 (CLI11's own codes were 105-109), nothing written.
 TEST_F(AnalyzeOptions, WhatTheParserRefusesExitsTwo) {
-    for (const char* options : {"--mode nonsense", "--no-such-option", "--seed -1", "--order two"}) {
+    for (const char* options : {"--mode nonsense", "--no-such-option", "--seed -1", "--order two", "--threads -2"}) {
         const auto r = analyze(options);
         EXPECT_EQ(r.status, 2) << options << "\n" << r.err;
         EXPECT_FALSE(r.err.empty()) << options;

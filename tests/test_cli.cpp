@@ -126,12 +126,13 @@ TEST_F(Cli, MissingConfigFileExits2) {
     EXPECT_NE(err_.find("absent.toml"), std::string::npos) << err_;
 }
 
-// What the command-line parser refuses (an unknown option, a value of the wrong type) is bad
-// input too: exit 2 before any work (CLI11's own codes were 105-109).
+// What the command-line parser refuses (an unknown option, a value of the wrong type, a negative
+// count, which a size_t would have taken as 2^64 - n) is bad input too: exit 2 before any work
+// (CLI11's own codes were 105-109).
 TEST_F(Cli, WhatTheParserRefusesExits2) {
     write("tiny.json", tiny_model);
     const fs::path config = write("run.toml", "model = \"tiny.json\"\noutput = \"out\"\n");
-    for (const char* extra : {"--no-such-option", "--jobs many", "--threads two"}) {
+    for (const char* extra : {"--no-such-option", "--jobs many", "--threads two", "--threads -2", "--max-runs -3"}) {
         EXPECT_EQ(run(config, extra), 2) << extra << "\n" << err_;
         EXPECT_FALSE(err_.empty()) << extra;
         EXPECT_TRUE(entries(dir_ / "out").empty()) << extra;
