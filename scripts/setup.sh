@@ -12,7 +12,7 @@ packages=(
   libopenmpi-dev openmpi-bin libboost-program-options-dev
   libfftw3-dev libeigen3-dev libcairo2-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev time
+  libgtest-dev libgmock-dev libbenchmark-dev time strace
   # a real single-node SLURM for the cluster tests (tests/cluster/slurm_cluster.sh)
   slurmctld slurmd slurm-client munge
   # validation against NEURON, and the fidelity checks

@@ -883,12 +883,16 @@ private:
 
     void expect_close(const token& open) {
         refuse_keyword(current_);
-        if (current_.kind != token_kind::close)
-            fail("expected ')' to close the '(' at character " +
-                     std::to_string(character_offset(text_, open.offset) + 1) + " but found " +
-                     describe(current_),
-                 current_.offset);
+        if (current_.kind != token_kind::close) fail_unclosed("')'", open);
         advance();
+    }
+
+    // "expected <what> to close the '(' at character N but found <the current token>".
+    [[noreturn]] void fail_unclosed(const char* what, const token& open) const {
+        fail("expected " + std::string(what) + " to close the '(' at character " +
+                 std::to_string(character_offset(text_, open.offset) + 1) + " but found " +
+                 describe(current_),
+             current_.offset);
     }
 
     static bool contains(std::span<const std::string_view> list, std::string_view name) {
@@ -1030,11 +1034,7 @@ private:
             }
             if (current_.kind == token_kind::end) expect_close(open);
             refuse_keyword(current_);
-            if (current_.kind != token_kind::close)
-                fail("expected ',' or ')' to close the '(' at character " +
-                         std::to_string(character_offset(text_, open.offset) + 1) + " but found " +
-                         describe(current_),
-                     current_.offset);
+            if (current_.kind != token_kind::close) fail_unclosed("',' or ')'", open);
         }
         advance();
         const int given = static_cast<int>(args.size());
