@@ -138,28 +138,45 @@ const cell_rule* recipe::cell_rule_of(gid_type gid) const {
     return cell_rule_[gid] < 0 ? nullptr : &model_.cell_rules[cell_rule_[gid]];
 }
 
-bool recipe::matches(const conditions& conds, gid_type gid, bool closed_ranges) const {
-    const population_spec& pop = population_spec_of(gid);
+namespace {
+
+// The text tags (pop, cellType, cellModel): the same for every cell of a population.
+bool tags_match(const conditions& conds, const population_spec& pop) {
     for (const tag_condition& c : conds) {
-        if (c.is_range) {
-            const double v = coordinate(positions_[gid], c.key);
-            if (v < c.low) return false;
-            if (closed_ranges ? v > c.high : v >= c.high) return false;
-        } else if (c.key == "pop") {
-            if (!in_list(c.values, pop.name)) return false;
-        } else if (c.key == "cellType") {
-            if (!in_list(c.values, pop.cell_type)) return false;
-        } else if (c.key == "cellModel") {
-            if (!in_list(c.values, pop.cell_model)) return false;
-        }
+        if (c.is_range) continue;
+        if (c.key == "pop" && !in_list(c.values, pop.name)) return false;
+        if (c.key == "cellType" && !in_list(c.values, pop.cell_type)) return false;
+        if (c.key == "cellModel" && !in_list(c.values, pop.cell_model)) return false;
     }
     return true;
 }
 
+bool in_ranges(const conditions& conds, const cell_position& p, bool closed_ranges) {
+    for (const tag_condition& c : conds) {
+        if (!c.is_range) continue;
+        const double v = coordinate(p, c.key);
+        if (v < c.low) return false;
+        if (closed_ranges ? v > c.high : v >= c.high) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool recipe::matches(const conditions& conds, gid_type gid, bool closed_ranges) const {
+    return tags_match(conds, population_spec_of(gid)) &&
+           in_ranges(conds, positions_[gid], closed_ranges);
+}
+
+// Population by population (gids are consecutive per population): the text tags once per
+// population, the coordinate ranges per cell.
 std::vector<gid_type> recipe::select(const conditions& conds) const {
     std::vector<gid_type> out;
-    for (gid_type gid = 0; gid < num_cells(); ++gid)
-        if (matches(conds, gid, false)) out.push_back(gid);
+    for (const population_layout& layout : populations_) {
+        if (!tags_match(conds, model_.populations[layout.spec])) continue;
+        for (gid_type gid = layout.first_gid; gid < layout.first_gid + layout.size; ++gid)
+            if (in_ranges(conds, positions_[gid], false)) out.push_back(gid);
+    }
     return out;
 }
 
