@@ -69,13 +69,13 @@ void BM_NetworkReused(benchmark::State& state) {
     m1::network_cache cache(1);
     {
         m1::recipe r(first);
-        cache.store(m1::connectivity_key(first), m1::build_network(r));
+        cache.store(m1::connectivity_key(first),
+                    std::make_shared<const m1::network>(m1::build_network(r)));
     }
     for (auto _ : state) {
         m1::recipe r(second);
-        auto net = cache.find(m1::connectivity_key(second));
-        m1::reweight(*net, r);
-        benchmark::DoNotOptimize(net->synapses.weight.data());
+        const m1::network net = m1::reweighted(*cache.find(m1::connectivity_key(second)), r);
+        benchmark::DoNotOptimize(net.synapses.weight.data());
     }
 }
 BENCHMARK(BM_NetworkReused)->Unit(benchmark::kMillisecond)->UseRealTime();

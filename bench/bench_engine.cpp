@@ -94,7 +94,7 @@ BENCHMARK(BM_CellUpdate)->Arg(1)->Arg(2)->Iterations(2)->UseManualTime()
 
 void BM_SpikeDelivery(benchmark::State& state) {
     const built& b = connected_tenth();
-    const auto& offsets = b.net.synapses.offsets;
+    const auto& offsets = b.net.synapses.wiring->offsets;
     const std::size_t cells = b.net.gid_of_slot.size();
     std::uint64_t spikes = 0, events = 0, cell_steps = 0;
     for (auto _ : state) {
@@ -157,7 +157,7 @@ void BM_BuildNetwork(benchmark::State& state) {
         m1::network net = m1::build_network(r);
         synapses = net.synapses.size();
         cells = r.num_cells();
-        benchmark::DoNotOptimize(net.synapses.post_slot.data());
+        benchmark::DoNotOptimize(net.synapses.wiring->post_slot.data());
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(synapses * state.iterations()));
     state.counters["cells"] = static_cast<double>(cells);

@@ -65,7 +65,7 @@ TEST(NetworkCache, KeyFollowsWhatDecidesWhoConnects) {
 }
 
 // A network built for the base model, reweighted for a model with other weights, equals the
-// network built for that model from scratch: every field, every bit.
+// network built for that model from scratch: every field, every bit. The wiring is shared.
 TEST(NetworkCache, ReweightedEqualsFreshBuild) {
     const m1::model_spec a = tenth_model();
     const m1::model_spec b = tenth_model([](auto& d) {
@@ -75,20 +75,61 @@ TEST(NetworkCache, ReweightedEqualsFreshBuild) {
     });
     ASSERT_EQ(m1::connectivity_key(a), m1::connectivity_key(b));
     const m1::recipe ra(a), rb(b);
-    m1::network reused = m1::build_network(ra);
+    const m1::network built = m1::build_network(ra);
     const m1::network fresh = m1::build_network(rb);
     std::size_t changed = 0;
     for (std::size_t s = 0; s < fresh.synapses.size(); ++s)
-        changed += reused.synapses.weight[s] != fresh.synapses.weight[s];
+        changed += built.synapses.weight[s] != fresh.synapses.weight[s];
     EXPECT_GT(changed, fresh.synapses.size() / 2);  // the test changes most weights
-    m1::reweight(reused, rb);
-    EXPECT_EQ(reused.synapses.offsets, fresh.synapses.offsets);
-    EXPECT_EQ(reused.synapses.post_slot, fresh.synapses.post_slot);
-    EXPECT_EQ(reused.synapses.synaptic_mechanism, fresh.synapses.synaptic_mechanism);
-    EXPECT_EQ(reused.synapses.delay, fresh.synapses.delay);
-    EXPECT_EQ(reused.synapses.rule, fresh.synapses.rule);
+    const m1::network reused = m1::reweighted(built, rb);
+    EXPECT_EQ(reused.synapses.wiring, built.synapses.wiring);  // shared, not copied
+    const m1::synapse_wiring &r = *reused.synapses.wiring, &f = *fresh.synapses.wiring;
+    EXPECT_EQ(r.offsets, f.offsets);
+    EXPECT_EQ(r.post_slot, f.post_slot);
+    EXPECT_EQ(r.synaptic_mechanism, f.synaptic_mechanism);
+    EXPECT_EQ(r.delay, f.delay);
+    EXPECT_EQ(r.rule, f.rule);
     EXPECT_EQ(reused.synapses.weight, fresh.synapses.weight);  // exact: operator== on doubles
+    EXPECT_EQ(reused.slot_of_gid, fresh.slot_of_gid);
+    EXPECT_EQ(reused.gid_of_slot, fresh.gid_of_slot);
     EXPECT_EQ(reused.contacts, fresh.contacts);
+    EXPECT_EQ(reused.num_contacts, fresh.num_contacts);
+    EXPECT_EQ(reused.min_delay, fresh.min_delay);
+    EXPECT_EQ(reused.max_delay, fresh.max_delay);
+    EXPECT_EQ(reused.max_artificial_delay, fresh.max_artificial_delay);
+}
+
+// A rule whose weight varies per pair keeps its built weights (they, and scaleConnWeight, are in
+// the connectivity key) while a constant rule's weight changes.
+TEST(NetworkCache, ReweightedKeepsPerPairWeights) {
+    auto per_pair = [](auto& d) { net(d)["connParams"]["0"]["weight"] = "0.7 * dist_3D"; };
+    const m1::model_spec a = tenth_model(per_pair);
+    const m1::model_spec b = tenth_model([&](auto& d) {
+        per_pair(d);
+        net(d)["connParams"]["5"]["weight"] = 1.3;
+    });
+    ASSERT_EQ(m1::connectivity_key(a), m1::connectivity_key(b));
+    const m1::recipe ra(a), rb(b);
+    const m1::network built = m1::build_network(ra), fresh = m1::build_network(rb);
+    EXPECT_NE(built.synapses.weight, fresh.synapses.weight);  // rule 5 has synapses at this scale
+    EXPECT_EQ(m1::reweighted(built, rb).synapses.weight, fresh.synapses.weight);
+}
+
+// The cache hands out the network it holds (no copy) and keeps the most recent `capacity`.
+TEST(NetworkCache, FindSharesTheStoredNetworkAndForgetsTheOldest) {
+    m1::network_cache cache(2);
+    auto one = std::make_shared<const m1::network>(), two = std::make_shared<const m1::network>(),
+         three = std::make_shared<const m1::network>();
+    cache.store("one", one);
+    cache.store("two", two);
+    EXPECT_EQ(cache.find("one"), one);  // now the most recent
+    cache.store("three", three);
+    EXPECT_EQ(cache.find("two"), nullptr);
+    EXPECT_EQ(cache.find("one"), one);
+    EXPECT_EQ(cache.find("three"), three);
+    m1::network_cache none(0);
+    none.store("one", one);
+    EXPECT_EQ(none.find("one"), nullptr);
 }
 
 // Through run_model with a cache: the second run reuses the network and its spikes are those of a

@@ -149,11 +149,11 @@ TEST(Recipe, TenthScaleNetworkIndependentOfThreads) {
     tbb::task_arena(1).execute([&] { one = m1::build_network(r); });
     tbb::task_arena(2).execute([&] { two = m1::build_network(r); });
     EXPECT_EQ(one.num_contacts, two.num_contacts);
-    EXPECT_TRUE(one.synapses.offsets == two.synapses.offsets);
-    EXPECT_TRUE(one.synapses.post_slot == two.synapses.post_slot);
-    EXPECT_TRUE(one.synapses.synaptic_mechanism == two.synapses.synaptic_mechanism);
+    EXPECT_TRUE(one.synapses.wiring->offsets == two.synapses.wiring->offsets);
+    EXPECT_TRUE(one.synapses.wiring->post_slot == two.synapses.wiring->post_slot);
+    EXPECT_TRUE(one.synapses.wiring->synaptic_mechanism == two.synapses.wiring->synaptic_mechanism);
     EXPECT_TRUE(one.synapses.weight == two.synapses.weight);
-    EXPECT_TRUE(one.synapses.delay == two.synapses.delay);
+    EXPECT_TRUE(one.synapses.wiring->delay == two.synapses.wiring->delay);
     EXPECT_TRUE(one.contacts == two.contacts);
     EXPECT_TRUE(one.slot_of_gid == two.slot_of_gid);
     EXPECT_EQ(one.min_delay, two.min_delay);

@@ -48,7 +48,7 @@ void event_router::size_epochs(const network& net) {
 }
 
 void event_router::find_partition_starts(const network& net) {
-    const synapse_table& t = net.synapses;
+    const synapse_wiring& t = *net.synapses.wiring;
     const std::size_t sources = t.offsets.size() - 1;
     partition_starts_.resize(sources * (partitions_ + 1));
     tbb::parallel_for(std::size_t(0), sources, [&](std::size_t g) {
@@ -76,7 +76,8 @@ void event_router::index_steps() {
 
 void event_router::deliver(std::span<const spike> spikes,
                            std::span<const std::size_t> emitted_steps, std::size_t part) {
-    const synapse_table& t = synapses_;
+    const synapse_wiring& t = *synapses_.wiring;
+    const double* weight = synapses_.weight.data();
     const std::size_t steps = grid_.steps();
     const std::uint8_t* lane_of_mech = lanes_.lane_of_mech.data();
     const double* factor = lanes_.factor.data();
@@ -91,7 +92,7 @@ void event_router::deliver(std::span<const spike> spikes,
             const std::uint8_t m = lane_of_mech[t.synaptic_mechanism[k]];
             const std::uint32_t cell = *q, group = cell / group_size;
             buckets_[bucket_row_of_step_[arrival] + part].push_back(
-                {t.weight[k] * factor[m],
+                {weight[k] * factor[m],
                  static_cast<std::uint32_t>(group * block_size_ + step_offset_[arrival] +
                                             m * group_size + (cell - group * group_size))});
         }

@@ -81,24 +81,25 @@ std::vector<outgoing> generate_outgoing(const recipe& r, const network& net) {
     return per_pre;
 }
 
-void size_table(const std::vector<outgoing>& per_pre, synapse_table& t) {
-    t.offsets.assign(per_pre.size() + 1, 0);
+void size_table(const std::vector<outgoing>& per_pre, synapse_wiring& w, uninitialized_vector<double>& weight) {
+    w.offsets.assign(per_pre.size() + 1, 0);
     for (std::size_t g = 0; g < per_pre.size(); ++g)
-        t.offsets[g + 1] = t.offsets[g] + per_pre[g].post_slot.size();
-    const std::size_t total = t.offsets.back();
-    t.post_slot.resize(total);
-    t.synaptic_mechanism.resize(total);
-    t.weight.resize(total);
-    t.delay.resize(total);
-    t.rule.resize(total);
+        w.offsets[g + 1] = w.offsets[g] + per_pre[g].post_slot.size();
+    const std::size_t total = w.offsets.back();
+    w.post_slot.resize(total);
+    w.synaptic_mechanism.resize(total);
+    w.delay.resize(total);
+    w.rule.resize(total);
+    weight.resize(total);
 }
 
-void copy_into_table(const outgoing& out, std::size_t at, synapse_table& t) {
-    std::copy(out.post_slot.begin(), out.post_slot.end(), t.post_slot.begin() + at);
-    std::copy(out.mech.begin(), out.mech.end(), t.synaptic_mechanism.begin() + at);
-    std::copy(out.weight.begin(), out.weight.end(), t.weight.begin() + at);
-    std::copy(out.delay.begin(), out.delay.end(), t.delay.begin() + at);
-    std::copy(out.rule.begin(), out.rule.end(), t.rule.begin() + at);
+void copy_into_table(const outgoing& out, std::size_t at, synapse_wiring& w,
+                     uninitialized_vector<double>& weight) {
+    std::copy(out.post_slot.begin(), out.post_slot.end(), w.post_slot.begin() + at);
+    std::copy(out.mech.begin(), out.mech.end(), w.synaptic_mechanism.begin() + at);
+    std::copy(out.weight.begin(), out.weight.end(), weight.begin() + at);
+    std::copy(out.delay.begin(), out.delay.end(), w.delay.begin() + at);
+    std::copy(out.rule.begin(), out.rule.end(), w.rule.begin() + at);
 }
 
 void count_contacts(const recipe& r, const network& net, gid_type pre, const outgoing& out,
@@ -129,8 +130,9 @@ void add_tallies(const tbb::enumerable_thread_specific<tally>& tallies, network&
 // Fills the table from `per_pre` (freeing it as it goes: the table is the largest thing a run
 // holds) and counts contacts by population pair and mechanism, and the delays.
 void fill_table(const recipe& r, std::vector<outgoing>& per_pre, network& net) {
-    synapse_table& t = net.synapses;
-    size_table(per_pre, t);
+    synapse_wiring w;
+    uninitialized_vector<double>& weight = net.synapses.weight;
+    size_table(per_pre, w, weight);
     const std::size_t num_pops = r.populations().size();
     const std::size_t num_mechs = r.synaptic_mechanisms().size();
     const std::size_t cells = num_pops * num_pops * std::max<std::size_t>(num_mechs, 1);
@@ -143,14 +145,15 @@ void fill_table(const recipe& r, std::vector<outgoing>& per_pre, network& net) {
                       [&](const tbb::blocked_range<gid_type>& range) {
         tally& x = tallies.local();
         for (gid_type pre = range.begin(); pre != range.end(); ++pre) {
-            copy_into_table(per_pre[pre], t.offsets[pre], t);
+            copy_into_table(per_pre[pre], w.offsets[pre], w, weight);
             count_contacts(r, net, pre, per_pre[pre], num_pops, num_mechs, x);
             per_pre[pre] = outgoing{};
         }
     });
     net.contacts.assign(cells, 0);
     add_tallies(tallies, net);
-    net.num_contacts = t.size();
+    net.num_contacts = w.size();
+    net.synapses.wiring = std::make_shared<const synapse_wiring>(std::move(w));
 }
 
 }  // namespace

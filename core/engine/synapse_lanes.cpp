@@ -25,7 +25,7 @@ synapse_lanes::synapse_lanes(const recipe& r, const network& net, double dt, std
 void synapse_lanes::assign_lanes(const recipe& r, const network& net) {
     const std::size_t mechanisms = r.synaptic_mechanisms().size();
     used_mech.assign(mechanisms, false);
-    for (std::uint8_t mech : net.synapses.synaptic_mechanism) used_mech[mech] = true;
+    for (std::uint8_t mech : net.synapses.wiring->synaptic_mechanism) used_mech[mech] = true;
     for (gid_type g = 0; g < r.num_cells(); ++g)
         for (const cell_stimulation& st : r.stimulations_on(g))
             if (r.source_of(st).kind != stim_kind::iclamp)

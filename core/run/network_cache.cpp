@@ -78,41 +78,52 @@ std::string connectivity_key(const model_spec& model) {
     return sha256_hex(canonical_json(doc));
 }
 
-void reweight(network& net, const recipe& r) {
+network reweighted(const network& built, const recipe& r) {
     const model_spec& m = r.model();
-    std::vector<double> weight(m.connectivity_rules.size(),
-                               std::numeric_limits<double>::quiet_NaN());
+    std::vector<double> rule_weight(m.connectivity_rules.size(),
+                                    std::numeric_limits<double>::quiet_NaN());
     for (std::size_t k = 0; k < m.connectivity_rules.size(); ++k) {
         const expression& e = m.connectivity_rules[k].weight;
-        if (same_for_every_pair(e)) weight[k] = e.evaluate({}) * m.scale_conn_weight;
+        if (same_for_every_pair(e)) rule_weight[k] = e.evaluate({}) * m.scale_conn_weight;
     }
-    synapse_table& t = net.synapses;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.size(), 1 << 16),
+    network out;
+    out.slot_of_gid = built.slot_of_gid;
+    out.gid_of_slot = built.gid_of_slot;
+    out.min_delay = built.min_delay;
+    out.max_delay = built.max_delay;
+    out.max_artificial_delay = built.max_artificial_delay;
+    out.contacts = built.contacts;
+    out.num_contacts = built.num_contacts;
+    out.synapses.wiring = built.synapses.wiring;
+    // A rule whose weight varies per pair is in the key, so its weights are the built ones.
+    const std::vector<std::uint16_t>& rule = built.synapses.wiring->rule;
+    const uninitialized_vector<double>& old_weight = built.synapses.weight;
+    uninitialized_vector<double>& weight = out.synapses.weight;
+    weight.resize(old_weight.size());  // not zeroed: every element is written below, in parallel
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, weight.size(), 1 << 16),
                       [&](const tbb::blocked_range<std::size_t>& range) {
-        for (std::size_t s = range.begin(); s != range.end(); ++s)
-            if (const double w = weight[t.rule[s]]; !std::isnan(w)) t.weight[s] = w;
-    });
-}
-
-std::unique_ptr<network> network_cache::find(const std::string& key) {
-    std::shared_ptr<const network> hit;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-            if (it->first != key) continue;
-            auto entry = std::move(*it);
-            entries_.erase(it);
-            hit = entry.second;
-            entries_.push_back(std::move(entry));
-            break;
+        for (std::size_t s = range.begin(); s != range.end(); ++s) {
+            const double w = rule_weight[rule[s]];
+            weight[s] = std::isnan(w) ? old_weight[s] : w;
         }
-    }
-    return hit ? std::make_unique<network>(*hit) : nullptr;  // copied outside the lock
+    });
+    return out;
 }
 
-void network_cache::store(const std::string& key, const network& net) {
+std::shared_ptr<const network> network_cache::find(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+        if (it->first != key) continue;
+        auto entry = std::move(*it);
+        entries_.erase(it);
+        entries_.push_back(std::move(entry));
+        return entries_.back().second;
+    }
+    return nullptr;
+}
+
+void network_cache::store(const std::string& key, std::shared_ptr<const network> net) {
     if (capacity_ == 0) return;
-    auto copy = std::make_shared<const network>(net);
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto it = entries_.begin(); it != entries_.end(); ++it)
         if (it->first == key) {
@@ -120,7 +131,7 @@ void network_cache::store(const std::string& key, const network& net) {
             break;
         }
     if (entries_.size() >= capacity_) entries_.erase(entries_.begin());
-    entries_.emplace_back(key, std::move(copy));
+    entries_.emplace_back(key, std::move(net));
 }
 
 obtained_network network_for(const recipe& r, network_cache* cache) {
@@ -128,13 +139,12 @@ obtained_network network_for(const recipe& r, network_cache* cache) {
     const std::string key = cache ? connectivity_key(r.model()) : std::string();
     if (cache) {
         if (auto cached = cache->find(key)) {
-            out.net = std::move(*cached);
-            reweight(out.net, r);
+            out.net = std::make_shared<const network>(reweighted(*cached, r));
             out.reused = true;
             return out;
         }
     }
-    out.net = build_network(r);
+    out.net = std::make_shared<const network>(build_network(r));
     if (cache) cache->store(key, out.net);
     return out;
 }

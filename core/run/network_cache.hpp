@@ -19,19 +19,20 @@ namespace m1 {
 // keeps its weight in the key (its draws share the pair's stream with the delay).
 std::string connectivity_key(const model_spec& model);
 
-// Recomputes the weights of a network built for a model with the same connectivity_key, exactly as
-// build_network would for `r`'s model (rule weight times scaleConnWeight, the same operations).
-void reweight(network& net, const recipe& r);
+// The network `built` for a model with the same connectivity_key as `r`'s, with the weights
+// build_network would give for `r`'s model (rule weight times scaleConnWeight, the same
+// operations): the wiring is shared, not copied, and only the weights are new.
+network reweighted(const network& built, const recipe& r);
 
 // Networks kept between the runs of one process: a run whose connectivity_key matches an earlier
-// run's copies that network and recomputes only its weights (network.hpp: reweight), bit for bit
-// what a fresh build gives. Holds the most recently used `capacity` networks. Thread-safe.
+// run's shares that network's wiring and computes only its weights (reweighted), bit for bit what
+// a fresh build gives. Holds the most recently used `capacity` networks. Thread-safe.
 class network_cache {
 public:
     explicit network_cache(std::size_t capacity = 2) : capacity_(capacity) {}
-    // A copy of the network stored under `key`, or null.
-    std::unique_ptr<network> find(const std::string& key);
-    void store(const std::string& key, const network& net);
+    // The network stored under `key`, or null.
+    std::shared_ptr<const network> find(const std::string& key);
+    void store(const std::string& key, std::shared_ptr<const network> net);
 
 private:
     std::mutex mutex_;
@@ -40,8 +41,8 @@ private:
 };
 
 struct obtained_network {
-    network net;
-    bool reused = false;  // copied from the cache and reweighted
+    std::shared_ptr<const network> net;
+    bool reused = false;  // from the cache, reweighted
 };
 
 // The network of `r`: a cached one of the same connectivity_key, reweighted, else a new one built

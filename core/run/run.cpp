@@ -297,7 +297,7 @@ run_record record_of(const recipe& rec, const network& net, const std::vector<tr
 void log_built(const recipe& rec, const obtained_network& n, double build_s, std::ostream* log) {
     if (!log) return;
     *log << (n.reused ? "reused the connectivity of an earlier run: " : "built ") << rec.num_cells()
-         << " cells and " << n.net.num_contacts << " synaptic contacts in " << std::fixed
+         << " cells and " << n.net->num_contacts << " synaptic contacts in " << std::fixed
          << std::setprecision(2) << build_s << " s\n";
 }
 
@@ -323,7 +323,7 @@ simulated_run simulate(const run_config& config, model_spec model, std::ostream*
     std::optional<lfp_recording> lfp;
     if (config.lfp.record) lfp = plan_lfp(config, rec);
     // Building ends when the engine is ready to integrate (its tables are set up too).
-    simulation sim(rec, b.network.net, options_for(config, model, traced, lfp ? &*lfp : nullptr, extras),
+    simulation sim(rec, *b.network.net, options_for(config, model, traced, lfp ? &*lfp : nullptr, extras),
                    threads);
     simulated_run run;
     run_summary& s = run.summary;
@@ -331,10 +331,10 @@ simulated_run simulate(const run_config& config, model_spec model, std::ostream*
     log_built(rec, b.network, s.build_s, log);
     simulation_result result = sim.run();
 
-    run.record = record_of(rec, b.network.net, traced, result);
+    run.record = record_of(rec, *b.network.net, traced, result);
     run_record& record = run.record;
     s.cells = rec.num_cells();
-    s.synapses = b.network.net.num_contacts;
+    s.synapses = b.network.net->num_contacts;
     s.spikes = result.spikes.size();
     s.duration_ms = model.sim.duration;
     s.simulate_s = result.simulate_seconds;
