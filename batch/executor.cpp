@@ -292,33 +292,6 @@ job_split automatic_split(std::size_t pending, std::size_t cells, std::size_t co
     return split;
 }
 
-std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool retry_failed) {
-    std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const run_state s = rows[i].state;
-        if (s == run_state::done) continue;
-        if (s == run_state::failed && !retry_failed && !rows[i].directory_fault) continue;
-        out.push_back(i);
-    }
-    return out;
-}
-
-index_row read_row(const sweep_run& run, const results_directory& dir) {
-    index_row row = dir.read_state(run.id);
-    row.id = run.id;
-    row.values.clear();
-    for (const auto& v : run.values) row.values.push_back(format_value(v));
-    row.seed = format_seeds(run.seeds);
-    return row;
-}
-
-std::vector<index_row> read_rows(const std::vector<sweep_run>& runs, const results_directory& dir) {
-    std::vector<index_row> rows;
-    rows.reserve(runs.size());
-    for (const sweep_run& run : runs) rows.push_back(read_row(run, dir));
-    return rows;
-}
-
 namespace {
 
 // The directory's copies of the sweep: renewed, after what killed processes left is cleaned up,
@@ -373,27 +346,6 @@ int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, 
         out << "error: " << e.what() << "\n";  // the directory or its lock file cannot be written
         return exit_runs_failed;
     }
-}
-
-std::vector<std::size_t> runs_to_do(const std::vector<index_row>& rows, const batch_options& options) {
-    std::vector<std::size_t> todo = pending_runs(rows, options.retry_failed);
-    const bool array_task = options.task_index.has_value();
-    if (!options.selected && !array_task) return todo;
-    // A run's position among the runs this batch covers (all of them, or the --runs list).
-    std::vector<std::size_t> position(rows.size(), rows.size());
-    if (options.selected) {
-        for (std::size_t p = 0; p < options.selected->size(); ++p) position[(*options.selected)[p]] = p;
-    } else {
-        for (std::size_t i = 0; i < rows.size(); ++i) position[i] = i;
-    }
-    // The i-th share: every count-th run, so long and short runs spread over the tasks. The share
-    // depends on the list, not on what is done, so tasks starting at different times agree.
-    std::vector<std::size_t> share;
-    for (std::size_t i : todo)
-        if (position[i] < rows.size() &&
-            (!array_task || position[i] % *options.task_count == *options.task_index))
-            share.push_back(i);
-    return share;
 }
 
 namespace {

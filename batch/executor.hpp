@@ -60,19 +60,6 @@ struct job_split {
 job_split automatic_split(std::size_t pending, std::size_t cells, std::size_t cores,
                           double memory_mib);
 
-// The runs that still need running: not done, and not failed unless retry_failed or the failure
-// was the results directory's (index_row::directory_fault).
-std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool retry_failed);
-
-// The runs this batch or task runs: pending_runs, only those in options.selected, and of them the
-// task's share in array-task mode.
-std::vector<std::size_t> runs_to_do(const std::vector<index_row>& rows, const batch_options& options);
-
-// The index rows of all runs of the sweep as the directory has them now.
-std::vector<index_row> read_rows(const std::vector<sweep_run>& runs, const results_directory& dir);
-// One of them: the directory's state of the run with its swept values and seeds.
-index_row read_row(const sweep_run& run, const results_directory& dir);
-
 // Takes the results directory for a batch (the exclusive lock, then clean-up and the copies of
 // the sources) or for an array task (the shared lock; the copies only if missing), and reports runs
 // of an earlier model or sweep. Returns exit_ok, or the exit code after printing why not.

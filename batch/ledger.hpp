@@ -25,6 +25,19 @@ namespace m1::batch {
 // The index's parameter columns of a sweep: its swept paths.
 std::vector<std::string> param_paths(const sweep_spec& sweep);
 
+// The runs that still need running: not done, and not failed unless retry_failed or the failure
+// was the results directory's (index_row::directory_fault).
+std::vector<std::size_t> pending_runs(const std::vector<index_row>& rows, bool retry_failed);
+
+// The runs this batch or task runs: pending_runs, only those in options.selected, and of them the
+// task's share in array-task mode.
+std::vector<std::size_t> runs_to_do(const std::vector<index_row>& rows, const batch_options& options);
+
+// The index rows of all runs of the sweep as the directory has them now.
+std::vector<index_row> read_rows(const std::vector<sweep_run>& runs, const results_directory& dir);
+// One of them: the directory's state of the run with its swept values and seeds.
+index_row read_row(const sweep_run& run, const results_directory& dir);
+
 // Who keeps the ledger; it decides what the index is written from and how progress is printed.
 enum class ledger_mode {
     local,       // this process runs every run of the batch (README "Executors")

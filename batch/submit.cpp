@@ -2,6 +2,7 @@
 
 #include "batch/estimate.hpp"
 #include "batch/executor.hpp"
+#include "batch/ledger.hpp"
 #include "core/io/posix_file.hpp"
 #include "batch/results.hpp"
 #include "batch/scheduler_limits.hpp"
@@ -596,7 +597,7 @@ int write_and_submit(submission_plan& plan, const results_directory& dir) {
 
 int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
                  const submit_options& options, std::ostream& out, std::ostream& err) {
-    submission_plan plan{sweep, runs, options, out, err, options.table};
+    submission_plan plan{sweep, runs, options, out, err, options.table, {}, {}, {}, {}, {}};
     plan.c.override_with(options.overrides);
     plan_job(plan);
     results_directory dir(sweep.config.output);

@@ -151,17 +151,6 @@ TEST(AutomaticSplit, OneRunPerCoreWhileMemoryAndWorkAllow) {
     EXPECT_EQ(s.threads, 21u);
 }
 
-TEST(PendingRuns, DoneNeverAgainFailedOnlyWhenAsked) {
-    std::vector<m1::batch::index_row> rows(5);
-    rows[0].state = m1::batch::run_state::done;
-    rows[1].state = m1::batch::run_state::failed;
-    rows[2].state = m1::batch::run_state::interrupted;
-    rows[3].state = m1::batch::run_state::missing;
-    rows[4].state = m1::batch::run_state::done;
-    EXPECT_EQ(m1::batch::pending_runs(rows, false), (std::vector<std::size_t>{2, 3}));
-    EXPECT_EQ(m1::batch::pending_runs(rows, true), (std::vector<std::size_t>{1, 2, 3}));
-}
-
 TEST_F(Executor, LocalSweepLeavesACompleteSelfDescribingDirectory) {
     const fs::path sweep = tiny_sweep("s", "[0.3, 0.5, 0.7]");
     ASSERT_EQ(run(quote(sweep.string())), 0) << err_;

@@ -162,4 +162,33 @@ TEST_F(Ledger, TheIndexOfASweepHasItsParameterColumns) {
                                                      "mean_rate_hz,message");
 }
 
+TEST(PendingRuns, DoneNeverAgainFailedOnlyWhenAsked) {
+    std::vector<m1::batch::index_row> rows(5);
+    rows[0].state = m1::batch::run_state::done;
+    rows[1].state = m1::batch::run_state::failed;
+    rows[2].state = m1::batch::run_state::interrupted;
+    rows[3].state = m1::batch::run_state::missing;
+    rows[4].state = m1::batch::run_state::done;
+    EXPECT_EQ(m1::batch::pending_runs(rows, false), (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(m1::batch::pending_runs(rows, true), (std::vector<std::size_t>{1, 2, 3}));
+}
+
+
+// Array tasks share the runs by position among those the batch covers (all, or the --runs list),
+// whatever is done: tasks starting at different times agree on their shares.
+TEST(RunsToDo, ATaskTakesEveryCountthRunOfTheSelectionThatIsNotDone) {
+    std::vector<m1::batch::index_row> rows(6);
+    rows[1].state = m1::batch::run_state::done;
+    m1::batch::batch_options options;
+    EXPECT_EQ(m1::batch::runs_to_do(rows, options), (std::vector<std::size_t>{0, 2, 3, 4, 5}));
+    options.task_index = 1;
+    options.task_count = 2;
+    EXPECT_EQ(m1::batch::runs_to_do(rows, options), (std::vector<std::size_t>{3, 5}));  // 1 is done
+    options.selected = std::vector<std::size_t>{5, 4, 1, 0};  // positions 0, 1, 2, 3
+    EXPECT_EQ(m1::batch::runs_to_do(rows, options), (std::vector<std::size_t>{0, 4}));
+    options.task_index.reset();
+    options.task_count.reset();
+    EXPECT_EQ(m1::batch::runs_to_do(rows, options), (std::vector<std::size_t>{0, 4, 5}));
+}
+
 }  // namespace
