@@ -23,7 +23,7 @@ struct cells_and_lanes : m1::test::cells_and_lanes {
 
 TEST(VoltageTraces, SampleTheTracedCellsOfEachGroup) {
     cells_and_lanes b;
-    m1::voltage_traces traces(b.cells, b.net, {2, 71}, 0.1, 0.05);
+    m1::voltage_traces traces(b.cells, b.net, {{2, 71}, 0.1}, 0.05);
     EXPECT_FALSE(traces.due(0));
     EXPECT_TRUE(traces.due(1)) << "every 2 steps, after the step";
     b.cells.v_soma[0] = -10;
@@ -39,9 +39,9 @@ TEST(VoltageTraces, SampleTheTracedCellsOfEachGroup) {
 
 TEST(VoltageTraces, RefuseArtificialCellsAndAStepThatIsNotWhole) {
     const cells_and_lanes b;
-    EXPECT_THROW(m1::voltage_traces(b.cells, b.net, {0}, 0.1, 0.05), m1::run_error);
-    EXPECT_THROW(m1::voltage_traces(b.cells, b.net, {200}, 0.1, 0.05), m1::run_error);
-    EXPECT_THROW(m1::voltage_traces(b.cells, b.net, {2}, 0.125, 0.05), m1::run_error);
+    EXPECT_THROW(m1::voltage_traces(b.cells, b.net, {{0}, 0.1}, 0.05), m1::run_error);
+    EXPECT_THROW(m1::voltage_traces(b.cells, b.net, {{200}, 0.1}, 0.05), m1::run_error);
+    EXPECT_THROW(m1::voltage_traces(b.cells, b.net, {{2}, 0.125}, 0.05), m1::run_error);
 }
 
 TEST(CurrentSums, AddEachElectrodesCellsByClassInGroupOrder) {

@@ -103,8 +103,7 @@ TEST(Simulation, CurrentSumsFollowTheSynapticConductance) {
         m1::simulation_options o;
         o.duration = 200;
         o.dt = m.sim.dt;
-        o.traced_cells = {0};
-        o.record_step = 1.0;
+        o.voltage_traces = {{0}, 1.0};
         o.current_sums.electrode_of_gid = {0, -1};
         o.current_sums.electrodes = 1;
         o.current_sums.current_class = {1};

@@ -19,17 +19,16 @@ std::size_t steps_per_sample(double record_step, double dt) {
 }  // namespace
 
 voltage_traces::voltage_traces(const izhikevich_cells& cells, const network& net,
-                               const std::vector<gid_type>& traced_cells, double record_step,
-                               double dt)
+                               const voltage_traces_spec& spec, double dt)
     : recorder(1), cells_(cells) {
-    for (gid_type gid : traced_cells) {
+    for (gid_type gid : spec.cells) {
         if (gid >= net.slot_of_gid.size() || net.slot_of_gid[gid] < 0)
             throw run_error("cell " + std::to_string(gid) + " cannot be traced: not a simulated cell");
         slots_.push_back(static_cast<std::size_t>(net.slot_of_gid[gid]));
     }
     traces_.assign(slots_.size(), {});
     for (std::size_t i = 0; i < slots_.size(); ++i) traces_[i].push_back(cells.v_soma[slots_[i]]);
-    if (!slots_.empty()) every_ = steps_per_sample(record_step, dt);
+    if (!slots_.empty()) every_ = steps_per_sample(spec.record_step, dt);
 }
 
 // The soma voltage at t_{n+1}.

@@ -30,13 +30,14 @@ protected:
     std::size_t every_;
 };
 
-// Vector.record of soma voltages: sample k of a traced cell is v at k * record_step.
+// Vector.record of soma voltages (voltage_traces_spec): sample k of a traced cell is v at
+// k * record_step.
 class voltage_traces : public recorder {
 public:
     // Throws run_error for a cell that is not simulated, or a record_step not a whole number of
     // steps.
     voltage_traces(const izhikevich_cells& cells, const network& net,
-                   const std::vector<gid_type>& traced_cells, double record_step, double dt);
+                   const voltage_traces_spec& spec, double dt);
     void sample(std::size_t group, std::size_t lo, std::size_t hi, std::size_t n,
                 std::size_t first_step) override;
     void finish(simulation_result& out) override;

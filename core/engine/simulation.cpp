@@ -67,9 +67,9 @@ simulation::simulation(const recipe& r, const network& net, simulation_options o
 simulation::~simulation() = default;
 
 void simulation::state::add_recorders() {
-    if (!opt.traced_cells.empty())
-        recorders.push_back(std::make_unique<voltage_traces>(cells, net, opt.traced_cells,
-                                                             opt.record_step, grid.dt()));
+    if (opt.voltage_traces.requested())
+        recorders.push_back(
+            std::make_unique<voltage_traces>(cells, net, opt.voltage_traces, grid.dt()));
     if (opt.current_sums.requested())
         recorders.push_back(std::make_unique<current_sums>(cells, lanes, net, opt.current_sums,
                                                            grid.steps(), router.epoch_steps()));

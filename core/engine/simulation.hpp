@@ -29,14 +29,23 @@ struct current_sums_spec {
     bool requested() const { return !electrode_of_gid.empty() && electrodes > 0; }
 };
 
+// The soma voltages the voltage_traces recorder records (NEURON's Vector.record): sample k of each
+// cell at time k * record_step.
+struct voltage_traces_spec {
+    std::vector<gid_type> cells;  // simulated cells
+    double record_step = 0.1;     // ms, a whole number of steps
+
+    bool requested() const { return !cells.empty(); }
+};
+
 struct simulation_options {
     double duration = 1000;  // ms
     double dt = 0.025;       // ms
-    std::vector<gid_type> traced_cells;  // soma voltage recorded every record_step
-    double record_step = 0.1;
     // Polled between epochs: when it returns true the run stops with run_cancelled.
     std::function<bool()> should_stop;
-    current_sums_spec current_sums;  // none unless requested()
+    // What the recorders record besides the spikes; each records nothing unless requested().
+    voltage_traces_spec voltage_traces;
+    current_sums_spec current_sums;
 };
 
 // The run was stopped by simulation_options::should_stop.

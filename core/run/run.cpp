@@ -139,15 +139,15 @@ lfp_recording plan_lfp(const run_config& config, const recipe& rec) {
     return lfp;
 }
 
-simulation_options options_for(const run_config& config, const model_spec& model,
+simulation_options options_for(const model_spec& model,
                                const std::vector<traced_cell>& traced, const lfp_recording* lfp,
                                const run_extras& extras) {
     simulation_options options;
     options.duration = model.sim.duration;
     options.dt = model.sim.dt;
-    options.record_step = model.sim.record_step;
     options.should_stop = extras.should_stop;
-    for (const traced_cell& t : traced) options.traced_cells.push_back(t.gid);
+    options.voltage_traces.record_step = model.sim.record_step;
+    for (const traced_cell& t : traced) options.voltage_traces.cells.push_back(t.gid);
     if (lfp) {
         options.current_sums.interval = lfp->steps;
         options.current_sums.electrodes = lfp->electrodes.size();
@@ -323,7 +323,7 @@ simulated_run simulate(const run_config& config, model_spec model, std::ostream*
     std::optional<lfp_recording> lfp;
     if (config.lfp.record) lfp = plan_lfp(config, rec);
     // Building ends when the engine is ready to integrate (its tables are set up too).
-    simulation sim(rec, *b.network.net, options_for(config, model, traced, lfp ? &*lfp : nullptr, extras),
+    simulation sim(rec, *b.network.net, options_for(model, traced, lfp ? &*lfp : nullptr, extras),
                    threads);
     simulated_run run;
     run_summary& s = run.summary;
