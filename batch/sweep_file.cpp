@@ -545,7 +545,7 @@ sweep_spec load_sweep(const std::filesystem::path& file) {
     for (const source_file& s : chain) spec.sources.push_back(s.path);
     read_chain(chain, spec);
     read_name(chain.front().table, spec);
-    reading r{file, sweep_table(chain.front().table, file), spec};
+    reading r{file, sweep_table(chain.front().table, file), spec, nullptr, {}};
     spec.model = json_document::read_file(spec.config.model);
     check_sweep_keys(r);
     read_method(r);
