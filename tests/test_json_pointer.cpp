@@ -1,6 +1,5 @@
 // batch/json_pointer: RFC 6901 tokens and escapes, array indices, lookups and slots in a document.
 #include "batch/json_pointer.hpp"
-#include "core/format/json_source.hpp"  // json_kind
 
 #include <gtest/gtest.h>
 
@@ -9,7 +8,6 @@ namespace {
 using json = nlohmann::ordered_json;
 using tokens = std::vector<std::string>;
 using namespace m1::batch;
-using m1::json_kind;
 
 const json doc = json::parse(R"({"a": {"b/c": 1, "d~e": [10, 20, {"f": true}]}, "": "empty"})");
 
@@ -38,16 +36,10 @@ TEST(JsonPointer, ArrayIndicesAreDigitsWithoutLeadingZero) {
     EXPECT_FALSE(array_index("99999999999999999999999"));
 }
 
-TEST(JsonPointer, DottedKeyPathsAndKinds) {
+TEST(JsonPointer, DottedKeyPaths) {
     EXPECT_EQ(dotted({"netParams", "connParams", "EE"}, 2), "netParams.connParams");
     EXPECT_EQ(dotted({"a"}, 5), "a");
     EXPECT_EQ(dotted({"a", "b"}, 0), "");
-    EXPECT_STREQ(json_kind(json::object()), "an object");
-    EXPECT_STREQ(json_kind(json::array()), "a list");
-    EXPECT_STREQ(json_kind(json("x")), "a string");
-    EXPECT_STREQ(json_kind(json(true)), "a boolean");
-    EXPECT_STREQ(json_kind(json()), "null");
-    EXPECT_STREQ(json_kind(json(1.5)), "a number");
 }
 
 TEST(JsonPointer, FindsMembersAndElements) {

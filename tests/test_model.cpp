@@ -155,33 +155,6 @@ TEST(Model, M1_2016Counts) {
     EXPECT_DOUBLE_EQ(m.sim.dt, 0.1);
 }
 
-TEST(ModelErrors, MalformedJsonGivesLineAndColumn) {
-    // Line 3 is `  "sizeX": 100 x,`: the stray 'x' is at column 16.
-    const std::string text = "{\n \"netParams\": {\n  \"sizeX\": 100 x,\n  \"sizeY\": 1\n }\n}\n";
-    try {
-        m1::json_document::parse(text, "bad.json");
-        FAIL() << "malformed JSON was accepted";
-    } catch (const m1::input_error& e) {
-        EXPECT_EQ(e.where().file, "bad.json");
-        EXPECT_EQ(e.where().line, 3u);
-        EXPECT_EQ(e.where().column, 16u);
-        const std::string what = e.what();
-        EXPECT_NE(what.find("bad.json:3:16"), std::string::npos) << what;
-        EXPECT_NE(what.find("malformed JSON"), std::string::npos) << what;
-    }
-}
-
-TEST(ModelErrors, MalformedJsonUnterminatedObject) {
-    const std::string text = "{\n \"netParams\": {\n  \"sizeX\": 100,\n";
-    try {
-        m1::json_document::parse(text, "bad.json");
-        FAIL() << "truncated JSON was accepted";
-    } catch (const m1::input_error& e) {
-        EXPECT_EQ(e.where().file, "bad.json");
-        EXPECT_GE(e.where().line, 3u);
-    }
-}
-
 TEST(ModelErrors, UnknownConnParamsKeySuggests) {
     const std::string text = replaced(valid_model, "\"probability\": 0.5", "\"probabilty\": 0.5");
     const m1::input_error e = expect_input_error(text);
