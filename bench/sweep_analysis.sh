@@ -47,7 +47,9 @@ import re, sys
 trace, start, end, runs = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 read = written = 0
 for line in open(trace):
-    m = re.search(r"^\d+\s+(read|pread64|write|pwrite64)\(.*\)\s+=\s+(\d+)", line)
+    # A call interrupted by another thread's is split: "name(... <unfinished ...>", then
+    # "<... name resumed>...) = N"; the result is on the second line.
+    m = re.search(r"^\d+\s+(?:<\.\.\. )?(read|pread64|write|pwrite64)(?:\(| resumed>).*\)\s+=\s+(\d+)", line)
     if not m:
         continue
     if m.group(1) in ("read", "pread64"):
