@@ -29,7 +29,7 @@ using m1::test::spikes_of;
 
 namespace {
 
-const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+using m1::test::m1_model;
 
 std::size_t count_status(const fs::path& dir, const std::string& status) {
     std::istringstream in(read_file(dir / "index.csv"));
@@ -42,9 +42,8 @@ std::size_t count_status(const fs::path& dir, const std::string& status) {
 class BulletinBoard : public ::testing::Test {
 protected:
     void SetUp() override {
-        const char* bin = std::getenv("M1BATCH_BIN");
-        ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
-        bin_ = bin;
+        bin_ = m1::test::m1batch_binary();
+        ASSERT_FALSE(bin_.empty()) << "M1BATCH_BIN is not set";
         sweep_ = temp_.write("mpi.toml",
                              "model = \"" + m1_model + "\"\noutput = \"mpi\"\nscale = 0.1\n"
                              "duration = 300.0\n[sweep]\nreplicates = 3\n[[sweep.param]]\n"

@@ -13,24 +13,9 @@
 
 namespace fs = std::filesystem;
 using m1::test::quote;
+using m1::test::tiny_model;
 
 namespace {
-
-const std::string tiny_model = R"({
- "netParams": {
-  "sizeX": 100,
-  "sizeY": 100,
-  "sizeZ": 100,
-  "popParams": {"E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 4}},
-  "cellParams": {"RS": {"conds": {"cellType": "RS"}, "secs": {"soma": {"geom": {"diam": 10, "L": 10, "cm": 31.831}, "pointps": {"Izhi": {"mod": "Izhi2007b", "celltype": 1}}}}}},
-  "synMechParams": {"AMPA": {"mod": "Exp2Syn", "tau1": 0.05, "tau2": 5.3, "e": 0}},
-  "stimSourceParams": {"bg": {"type": "NetStim", "rate": 50, "noise": 1.0}},
-  "stimTargetParams": {"bg_E": {"source": "bg", "conds": {"pop": "E"}, "synMech": "AMPA", "weight": 0.5, "delay": 2}},
-  "connParams": {"EE": {"preConds": {"pop": "E"}, "postConds": {"pop": "E"}, "synMech": "AMPA", "probability": 0.5, "weight": 0.01, "delay": 2}}
- },
- "simConfig": {"duration": 100, "dt": 0.025}
-}
-)";
 
 // The names in `dir`, none when it does not exist (m1::test::listing requires it to).
 std::vector<std::string> entries(const fs::path& dir) {
@@ -44,10 +29,8 @@ std::vector<std::string> entries(const fs::path& dir) {
 class Cli : public ::testing::Test {
 protected:
     void SetUp() override {
-        const char* bin = std::getenv("M1BATCH_BIN");
-        if (!bin || !*bin) GTEST_SKIP() << "M1BATCH_BIN is not set: no m1batch binary to run";
-        bin_ = fs::absolute(bin);
-        if (!fs::exists(bin_)) GTEST_SKIP() << "M1BATCH_BIN=" << bin << " does not exist";
+        bin_ = fs::absolute(m1::test::m1batch_binary());
+        ASSERT_TRUE(fs::is_regular_file(bin_)) << "no m1batch binary at M1BATCH_BIN=" << bin_;
     }
     fs::path write(const std::string& name, const std::string& text) {
         return temp_.write(name, text);
@@ -109,7 +92,8 @@ TEST_F(Cli, InvalidModelKeyExits2WithFileAndLine) {
     const fs::path model = write("typo.json", text);
     const fs::path config = write("run.toml", "model = \"typo.json\"\noutput = \"out\"\n");
     EXPECT_EQ(run(config), 2) << err_;
-    EXPECT_NE(err_.find(model.string() + ":11"), std::string::npos) << err_;
+    const std::size_t line = m1::test::line_of(text, "\"probabilty\"");
+    EXPECT_NE(err_.find(model.string() + ":" + std::to_string(line) + ":"), std::string::npos) << err_;
     EXPECT_NE(err_.find("netParams.connParams.EE.probabilty"), std::string::npos) << err_;
     EXPECT_FALSE(fs::exists(dir_ / "out" / "run.h5"));
 }

@@ -26,7 +26,7 @@ using m1::test::same_spikes;
 
 namespace {
 
-const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+using m1::test::m1_model;
 
 
 // The spikes before `t_ms`, population by population.
@@ -56,9 +56,8 @@ std::int64_t integer_attribute(const fs::path& run_file, const std::string& name
 class Estimate : public ::testing::Test {
 protected:
     void SetUp() override {
-        const char* bin = std::getenv("M1BATCH_BIN");
-        ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
-        bin_ = bin;
+        bin_ = m1::test::m1batch_binary();
+        ASSERT_FALSE(bin_.empty()) << "M1BATCH_BIN is not set";
     }
     fs::path write(const std::string& name, const std::string& text) { return temp_.write(name, text); }
     // The M1 model at scale 0.1 (1,065 cells), one run per value of `path`.

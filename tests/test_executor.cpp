@@ -37,7 +37,7 @@ using m1::test::identity;
 namespace {
 
 
-const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+using m1::test::m1_model;
 
 // Every file under `dir` whose name contains `part`.
 std::vector<fs::path> files_containing(const fs::path& dir, const std::string& part) {
@@ -74,9 +74,8 @@ std::vector<std::vector<std::string>> index_rows(const fs::path& dir) {
 class Executor : public ::testing::Test {
 protected:
     void SetUp() override {
-        const char* bin = std::getenv("M1BATCH_BIN");
-        ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
-        bin_ = bin;
+        bin_ = m1::test::m1batch_binary();
+        ASSERT_FALSE(bin_.empty()) << "M1BATCH_BIN is not set";
         write("tiny.json", tiny_model);
     }
     fs::path write(const std::string& name, const std::string& text) {

@@ -63,7 +63,7 @@ protected:
                       "scale = 0.1\nduration = 300.0\n[sweep]\n"
                       "[[sweep.param]]\npath = \"/netParams/scaleConnWeight\"\nvalues = [0.0003, 0.0004]\n"
                       "[[sweep.param]]\npath = \"/netParams/ItoIweight\"\nvalues = [0.5, 1.0]\n");
-        const auto r = run_shell(quote(std::getenv("M1BATCH_BIN")) + " -q " + quote(sweep.string()),
+        const auto r = run_shell(quote(m1::test::m1batch_binary()) + " -q " + quote(sweep.string()),
                                  sweep_dir_->path());
         ASSERT_EQ(r.status, 0) << r.err;
     }

@@ -1,32 +1,19 @@
 // Run ids (batch/run_id.hpp): the same effective model and run keys give the same id whatever
 // the key order, threads or output directory; anything that changes the run changes it; the ids
 // expansion computes in parallel are run_id of the effective document.
+#include "batch/run_id.hpp"
 #include "sweep_test_support.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <set>
-#include <sstream>
-#include <string>
-#include <vector>
 
-namespace fs = std::filesystem;
-using m1::batch::param_value;
-using json = nlohmann::ordered_json;
 using namespace m1::test;
 
 namespace {
 
 class RunId : public sweep_test {};
-
-// ---------------------------------------------------------------------------------------------
-// Run ids
 
 TEST_F(RunId, TheSameEffectiveModelHasTheSameId) {
     const std::string body = R"([sweep]

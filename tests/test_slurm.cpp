@@ -22,14 +22,13 @@ using m1::test::run_shell;
 using namespace std::chrono_literals;
 
 const std::string cluster_script = std::string(M1_SOURCE_DIR) + "/tests/cluster/slurm_cluster.sh";
-const std::string m1_model = std::string(M1_SOURCE_DIR) + "/configs/models/m1_2017.json";
+using m1::test::m1_model;
 
 class Slurm : public ::testing::Test {
 protected:
     void SetUp() override {
-        const char* bin = std::getenv("M1BATCH_BIN");
-        ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
-        bin_ = bin;
+        bin_ = m1::test::m1batch_binary();
+        ASSERT_FALSE(bin_.empty()) << "M1BATCH_BIN is not set";
         const auto r = run_shell("bash " + quote(cluster_script) + " start " + quote((dir_ / "cluster").string()), dir_);
         ASSERT_EQ(r.status, 0) << "the test's SLURM did not start (scripts/setup.sh installs slurmctld, "
                                   "slurmd, slurm-client and munge):\n" << r.err;

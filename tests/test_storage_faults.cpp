@@ -88,7 +88,7 @@ std::map<std::string, std::string> run_states(const fs::path& results) {
 class storage_faults : public ::testing::Test {
 protected:
     temporary_directory dir_{"storage-faults"};
-    const std::string m1batch_ = std::getenv("M1BATCH_BIN") ? std::getenv("M1BATCH_BIN") : "";
+    const std::string m1batch_ = m1::test::m1batch_binary();
 
     // 12 runs of M1 at a tenth of its size (run.h5 ~330 KiB, analysis.h5 ~70 KiB each), analysed
     // right after each run as the sweep was.

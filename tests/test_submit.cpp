@@ -37,7 +37,7 @@ using m1::test::identity;
 
 namespace {
 
-const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+using m1::test::m1_model;
 
 
 
@@ -106,9 +106,8 @@ std::vector<std::string> listed_runs(const fs::path& file) {
 class Submit : public ::testing::Test {
 protected:
     void SetUp() override {
-        const char* bin = std::getenv("M1BATCH_BIN");
-        ASSERT_TRUE(bin && *bin) << "M1BATCH_BIN is not set";
-        bin_ = bin;
+        bin_ = m1::test::m1batch_binary();
+        ASSERT_FALSE(bin_.empty()) << "M1BATCH_BIN is not set";
         // Stand-ins for sbatch and qsub: they log their arguments and answer as the real ones do.
         fake_bin_ = dir_ / "bin";
         calls_ = dir_ / "scheduler-calls.txt";

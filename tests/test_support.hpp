@@ -181,6 +181,15 @@ inline std::vector<double> driven_train(std::uint32_t id, std::uint32_t salt, co
     return y;
 }
 
+// The full M1 model (configs/models/m1_2017.json).
+inline const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
+
+// The m1batch under test, which CMake names in M1BATCH_BIN; empty when it is not set.
+inline std::string m1batch_binary() {
+    const char* bin = std::getenv("M1BATCH_BIN");
+    return bin ? bin : "";
+}
+
 // Four cells of one population driven by background noise (a NetPyNE model file): a run takes
 // milliseconds. For tests of the batch layer, where what runs matters less than how.
 inline const std::string tiny_model = R"({

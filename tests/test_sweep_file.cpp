@@ -5,20 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <filesystem>
 #include <fstream>
-#include <iostream>
-#include <set>
-#include <sstream>
-#include <string>
-#include <vector>
 
-namespace fs = std::filesystem;
-using m1::batch::param_value;
-using json = nlohmann::ordered_json;
 using namespace m1::test;
 
 namespace {

@@ -86,15 +86,14 @@ network reweighted(const network& built, const recipe& r) {
         const expression& e = m.connectivity_rules[k].weight;
         if (same_for_every_pair(e)) rule_weight[k] = e.evaluate({}) * m.scale_conn_weight;
     }
-    network out;
-    out.slot_of_gid = built.slot_of_gid;
-    out.gid_of_slot = built.gid_of_slot;
-    out.min_delay = built.min_delay;
-    out.max_delay = built.max_delay;
-    out.max_artificial_delay = built.max_artificial_delay;
-    out.contacts = built.contacts;
-    out.num_contacts = built.num_contacts;
-    out.synapses.wiring = built.synapses.wiring;
+    network out{.slot_of_gid = built.slot_of_gid,
+                .gid_of_slot = built.gid_of_slot,
+                .synapses = {.wiring = built.synapses.wiring, .weight = {}},
+                .min_delay = built.min_delay,
+                .max_delay = built.max_delay,
+                .max_artificial_delay = built.max_artificial_delay,
+                .contacts = built.contacts,
+                .num_contacts = built.num_contacts};
     // A rule whose weight varies per pair is in the key, so its weights are the built ones.
     const std::vector<std::uint16_t>& rule = built.synapses.wiring->rule;
     const uninitialized_vector<double>& old_weight = built.synapses.weight;
