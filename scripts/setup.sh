@@ -10,7 +10,7 @@ packages=(
   libtbb-dev libhdf5-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev librandom123-dev
   libssl-dev
   libopenmpi-dev openmpi-bin libboost-program-options-dev
-  libfftw3-dev libeigen3-dev libcairo2-dev
+  libfftw3-dev libeigen3-dev libcairo2-dev libpagmo-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev time strace
   # a real single-node SLURM for the cluster tests (tests/cluster/slurm_cluster.sh)
