@@ -5,6 +5,7 @@
 #include "core/io/hdf5_support.hpp"
 #include "core/base/text_format.hpp"
 #include "analysis/plots.hpp"
+#include "analysis/summary_measures.hpp"
 #include "core/io/posix_file.hpp"
 
 #include <tbb/parallel_for.h>
@@ -46,59 +47,7 @@ struct summary_row {
     run_trains trains;
 };
 
-double peak_of(const granger_result& g, const std::vector<double>& f) {
-    if (!g.failure.empty()) return nan;
-    double best = nan;
-    for (std::size_t k = 0; k < g.freq_hz.size() && k < f.size(); ++k)
-        if (g.freq_hz[k] >= 5 && g.freq_hz[k] <= 100 && !(f[k] <= best)) best = f[k];
-    return best;
-}
-
-// nte:<source>__<target> for each ordered pair, followed in the standard mode by its z and p
-// (nte_z:, nte_p:), so that a value is read with its significance.
-void fill_nte(summary_row& row) {
-    const analysis_result& r = row.result;
-    const bool tested = r.nte_z.size() == r.nte.size() && r.nte_p.size() == r.nte.size();
-    for (std::size_t a = 0; a < r.nte.size() && a < r.populations.size(); ++a)
-        for (std::size_t b = 0; b < r.nte[a].size() && b < r.populations.size(); ++b) {
-            if (a == b) continue;
-            const std::string pair = r.populations[a] + "__" + r.populations[b];
-            row.measures.emplace_back("nte:" + pair, r.nte[a][b]);
-            if (!tested || b >= r.nte_z[a].size() || b >= r.nte_p[a].size()) continue;
-            row.measures.emplace_back("nte_z:" + pair, r.nte_z[a][b]);
-            row.measures.emplace_back("nte_p:" + pair, r.nte_p[a][b]);
-        }
-}
-
-void fill_measures(summary_row& row) {
-    const analysis_result& r = row.result;
-    auto& m = row.measures;
-    double spikes_rate = 0, cells = 0;
-    for (std::size_t p = 0; p < r.rates.size() && p < row.trains.populations.size(); ++p) {
-        spikes_rate += r.rates[p].rate_hz * row.trains.populations[p].cells;
-        cells += row.trains.populations[p].cells;
-    }
-    m.emplace_back("rate_hz", cells > 0 ? spikes_rate / cells : nan);
-    if (!r.rate_psd.empty()) {
-        const spectrum& all = r.rate_psd.back();
-        m.emplace_back("peak_hz", peak_frequency(all));
-        const band_powers b = bands_of(all);
-        m.emplace_back("theta", b.theta);
-        m.emplace_back("alpha", b.alpha);
-        m.emplace_back("beta", b.beta);
-        m.emplace_back("gamma", b.gamma);
-    }
-    for (std::size_t p = 0; p < r.rates.size() && p < r.populations.size(); ++p)
-        m.emplace_back("rate_hz:" + r.populations[p], r.rates[p].rate_hz);
-    for (std::size_t p = 0; p < r.rates.size() && p < r.populations.size(); ++p)
-        m.emplace_back("cv_isi:" + r.populations[p], r.rates[p].cv_isi);
-    for (const auto& trace : r.lfp)
-        m.emplace_back("lfp_peak_hz:" + trace.electrode,
-                       trace.psd.freq_hz.empty() ? nan : peak_frequency(trace.psd));
-    for (const auto& g : r.granger)
-        m.emplace_back("granger_peak:" + g.pre + "__" + g.post, peak_of(g.result, g.result.f_xy));
-    fill_nte(row);
-}
+void fill_measures(summary_row& row) { row.measures = summary_measures(row.result, row.trains); }
 
 // The summary's columns as the rows fill them: the runs' ids, status and messages, each swept
 // parameter's values (text) and each measure's (NaN where a run has none).
@@ -212,7 +161,7 @@ void plot_run(const fs::path& dir, const summary_row& row) {
     // The four strongest Granger pairs (by peak F over 5-100 Hz).
     std::vector<std::pair<double, std::size_t>> strongest;
     for (std::size_t k = 0; k < row.result.granger.size(); ++k) {
-        const double peak = peak_of(row.result.granger[k].result, row.result.granger[k].result.f_xy);
+        const double peak = granger_peak(row.result.granger[k].result);
         if (!std::isnan(peak)) strongest.emplace_back(peak, k);
     }
     std::sort(strongest.rbegin(), strongest.rend());
