@@ -332,7 +332,8 @@ int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, 
         dir.create();
         lock = dir.acquire_lock(exclusive);
         prepare_directory(dir, sweep, lock, exclusive, quiet, out);
-        const std::vector<std::string> stale = stale_runs_of(runs, dir);
+        const std::vector<std::string> stale =
+            runs.empty() ? std::vector<std::string>{} : stale_runs_of(runs, dir);
         if (!stale.empty() && !quiet)
             out << "note: " << stale.size() << " run director" << (stale.size() == 1 ? "y" : "ies")
                 << " in " << (dir.root() / "runs").string()
@@ -348,10 +349,8 @@ int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, 
     }
 }
 
-namespace {
-
-// Runs at once and threads each: a scheduler's grant whole to one run, else the automatic split
-// sized from the first pending run (its recipe: a fraction of a second, once), or what was asked.
+// A scheduler's grant whole to one run, else the automatic split sized from the first pending run
+// (its recipe: a fraction of a second, once), or what was asked.
 job_split choose_split(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
                        const std::vector<std::size_t>& todo, const batch_options& options) {
     const std::size_t cores =
@@ -375,7 +374,6 @@ job_split choose_split(const sweep_spec& sweep, const std::vector<sweep_run>& ru
     return split;
 }
 
-// How the runs run, after "T to run": ", J at a time with T threads each (automatic)".
 std::string split_text(const job_split& split, const batch_options& options) {
     const bool automatic = options.jobs == 0 && options.threads == 0;
     std::ostringstream text;
@@ -385,11 +383,9 @@ std::string split_text(const job_split& split, const batch_options& options) {
     return text.str();
 }
 
-// split.jobs threads take runs from the ledger until none is left; meanwhile this one follows
-// their progress.
 void run_pool(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
-              const results_directory& dir, const job_split& split, ledger& book) {
-    network_cache networks(split.jobs + 1);
+              const results_directory& dir, const job_split& split, ledger& book,
+              network_cache& networks) {
     const auto work = [&] {
         while (const std::optional<std::size_t> k = book.take())
             book.record(*k, run_one(sweep, runs[*k], dir, split.threads, &networks));
@@ -400,8 +396,6 @@ void run_pool(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     }
     for (auto& t : pool) t.join();
 }
-
-}  // namespace
 
 int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
               const batch_options& options, std::ostream& out) {
@@ -414,7 +408,8 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     ledger book(sweep, runs, dir, options, mode, out);
     const job_split split = choose_split(sweep, runs, book.todo(), options);
     book.print_start(split_text(split, options));
-    run_pool(sweep, runs, dir, split, book);
+    network_cache networks(split.jobs + 1);
+    run_pool(sweep, runs, dir, split, book, networks);
     return book.finish();
 }
 

@@ -59,10 +59,23 @@ struct job_split {
 };
 job_split automatic_split(std::size_t pending, std::size_t cells, std::size_t cores,
                           double memory_mib);
+// Runs at once and threads each for the runs `todo` of `runs` under `options`.
+job_split choose_split(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                       const std::vector<std::size_t>& todo, const batch_options& options);
+// How the runs run, after "T to run": ", J at a time with T threads each (automatic)".
+std::string split_text(const job_split& split, const batch_options& options);
+
+class ledger;
+// The local executor's pool: split.jobs threads take runs from `book` until none is left, sharing
+// `networks` (a network is reused when only weights change); this thread follows their progress.
+void run_pool(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+              const results_directory& dir, const job_split& split, ledger& book,
+              network_cache& networks);
 
 // Takes the results directory for a batch (the exclusive lock, then clean-up and the copies of
-// the sources) or for an array task (the shared lock; the copies only if missing), and reports runs
-// of an earlier model or sweep. Returns exit_ok, or the exit code after printing why not.
+// the sources) or for an array task (the shared lock; the copies only if missing), and reports run
+// directories of none of `runs` (of an earlier model or sweep; not done for a search, whose runs
+// are not known in advance: `runs` empty). Returns exit_ok, or the exit code after printing why not.
 int take_directory(const sweep_spec& sweep, const std::vector<sweep_run>& runs, bool exclusive,
                    bool quiet, std::ostream& out, results_directory::lock& lock);
 

@@ -2,7 +2,8 @@
 // The results directory of a sweep (README "Results directory"). Run files are the truth; every
 // other file can be rebuilt from them and the sweep.
 //
-//   OUTPUT/sweep.toml                  the sweep, self-contained (model = "model.json", output = ".")
+//   OUTPUT/sweep.toml                  the sweep, self-contained (model = "model.json", output = ".");
+//                                      a search's is optimize.toml (batch/search.hpp)
 //   OUTPUT/model.json                  the model file the sweep names, byte for byte
 //   OUTPUT/source/<file>               the sweep file and its base files as written
 //   OUTPUT/runs/<run_id>/run.h5        a finished run (written under a temporary name, renamed)
@@ -135,7 +136,8 @@ public:
     // directories, and claims whose owner is gone. Only the holder of the exclusive lock calls it.
     void clean_up() const;
 
-    // OUTPUT/sweep.toml (sweep.self_contained), OUTPUT/model.json and OUTPUT/source/*, atomically.
+    // OUTPUT/sweep.toml (sweep.self_contained; a search's: optimize.toml), OUTPUT/model.json and
+    // OUTPUT/source/*, atomically.
     void save_sources(const sweep_spec& sweep) const;
 
 private:

@@ -70,6 +70,7 @@ struct sweep_spec {
     // copy of the model gives the same runs with the same ids. ([cluster] is added by its reader,
     // cluster.hpp load_cluster.)
     toml::table self_contained;
+    std::string copy_name = "sweep.toml";          // its name in OUTPUT (a search's: optimize.toml)
 };
 
 // True when `file` is TOML with a top-level [sweep] table (m1batch then runs it as a sweep, and a
