@@ -43,7 +43,8 @@ fs::path base_of(const std::vector<source_file>& chain, const std::vector<fs::pa
         fail_at(current, "base", &node, "base files form a cycle: " + cycle + base.string());
     }
     std::error_code ec;
-    if (!fs::is_regular_file(base, ec)) fail_at(current, "base", &node, "no such file: " + base.string());
+    if (!fs::is_regular_file(base, ec))
+        fail_at(current, "base", &node, "no such file: " + base.string());
     return base;
 }
 
@@ -126,7 +127,8 @@ void check_replicate_seeds(const table_reading& r, const m1::seeds& seeds) {
         const std::uint32_t s = seed_named(seeds, name);
         if (std::uint64_t{s} + r.spec.replicates - 1 > max_seed)
             fail_at(r.file, r.key + ".replicates", r.table.get("replicates"),
-                    "replicates would take seed " + name + " = " + std::to_string(s) + " past 4294967295");
+                    "replicates would take seed " + name + " = " + std::to_string(s) +
+                        " past 4294967295");
     }
 }
 
@@ -145,7 +147,8 @@ void check_first_run(const table_reading& r, const first_values& first) {
         for (std::size_t i = 0; i < spec.params.size(); ++i) {
             const std::string target = model_key_path(spec.params[i]);
             if (!target.empty() && (at == target || at.rfind(target + ".", 0) == 0))
-                throw input_error(first.where[i], "the model refuses this value (" + at + "): " + e.reason());
+                throw input_error(first.where[i],
+                                  "the model refuses this value (" + at + "): " + e.reason());
         }
         throw input_error({r.file.string(), r.key, 0, 0},
                           "the model of the first run is refused: " + std::string(e.what()));
@@ -186,7 +189,8 @@ void write_lfp(const lfp_config& lfp, toml::table& out) {
 
 }  // namespace
 
-void fail_at(const fs::path& file, const std::string& key, const toml::node* node, const std::string& what) {
+void fail_at(const fs::path& file, const std::string& key, const toml::node* node,
+             const std::string& what) {
     throw input_error(toml_location(file, key, node), what);
 }
 
@@ -276,7 +280,8 @@ void read_analysis(const table_reading& r) {
         const toml::node& item = *a->get(i);
         const auto name = item.value<std::string>();
         if (!name || !is_measure(*name))
-            fail_at(r.file, indexed(at, i), &item, "unknown analysis (rates, rate_psd, granger, nte, lfp)");
+            fail_at(r.file, indexed(at, i), &item,
+                    "unknown analysis (rates, rate_psd, granger, nte, lfp)");
         if (std::find(analysis.begin(), analysis.end(), *name) != analysis.end())
             fail_at(r.file, indexed(at, i), &item, "listed twice");
         analysis.push_back(*name);
