@@ -17,7 +17,9 @@
 //   range = [0.1, 1.0]                    # random, latin_hypercube (with samples, sampling_seed)
 //
 // Everything is validated when the file is loaded: a malformed sweep is an input_error naming the
-// file, the key and the line, before any run starts.
+// file, the key and the line, before any run starts. What sweep and search files share (base files,
+// run keys, the checks against the model) is batch_file.hpp's; a file has either [sweep] or
+// [optimize] (a search, optimize_file.hpp).
 #include "batch/parameter_space.hpp"
 #include "core/base/error.hpp"
 #include "core/format/json_source.hpp"
