@@ -139,11 +139,7 @@ void read_fitness(const search_reading& r) {
             fail_at(r.file, r.key("fitness"), n, "unknown fitness (netpyne, squared)");
         r.spec.fitness = *name == "netpyne" ? fitness_kind::netpyne : fitness_kind::squared;
     }
-    const toml::node* m = r.optimize.get("max_fitness");
-    if (m && r.spec.fitness != fitness_kind::netpyne)
-        fail_at(r.file, r.key("max_fitness"), m,
-                "max_fitness belongs to fitness = \"netpyne\" (NetPyNE's maxFitness); this search's "
-                "fitness is \"squared\"");
+    // Both forms: the cap of an objective's score, and the score of a failed candidate.
     if (const auto v = number(r.file, r.optimize, "max_fitness", r.key("max_fitness"), true))
         r.spec.max_fitness = *v;
 }
@@ -411,6 +407,7 @@ search_spec load_search(const fs::path& file) {
     search_reading r{file, optimize, spec, {}};
     runs.model = json_document::read_file(runs.config.model);
     runs.method = sweep_method::list;  // no points: the search sets them per generation
+    runs.copy_name = "optimize.toml";
     check_optimize_keys(r);
     read_algorithm(r);
     read_population(r);

@@ -148,8 +148,11 @@ TEST_F(OptimizeFile, DefaultsAreTheIssues) {
     EXPECT_FALSE(s.runs.timeout_s);
     EXPECT_EQ(s.runs.analysis, std::vector<std::string>{"rates"});
     EXPECT_EQ(*load_search("[optimize]\ngenerations = 3\n" + one_param + one_objective).generations, 3u);
-    const auto squared = load_search("[optimize]\nfitness = \"squared\"\n" + one_param + one_objective);
+    const auto squared = load_search("[optimize]\nfitness = \"squared\"\nmax_fitness = 10\n" +
+                                     one_param + one_objective);
     EXPECT_EQ(squared.fitness, fitness_kind::squared);
+    EXPECT_EQ(squared.max_fitness, 10.0);  // both forms: the cap, and a failed candidate's score
+    EXPECT_EQ(squared.runs.copy_name, "optimize.toml");
 }
 
 TEST_F(OptimizeFile, AnalysisGainsWhatTheObjectivesNeed) {
@@ -407,8 +410,6 @@ TEST_F(OptimizeFile, FitnessAndSharedKeysAreChecked) {
                         "unknown fitness (netpyne, squared)");
     expect_search_error(search("max_fitness = 0\n"), "optimize.max_fitness", "max_fitness", "> 0");
     expect_search_error(search("max_fitness = -5.0\n"), "optimize.max_fitness", "max_fitness", "> 0");
-    expect_search_error(search("fitness = \"squared\"\nmax_fitness = 10\n"), "optimize.max_fitness",
-                        "max_fitness", "max_fitness belongs to fitness = \"netpyne\"");
     expect_search_error(search("replicates = 0\n"), "optimize.replicates", "replicates",
                         "must be a whole number >= 1");
     expect_search_error(search("replicate_seeds = [\"net\"]\n"), "optimize.replicate_seeds[0]",
