@@ -103,26 +103,11 @@ protected:
         err_ = std::move(r.err);
         return r.status;
     }
-    // Starts m1batch in the background; returns its pid.
+    // Starts m1batch in the background (in dir_, stderr to background.txt); returns its pid.
     pid_t start(const std::vector<std::string>& args) {
-        const pid_t pid = ::fork();
-        if (pid == 0) {
-            const std::string log = (dir_ / "background.txt").string();
-            std::freopen(log.c_str(), "a", stderr);
-            std::freopen("/dev/null", "w", stdout);
-            std::vector<char*> argv{const_cast<char*>(bin_.c_str())};
-            for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-            argv.push_back(nullptr);
-            ::execv(bin_.c_str(), argv.data());
-            ::_exit(127);
-        }
-        return pid;
+        return m1::test::start_background(bin_, args, dir_, dir_ / "background.txt");
     }
-    static int wait_exit(pid_t pid) {
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-    }
+    static int wait_exit(pid_t pid) { return m1::test::wait_exit(pid); }
     std::size_t count_done(const fs::path& out) {
         return files_containing(out / "runs", "run.h5").size() -
                files_containing(out / "runs", "run.h5.tmp").size();

@@ -181,6 +181,31 @@ inline std::vector<double> driven_train(std::uint32_t id, std::uint32_t salt, co
     return y;
 }
 
+// Starts `bin` with `args` in the background in `dir`, its stderr appended to `log` and its stdout
+// dropped; returns its pid (wait_exit collects it).
+inline pid_t start_background(const std::string& bin, const std::vector<std::string>& args,
+                              const std::filesystem::path& dir, const std::filesystem::path& log) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::chdir(dir.c_str()) != 0) ::_exit(126);
+        std::freopen(log.c_str(), "a", stderr);
+        std::freopen("/dev/null", "w", stdout);
+        std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(bin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+// The exit status of a child, or minus the signal that ended it.
+inline int wait_exit(pid_t pid) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
 // The full M1 model (configs/models/m1_2017.json).
 inline const std::string m1_model = M1_SOURCE_DIR "/configs/models/m1_2017.json";
 
