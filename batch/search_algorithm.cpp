@@ -1,5 +1,7 @@
 #include "batch/search_algorithm.hpp"
 
+#include "batch/cmaes.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -148,6 +150,11 @@ private:
 };
 
 }  // namespace
+
+std::unique_ptr<search_algorithm> make_cmaes(std::size_t dimension, std::size_t population,
+                                             std::uint64_t seed) {
+    return std::make_unique<cmaes>(dimension, population, seed);
+}
 
 std::unique_ptr<search_algorithm> make_random_search(std::size_t dimension, std::size_t population,
                                                      std::uint64_t seed) {
