@@ -17,6 +17,19 @@
 
 namespace m1::batch {
 
+analysis::analysis_params analysis_params_of(const sweep_spec& sweep) {
+    analysis::analysis_params params;
+    const auto asked = [&](const char* name) {
+        return std::find(sweep.analysis.begin(), sweep.analysis.end(), name) != sweep.analysis.end();
+    };
+    params.compute_rates = asked("rates");
+    params.compute_rate_psd = asked("rate_psd");
+    params.compute_granger = asked("granger");
+    params.compute_nte = asked("nte");
+    params.compute_lfp = asked("lfp");
+    return params;
+}
+
 std::atomic<bool>& stop_requested() {
     static std::atomic<bool> flag{false};
     return flag;
@@ -72,15 +85,7 @@ void set_directory_fault(const results_directory& dir, const storage_error& e,
 void analyse_after_run(const sweep_spec& sweep, const simulated_run& run, const std::string& run_file_sha256,
                        const results_directory& dir, std::ostream& log, run_outcome& outcome) {
     try {
-        analysis::analysis_params params;
-        const auto asked = [&](const char* name) {
-            return std::find(sweep.analysis.begin(), sweep.analysis.end(), name) != sweep.analysis.end();
-        };
-        params.compute_rates = asked("rates");
-        params.compute_rate_psd = asked("rate_psd");
-        params.compute_granger = asked("granger");
-        params.compute_nte = asked("nte");
-        params.compute_lfp = asked("lfp");
+        const analysis::analysis_params params = analysis_params_of(sweep);
         // From the record in memory: the run file just written is not read back.
         const auto result = analysis::analyze(analysis::trains_of(run.record), params);
         analysis::write_analysis(run.summary.run_file, result, params, run_file_sha256);

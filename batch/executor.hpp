@@ -4,6 +4,7 @@
 // tasks (one share of the sweep per scheduler task). Whatever runs a run, its run file is the
 // same bit for bit: the executor only chooses where and when. What the batch has done, shows and
 // returns is kept by its ledger (ledger.hpp).
+#include "analysis/run_analysis.hpp"
 #include "batch/results.hpp"
 #include "batch/sweep.hpp"
 
@@ -41,6 +42,9 @@ struct batch_options {
     bool quiet = false;
     std::chrono::seconds claim_stale_after{600};
 };
+
+// The measures a sweep's `analysis` asks for after each run, with m1analyze's default parameters.
+analysis::analysis_params analysis_params_of(const sweep_spec& sweep);
 
 // Set by SIGINT/SIGTERM (main.cpp installs the handlers): runs stop at the next epoch and are
 // marked interrupted; no new run starts.

@@ -11,6 +11,7 @@
 #include "core/base/error.hpp"
 #include "batch/executor.hpp"
 #include "batch/scheduler_environment.hpp"
+#include "batch/search.hpp"
 #include "core/run/run.hpp"
 #include "batch/submit.hpp"
 #include "batch/sweep.hpp"
@@ -326,6 +327,29 @@ int run_sweep(const command_line& cl, const task_environment& task_env, const th
     return run_bulletin_board(sweep, runs, options, std::cerr);
 }
 
+// A search ([optimize]): its generations run here by the local executor (README "Searches").
+int run_search_file(const command_line& cl, const task_environment& task_env,
+                    const thread_choice& threads, bool mpi) {
+    search_spec search = load_search(cl.config_path);
+    load_cluster(search.runs);  // checked, and carried into OUTPUT/optimize.toml
+    if (!cl.output.empty())
+        search.runs.config.output = std::filesystem::absolute(cl.output).lexically_normal();
+    const array_task task = read_array_task(cl, task_env);
+    if (cl.dry_run || task.given || cl.runs_opt->count())
+        throw m1::input_error({cl.config_path, "", 0, 0},
+                              "--dry-run, --task-index, --task-count and --runs apply to sweeps: a "
+                              "search decides its runs as it goes");
+    int ranks = 1;
+    if (mpi) MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    if (ranks > 1)
+        throw m1::input_error({cl.config_path, "", 0, 0},
+                              "searches do not run across MPI ranks yet: run it without mpirun "
+                              "(it uses this machine's cores)");
+    const batch_options options = batch_options_of(cl, task_env, threads, task, false, {});
+    install_signal_handlers();
+    return run_search(search, options, std::cerr);
+}
+
 // An option left off the command line takes its M1BATCH_* variable, if set.
 template <class T>
 void from_environment(const po::variables_map& env, const CLI::Option* option, const char* name, T& value) {
@@ -350,6 +374,7 @@ int dispatch(command_line& cl, CLI::App& app, bool mpi) {
     // Task index and count, threads: the command line, else M1BATCH_*, else the scheduler's.
     const task_environment task_env = read_task_environment();
     const thread_choice threads = choose_threads(cl, task_env);
+    if (is_search_file(cl.config_path)) return run_search_file(cl, task_env, threads, mpi);
     if (!is_sweep_file(cl.config_path)) return run_single(cl, task_env, threads, mpi);
     return run_sweep(cl, task_env, threads, mpi);
 }

@@ -1,6 +1,7 @@
 #include "batch/optimize_file.hpp"
 
 #include "batch/batch_file.hpp"
+#include "batch/search_algorithm.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -83,6 +84,9 @@ std::string minimum_reason(search_algorithm_kind a) {
                    "which needs at least 2 of them";
         case search_algorithm_kind::nsga2:
             return "pagmo 2.18's nsga2 needs at least 5 and a multiple of 4";
+        case search_algorithm_kind::pso:
+            return "pagmo 2.18's pso_gen refuses an empty swarm, and its default ring topology "
+                   "reads past the end of a swarm of 1";
         case search_algorithm_kind::random:
         case search_algorithm_kind::latin_hypercube: return "a generation has at least one candidate";
         default:
@@ -383,16 +387,7 @@ std::string algorithm_name(search_algorithm_kind algorithm) {
 }
 
 std::size_t minimum_population(search_algorithm_kind algorithm) {
-    switch (algorithm) {
-        case search_algorithm_kind::cmaes: return 5;
-        case search_algorithm_kind::sade: return 7;
-        case search_algorithm_kind::de: return 5;
-        case search_algorithm_kind::pso: return 1;
-        case search_algorithm_kind::nsga2: return 8;
-        case search_algorithm_kind::random:
-        case search_algorithm_kind::latin_hypercube: return 1;
-    }
-    return 1;
+    return minimum_population(algorithm_name(algorithm));  // search_algorithm.hpp's table
 }
 
 bool is_search_file(const fs::path& file) { return parse_toml_file(file).contains("optimize"); }

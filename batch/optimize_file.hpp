@@ -93,7 +93,8 @@ std::string algorithm_name(search_algorithm_kind algorithm);
 // the start of each evolve() (esa/pagmo2 tag v2.18.0):
 //   sade   7  src/algorithms/sade.cpp:111     "needs at least 7 individuals in the population"
 //   de     5  src/algorithms/de.cpp:109       "needs at least 5 individuals in the population"
-//   pso    1  src/algorithms/pso_gen.cpp:142  "does not work on an empty population"
+//   pso    2  src/algorithms/pso_gen.cpp:142  "does not work on an empty population", and its
+//             default ring topology reads past the end of a swarm of 1
 //   nsga2  8  src/algorithms/nsga2.cpp:123    "at least 5 individuals ... and the population size
 //             must be a multiple of 4": 8 is the smallest such size (load_search also refuses
 //             sizes that are not multiples of 4)
@@ -101,6 +102,7 @@ std::string algorithm_name(search_algorithm_kind algorithm);
 // and with mu = 1 the recombination is a copy of the best one (mu_eff = 1, no rank-mu update), so
 // it needs population >= 4; we keep pagmo's cmaes minimum of 5 (src/algorithms/cmaes.cpp:132) so
 // that a file valid for one CMA-ES is valid for the other. random, latin_hypercube: 1.
+// (The table is search_algorithm.hpp's minimum_population, which the optimisers check too.)
 std::size_t minimum_population(search_algorithm_kind algorithm);
 
 }  // namespace m1::batch

@@ -616,11 +616,15 @@ std::string with_short_floats(const std::string& text) {
 
 }  // namespace
 
+std::string toml_text(const toml::table& table) {
+    std::ostringstream text;
+    text << table << '\n';
+    return with_short_floats(text.str());
+}
+
 void results_directory::save_sources(const sweep_spec& sweep) const {
     make_directories(root_ / "source");
-    std::ostringstream toml_text;
-    toml_text << sweep.self_contained << '\n';
-    write_file_atomically(root_ / sweep.copy_name, with_short_floats(toml_text.str()));
+    write_file_atomically(root_ / sweep.copy_name, toml_text(sweep.self_contained));
     write_file_atomically(root_ / "model.json", sweep.model.text());
     std::set<std::string> used;
     for (std::size_t i = 0; i < sweep.sources.size(); ++i) {

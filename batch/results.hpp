@@ -39,6 +39,10 @@ public:
     using run_error::run_error;
 };
 
+// `table` as TOML text with every float in the shortest form that reads back to the same double
+// (0.0003, not toml++'s 0.00029999999999999997): how the directory's TOML copies are written.
+std::string toml_text(const toml::table& table);
+
 // One row of the index.
 struct index_row {
     std::string id;

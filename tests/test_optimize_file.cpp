@@ -344,7 +344,7 @@ TEST_F(OptimizeFile, AlgorithmsTheirNamesAndMinimums) {
     EXPECT_EQ(minimum_population(search_algorithm_kind::cmaes), 5u);
     EXPECT_EQ(minimum_population(search_algorithm_kind::sade), 7u);
     EXPECT_EQ(minimum_population(search_algorithm_kind::de), 5u);
-    EXPECT_EQ(minimum_population(search_algorithm_kind::pso), 1u);
+    EXPECT_EQ(minimum_population(search_algorithm_kind::pso), 2u);
     EXPECT_EQ(minimum_population(search_algorithm_kind::nsga2), 8u);
     EXPECT_EQ(minimum_population(search_algorithm_kind::random), 1u);
     EXPECT_EQ(minimum_population(search_algorithm_kind::latin_hypercube), 1u);

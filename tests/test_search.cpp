@@ -1,0 +1,163 @@
+// Searches (batch/search.hpp) through the m1batch program on the M1 model at scale 0.1: a search
+// ends with every evaluation, the best point and a runnable best.toml; its evaluations are the same
+// bytes whatever the split of runs over threads, and after kill -9 (twice) the same command ends
+// exactly as an uninterrupted search; failed candidates score the worst and the search goes on;
+// what a search cannot do yet is refused before any output.
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using m1::test::m1_model;
+using m1::test::quote;
+using m1::test::read_file;
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        out.push_back(line);
+    }
+    return out;
+}
+
+class Search : public ::testing::Test {
+protected:
+    void SetUp() override {
+        bin_ = m1::test::m1batch_binary();
+        ASSERT_FALSE(bin_.empty()) << "M1BATCH_BIN is not set";
+    }
+    // A CMA-ES search of two weights for IT_L23's rate: 6 candidates x `generations`, 200 ms runs.
+    fs::path search_file(const std::string& name, const std::string& optimize = "",
+                         std::size_t generations = 3) {
+        return temp_.write(name + ".toml",
+                           "model = \"" + m1_model + "\"\noutput = \"" + name +
+                               "\"\nscale = 0.1\nduration = 200.0\n[optimize]\nalgorithm = \"cmaes\"\n"
+                               "population = 6\ngenerations = " + std::to_string(generations) +
+                               "\nseed = 3\n" + optimize +
+                               "[[optimize.param]]\npath = \"/netParams/scaleConnWeight\"\n"
+                               "range = [0.0002, 0.0008]\nlog = true\n"
+                               "[[optimize.param]]\npath = \"/netParams/stimTargetParams/bgE->PT/weight\"\n"
+                               "range = [0.1, 0.4]\n"
+                               "[[optimize.objective]]\ncolumn = \"rate_hz:IT_L23\"\ntarget = 5.0\n"
+                               "width = 2.0\nmin = 0.5\n");
+    }
+    int run(const std::string& args) {
+        auto r = m1::test::run_shell(quote(bin_) + " " + args, dir_);
+        out_ = std::move(r.out);
+        err_ = std::move(r.err);
+        return r.status;
+    }
+    std::size_t runs_done(const fs::path& out) {
+        std::size_t n = 0;
+        std::error_code ec;
+        if (!fs::exists(out / "runs", ec)) return 0;
+        for (const auto& e : fs::directory_iterator(out / "runs"))
+            n += fs::exists(e.path() / "run.h5");
+        return n;
+    }
+    // Starts the search and kills it (SIGKILL) once `done` more of its runs have ended.
+    void kill_after(const fs::path& file, std::size_t done) {
+        const fs::path out = dir_ / file.stem();
+        const std::size_t before = runs_done(out);
+        const pid_t pid = m1::test::start_background(bin_, {file.string(), "-j", "2", "-t", "1"},
+                                                     dir_, dir_ / "background.txt");
+        for (int i = 0; i < 600 && runs_done(out) < before + done; ++i) std::this_thread::sleep_for(50ms);
+        ::kill(pid, SIGKILL);
+        EXPECT_EQ(m1::test::wait_exit(pid), -SIGKILL) << "the search ended before it was killed";
+    }
+
+    m1::test::temporary_directory temp_{"search"};
+    const fs::path dir_ = temp_.path();
+    std::string bin_, out_, err_;
+};
+
+TEST_F(Search, EndsWithEveryEvaluationAndARunnableBestPoint) {
+    const fs::path file = search_file("fit");
+    ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
+    const fs::path out = dir_ / "fit";
+    const auto rows = lines_of(read_file(out / "optimization.csv"));
+    ASSERT_EQ(rows.size(), 1u + 18u);
+    EXPECT_EQ(rows[0], "generation,individual,/netParams/scaleConnWeight,"
+                       "/netParams/stimTargetParams/bgE->PT/weight,rate_hz:IT_L23,"
+                       "score:rate_hz:IT_L23,fitness,run_id,status");
+    EXPECT_EQ(rows[1].rfind("0,0,", 0), 0u);
+    EXPECT_EQ(rows[18].rfind("2,5,", 0), 0u);
+    for (std::size_t k = 1; k < rows.size(); ++k) EXPECT_NE(rows[k].find(",done"), std::string::npos) << rows[k];
+    for (const char* name : {"optimize.toml", "model.json", "search_state.json", "index.csv",
+                             "best.toml", "best_model.json"})
+        EXPECT_TRUE(fs::exists(out / name)) << name;
+    EXPECT_NE(err_.find("generation 3/3: 18 evaluations, best "), std::string::npos) << err_;
+    EXPECT_NE(err_.find("best point: " + (out / "best.toml").string()), std::string::npos) << err_;
+    // The best point runs as a configuration of its own.
+    ASSERT_EQ(run(quote((out / "best.toml").string())), 0) << err_;
+    EXPECT_TRUE(fs::exists(out / "best" / "run.h5"));
+    // Run again: nothing left to do, the same evaluations.
+    const std::string csv = read_file(out / "optimization.csv");
+    ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
+    EXPECT_EQ(read_file(out / "optimization.csv"), csv);
+    EXPECT_NE(err_.find("resuming after generation 3"), std::string::npos) << err_;
+    // Killed between a run file and its analysis, and before the state was saved: the search
+    // starts over, runs nothing again, analyses that run from its run file, and ends the same.
+    const std::string first_run = rows[1].substr(rows[1].rfind(",done") - 16, 16);
+    fs::remove(out / "runs" / first_run / "analysis.h5");
+    fs::remove(out / "search_state.json");
+    const auto before = m1::test::identity(out / "runs" / first_run / "run.h5");
+    ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
+    EXPECT_EQ(read_file(out / "optimization.csv"), csv);
+    EXPECT_TRUE(fs::exists(out / "runs" / first_run / "analysis.h5"));
+    EXPECT_EQ(m1::test::identity(out / "runs" / first_run / "run.h5"), before);  // not run again
+}
+
+// Nothing depends on how runs are spread over threads or on the order in which they end; a
+// search killed at any moment and started again ends exactly as one never interrupted.
+TEST_F(Search, TheSameEvaluationsWhateverTheSplitAndAfterKill9) {
+    const fs::path a = search_file("one_by_two"), b = search_file("two_by_one"),
+                   c = search_file("killed");
+    ASSERT_EQ(run(quote(a.string()) + " -j 1 -t 2"), 0) << err_;
+    ASSERT_EQ(run(quote(b.string()) + " -j 2 -t 1"), 0) << err_;
+    const std::string reference = read_file(dir_ / "one_by_two" / "optimization.csv");
+    EXPECT_EQ(read_file(dir_ / "two_by_one" / "optimization.csv"), reference);
+    kill_after(c, 4);   // inside the first generation
+    kill_after(c, 5);   // most likely inside the second: the first was saved
+    ASSERT_EQ(run(quote(c.string()) + " -j 2 -t 1"), 0) << err_;
+    EXPECT_EQ(read_file(dir_ / "killed" / "optimization.csv"), reference);
+    EXPECT_EQ(read_file(dir_ / "killed" / "best.toml"), read_file(dir_ / "one_by_two" / "best.toml"));
+}
+
+TEST_F(Search, FailedCandidatesScoreTheWorstAndTheSearchGoesOn) {
+    const fs::path file = search_file("timeouts", "timeout_s = 0.001\nmax_fitness = 500\n", 1);
+    ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
+    const auto rows = lines_of(read_file(dir_ / "timeouts" / "optimization.csv"));
+    ASSERT_EQ(rows.size(), 7u);
+    for (std::size_t k = 1; k < rows.size(); ++k) {
+        EXPECT_NE(rows[k].find(",500.0,"), std::string::npos) << rows[k];  // fitness: max_fitness
+        EXPECT_NE(rows[k].find(",failed: "), std::string::npos) << rows[k];
+    }
+}
+
+TEST_F(Search, WhatASearchCannotDoYetIsRefusedBeforeAnyOutput) {
+    EXPECT_EQ(run(quote(search_file("sade", "").string()) + " --dry-run"), 2);
+    EXPECT_NE(err_.find("apply to sweeps"), std::string::npos) << err_;
+    std::string text = read_file(search_file("later"));
+    text.replace(text.find("\"cmaes\""), 7, "\"sade\"");
+    text.replace(text.find("population = 6"), 14, "population = 8");
+    const fs::path file = temp_.write("later.toml", text);
+    EXPECT_EQ(run(quote(file.string())), 2) << err_;
+    EXPECT_NE(err_.find("sade does not run in this version yet"), std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "later"));
+}
+
+}  // namespace
