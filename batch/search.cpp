@@ -9,6 +9,7 @@
 #include "core/base/text_format.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -178,6 +179,13 @@ double median_of(std::vector<double> x) {
     return n == 0 ? NAN : n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
 }
 
+// A fitness for progress lines: four significant digits.
+std::string fitness_text(double f) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.4g", f);
+    return buffer;
+}
+
 std::string seconds_text(double s) {
     return s < 120 ? python_repr(std::round(s * 10) / 10) + " s"
                    : std::to_string(static_cast<long>(s / 60 + 0.5)) + " min";
@@ -190,8 +198,8 @@ void print_generation(search_run& sr, const std::vector<double>& fitness, std::s
     const double elapsed = std::chrono::duration<double>(clock::now() - sr.start).count();
     const std::size_t total = generations_of(sr.spec), g = sr.state.generations;
     sr.out << sr.spec.runs.name << ": generation " << g << "/" << total << ": "
-           << sr.state.evaluations.size() << " evaluations, best " << python_repr(best->fitness)
-           << ", median " << python_repr(median_of(fitness));
+           << sr.state.evaluations.size() << " evaluations, best " << fitness_text(best->fitness)
+           << ", median " << fitness_text(median_of(fitness));
     if (failed) sr.out << ", " << failed << " failed";
     sr.out << "; " << seconds_text(elapsed);
     if (g < total && sr.generations_this_process)
