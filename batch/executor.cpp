@@ -457,9 +457,14 @@ int show_status(const std::filesystem::path& output, bool rebuild, bool csv, std
     const std::filesystem::path sweep_file = output / "sweep.toml";
     if (!std::filesystem::exists(sweep_file))
         throw input_error({output.string(), "", 0, 0},
-                          "not a results directory of m1batch (no sweep.toml)");
+                          "not a results directory of m1batch (no sweep.toml, no optimize.toml)");
     const sweep_spec sweep = load_sweep(sweep_file);
-    const auto runs = expand_sweep(sweep, std::numeric_limits<std::size_t>::max());
+    return show_status_of(sweep, expand_sweep(sweep, std::numeric_limits<std::size_t>::max()),
+                          output, rebuild, csv, out);
+}
+
+int show_status_of(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                   const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out) {
     const results_directory dir(output);
     const std::vector<index_row> rows = read_rows(runs, dir);
     const std::vector<std::string> stale = stale_runs_of(runs, dir);

@@ -94,5 +94,8 @@ int run_local(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
 // `m1batch status OUTPUT`: counts and the table of runs from the run files; `rebuild` rewrites
 // index.csv and index.h5 from them. Returns the exit code (0 when every run is done, 1 otherwise).
 int show_status(const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out);
+// The same for the runs `runs` of a batch read as `sweep` (a search's: search.hpp).
+int show_status_of(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                   const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out);
 
 }  // namespace m1::batch

@@ -358,7 +358,9 @@ void from_environment(const po::variables_map& env, const CLI::Option* option, c
 
 int dispatch(command_line& cl, CLI::App& app, bool mpi) {
     if (cl.status->parsed()) {
-        const int code = show_status(cl.status_dir, cl.rebuild, cl.format == "csv", std::cout);
+        const bool search = std::filesystem::exists(std::filesystem::path(cl.status_dir) / "optimize.toml");
+        const int code = (search ? show_search_status : show_status)(cl.status_dir, cl.rebuild,
+                                                                    cl.format == "csv", std::cout);
         print_jobs(cl.status_dir, cl.format == "csv", std::cout, std::cerr);
         return code;
     }

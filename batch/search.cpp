@@ -163,14 +163,24 @@ void add_runs(search_run& sr, const std::vector<sweep_run>& runs) {
 
 // The saved state, when it is this search's: the optimiser restored, the runs of the generations
 // done back in the index.
+// The runs of `evaluations`, generation by generation, each id once.
+std::vector<sweep_run> runs_of_evaluations(const search_spec& s, const std::vector<evaluation>& evaluations) {
+    std::map<std::size_t, std::vector<std::vector<param_value>>> by_generation;
+    for (const evaluation& e : evaluations) by_generation[e.generation].push_back(e.values);
+    std::vector<sweep_run> runs;
+    std::set<std::string> ids;
+    for (const auto& [g, candidates] : by_generation)
+        for (sweep_run& r : runs_of(s, candidates).runs)
+            if (ids.insert(r.id).second) runs.push_back(std::move(r));
+    return runs;
+}
+
 void resume(search_run& sr) {
     std::optional<search_state> saved = load_state(sr.dir, sr.spec);
     if (!saved) return;
     sr.optimiser->restore(saved->optimiser);
     sr.state = std::move(*saved);
-    std::map<std::size_t, std::vector<std::vector<param_value>>> by_generation;
-    for (const evaluation& e : sr.state.evaluations) by_generation[e.generation].push_back(e.values);
-    for (const auto& [g, candidates] : by_generation) add_runs(sr, runs_of(sr.spec, candidates).runs);
+    add_runs(sr, runs_of_evaluations(sr.spec, sr.state.evaluations));
 }
 
 double median_of(std::vector<double> x) {
@@ -296,6 +306,17 @@ int run_search(const search_spec& spec, const batch_options& options, std::ostre
         sr.dir.report_fault(e);
         return report_directory_fault(sr.dir, 0, out);
     }
+}
+
+std::vector<sweep_run> evaluated_runs(const search_spec& search, const results_directory& dir) {
+    const std::optional<search_state> state = load_state(dir, search);
+    return state ? runs_of_evaluations(search, state->evaluations) : std::vector<sweep_run>{};
+}
+
+int show_search_status(const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out) {
+    const search_spec search = load_search(output / "optimize.toml");
+    return show_status_of(search.runs, evaluated_runs(search, results_directory(output)), output,
+                          rebuild, csv, out);
 }
 
 }  // namespace m1::batch

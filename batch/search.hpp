@@ -39,4 +39,11 @@ struct evaluation {
 // when the results directory failed it, 4 when another batch holds the directory.
 int run_search(const search_spec& search, const batch_options& options, std::ostream& out);
 
+// The runs of the generations a search's directory has evaluated (its saved state), in order.
+std::vector<sweep_run> evaluated_runs(const search_spec& search, const results_directory& dir);
+
+// `m1batch status OUTPUT` of a search's directory (OUTPUT/optimize.toml): the state of every run
+// of the generations evaluated, as for a sweep (executor.hpp show_status).
+int show_search_status(const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out);
+
 }  // namespace m1::batch

@@ -101,6 +101,9 @@ TEST_F(Search, EndsWithEveryEvaluationAndARunnableBestPoint) {
         EXPECT_TRUE(fs::exists(out / name)) << name;
     EXPECT_NE(err_.find("generation 3/3: 18 evaluations, best "), std::string::npos) << err_;
     EXPECT_NE(err_.find("best point: " + (out / "best.toml").string()), std::string::npos) << err_;
+    // m1batch status knows a search's directory: every run of the generations evaluated.
+    ASSERT_EQ(run("status " + quote(out.string())), 0) << err_;
+    EXPECT_EQ(out_.rfind("fit: 18 runs: 18 done, 0 failed", 0), 0u) << out_;
     // The best point runs as a configuration of its own.
     ASSERT_EQ(run(quote((out / "best.toml").string())), 0) << err_;
     EXPECT_TRUE(fs::exists(out / "best" / "run.h5"));
