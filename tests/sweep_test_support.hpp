@@ -87,10 +87,17 @@ protected:
     // `needle` (0: no line), whose reason contains `words`.
     void expect_error(const std::string& text, const std::string& key, const std::string& needle,
                       const std::string& words, std::size_t max_runs = 100000) {
+        expect_refusal(text, key, needle, words, [&](const fs::path& p) {
+            m1::batch::expand_sweep(m1::batch::load_sweep(p), max_runs);
+        });
+    }
+    // The same for any reader `load` of the file.
+    template <class Load>
+    void expect_refusal(const std::string& text, const std::string& key, const std::string& needle,
+                        const std::string& words, Load load) {
         const fs::path p = write("bad.toml", text);
         try {
-            const auto sweep = m1::batch::load_sweep(p);
-            m1::batch::expand_sweep(sweep, max_runs);
+            load(p);
             ADD_FAILURE() << "accepted:\n" << text;
         } catch (const m1::input_error& e) {
             EXPECT_EQ(e.where().file, p.string()) << e.what();
