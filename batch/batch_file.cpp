@@ -288,6 +288,12 @@ void read_analysis(const table_reading& r) {
     }
 }
 
+void read_run_policy(const table_reading& r) {
+    read_replicates(r);
+    read_timeout(r);
+    read_analysis(r);
+}
+
 model_spec check_model(const table_reading& r, const first_values& first) {
     check_in_model(r.spec.params, first.values, r.spec.model, r.spec.config.model.string());
     json base = r.spec.model.root();

@@ -60,6 +60,8 @@ void read_replicates(const table_reading& r);
 void read_timeout(const table_reading& r);
 // analysis: rates, rate_psd, granger, nte, lfp, each at most once, in the order given.
 void read_analysis(const table_reading& r);
+// What every batch table says of its runs: replicates, timeout and analysis (the three above).
+void read_run_policy(const table_reading& r);
 
 // The first value each parameter takes, and where it is written (for the model's refusals).
 struct first_values {

@@ -408,9 +408,7 @@ search_spec load_search(const fs::path& file) {
     read_population(r);
     read_budget(r);
     read_seed(r);
-    read_replicates(r.table());
-    read_timeout(r.table());
-    read_analysis(r.table());
+    read_run_policy(r.table());
     read_fitness(r);
     read_params(r);
     read_objectives(r, check_model(r.table(), r.first));

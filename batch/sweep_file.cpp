@@ -287,9 +287,7 @@ sweep_spec load_sweep(const std::filesystem::path& file) {
     spec.model = json_document::read_file(spec.config.model);
     check_sweep_keys(r);
     read_method(r);
-    read_replicates(r.table());
-    read_timeout(r.table());
-    read_analysis(r.table());
+    read_run_policy(r.table());
     read_samples(r);
     read_params(r);
     read_points(r);

@@ -32,27 +32,20 @@ hidden_w=0.00036 hidden_ii=0.6 hidden_bg=0.21 hidden_pt=0.12
 population=16
 generations=$(( (budget + population - 1) / population ))
 
+# The four parameters and their hidden values.
+params=("/netParams/scaleConnWeight $hidden_w" "/netParams/ItoIweight $hidden_ii"
+        "/netParams/scaleConnWeightNetStims $hidden_bg"
+        "/netParams/stimTargetParams/bgE->PT/weight $hidden_pt")
+
 # The hidden point's rates: one run, analysed.
-cat > "$tmp/hidden.toml" <<TOML
-model    = "$model"
-output   = "$tmp/hidden"
-scale    = $scale
-duration = 1000.0
-[sweep]
-analysis = ["rates"]
-[[sweep.param]]
-path   = "/netParams/scaleConnWeight"
-values = [$hidden_w]
-[[sweep.param]]
-path   = "/netParams/ItoIweight"
-values = [$hidden_ii]
-[[sweep.param]]
-path   = "/netParams/scaleConnWeightNetStims"
-values = [$hidden_bg]
-[[sweep.param]]
-path   = "/netParams/stimTargetParams/bgE->PT/weight"
-values = [$hidden_pt]
-TOML
+{
+    printf 'model = "%s"\noutput = "%s"\nscale = %s\nduration = 1000.0\n' "$model" "$tmp/hidden" "$scale"
+    printf '[sweep]\nanalysis = ["rates"]\n'
+    for p in "${params[@]}"; do
+        set -- $p
+        printf '[[sweep.param]]\npath = "%s"\nvalues = [%s]\n' "$1" "$2"
+    done
+} > "$tmp/hidden.toml"
 "$m1batch" -q "$tmp/hidden.toml"
 /usr/bin/python3 - "$tmp" <<'PY'
 import glob, h5py, json, sys
@@ -88,10 +81,7 @@ population  = $population
 generations = $generations
 seed        = $2
 TOML
-    param "/netParams/scaleConnWeight" "$hidden_w"
-    param "/netParams/ItoIweight" "$hidden_ii"
-    param "/netParams/scaleConnWeightNetStims" "$hidden_bg"
-    param "/netParams/stimTargetParams/bgE->PT/weight" "$hidden_pt"
+    for p in "${params[@]}"; do param $p; done
     objectives
 }
 

@@ -51,16 +51,10 @@ std::vector<fs::path> files_containing(const fs::path& dir, const std::string& p
 
 // Rows of index.csv after the header, split on commas (the tests' values have none).
 std::vector<std::vector<std::string>> index_rows(const fs::path& dir) {
-    std::istringstream in(read_file(dir / "index.csv"));
+    const std::vector<std::string> lines = m1::test::text_lines(read_file(dir / "index.csv"));
     std::vector<std::vector<std::string>> rows;
-    std::string line;
-    bool header = true;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (header) {
-            header = false;
-            continue;
-        }
+    for (std::size_t k = 1; k < lines.size(); ++k) {
+        const std::string& line = lines[k];
         std::vector<std::string> fields;
         std::string field;
         std::istringstream l(line);

@@ -23,16 +23,6 @@ using m1::test::m1_model;
 using m1::test::quote;
 using m1::test::read_file;
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        out.push_back(line);
-    }
-    return out;
-}
-
 class Search : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -88,7 +78,7 @@ TEST_F(Search, EndsWithEveryEvaluationAndARunnableBestPoint) {
     const fs::path file = search_file("fit");
     ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
     const fs::path out = dir_ / "fit";
-    const auto rows = lines_of(read_file(out / "optimization.csv"));
+    const auto rows = m1::test::text_lines(read_file(out / "optimization.csv"));
     ASSERT_EQ(rows.size(), 1u + 18u);
     EXPECT_EQ(rows[0], "generation,individual,/netParams/scaleConnWeight,"
                        "/netParams/stimTargetParams/bgE->PT/weight,rate_hz:IT_L23,"
@@ -143,7 +133,7 @@ TEST_F(Search, TheSameEvaluationsWhateverTheSplitAndAfterKill9) {
 TEST_F(Search, FailedCandidatesScoreTheWorstAndTheSearchGoesOn) {
     const fs::path file = search_file("timeouts", "timeout_s = 0.001\nmax_fitness = 500\n", 1);
     ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
-    const auto rows = lines_of(read_file(dir_ / "timeouts" / "optimization.csv"));
+    const auto rows = m1::test::text_lines(read_file(dir_ / "timeouts" / "optimization.csv"));
     ASSERT_EQ(rows.size(), 7u);
     for (std::size_t k = 1; k < rows.size(); ++k) {
         EXPECT_NE(rows[k].find(",500.0,"), std::string::npos) << rows[k];  // fitness: max_fitness

@@ -181,6 +181,17 @@ inline std::vector<double> driven_train(std::uint32_t id, std::uint32_t salt, co
     return y;
 }
 
+// The lines of `text`, without their line ends (\n or \r\n, as CSV files have them).
+inline std::vector<std::string> text_lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        out.push_back(line);
+    }
+    return out;
+}
+
 // Starts `bin` with `args` in the background in `dir`, its stderr appended to `log` and its stdout
 // dropped; returns its pid (wait_exit collects it).
 inline pid_t start_background(const std::string& bin, const std::vector<std::string>& args,
