@@ -1,6 +1,5 @@
 #include "batch/search.hpp"
 
-#include "batch/cmaes.hpp"
 #include "batch/fitness.hpp"
 #include "batch/ledger.hpp"
 #include "batch/search_algorithm.hpp"
@@ -96,6 +95,8 @@ replicate_score score_run(const search_spec& s, const results_directory& dir, co
             r.values = objective_values(s, analysis::measures_of_run(dir.run_file(id)));
             r.fitness = fitness_of(s, r.values);
             return r;
+        } catch (const storage_error&) {
+            throw;  // the results directory's fault, not the candidate's: the search stops
         } catch (const std::exception& e) {
             r.failure = std::string("analysis: ") + e.what();
         }
@@ -133,10 +134,6 @@ evaluation evaluate(const search_spec& s, const results_directory& dir, const ge
     e.objective_values = mean_values(scores, s.objectives.size());
     return e;
 }
-
-}  // namespace
-
-namespace {
 
 // What a search carries from one generation to the next.
 struct search_run {

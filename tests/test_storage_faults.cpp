@@ -154,6 +154,30 @@ TEST_F(storage_faults, full_disk_stops_the_sweep_with_one_line_and_a_rerun_compl
     EXPECT_EQ(files_named(big / "runs", "analysis.h5").size(), 12u);
 }
 
+// A search whose results directory fills up: one line, exit 1, nothing half-written; moved where
+// there is room, the same search ends exactly as one that never met the fault.
+TEST_F(storage_faults, full_disk_stops_a_search_and_a_rerun_ends_it_as_an_uninterrupted_one) {
+    small_file_system tiny(dir_.path() / "tiny", 1024);
+    MOUNT_OR_SKIP(tiny);
+    const fs::path results = tiny.path() / "results";
+    const fs::path file = dir_.write(
+        "search.toml", "model = \"" M1_SOURCE_DIR "/configs/models/m1_2017.json\"\noutput = \"" +
+                           results.string() + "\"\nscale = 0.1\nduration = 300.0\n[optimize]\n"
+                           "population = 6\ngenerations = 3\n[[optimize.param]]\n"
+                           "path = \"/netParams/scaleConnWeight\"\nrange = [0.0002, 0.0006]\n"
+                           "[[optimize.objective]]\ncolumn = \"rate_hz:IT_L23\"\ntarget = 5.0\nwidth = 2.0\n");
+    const auto r = m1batch("-j 1 -t 1 " + quote(file.string()));
+    expect_fault_handled(r, results, "no space left on device while writing ");
+    const fs::path big = dir_.path() / "big";
+    ASSERT_EQ(std::system(("cp -a " + quote(results.string()) + " " + quote(big.string())).c_str()), 0);
+    const auto again = m1batch("-j 1 -t 1 -o " + quote(big.string()) + " " + quote(file.string()));
+    ASSERT_EQ(again.status, 0) << again.out << again.err;
+    const auto fresh = m1batch("-j 1 -t 1 -o " + quote((dir_.path() / "fresh").string()) + " " +
+                               quote(file.string()));
+    ASSERT_EQ(fresh.status, 0) << fresh.out << fresh.err;
+    EXPECT_EQ(read_file(big / "optimization.csv"), read_file(dir_.path() / "fresh" / "optimization.csv"));
+}
+
 TEST_F(storage_faults, full_disk_under_the_mpi_board_stops_handing_out_runs) {
     small_file_system tiny(dir_.path() / "tiny", 1024);
     MOUNT_OR_SKIP(tiny);
