@@ -541,6 +541,11 @@ void read_rates(const hdf5_checker& c, hid_t a, analysis_result& r) {
         x.silent_fraction = silent[p];
         r.rates.push_back(std::move(x));
     }
+    if (H5Lexists(g, "cell_rate_hz", H5P_DEFAULT) <= 0) return;
+    h5_handle cells = open_subgroup(c, g, "cell_rate_hz", "/analysis/rates/cell_rate_hz");
+    for (std::size_t p = 0; p < r.rates.size() && p < r.populations.size(); ++p)
+        if (H5Lexists(cells, r.populations[p].c_str(), H5P_DEFAULT) > 0)
+            r.rates[p].cell_rates_hz = read_doubles(c, cells, r.populations[p]);
 }
 
 void read_rate_psd(const hdf5_checker& c, hid_t a, analysis_result& r) {

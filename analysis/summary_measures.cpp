@@ -63,8 +63,20 @@ std::vector<named_measure> summary_measures(const analysis_result& r, const run_
     return m;
 }
 
+// The cell counts summary_measures needs of the trains, from the analysis's per-cell rates (one
+// per cell): a run's spikes are not read again. Analyses without them (format version 1) read the
+// run file.
 std::vector<named_measure> measures_of_run(const std::filesystem::path& run_file) {
-    return summary_measures(read_analysis(run_file), load_trains(run_file));
+    const analysis_result result = read_analysis(run_file);
+    run_trains cells;
+    for (std::size_t p = 0; p < result.rates.size() && p < result.populations.size(); ++p) {
+        if (result.rates[p].cell_rates_hz.empty()) return summary_measures(result, load_trains(run_file));
+        population_train t;
+        t.name = result.populations[p];
+        t.cells = static_cast<std::uint32_t>(result.rates[p].cell_rates_hz.size());
+        cells.populations.push_back(std::move(t));
+    }
+    return summary_measures(result, cells);
 }
 
 }  // namespace m1::analysis

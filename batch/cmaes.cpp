@@ -153,8 +153,34 @@ void cmaes::tell(const std::vector<double>& fitness) {
     const bool h = h_sigma();
     update_p_c(y_w, h);
     update_C(y, h, failed(fitness));
+    if (collapsed()) restart();
     eigendecomposition();
     ++generation_;
+}
+
+// The distribution has nothing left to search: its spread below what doubles resolve in the cube
+// (sigma sqrt(largest eigenvalue of C) < 1e-16: every candidate the same point), C's condition
+// number past 1e14 (the tutorial's limit), or a number that is not finite. Left alone, sigma
+// underflows and C stops being decomposable (seen after ~80,000 generations on the sphere).
+bool cmaes::collapsed() const {
+    if (!m_.allFinite() || !C_.allFinite() || !p_c_.allFinite() || !p_sigma_.allFinite() ||
+        !std::isfinite(sigma_) || !(sigma_ > 0))
+        return true;
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(C_, Eigen::EigenvaluesOnly);
+    if (solver.info() != Eigen::Success) return true;
+    const double largest = solver.eigenvalues().maxCoeff(), smallest = solver.eigenvalues().minCoeff();
+    return !(largest > 0) || sigma_ * std::sqrt(largest) < 1e-16 || largest > 1e14 * std::max(smallest, 0.0);
+}
+
+// A restart from where the search is (the mean, else the cube's centre) with the initial spread:
+// a search that has converged looks around its optimum again instead of failing.
+void cmaes::restart() {
+    const auto n = static_cast<Eigen::Index>(p_.n);
+    if (!m_.allFinite()) m_ = Eigen::VectorXd::Constant(n, mean0);
+    sigma_ = sigma0;
+    C_ = Eigen::MatrixXd::Identity(n, n);
+    p_sigma_ = p_c_ = Eigen::VectorXd::Zero(n);
+    ++restarts_;
 }
 
 // y_{i:lambda}: the samples ranked by fitness, best first; NaN counts as +inf, equals keep the
@@ -266,6 +292,7 @@ nlohmann::json cmaes::state() const {
     s["C"] = std::vector<double>(C.data(), C.data() + C.size());
     s["p_c"] = to_std(p_c_);
     s["p_sigma"] = to_std(p_sigma_);
+    s["restarts"] = restarts_;
     return s;
 }
 
@@ -281,7 +308,8 @@ void cmaes::restore(const nlohmann::json& state) {
     Eigen::VectorXd m = to_eigen(state_numbers(state, "mean", p_.n));
     Eigen::VectorXd p_c = to_eigen(state_numbers(state, "p_c", p_.n));
     Eigen::VectorXd p_sigma = to_eigen(state_numbers(state, "p_sigma", p_.n));
-    seed_ = head.seed, generation_ = head.generation, sigma_ = sigma;
+    const auto restarts = state.contains("restarts") ? state.at("restarts").get<std::size_t>() : 0;
+    seed_ = head.seed, generation_ = head.generation, sigma_ = sigma, restarts_ = restarts;
     m_ = std::move(m), p_c_ = std::move(p_c), p_sigma_ = std::move(p_sigma), C_ = C;
     eigendecomposition();
 }

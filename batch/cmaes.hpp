@@ -41,6 +41,7 @@ public:
 
     const cmaes_parameters& parameters() const { return p_; }
     double sigma() const { return sigma_; }
+    std::size_t restarts() const { return restarts_; }  // after the distribution collapsed
 
 private:
     Eigen::MatrixXd sample() const;
@@ -55,6 +56,8 @@ private:
     Eigen::VectorXd rank_mu_weights(const Eigen::MatrixXd& y_sorted, std::size_t failed) const;
     void update_C(const Eigen::MatrixXd& y_sorted, bool h, std::size_t failed);
     void eigendecomposition();
+    bool collapsed() const;
+    void restart();
 
     cmaes_parameters p_;
     Eigen::Index finite_ = 0;
@@ -62,6 +65,7 @@ private:
     std::size_t generation_ = 0;
     Eigen::VectorXd m_, p_sigma_, p_c_;
     double sigma_;
+    std::size_t restarts_ = 0;
     Eigen::MatrixXd C_;
     Eigen::MatrixXd B_;  // C = B diag(D)^2 B^T: B's columns the eigenvectors,
     Eigen::VectorXd D_;  // D the square roots of the eigenvalues

@@ -8,6 +8,7 @@
 #include "core/engine/network.hpp"
 #include "core/engine/recipe.hpp"
 #include "core/run/run.hpp"
+#include "batch/search_algorithm.hpp"
 #include "batch/sweep.hpp"
 
 #include <benchmark/benchmark.h>
@@ -79,5 +80,23 @@ void BM_NetworkReused(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_NetworkReused)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The optimiser's own time per generation (ask, then tell; sphere fitness): what a search adds to
+// its runs besides reading their analyses.
+void BM_CmaesGeneration(benchmark::State& state) {
+    const auto dimension = static_cast<std::size_t>(state.range(0));
+    auto cmaes = m1::batch::make_cmaes(dimension, 16, 1);
+    for (auto _ : state) {
+        const auto candidates = cmaes->ask();
+        std::vector<double> fitness;
+        for (const auto& x : candidates) {
+            double f = 0;
+            for (double v : x) f += (v - 0.3) * (v - 0.3);
+            fitness.push_back(f);
+        }
+        cmaes->tell(fitness);
+    }
+}
+BENCHMARK(BM_CmaesGeneration)->Arg(4)->Arg(10)->Arg(20)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -259,6 +259,30 @@ TEST(cmaes, default_parameters_are_the_tutorials) {
 // the last candidate), and all of generation 5: the failures rank last, the state stays finite,
 // and sphere still reaches 1e-8: after 2016 evaluations (failed ones included) against 752
 // without failures (seed 9; 4 of 8 candidates to select from): asserted within 4 times.
+// Left to converge for thousands of generations, sigma would underflow and C stop being
+// decomposable (the benchmark's loop met it after ~80,000 generations): the strategy restarts
+// around its mean instead, and keeps proposing points of the cube. A restored state keeps the
+// count.
+TEST(cmaes, a_collapsed_distribution_restarts_instead_of_failing) {
+    m1::batch::cmaes c(4, 8, 1);
+    for (int g = 0; g < 3000; ++g) {
+        const auto points = c.ask();
+        std::vector<double> fitness;
+        for (const auto& x : points) {
+            double f = 0;
+            for (double v : x) f += (v - 0.3) * (v - 0.3);
+            fitness.push_back(f);
+            for (double v : x) ASSERT_TRUE(v >= 0 && v <= 1) << "generation " << g;
+        }
+        ASSERT_NO_THROW(c.tell(fitness)) << "generation " << g;
+    }
+    EXPECT_GE(c.restarts(), 1u);
+    m1::batch::cmaes back(4, 8, 2);
+    back.restore(c.state());
+    EXPECT_EQ(back.restarts(), c.restarts());
+    EXPECT_EQ(back.ask(), c.ask());
+}
+
 TEST(cmaes, infinite_and_nan_fitness_do_not_break_it) {
     const auto fails = [](const unit_point& x, std::size_t k, int g) {
         return x[0] > 0.6 || k % 3 == 0 || k == 7 || g == 5;
