@@ -26,18 +26,9 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using m1::test::quote;
-using m1::test::read_file;
-using m1::test::same_spikes;
-using m1::test::spikes_of;
-using m1::test::tiny_model;
-using m1::test::file_identity;
-using m1::test::identity;
+using namespace m1::test;
 
 namespace {
-
-
-using m1::test::m1_model;
 
 // Every file under `dir` whose name contains `part`.
 std::vector<fs::path> files_containing(const fs::path& dir, const std::string& part) {

@@ -11,31 +11,30 @@ namespace {
 using json = nlohmann::ordered_json;
 using m1::json_kind;
 
-TEST(JsonSource, MalformedJsonGivesLineAndColumn) {
-    // Line 3 is `  "sizeX": 100 x,`: the stray 'x' is at column 16.
-    const std::string text = "{\n \"netParams\": {\n  \"sizeX\": 100 x,\n  \"sizeY\": 1\n }\n}\n";
+// The input_error parsing `text` as bad.json gives (a test failure when it parses).
+m1::input_error malformed(const std::string& text) {
     try {
         m1::json_document::parse(text, "bad.json");
-        FAIL() << "malformed JSON was accepted";
     } catch (const m1::input_error& e) {
-        EXPECT_EQ(e.where().file, "bad.json");
-        EXPECT_EQ(e.where().line, 3u);
-        EXPECT_EQ(e.where().column, 16u);
-        const std::string what = e.what();
-        EXPECT_NE(what.find("bad.json:3:16"), std::string::npos) << what;
-        EXPECT_NE(what.find("malformed JSON"), std::string::npos) << what;
+        return e;
     }
+    ADD_FAILURE() << "malformed JSON was accepted:\n" << text;
+    return m1::input_error({}, "");
 }
 
-TEST(JsonSource, MalformedJsonUnterminatedObject) {
-    const std::string text = "{\n \"netParams\": {\n  \"sizeX\": 100,\n";
-    try {
-        m1::json_document::parse(text, "bad.json");
-        FAIL() << "truncated JSON was accepted";
-    } catch (const m1::input_error& e) {
-        EXPECT_EQ(e.where().file, "bad.json");
-        EXPECT_GE(e.where().line, 3u);
-    }
+TEST(JsonSource, MalformedJsonGivesLineAndColumn) {
+    // Line 3 is `  "sizeX": 100 x,`: the stray 'x' is at column 16.
+    const m1::input_error e = malformed("{\n \"netParams\": {\n  \"sizeX\": 100 x,\n  \"sizeY\": 1\n }\n}\n");
+    EXPECT_EQ(e.where().file, "bad.json");
+    EXPECT_EQ(e.where().line, 3u);
+    EXPECT_EQ(e.where().column, 16u);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("bad.json:3:16"), std::string::npos) << what;
+    EXPECT_NE(what.find("malformed JSON"), std::string::npos) << what;
+    // Truncated: the error is at the end, line 3 or after.
+    const m1::input_error truncated = malformed("{\n \"netParams\": {\n  \"sizeX\": 100,\n");
+    EXPECT_EQ(truncated.where().file, "bad.json");
+    EXPECT_GE(truncated.where().line, 3u);
 }
 
 TEST(JsonSource, LocatesKeyPathsElseTheNearestKnownParent) {

@@ -19,9 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using m1::test::m1_model;
-using m1::test::quote;
-using m1::test::read_file;
+using namespace m1::test;
 
 class Search : public ::testing::Test {
 protected:

@@ -25,33 +25,14 @@
 #include <vector>
 
 namespace fs = std::filesystem;
-using m1::test::line_of;
-using m1::test::clean_environment;
-using m1::test::quote;
-using m1::test::read_file;
-using m1::test::same_spikes;
-using m1::test::spikes_of;
-using m1::test::tiny_model;
-using m1::test::file_identity;
-using m1::test::identity;
+using namespace m1::test;
 
 namespace {
-
-using m1::test::m1_model;
-
-
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
 
 // The directives of a job script, "#SBATCH " or "#PBS " taken off, in order.
 std::vector<std::string> directives(const std::string& script, const std::string& prefix) {
     std::vector<std::string> out;
-    for (const auto& line : lines_of(script))
+    for (const auto& line : text_lines(script))
         if (line.rfind(prefix + " ", 0) == 0) out.push_back(line.substr(prefix.size() + 1));
     return out;
 }
@@ -67,7 +48,7 @@ std::size_t position(const std::vector<std::string>& lines, const std::string& l
 
 // The last line that is not empty.
 std::string last_line(const std::string& text) {
-    const auto lines = lines_of(text);
+    const auto lines = text_lines(text);
     for (auto it = lines.rbegin(); it != lines.rend(); ++it)
         if (!it->empty()) return *it;
     return "";
@@ -75,7 +56,7 @@ std::string last_line(const std::string& text) {
 
 // Run id -> status, from index.csv (its columns found by name in the header).
 std::vector<std::pair<std::string, std::string>> run_states(const fs::path& output) {
-    const auto lines = lines_of(read_file(output / "index.csv"));
+    const auto lines = text_lines(read_file(output / "index.csv"));
     std::vector<std::pair<std::string, std::string>> out;
     if (lines.empty()) return out;
     auto split = [](std::string line) {
@@ -97,7 +78,7 @@ std::vector<std::pair<std::string, std::string>> run_states(const fs::path& outp
 // The run ids of a run list (comments and blank lines left out).
 std::vector<std::string> listed_runs(const fs::path& file) {
     std::vector<std::string> ids;
-    for (const auto& line : lines_of(read_file(file)))
+    for (const auto& line : text_lines(read_file(file)))
         if (!line.empty() && line[0] != '#') ids.push_back(line);
     return ids;
 }
@@ -199,7 +180,7 @@ TEST_F(Submit, DryRunRendersTheSlurmArrayScriptFromTheClusterTable) {
         << text;
     EXPECT_TRUE(fs::is_directory(out / "jobs" / "logs"));
     // sbatch reads directives only up to the first command: the setup lines come after them all.
-    const auto lines = lines_of(text);
+    const auto lines = text_lines(text);
     const std::size_t last_directive = position(lines, "#SBATCH --constraint=amd");
     const std::size_t setup = position(lines, "module load gcc");
     ASSERT_LT(setup, lines.size()) << text;
@@ -328,7 +309,7 @@ TEST_F(Submit, PbsArrayScriptsForOpenPbsAndTorque) {
                                         "-W max_run_subjobs=2", "-j oe", "-o " + logs,
                                         "-l place=scatter"}))
         << text;
-    auto lines = lines_of(text);
+    auto lines = text_lines(text);
     EXPECT_GT(position(lines, "echo setting up >&2"), position(lines, "#PBS -l place=scatter"));
     EXPECT_LT(position(lines, "echo setting up >&2"), lines.size());
     // PBS has no variable for the count of subjobs: the script says it.
@@ -374,8 +355,8 @@ TEST_F(Submit, MpiScriptsForSlurmAndPbs) {
                                         "--nodes=2", "--ntasks=5", "--cpus-per-task=3", "--mem-per-cpu=334M",
                                         "--output=" + logs + "/%j.out", "--error=" + logs + "/%j.err"}))
         << text;
-    EXPECT_GT(position(lines_of(text), "module load openmpi"),
-              position(lines_of(text), "#SBATCH --error=" + logs + "/%j.err"));
+    EXPECT_GT(position(text_lines(text), "module load openmpi"),
+              position(text_lines(text), "#SBATCH --error=" + logs + "/%j.err"));
     EXPECT_EQ(last_line(text), "exec mpirun --bind-to none -np 5 " + program() + " " +
                                    (out / "sweep.toml").string() + " --threads 3");
 
@@ -534,7 +515,7 @@ TEST_F(Submit, MissingIncludesFailedRuns) {
 TEST_F(Submit, RunListErrorsNameTheFileAndLine) {
     const fs::path sweep = m1_sweep("rl");
     ASSERT_EQ(run("--dry-run --format csv " + quote(sweep.string())), 0) << err_;
-    const auto csv = lines_of(out_);
+    const auto csv = text_lines(out_);
     ASSERT_EQ(csv.size(), 5u) << out_;
     const std::string first = csv[1].substr(0, 16), second = csv[2].substr(0, 16);
 
@@ -585,7 +566,7 @@ TEST_F(Submit, SlurmEnvironmentMakesTheProcessAnArrayTask) {
     auto output = [&](const std::string& name) { return " -o " + quote((dir_ / name).string()) + " "; };
 
     ASSERT_EQ(run(output("e1") + quote(sweep.string()), slurm), 0) << err_;
-    EXPECT_EQ(lines_of(err_).at(0), "env: 4 runs, task 1 of 2; 0 done; 2 to run, 1 at a time with 1 thread each "
+    EXPECT_EQ(text_lines(err_).at(0), "env: 4 runs, task 1 of 2; 0 done; 2 to run, 1 at a time with 1 thread each "
                                     "(the CPUs granted)") << err_;
     const auto states = run_states(dir_ / "e1");
     ASSERT_EQ(states.size(), 4u);
@@ -602,17 +583,17 @@ TEST_F(Submit, SlurmEnvironmentMakesTheProcessAnArrayTask) {
     EXPECT_NE(err_.find("task 2 of 3; 0 done; 1 to run"), std::string::npos) << err_;
 
     ASSERT_EQ(run(output("e3") + quote(sweep.string()), "M1BATCH_TASK_INDEX=0 " + slurm), 0) << err_;
-    EXPECT_NE(lines_of(err_).at(0).find("task 0 of 2;"), std::string::npos) << err_;
+    EXPECT_NE(text_lines(err_).at(0).find("task 0 of 2;"), std::string::npos) << err_;
     ASSERT_EQ(run(output("e4") + "--task-index 1 " + quote(sweep.string()), "M1BATCH_TASK_INDEX=0 " + slurm), 0)
         << err_;
-    EXPECT_NE(lines_of(err_).at(0).find("task 1 of 2;"), std::string::npos) << err_;
+    EXPECT_NE(text_lines(err_).at(0).find("task 1 of 2;"), std::string::npos) << err_;
     // Threads: M1BATCH_THREADS over the CPUs granted, -t over both.
     // (How many runs at once is then automatic, from this machine's cores: not checked.)
     ASSERT_EQ(run(output("e5") + quote(sweep.string()), "M1BATCH_THREADS=2 " + slurm), 0) << err_;
-    EXPECT_NE(lines_of(err_).at(0).find(" at a time with 2 threads each"), std::string::npos) << err_;
-    EXPECT_EQ(lines_of(err_).at(0).find("(the CPUs granted)"), std::string::npos) << err_;
+    EXPECT_NE(text_lines(err_).at(0).find(" at a time with 2 threads each"), std::string::npos) << err_;
+    EXPECT_EQ(text_lines(err_).at(0).find("(the CPUs granted)"), std::string::npos) << err_;
     ASSERT_EQ(run(output("e6") + "-t 2 " + quote(sweep.string()), "M1BATCH_THREADS=1 " + slurm), 0) << err_;
-    EXPECT_NE(lines_of(err_).at(0).find(" at a time with 2 threads each"), std::string::npos) << err_;
+    EXPECT_NE(text_lines(err_).at(0).find(" at a time with 2 threads each"), std::string::npos) << err_;
 
     // Malformed or incomplete: exit 2 naming the variable, nothing run.
     EXPECT_EQ(run(output("bad") + quote(sweep.string()),
@@ -642,9 +623,10 @@ TEST_F(Submit, SubmitsWithSbatchOrQsubAndRecordsTheJob) {
     EXPECT_EQ(first.filename(), "001-slurm-array.sh");
     EXPECT_EQ(scheduler_calls(), "sbatch --parsable " + first.string() + "\n");
     EXPECT_NE(out_.find("submitted SLURM job 4242: 4 tasks, 4 runs"), std::string::npos) << out_;
-    auto csv = lines_of(read_file(out / "jobs" / "submissions.csv"));
+    const std::string submissions = read_file(out / "jobs" / "submissions.csv");
+    auto csv = text_lines(submissions);
     ASSERT_EQ(csv.size(), 2u);
-    EXPECT_EQ(csv[0], "submitted_at,scheduler,mode,job_id,tasks,runs,script\r");
+    EXPECT_EQ(submissions.rfind("submitted_at,scheduler,mode,job_id,tasks,runs,script\r\n", 0), 0u);
     EXPECT_NE(csv[1].find(",slurm,array,4242,4,4," + first.string()), std::string::npos) << csv[1];
     // status exits 1 while runs are still to do (README "Exit codes"); it lists the job.
     ASSERT_EQ(run("status " + quote(out.string())), 1) << err_;
@@ -655,7 +637,7 @@ TEST_F(Submit, SubmitsWithSbatchOrQsubAndRecordsTheJob) {
     ASSERT_EQ(run("submit " + quote(sweep.string())), 0) << err_;
     EXPECT_EQ(script(out, "002").filename(), "002-pbs-array.sh");
     EXPECT_NE(scheduler_calls().find("qsub " + script(out, "002").string() + "\n"), std::string::npos);
-    csv = lines_of(read_file(out / "jobs" / "submissions.csv"));
+    csv = text_lines(read_file(out / "jobs" / "submissions.csv"));
     ASSERT_EQ(csv.size(), 3u);
     EXPECT_NE(csv[2].find(",pbs,array,77[].pbsserver,4,4,"), std::string::npos) << csv[2];
 
@@ -665,7 +647,7 @@ TEST_F(Submit, SubmitsWithSbatchOrQsubAndRecordsTheJob) {
     EXPECT_EQ(run("submit " + quote(sweep.string())), 1) << err_;
     EXPECT_NE((out_ + err_).find("qsub refused"), std::string::npos) << out_ << err_;
     EXPECT_NE((out_ + err_).find("qsub: Unknown queue"), std::string::npos) << out_ << err_;
-    EXPECT_EQ(lines_of(read_file(out / "jobs" / "submissions.csv")).size(), 3u);
+    EXPECT_EQ(text_lines(read_file(out / "jobs" / "submissions.csv")).size(), 3u);
 
     // Neither: exit 2, nothing written.
     fs::remove(fake_bin_ / "qsub");

@@ -376,13 +376,19 @@ bool holds_group(const std::filesystem::path& path, const std::string& name) {
     return has_link(file, name) && is_group(c, file, name, "/" + name);
 }
 
+// The group `name` at the top of `file`; `missing` is the failure when there is none.
+h5_handle open_top_group(const hdf5_checker& c, hid_t file, const std::string& name,
+                         const std::string& missing) {
+    if (!has_link(file, name)) c.fail(missing);
+    return c.handle(H5Gopen2(file, name.c_str(), H5P_DEFAULT), H5Gclose,
+                    "cannot open group /" + name);
+}
+
 std::vector<population_spikes> read_run_spikes(const std::filesystem::path& path) {
     hdf5_quiet quiet;
     const hdf5_checker c("cannot read", path.string());
     const h5_handle file = open_for_reading(c, path);
-    if (!has_link(file, "spikes")) c.fail("no /spikes (not a spike file)");
-    const h5_handle spikes =
-        c.handle(H5Gopen2(file, "spikes", H5P_DEFAULT), H5Gclose, "cannot open group /spikes");
+    const h5_handle spikes = open_top_group(c, file, "spikes", "no /spikes (not a spike file)");
     std::vector<population_spikes> result;
     for (const std::string& population : link_names(c, spikes, "/spikes")) {
         const std::string where = "/spikes/" + population;
@@ -546,9 +552,7 @@ cell_table read_run_cells(const std::filesystem::path& path) {
     hdf5_quiet quiet;
     const hdf5_checker c("cannot read", path.string());
     const h5_handle file = open_for_reading(c, path);
-    if (!has_link(file, "cells")) c.fail("no /cells");
-    const h5_handle cells =
-        c.handle(H5Gopen2(file, "cells", H5P_DEFAULT), H5Gclose, "cannot open group /cells");
+    const h5_handle cells = open_top_group(c, file, "cells", "no /cells");
     cell_table t;
     t.population = read_strings_1d(c, cells, "population", "/cells/population");
     const std::size_t n = t.population.size();
