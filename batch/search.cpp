@@ -158,8 +158,6 @@ void add_runs(search_run& sr, const std::vector<sweep_run>& runs) {
         if (sr.ids.insert(r.id).second) sr.runs.push_back(r);
 }
 
-// The saved state, when it is this search's: the optimiser restored, the runs of the generations
-// done back in the index.
 // The runs of `evaluations`, generation by generation, each id once.
 std::vector<sweep_run> runs_of_evaluations(const search_spec& s, const std::vector<evaluation>& evaluations) {
     std::map<std::size_t, std::vector<std::vector<param_value>>> by_generation;
@@ -172,10 +170,17 @@ std::vector<sweep_run> runs_of_evaluations(const search_spec& s, const std::vect
     return runs;
 }
 
+// The saved state, when it is this search's: the optimiser restored, the runs of the generations
+// done back in the index.
 void resume(search_run& sr) {
     std::optional<search_state> saved = load_state(sr.dir, sr.spec);
     if (!saved) return;
-    sr.optimiser->restore(saved->optimiser);
+    try {
+        sr.optimiser->restore(saved->optimiser);
+    } catch (const std::invalid_argument& e) {
+        throw run_error((sr.dir.root() / "search_state.json").string() + ": " + e.what() +
+                        "; remove it to start the search afresh (its runs are kept and reused)");
+    }
     sr.state = std::move(*saved);
     add_runs(sr, runs_of_evaluations(sr.spec, sr.state.evaluations));
 }

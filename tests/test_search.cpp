@@ -139,6 +139,24 @@ TEST_F(Search, FailedCandidatesScoreTheWorstAndTheSearchGoesOn) {
     }
 }
 
+// A state m1batch cannot read (damaged by hand) is not guessed at: one line saying how to start
+// afresh, and no run is lost.
+TEST_F(Search, AnUnreadableStateSaysHowToStartAfresh) {
+    const fs::path file = search_file("damaged", "", 1);
+    ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
+    const fs::path state = dir_ / "damaged" / "search_state.json";
+    std::string text = read_file(state);
+    text.replace(text.find("\"dimension\": 2"), 14, "\"dimension\": 3");
+    temp_.write("damaged/search_state.json", text);
+    EXPECT_EQ(run(quote(file.string())), 1) << err_;
+    EXPECT_NE(err_.find("remove it to start the search afresh"), std::string::npos) << err_;
+    temp_.write("damaged/search_state.json", "{ not json");
+    EXPECT_EQ(run(quote(file.string())), 1) << err_;
+    EXPECT_NE(err_.find("remove it to start the search afresh"), std::string::npos) << err_;
+    fs::remove(state);
+    ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
+}
+
 TEST_F(Search, WhatASearchCannotDoYetIsRefusedBeforeAnyOutput) {
     EXPECT_EQ(run(quote(search_file("sade", "").string()) + " --dry-run"), 2);
     EXPECT_NE(err_.find("apply to sweeps"), std::string::npos) << err_;
