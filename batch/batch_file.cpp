@@ -115,7 +115,8 @@ void read_replicate_seeds(const table_reading& r, const toml::node& n) {
 }
 
 bool is_measure(const std::string& name) {
-    return name == "rates" || name == "rate_psd" || name == "granger" || name == "nte" || name == "lfp";
+    return std::find(std::begin(analysis_measures), std::end(analysis_measures), name) !=
+           std::end(analysis_measures);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ void check_table_keys(const table_reading& r, const std::vector<std::string>& ke
 void read_replicates(const table_reading& r);
 // timeout_s: a positive number of seconds per run.
 void read_timeout(const table_reading& r);
+// The per-run analyses a batch file may ask for, in the order a search lists what it needs.
+inline constexpr const char* analysis_measures[] = {"rates", "rate_psd", "granger", "nte", "lfp"};
 // analysis: rates, rate_psd, granger, nte, lfp, each at most once, in the order given.
 void read_analysis(const table_reading& r);
 // What every batch table says of its runs: replicates, timeout and analysis (the three above).

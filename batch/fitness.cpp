@@ -9,9 +9,8 @@ namespace m1::batch {
 double deviation(const objective& o, double value) {
     if (o.range) {
         const auto [lo, hi] = *o.range;
-        const double width = o.width ? *o.width : hi - lo;
         const double outside = value < lo ? lo - value : value > hi ? value - hi : 0.0;
-        return outside / width;
+        return outside / *o.width;
     }
     return std::abs(value - *o.target) / *o.width;
 }

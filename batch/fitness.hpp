@@ -12,8 +12,8 @@
 
 namespace m1::batch {
 
-// |value - target| / width; or, for a range, the distance to the nearer end over the width
-// (width, else the range's length), 0 inside.
+// |value - target| / width; or, for a range, the distance to the nearer end over the width (0
+// inside). Every objective load_search reads has a width (a range's defaults to its length).
 double deviation(const objective& o, double value);
 
 // One objective's score under the search's fitness.

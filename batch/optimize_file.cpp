@@ -21,7 +21,6 @@ constexpr std::pair<const char*, search_algorithm_kind> algorithms[] = {
     {"latin_hypercube", search_algorithm_kind::latin_hypercube}};
 constexpr const char* algorithm_list = "cmaes, sade, de, pso, nsga2, random, latin_hypercube";
 constexpr std::size_t default_generations = 25;
-constexpr const char* measure_order[] = {"rates", "rate_psd", "granger", "nte", "lfp"};
 
 // What the readers of one search file share.
 struct search_reading {
@@ -374,7 +373,7 @@ void add_measures(search_spec& spec) {
     std::vector<std::string> wanted = spec.runs.analysis;
     for (const objective& o : spec.objectives) wanted.push_back(o.measure);
     spec.runs.analysis.clear();
-    for (const char* m : measure_order)
+    for (const char* m : analysis_measures)
         if (contains(wanted, m)) spec.runs.analysis.push_back(m);
 }
 

@@ -22,9 +22,10 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+// The budget in whole generations (load_search sets exactly one of the two).
 std::size_t generations_of(const search_spec& s) {
     if (s.max_evaluations) return (*s.max_evaluations + s.population - 1) / s.population;
-    return s.generations.value_or(25);
+    return s.generations.value();
 }
 
 std::unique_ptr<search_algorithm> make_algorithm(const search_spec& s) {

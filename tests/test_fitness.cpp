@@ -29,6 +29,7 @@ objective range(const std::string& column, double lo, double hi) {
     objective o;
     o.column = column;
     o.range = std::array<double, 2>{lo, hi};
+    o.width = hi - lo;  // as load_search gives a range without width
     return o;
 }
 
@@ -53,7 +54,7 @@ TEST(Fitness, NetpyneScoresAsNetpyneFitnessFunc) {
     EXPECT_EQ(objective_score(s, o, nan), 1000);  // no value: the worst
 }
 
-TEST(Fitness, RangesCostNothingInsideAndTheirLengthIsTheWidth) {
+TEST(Fitness, RangesCostNothingInsideAndCountWidthsOutside) {
     const search_spec s = with({range("peak_hz", 10, 20)});
     const objective& o = s.objectives[0];
     EXPECT_EQ(deviation(o, 15), 0);
