@@ -264,6 +264,16 @@ int run_generation(search_run& sr) {
     return exit_ok;
 }
 
+// A search stopped inside a generation: the ledger has said why when the directory failed it; an
+// interruption gets its line here (the generation's runs are quiet).
+int stopped(const search_run& sr, int code) {
+    if (code == exit_interrupted && !sr.options.quiet)
+        sr.out << sr.spec.runs.name << ": interrupted in generation " << sr.state.generations + 1
+               << "; the same command resumes after generation " << sr.state.generations
+               << " (finished runs are kept)\n";
+    return code;
+}
+
 void print_start(const search_run& sr) {
     if (sr.options.quiet) return;
     const search_spec& s = sr.spec;
@@ -302,7 +312,7 @@ int run_search(const search_spec& spec, const batch_options& options, std::ostre
         resume(sr);
         print_start(sr);
         while (sr.state.generations < generations_of(spec))
-            if (const int code = run_generation(sr)) return code;
+            if (const int code = run_generation(sr)) return stopped(sr, code);
         print_end(sr);
         return exit_ok;
     } catch (const storage_error& e) {

@@ -56,15 +56,18 @@ protected:
             n += fs::exists(e.path() / "run.h5");
         return n;
     }
-    // Starts the search and kills it (SIGKILL) once `done` more of its runs have ended.
-    void kill_after(const fs::path& file, std::size_t done) {
+    // Starts the search and sends it `signal` once `done` more of its runs have ended; its exit.
+    int signal_after(const fs::path& file, std::size_t done, int signal) {
         const fs::path out = dir_ / file.stem();
         const std::size_t before = runs_done(out);
         const pid_t pid = m1::test::start_background(bin_, {file.string(), "-j", "2", "-t", "1"},
                                                      dir_, dir_ / "background.txt");
         for (int i = 0; i < 600 && runs_done(out) < before + done; ++i) std::this_thread::sleep_for(50ms);
-        ::kill(pid, SIGKILL);
-        EXPECT_EQ(m1::test::wait_exit(pid), -SIGKILL) << "the search ended before it was killed";
+        ::kill(pid, signal);
+        return m1::test::wait_exit(pid);
+    }
+    void kill_after(const fs::path& file, std::size_t done) {
+        EXPECT_EQ(signal_after(file, done, SIGKILL), -SIGKILL) << "the search ended before it was killed";
     }
 
     m1::test::temporary_directory temp_{"search"};
@@ -126,6 +129,20 @@ TEST_F(Search, TheSameEvaluationsWhateverTheSplitAndAfterKill9) {
     ASSERT_EQ(run(quote(c.string()) + " -j 2 -t 1"), 0) << err_;
     EXPECT_EQ(read_file(dir_ / "killed" / "optimization.csv"), reference);
     EXPECT_EQ(read_file(dir_ / "killed" / "best.toml"), read_file(dir_ / "one_by_two" / "best.toml"));
+}
+
+// Ctrl-C: the runs in flight are marked interrupted, exit 3 with a line saying how to resume, and
+// the same command ends as an uninterrupted search.
+TEST_F(Search, InterruptedBySigintExits3AndResumes) {
+    const fs::path reference = search_file("whole"), file = search_file("interrupted");
+    ASSERT_EQ(run(quote(reference.string()) + " -j 2 -t 1"), 0) << err_;
+    ASSERT_EQ(signal_after(file, 8, SIGINT), 3);
+    const std::string log = read_file(dir_ / "background.txt");
+    EXPECT_NE(log.find("interrupted in generation "), std::string::npos) << log;
+    EXPECT_NE(log.find("the same command resumes after generation "), std::string::npos) << log;
+    ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
+    EXPECT_EQ(read_file(dir_ / "interrupted" / "optimization.csv"),
+              read_file(dir_ / "whole" / "optimization.csv"));
 }
 
 TEST_F(Search, FailedCandidatesScoreTheWorstAndTheSearchGoesOn) {
