@@ -138,14 +138,14 @@ evaluation evaluate(const search_spec& s, const results_directory& dir, const ge
 
 // What a search carries from one generation to the next.
 struct search_run {
-    search_run(const search_spec& s, const batch_options& o, std::ostream& os)
-        : spec(s), options(o), out(os), dir(s.runs.config.output) {}
+    search_run(const search_spec& s, const batch_options& o, std::ostream& os, generation_executor& e)
+        : spec(s), options(o), out(os), executor(e), dir(s.runs.config.output) {}
 
     const search_spec& spec;
     const batch_options& options;
     std::ostream& out;
+    generation_executor& executor;
     results_directory dir;
-    network_cache networks{3};  // networks are reused when candidates differ only in weights
     std::unique_ptr<search_algorithm> optimiser;
     search_state state;
     std::vector<sweep_run> runs;  // every run so far, each id once: the index's rows
@@ -220,15 +220,11 @@ void print_generation(search_run& sr, const std::vector<double>& fitness, std::s
     sr.out << "\n" << std::flush;
 }
 
-// The generation's runs through the local executor; the ledger's exit code.
+// The generation's runs through the executor, quiet: the search prints a line per generation.
 int run_candidates(search_run& sr) {
     batch_options options = sr.options;
-    options.quiet = true;  // the search prints a line per generation instead
-    ledger book(sr.spec.runs, sr.runs, sr.dir, options, ledger_mode::local, sr.out);
-    const job_split split = choose_split(sr.spec.runs, sr.runs, book.todo(), sr.options);
-    book.print_start("");
-    run_pool(sr.spec.runs, sr.runs, sr.dir, split, book, sr.networks);
-    return book.finish();
+    options.quiet = true;
+    return sr.executor.run(sr.spec.runs, sr.runs, sr.dir, options, sr.out);
 }
 
 // Evaluates the generation's candidates, tells the optimiser, and saves everything.
@@ -301,12 +297,27 @@ void print_end(const search_run& sr) {
 
 }  // namespace
 
+int local_generations::run(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                           const results_directory& dir, const batch_options& options, std::ostream& out) {
+    ledger book(sweep, runs, dir, options, ledger_mode::local, out);
+    const job_split split = choose_split(sweep, runs, book.todo(), options);
+    book.print_start("");
+    run_pool(sweep, runs, dir, split, book, networks_);
+    return book.finish();
+}
+
 int run_search(const search_spec& spec, const batch_options& options, std::ostream& out) {
+    local_generations here;
+    return run_search(spec, options, out, here);
+}
+
+int run_search(const search_spec& spec, const batch_options& options, std::ostream& out,
+               generation_executor& executor) {
     std::unique_ptr<search_algorithm> optimiser = make_algorithm(spec);  // refusals before OUTPUT
     results_directory::lock lock;
     if (const int code = take_directory(spec.runs, {}, /*exclusive=*/true, options.quiet, out, lock))
         return code;
-    search_run sr(spec, options, out);
+    search_run sr(spec, options, out, executor);
     sr.optimiser = std::move(optimiser);
     try {
         resume(sr);

@@ -34,9 +34,35 @@ struct evaluation {
     std::string status = "done";            // or "failed: <why>" (the first failed replicate's)
 };
 
-// Runs (or resumes) the search. Returns the exit code (README "Exit codes"): 0 when every
-// generation was evaluated (failed candidates included: they score max_fitness), 3 interrupted, 1
-// when the results directory failed it, 4 when another batch holds the directory.
+// What runs a generation's runs: here (local_generations), or MPI workers (the bulletin board).
+// run() is given every run of the search so far, in the order first proposed; the ledger skips
+// those already done. Returns the ledger's exit code (exit_interrupted stops the search; a
+// directory fault is seen through `dir`).
+class generation_executor {
+public:
+    virtual ~generation_executor() = default;
+    virtual int run(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
+                    const results_directory& dir, const batch_options& options, std::ostream& out) = 0;
+};
+
+// This process's jobs x threads (executor.hpp run_pool), networks reused between generations when
+// candidates differ only in weights.
+class local_generations : public generation_executor {
+public:
+    int run(const sweep_spec& sweep, const std::vector<sweep_run>& runs, const results_directory& dir,
+            const batch_options& options, std::ostream& out) override;
+
+private:
+    network_cache networks_{3};
+};
+
+// Runs (or resumes) the search, its generations run by `executor`. Returns the exit code (README
+// "Exit codes"): 0 when every generation was evaluated (failed candidates included: they score
+// max_fitness), 3 interrupted, 1 when the results directory failed it, 4 when another batch holds
+// the directory.
+int run_search(const search_spec& search, const batch_options& options, std::ostream& out,
+               generation_executor& executor);
+// The same with local_generations.
 int run_search(const search_spec& search, const batch_options& options, std::ostream& out);
 
 // The runs of the generations a search's directory has evaluated (its saved state), in order.
