@@ -36,13 +36,20 @@ std::vector<double> objective_values(const search_spec& search,
     return values;
 }
 
+std::vector<double> objective_scores(const search_spec& search, const std::vector<double>& values) {
+    std::vector<double> scores;
+    for (std::size_t k = 0; k < search.objectives.size(); ++k)
+        scores.push_back(objective_score(search, search.objectives[k],
+                                         k < values.size() ? values[k] : std::numeric_limits<double>::quiet_NaN()));
+    return scores;
+}
+
 double fitness_of(const search_spec& search, const std::vector<double>& values) {
+    const std::vector<double> scores = objective_scores(search, values);
     double sum = 0, weights = 0;
-    for (std::size_t k = 0; k < search.objectives.size(); ++k) {
-        const objective& o = search.objectives[k];
-        const double value = k < values.size() ? values[k] : std::numeric_limits<double>::quiet_NaN();
-        sum += o.weight * objective_score(search, o, value);
-        weights += o.weight;
+    for (std::size_t k = 0; k < scores.size(); ++k) {
+        sum += search.objectives[k].weight * scores[k];
+        weights += search.objectives[k].weight;
     }
     return weights > 0 ? sum / weights : search.max_fitness;
 }

@@ -23,6 +23,10 @@ double objective_score(const search_spec& search, const objective& o, double val
 std::vector<double> objective_values(const search_spec& search,
                                      const std::vector<analysis::named_measure>& measures);
 
+// Each objective's score for these values (a value missing or NaN scores max_fitness): what a
+// multi-objective algorithm is told.
+std::vector<double> objective_scores(const search_spec& search, const std::vector<double>& values);
+
 // The weighted mean of the objectives' scores for these values.
 double fitness_of(const search_spec& search, const std::vector<double>& values);
 

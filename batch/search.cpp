@@ -2,6 +2,7 @@
 
 #include "batch/fitness.hpp"
 #include "batch/ledger.hpp"
+#include "batch/pagmo_search.hpp"
 #include "batch/search_algorithm.hpp"
 #include "batch/search_records.hpp"
 #include "batch/sweep_expansion.hpp"
@@ -35,11 +36,14 @@ std::unique_ptr<search_algorithm> make_algorithm(const search_spec& s) {
         case search_algorithm_kind::random: return make_random_search(d, s.population, s.seed);
         case search_algorithm_kind::latin_hypercube:
             return make_latin_hypercube(d, s.population, generations_of(s), s.seed);
+        case search_algorithm_kind::pso: return make_pso(d, s.population, generations_of(s), s.seed);
+        case search_algorithm_kind::nsga2:
+            return make_nsga2(d, s.population, s.objectives.size(), generations_of(s), s.seed);
         default:
             throw input_error({s.runs.file.string(), "optimize.algorithm", 0, 0},
                               algorithm_name(s.algorithm) +
-                                  " does not run in this version yet (cmaes, random and "
-                                  "latin_hypercube do; pagmo's sade, de, pso and nsga2 come next)");
+                                  " does not run in this version yet (cmaes, pso, nsga2, random and "
+                                  "latin_hypercube do; sade and de come next)");
     }
 }
 
@@ -230,20 +234,23 @@ int run_candidates(search_run& sr) {
 // Evaluates the generation's candidates, tells the optimiser, and saves everything.
 void record_generation(search_run& sr, const generation_runs& gen,
                        const std::vector<std::vector<param_value>>& candidates) {
-    std::vector<double> fitness;
+    std::vector<double> fitness, told;
     std::size_t failed = 0;
     for (std::size_t k = 0; k < candidates.size(); ++k) {
-        sr.state.evaluations.push_back(
+        const evaluation& e = sr.state.evaluations.emplace_back(
             evaluate(sr.spec, sr.dir, gen, sr.state.generations, k, candidates[k]));
-        fitness.push_back(sr.state.evaluations.back().fitness);
-        failed += sr.state.evaluations.back().status != "done";
+        fitness.push_back(e.fitness);
+        failed += e.status != "done";
+        if (sr.optimiser->objectives() == 1) told.push_back(e.fitness);
+        else for (double score : objective_scores(sr.spec, e.objective_values)) told.push_back(score);
     }
-    sr.optimiser->tell(fitness);
+    sr.optimiser->tell(told);
     ++sr.state.generations;
     ++sr.generations_this_process;
     sr.state.optimiser = sr.optimiser->state();
     save_state(sr.dir, sr.spec, sr.state);
     write_optimization_csv(sr.dir, sr.spec, sr.state.evaluations);
+    if (sr.optimiser->objectives() > 1) write_pareto_csv(sr.dir, sr.spec, sr.state.evaluations);
     write_best(sr.dir, sr.spec, *best_of(sr.state.evaluations));
     print_generation(sr, fitness, failed);
 }

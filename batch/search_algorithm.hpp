@@ -1,8 +1,9 @@
 #pragma once
 // The optimisers of a search (issue 13), driven one generation at a time so that a generation's
 // candidates run in parallel as simulations on any executor: CMA-ES (batch/cmaes.hpp), random
-// search and a Latin hypercube. pagmo's algorithms evaluate a population themselves, one
-// candidate after the other, so they cannot hand a generation to the executor.
+// search and a Latin hypercube here; pagmo's pso_gen and nsga2 replayed (batch/pagmo_search.hpp).
+// pagmo 2.18's cmaes, de and sade evaluate one candidate after the other, which would leave every
+// core but one idle: CMA-ES is implemented here instead.
 #include "core/base/random.hpp"
 
 #include <nlohmann/json.hpp>
@@ -29,8 +30,12 @@ class search_algorithm {
 public:
     virtual ~search_algorithm() = default;
     virtual std::vector<unit_point> ask() = 0;
-    // Throws std::invalid_argument unless there is one fitness per candidate.
+    // `fitness` holds objectives() values per candidate, candidate after candidate; throws
+    // std::invalid_argument unless there are that many.
     virtual void tell(const std::vector<double>& fitness) = 0;
+    // The values told per candidate: 1 (its fitness), or each objective's score for a
+    // multi-objective algorithm.
+    virtual std::size_t objectives() const { return 1; }
     virtual std::size_t generation() const = 0;  // generations told so far
     virtual nlohmann::json state() const = 0;
     // Takes the seed and everything else from `state`; throws std::invalid_argument on a malformed

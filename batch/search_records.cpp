@@ -146,4 +146,41 @@ void write_best(const results_directory& dir, const search_spec& search, const e
     write_file_atomically(dir.root() / "best.toml", head + toml_text(table));
 }
 
+namespace {
+
+// a is no worse than b in every score and better in one.
+bool dominates(const std::vector<double>& a, const std::vector<double>& b) {
+    bool better = false;
+    for (std::size_t k = 0; k < a.size(); ++k) {
+        if (a[k] > b[k]) return false;
+        better = better || a[k] < b[k];
+    }
+    return better;
+}
+
+}  // namespace
+
+std::vector<std::size_t> pareto_front(const search_spec& search, const std::vector<evaluation>& evaluations) {
+    std::vector<std::vector<double>> scores;
+    for (const evaluation& e : evaluations) scores.push_back(objective_scores(search, e.objective_values));
+    std::vector<std::size_t> front;
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+        const auto same_or_better = [&](std::size_t j) {
+            return dominates(scores[j], scores[i]) || (j < i && scores[j] == scores[i]);
+        };
+        bool dominated = false;
+        for (std::size_t j = 0; j < scores.size() && !dominated; ++j) dominated = same_or_better(j);
+        if (!dominated) front.push_back(i);
+    }
+    return front;
+}
+
+void write_pareto_csv(const results_directory& dir, const search_spec& search,
+                      const std::vector<evaluation>& evaluations) {
+    std::string csv;
+    csv_line(csv, csv_header(search));
+    for (std::size_t i : pareto_front(search, evaluations)) csv_line(csv, csv_fields(search, evaluations[i]));
+    write_file_atomically(dir.root() / "pareto.csv", csv);
+}
+
 }  // namespace m1::batch

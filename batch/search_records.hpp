@@ -36,6 +36,17 @@ std::optional<search_state> load_state(const results_directory& dir, const searc
 void write_optimization_csv(const results_directory& dir, const search_spec& search,
                             const std::vector<evaluation>& evaluations);
 
+// The evaluations no other evaluation dominates in the objectives' scores (fitness.hpp
+// objective_scores: no worse in every one, better in one), in the order proposed; of evaluations
+// with equal scores, the first proposed. O(n^2) over all evaluations: 8,000 (NetPyNE's M1 tuning,
+// 40 x 200) take well under a second, once per generation of simulations.
+std::vector<std::size_t> pareto_front(const search_spec& search, const std::vector<evaluation>& evaluations);
+
+// OUTPUT/pareto.csv (multi-objective searches): the Pareto front's evaluations, as
+// optimization.csv's rows.
+void write_pareto_csv(const results_directory& dir, const search_spec& search,
+                      const std::vector<evaluation>& evaluations);
+
 // The evaluation with the lowest fitness (the first proposed among equals); none when empty.
 const evaluation* best_of(const std::vector<evaluation>& evaluations);
 

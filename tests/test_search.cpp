@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <chrono>
 #include <filesystem>
@@ -143,6 +144,34 @@ TEST_F(Search, InterruptedBySigintExits3AndResumes) {
     ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
     EXPECT_EQ(read_file(dir_ / "interrupted" / "optimization.csv"),
               read_file(dir_ / "whole" / "optimization.csv"));
+}
+
+// pagmo's algorithms through the same loop: nsga2 keeps two objectives apart and leaves their
+// Pareto front; killed inside its second generation, it ends as an uninterrupted one; pso runs.
+TEST_F(Search, PagmosAlgorithmsRunResumeAndNsga2LeavesAParetoFront) {
+    const auto pagmo_file = [&](const std::string& name, const std::string& algorithm, int population) {
+        std::string text = read_file(search_file(name, "", 2));
+        text.replace(text.find("\"cmaes\""), 7, "\"" + algorithm + "\"");
+        text.replace(text.find("population = 6"), 14, "population = " + std::to_string(population));
+        text += "[[optimize.objective]]\ncolumn = \"rate_hz:PT_L5B\"\ntarget = 1.0\nwidth = 1.0\n";
+        return temp_.write(name + ".toml", text);
+    };
+    const fs::path whole = pagmo_file("nsga2", "nsga2", 8), killed = pagmo_file("nsga2_killed", "nsga2", 8);
+    ASSERT_EQ(run(quote(whole.string()) + " -j 2 -t 1"), 0) << err_;
+    const auto rows = m1::test::text_lines(read_file(dir_ / "nsga2" / "optimization.csv"));
+    ASSERT_EQ(rows.size(), 1u + 16u);
+    const auto front = m1::test::text_lines(read_file(dir_ / "nsga2" / "pareto.csv"));
+    ASSERT_GE(front.size(), 2u);
+    EXPECT_EQ(front[0], rows[0]);
+    for (std::size_t k = 1; k < front.size(); ++k)  // the front's rows are evaluations' rows
+        EXPECT_NE(std::find(rows.begin(), rows.end(), front[k]), rows.end()) << front[k];
+    kill_after(killed, 10);  // inside the second generation: the first was saved
+    ASSERT_EQ(run(quote(killed.string()) + " -j 1 -t 2"), 0) << err_;
+    EXPECT_EQ(read_file(dir_ / "nsga2_killed" / "optimization.csv"), read_file(dir_ / "nsga2" / "optimization.csv"));
+    EXPECT_EQ(read_file(dir_ / "nsga2_killed" / "pareto.csv"), read_file(dir_ / "nsga2" / "pareto.csv"));
+    ASSERT_EQ(run(quote(pagmo_file("pso", "pso", 4).string()) + " -j 2 -t 1"), 0) << err_;
+    EXPECT_EQ(m1::test::text_lines(read_file(dir_ / "pso" / "optimization.csv")).size(), 1u + 8u);
+    EXPECT_FALSE(fs::exists(dir_ / "pso" / "pareto.csv"));  // one fitness: no front
 }
 
 TEST_F(Search, FailedCandidatesScoreTheWorstAndTheSearchGoesOn) {
