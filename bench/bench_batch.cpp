@@ -8,11 +8,13 @@
 #include "core/engine/network.hpp"
 #include "core/engine/recipe.hpp"
 #include "core/run/run.hpp"
+#include "batch/pagmo_search.hpp"
 #include "batch/search_algorithm.hpp"
 #include "batch/sweep.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -98,5 +100,26 @@ void BM_CmaesGeneration(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_CmaesGeneration)->Arg(4)->Arg(10)->Arg(20)->Unit(benchmark::kMicrosecond);
+
+// pagmo's pso_gen and nsga2 are replayed from the seed (batch/pagmo_search.hpp): generation g costs
+// pagmo's work for all g generations so far. Arguments: the generation asked (16 candidates,
+// 5 parameters; nsga2 with 13 objectives, the M1 rates), against a budget of 200 generations.
+void pagmo_generation(benchmark::State& state, bool nsga2) {
+    const auto generation = static_cast<std::size_t>(state.range(0));
+    const std::size_t objectives = nsga2 ? 13 : 1;
+    auto a = nsga2 ? m1::batch::make_nsga2(5, 16, objectives, 200, 1) : m1::batch::make_pso(5, 16, 200, 1);
+    const auto told = [&](const std::vector<m1::batch::unit_point>& candidates) {
+        std::vector<double> f;
+        for (const auto& x : candidates)
+            for (std::size_t k = 0; k < objectives; ++k) f.push_back(std::abs(x[k % x.size()] - 0.1 * double(k % 7)));
+        return f;
+    };
+    for (std::size_t g = 0; g < generation; ++g) a->tell(told(a->ask()));
+    for (auto _ : state) benchmark::DoNotOptimize(a->ask());
+}
+void BM_PsoGeneration(benchmark::State& state) { pagmo_generation(state, false); }
+void BM_Nsga2Generation(benchmark::State& state) { pagmo_generation(state, true); }
+BENCHMARK(BM_PsoGeneration)->Arg(25)->Arg(200 - 1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Nsga2Generation)->Arg(25)->Arg(200 - 1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
