@@ -119,8 +119,7 @@ void write_summary_h5(const fs::path& file, const std::vector<std::string>& para
         for (std::size_t p = 0; p < params.size(); ++p) {
             // Appended rather than "p" + ...: GCC 12 warns falsely (-Wrestrict) on that form.
             const std::string name = std::string("p").append(std::to_string(p));
-            w.strings(pg, "/params", name, t.params[p]);
-            h5_handle set = c.handle(H5Dopen2(pg, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
+            const h5_handle set = w.strings(pg, "/params", name, t.params[p]);
             w.attribute(set, "/params/" + name, "path", params[p]);
         }
         h5_handle mg = w.group(h5, "/", "measures", true);
