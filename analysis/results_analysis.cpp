@@ -2,6 +2,7 @@
 
 #include "core/base/error.hpp"
 #include "core/base/execution.hpp"
+#include "core/io/hdf5_strings.hpp"
 #include "core/io/hdf5_support.hpp"
 #include "core/base/text_format.hpp"
 #include "analysis/plots.hpp"
@@ -119,8 +120,7 @@ void write_summary_h5(const fs::path& file, const std::vector<std::string>& para
         for (std::size_t p = 0; p < params.size(); ++p) {
             // Appended rather than "p" + ...: GCC 12 warns falsely (-Wrestrict) on that form.
             const std::string name = std::string("p").append(std::to_string(p));
-            w.strings(pg, "/params", name, t.params[p]);
-            h5_handle set = c.handle(H5Dopen2(pg, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
+            const h5_handle set = w.strings(pg, "/params", name, t.params[p]);
             w.attribute(set, "/params/" + name, "path", params[p]);
         }
         h5_handle mg = w.group(h5, "/", "measures", true);
@@ -283,6 +283,41 @@ std::vector<fs::path> spike_files_in(const fs::path& dir) {
     return files;
 }
 
+// A search's results directory (README "Searches"): m1batch wrote OUTPUT/optimize.toml where a
+// sweep's has sweep.toml.
+bool is_search_directory(const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_regular_file(dir / "optimize.toml", ec) && fs::is_directory(dir / "runs", ec);
+}
+
+// The run ids of OUTPUT/index.h5 in its order; none when it cannot be read.
+std::vector<std::string> indexed_ids(const fs::path& dir) {
+    const fs::path index = dir / "index.h5";
+    try {
+        const hdf5_quiet quiet;
+        const hdf5_checker c("cannot read", index.string());
+        const h5_handle file = open_for_reading(c, index);
+        const h5_handle set = c.handle(H5Dopen2(file, "run_id", H5P_DEFAULT), H5Dclose, "no /run_id");
+        return read_strings(c, set, "/run_id");
+    } catch (const run_error&) {
+        return {};
+    }
+}
+
+// A search's runs as its index lists them, in the order evaluated (optimization.csv's): their
+// run_index counts within a generation only. Runs it does not list keep their order, after.
+void order_as_indexed(const fs::path& dir, std::vector<run_entry>& runs) {
+    const std::vector<std::string> ids = indexed_ids(dir);
+    std::map<std::string, std::size_t> position;
+    for (std::size_t i = 0; i < ids.size(); ++i) position.emplace(ids[i], i);
+    const auto rank = [&](const run_entry& r) {
+        const auto it = position.find(r.run_id);
+        return it == position.end() ? ids.size() : it->second;
+    };
+    std::stable_sort(runs.begin(), runs.end(),
+                     [&](const run_entry& a, const run_entry& b) { return rank(a) < rank(b); });
+}
+
 // The run files under `path`: the file itself; runs/*/run.h5 of a sweep; a run directory's
 // run.h5; else the spike files of a directory.
 std::vector<fs::path> run_files_under(const fs::path& path) {
@@ -299,8 +334,8 @@ std::vector<fs::path> run_files_under(const fs::path& path) {
     if (files.empty())
         throw input_error({path.string(), "", 0, 0},
                           "no run file here (a run file, a run's output directory with run.h5, "
-                          "a sweep's results directory with runs/, or a directory of spike files: "
-                          "*.h5 with /spikes)");
+                          "a sweep's or search's results directory with runs/, or a directory of "
+                          "spike files: *.h5 with /spikes)");
     return files;
 }
 
@@ -326,6 +361,7 @@ std::vector<run_entry> find_runs(const fs::path& path) {
     std::stable_sort(out.begin(), out.end(), [](const run_entry& a, const run_entry& b) {
         return a.run_index != b.run_index ? a.run_index < b.run_index : a.run_id < b.run_id;
     });
+    if (is_search_directory(path)) order_as_indexed(path, out);
     return out;
 }
 
@@ -462,11 +498,18 @@ std::vector<summary_row> analyse_runs(const std::vector<run_entry>& runs, const 
     return rows;
 }
 
-// The plots of every run and the sweep's heatmap; a fault of the directory goes to `fault`.
+// The plots of every run and the sweep's heatmap; a fault of the directory goes to `fault`. A
+// search's points are scattered, not a grid: a heatmap of them would be mostly empty cells.
 void plot_results(const fs::path& dir, const results_options& options, const std::vector<std::string>& params,
                   const std::vector<summary_row>& rows, std::ostream& log, std::mutex& log_mutex,
                   storage_fault_latch& fault) {
     plot_runs(dir / "plots", rows, log, log_mutex, fault);
+    if (is_search_directory(dir)) {
+        if (!fault.seen())
+            log << "heatmap: none (a search's points are scattered, not a grid); the search's own "
+                   "plots are m1batch's, " << (dir / "plots" / "search_*").string() << "\n";
+        return;
+    }
     try {
         if (!fault.seen()) plot_sweep_heatmap(dir / "plots", options, params, rows, log);
     } catch (const storage_error& e) {

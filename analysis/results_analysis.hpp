@@ -1,9 +1,10 @@
 #pragma once
-// m1analyze's work over a results directory (a sweep's OUTPUT, a single run's output directory or
-// one run file): every run analysed in parallel (oneTBB), skipped when its /analysis is up to date
-// for the same parameters (unless forced), a run file that cannot be read reported and the others
-// analysed; then OUTPUT/summary.csv and OUTPUT/summary.h5 (one row per run) and the plots in
-// OUTPUT/plots/ (README "Analysis").
+// m1analyze's work over a results directory (a sweep's or a search's OUTPUT, a single run's output
+// directory or one run file): every run analysed in parallel (oneTBB), skipped when its /analysis
+// is up to date for the same parameters (unless forced), a run file that cannot be read reported
+// and the others analysed; then OUTPUT/summary.csv and OUTPUT/summary.h5 (one row per run) and the
+// plots in OUTPUT/plots/ (README "Analysis"): a sweep's heatmap, none for a search's scattered
+// points. A search's own files (OUTPUT/optimize.toml beside runs/) are left as they are.
 #include "analysis/run_analysis.hpp"
 #include "core/io/run_file.hpp"
 
@@ -22,10 +23,11 @@ struct run_entry {
     std::vector<std::pair<std::string, attribute_value>> sweep;  // /run/sweep
 };
 
-// runs/*/run.h5 of a sweep (ordered by run_index), or the run.h5 of a single run's directory, or
-// the file itself, or else every *.h5 of a directory that holds /spikes (spike files of any tool;
-// not analysis.h5, *.analysis.h5, summary.h5, index.h5), by name. Throws input_error when the
-// path holds no run file.
+// runs/*/run.h5 of a sweep (ordered by run_index) or of a search (in the order of its index.h5,
+// the order evaluated), or the run.h5 of a single run's directory, or the file itself, or else
+// every *.h5 of a directory that holds /spikes (spike files of any tool; not analysis.h5,
+// *.analysis.h5, summary.h5, index.h5), by name. Throws input_error when the path holds no run
+// file.
 std::vector<run_entry> find_runs(const std::filesystem::path& path);
 
 struct results_options {

@@ -192,7 +192,7 @@ void read_params(search_reading& r) {
     for (std::size_t i = 0; i < a.size(); ++i)
         read_param(r, *a.get(i)->as_table(), indexed(r.key("param"), i));
     check_distinct_parameters(r.spec.runs.params, r.key("param"));
-    check_against_run_keys(r.spec.runs.params, r.spec.runs.config);
+    check_against_run_keys(r.spec.runs.params, r.spec.runs.config, r.key("param"));
 }
 
 // ---------------------------------------------------------------------------------------------

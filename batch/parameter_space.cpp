@@ -55,15 +55,15 @@ void check_run_range(const parameter& p, const fs::path& file, const std::string
 
 // Where two parameters touch the same thing: "" when they do not.
 std::string overlap(const parameter& a, const parameter& b) {
-    if (a.path == b.path) return "'" + b.path + "' is already swept by ";
+    if (a.path == b.path) return "'" + b.path + "' is already varied by ";
     if (!a.tokens.empty() && !b.tokens.empty()) {
         const std::size_t n = std::min(a.tokens.size(), b.tokens.size());
         if (std::equal(a.tokens.begin(), a.tokens.begin() + n, b.tokens.begin()))
-            return "'" + b.path + "' overlaps '" + a.path + "' swept by ";
+            return "'" + b.path + "' overlaps '" + a.path + "' varied by ";
     } else if (a.tokens.empty() && b.tokens.empty() &&
                ((a.path == "seed" && b.path.rfind("seeds.", 0) == 0) ||
                 (b.path == "seed" && a.path.rfind("seeds.", 0) == 0))) {
-        return "'" + b.path + "' overlaps '" + a.path + "' swept by ";
+        return "'" + b.path + "' overlaps '" + a.path + "' varied by ";
     }
     return "";
 }
@@ -245,23 +245,26 @@ void check_distinct_parameters(const std::vector<parameter>& params, const std::
         }
 }
 
-void check_against_run_keys(const std::vector<parameter>& params, const run_config& config) {
-    auto swept = [&](const char* run_key) {
+void check_against_run_keys(const std::vector<parameter>& params, const run_config& config,
+                            const std::string& table_key) {
+    auto varied = [&](const char* run_key) {
         return std::any_of(params.begin(), params.end(),
                            [&](const parameter& p) { return p.path == run_key; });
     };
+    const std::string instead = " in " + table_key + " instead";
     for (const parameter& p : params) {
         const auto& t = p.tokens;
         if (t.empty() || t[0] != "simConfig") continue;
         if (t.size() == 1 || t[1] == "seeds")
-            throw input_error(p.where,
-                              "every run sets simConfig.seeds from its seeds: sweep seed or seeds.conn, "
-                              "seeds.stim, seeds.loc (and replicates) instead");
-        if (t[1] == "duration" && (config.duration || swept("duration")))
+            throw input_error(p.where, "every run sets simConfig.seeds from its seeds: vary the run "
+                                       "key seed or seeds.conn, seeds.stim, seeds.loc" + instead +
+                                       " (or give replicates)");
+        if (t[1] == "duration" && (config.duration || varied("duration")))
             throw input_error(p.where, "the run key duration sets simConfig.duration for every run: "
-                                       "sweep duration instead");
-        if (t[1] == "dt" && (config.dt || swept("dt")))
-            throw input_error(p.where, "the run key dt sets simConfig.dt for every run: sweep dt instead");
+                                       "vary the run key duration" + instead);
+        if (t[1] == "dt" && (config.dt || varied("dt")))
+            throw input_error(p.where, "the run key dt sets simConfig.dt for every run: vary the run "
+                                       "key dt" + instead);
     }
 }
 

@@ -67,8 +67,10 @@ double as_double(const param_value& v);
 
 // Parameters may not touch the same thing twice; `table_key` ("sweep.param") names the entries.
 void check_distinct_parameters(const std::vector<parameter>& params, const std::string& table_key);
-// simConfig keys that every run's run keys (or a swept run key) overwrite would vary for nothing.
-void check_against_run_keys(const std::vector<parameter>& params, const run_config& config);
+// simConfig keys that every run's run keys (or a run-key parameter) overwrite would vary for
+// nothing; the refusal names `table_key`, where the run key itself can be varied.
+void check_against_run_keys(const std::vector<parameter>& params, const run_config& config,
+                            const std::string& table_key);
 // Every pointer names a value in the model, or a key it leaves at NetPyNE's default that the model
 // parser takes with `first` (one value per parameter) set.
 void check_in_model(const std::vector<parameter>& params, const std::vector<param_value>& first,

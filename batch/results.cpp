@@ -248,8 +248,8 @@ void write_index_columns(const hdf5_writer& w, hid_t file, const std::vector<ind
 
 // /params/p<p>: the p-th parameter's values, float64 where every value is a number, else text,
 // with its path as attribute.
-void write_index_param(const hdf5_checker& c, const hdf5_writer& w, hid_t params, std::size_t p,
-                       const std::string& path, const std::vector<index_row>& rows) {
+void write_index_param(const hdf5_writer& w, hid_t params, std::size_t p, const std::string& path,
+                       const std::vector<index_row>& rows) {
     // Appended rather than "p" + ...: GCC 12 warns falsely (-Wrestrict) on that form here.
     const std::string name = std::string("p").append(std::to_string(p));
     std::vector<std::string> text;
@@ -261,10 +261,8 @@ void write_index_param(const hdf5_checker& c, const hdf5_writer& w, hid_t params
         numeric = numeric && parse_number(r.values[p], v);
         numbers.push_back(v);
     }
-    if (numeric) w.numbers(params, "/params", name, numbers);
-    else w.strings(params, "/params", name, text);
-    const h5_handle set =
-        c.handle(H5Dopen2(params, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open " + name);
+    const h5_handle set = numeric ? w.numbers(params, "/params", name, numbers)
+                                  : w.strings(params, "/params", name, text);
     w.attribute(set, "/params/" + name, "path", path);
 }
 
@@ -275,7 +273,7 @@ void write_index_h5(const hdf5_checker& c, hid_t file, const std::vector<std::st
     write_index_columns(w, file, rows);
     const h5_handle params = w.group(file, "/", "params");
     for (std::size_t p = 0; p < param_paths.size(); ++p)
-        write_index_param(c, w, params, p, param_paths[p], rows);
+        write_index_param(w, params, p, param_paths[p], rows);
 }
 
 // The lock file's text "pid P host H since T" as "pid P, host H, since T".

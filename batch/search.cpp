@@ -250,6 +250,7 @@ void record_generation(search_run& sr, const generation_runs& gen,
     sr.state.optimiser = sr.optimiser->state();
     save_state(sr.dir, sr.spec, sr.state);
     write_optimization_csv(sr.dir, sr.spec, sr.state.evaluations);
+    write_optimization_h5(sr.dir, sr.spec, sr.state.evaluations);
     if (sr.optimiser->objectives() > 1) write_pareto_csv(sr.dir, sr.spec, sr.state.evaluations);
     write_best(sr.dir, sr.spec, *best_of(sr.state.evaluations));
     print_generation(sr, fitness, failed);

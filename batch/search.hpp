@@ -13,7 +13,7 @@
 //   OUTPUT/index.csv, index.h5                  one row per run
 //   OUTPUT/search_state.json                    the optimiser and the evaluations after the last
 //                                               whole generation
-//   OUTPUT/optimization.csv                     one row per candidate, in the order proposed
+//   OUTPUT/optimization.csv, .h5                one row per candidate, in the order proposed
 //   OUTPUT/pareto.csv                           multi-objective (nsga2): the Pareto front
 //   OUTPUT/best.toml, best_model.json           the best point as a run configuration
 #include "batch/executor.hpp"

@@ -5,6 +5,7 @@
 #include "batch/sweep_expansion.hpp"
 #include "core/base/digest.hpp"
 #include "core/base/text_format.hpp"
+#include "core/io/hdf5_support.hpp"
 #include "core/io/posix_file.hpp"
 
 #include <cmath>
@@ -66,18 +67,117 @@ std::vector<std::string> csv_header(const search_spec& search) {
     return h;
 }
 
+// The k-th objective's value; NaN where the evaluation has none.
+double objective_value(const evaluation& e, std::size_t k) {
+    return k < e.objective_values.size() ? e.objective_values[k] : NAN;
+}
+
+std::string joined_ids(const evaluation& e) {
+    std::string ids;
+    for (const std::string& id : e.run_ids) ids += (ids.empty() ? "" : "/") + id;
+    return ids;
+}
+
 std::vector<std::string> csv_fields(const search_spec& search, const evaluation& e) {
     std::vector<std::string> f{std::to_string(e.generation), std::to_string(e.individual)};
     for (const param_value& v : e.values) f.push_back(format_value(v));
-    for (double x : e.objective_values) f.push_back(number_text(x));
-    for (std::size_t k = 0; k < search.objectives.size(); ++k) {
-        const double value = k < e.objective_values.size() ? e.objective_values[k] : NAN;
-        f.push_back(python_repr(objective_score(search, search.objectives[k], value)));
-    }
-    std::string ids;
-    for (const std::string& id : e.run_ids) ids += (ids.empty() ? "" : "/") + id;
-    f.insert(f.end(), {python_repr(e.fitness), ids, e.status});
+    for (std::size_t k = 0; k < search.objectives.size(); ++k)
+        f.push_back(number_text(objective_value(e, k)));
+    for (std::size_t k = 0; k < search.objectives.size(); ++k)
+        f.push_back(python_repr(objective_score(search, search.objectives[k], objective_value(e, k))));
+    f.insert(f.end(), {python_repr(e.fitness), joined_ids(e), e.status});
     return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// optimization.h5
+
+// The type a parameter's column keeps, param_value's alternatives in their order: the values' own
+// when they share it, number when integers and floats mix, else text. The parameter's first value
+// stands in for the values of a search that has none yet.
+enum class column_type { integer, number, boolean, text };
+
+column_type type_of(const parameter& p, const std::vector<evaluation>& evaluations, std::size_t k) {
+    const param_value first = !evaluations.empty() ? evaluations.front().values[k]
+                              : p.range              ? value_in_range(p, 0)
+                                                     : p.values.front();
+    const auto is_number = [](column_type t) { return t == column_type::integer || t == column_type::number; };
+    auto type = static_cast<column_type>(first.index());
+    for (const evaluation& e : evaluations) {
+        const auto t = static_cast<column_type>(e.values[k].index());
+        if (t != type) type = is_number(t) && is_number(type) ? column_type::number : column_type::text;
+    }
+    return type;
+}
+
+template <class T, class Convert>
+std::vector<T> param_column(const std::vector<evaluation>& evaluations, std::size_t k, Convert convert) {
+    std::vector<T> column;
+    for (const evaluation& e : evaluations) column.push_back(convert(e.values[k]));
+    return column;
+}
+
+// The k-th parameter's values as /params/`name`, in their type.
+h5_handle param_dataset(const hdf5_writer& w, hid_t group, const std::string& name, column_type type,
+                        const std::vector<evaluation>& es, std::size_t k) {
+    const auto as_int = [](const param_value& v) { return std::get<std::int64_t>(v); };
+    const auto as_bool = [](const param_value& v) { return std::get<bool>(v); };
+    switch (type) {
+    case column_type::integer:
+        return w.numbers(group, "/params", name, param_column<std::int64_t>(es, k, as_int));
+    case column_type::number:
+        return w.numbers(group, "/params", name, param_column<double>(es, k, as_double));
+    case column_type::boolean:
+        return w.booleans(group, "/params", name, param_column<bool>(es, k, as_bool));
+    default:
+        return w.strings(group, "/params", name, param_column<std::string>(es, k, format_value));
+    }
+}
+
+// /params/p<k>: the k-th parameter's values, with its path as attribute.
+void write_param_column(const hdf5_writer& w, hid_t group, const search_spec& search, std::size_t k,
+                        const std::vector<evaluation>& evaluations) {
+    // Appended rather than "p" + ...: GCC 12 warns falsely (-Wrestrict) on that form.
+    const std::string name = std::string("p").append(std::to_string(k));
+    const parameter& p = search.runs.params[k];
+    const h5_handle set = param_dataset(w, group, name, type_of(p, evaluations, k), evaluations, k);
+    w.attribute(set, "/params/" + name, "path", p.path);
+}
+
+// /objectives/<column> and /scores/<column>, float64 (NaN where a value is missing).
+void write_objective_columns(const hdf5_writer& w, hid_t file, const search_spec& search,
+                             const std::vector<evaluation>& evaluations) {
+    const h5_handle values = w.group(file, "/", "objectives", true);
+    const h5_handle scores = w.group(file, "/", "scores", true);
+    for (std::size_t k = 0; k < search.objectives.size(); ++k) {
+        const objective& o = search.objectives[k];
+        std::vector<double> v, s;
+        for (const evaluation& e : evaluations) {
+            v.push_back(objective_value(e, k));
+            s.push_back(objective_score(search, o, v.back()));
+        }
+        w.numbers(values, "/objectives", o.column, v);  // names hold ':' and '__': valid
+        w.numbers(scores, "/scores", o.column, s);
+    }
+}
+
+// The columns but the parameters and the objectives.
+void write_evaluation_columns(const hdf5_writer& w, hid_t file, const std::vector<evaluation>& evaluations) {
+    std::vector<std::uint64_t> generation, individual;
+    std::vector<double> fitness;
+    std::vector<std::string> ids, status;
+    for (const evaluation& e : evaluations) {
+        generation.push_back(e.generation);
+        individual.push_back(e.individual);
+        fitness.push_back(e.fitness);
+        ids.push_back(joined_ids(e));
+        status.push_back(e.status);
+    }
+    w.numbers(file, "/", "generation", generation);
+    w.numbers(file, "/", "individual", individual);
+    w.numbers(file, "/", "fitness", fitness);
+    w.strings(file, "/", "run_id", ids);
+    w.strings(file, "/", "status", status);
 }
 
 }  // namespace
@@ -120,6 +220,18 @@ void write_optimization_csv(const results_directory& dir, const search_spec& sea
     csv_line(csv, csv_header(search));
     for (const evaluation& e : evaluations) csv_line(csv, csv_fields(search, e));
     write_file_atomically(dir.root() / "optimization.csv", csv);
+}
+
+void write_optimization_h5(const results_directory& dir, const search_spec& search,
+                           const std::vector<evaluation>& evaluations) {
+    write_hdf5_atomically(dir.root() / "optimization.h5", [&](const hdf5_checker& c, hid_t file) {
+        const hdf5_writer w(c);
+        write_evaluation_columns(w, file, evaluations);
+        const h5_handle params = w.group(file, "/", "params", true);
+        for (std::size_t k = 0; k < search.runs.params.size(); ++k)
+            write_param_column(w, params, search, k, evaluations);
+        write_objective_columns(w, file, search, evaluations);
+    });
 }
 
 const evaluation* best_of(const std::vector<evaluation>& evaluations) {

@@ -1,6 +1,6 @@
 #pragma once
 // What a search leaves in its results directory besides the runs (search.hpp): the state it
-// resumes from, optimization.csv, and the best point as a run configuration. Every file is
+// resumes from, optimization.csv and .h5, and the best point as a run configuration. Every file is
 // written under a temporary name and renamed: an interrupted write never leaves half a file.
 #include "batch/search.hpp"
 
@@ -35,6 +35,13 @@ std::optional<search_state> load_state(const results_directory& dir, const searc
 // replicates' ids joined by '/'), status.
 void write_optimization_csv(const results_directory& dir, const search_spec& search,
                             const std::vector<evaluation>& evaluations);
+
+// OUTPUT/optimization.h5, the same table (README "Searches"): /generation, /individual (uint64),
+// /params/p<k> in the parameter's type (int64, float64, bool as h5py's enum, else text) with its
+// path as attribute, /objectives/<column> and /scores/<column> (float64, NaN where missing),
+// /fitness, /run_id, /status; groups in creation order, as the CSV's columns.
+void write_optimization_h5(const results_directory& dir, const search_spec& search,
+                           const std::vector<evaluation>& evaluations);
 
 // The evaluations no other evaluation dominates in the objectives' scores (fitness.hpp
 // objective_scores: no worse in every one, better in one), in the order proposed; of evaluations

@@ -171,7 +171,7 @@ void read_params(reading& r) {
     const std::size_t count = r.entries ? r.entries->size() : 0;
     for (std::size_t i = 0; i < count; ++i) read_param(r, i);
     check_distinct_parameters(r.spec.params, "sweep.param");
-    check_against_run_keys(r.spec.params, r.spec.config);
+    check_against_run_keys(r.spec.params, r.spec.config, "sweep.param");
 }
 
 // ---------------------------------------------------------------------------------------------

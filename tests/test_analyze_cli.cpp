@@ -1,12 +1,15 @@
 // m1analyze's options (analysis/main.cpp): a bad value is bad input, refused before any work:
-// exit 2, one line naming the option, nothing written beside the run file.
+// exit 2, one line naming the option, nothing written beside the run file. And m1analyze over a
+// search's results directory, made by the real m1batch.
 #include "core/io/run_file.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -84,6 +87,64 @@ TEST_F(AnalyzeOptions, WhatTheParserRefusesExitsTwo) {
         EXPECT_EQ(listing(runs_), std::vector<std::string>{"run.h5"}) << options;
     }
     EXPECT_EQ(analyze("--help").status, 0);
+}
+
+// A search of two weights of the tiny model: 5 candidates x 2 generations, runs of milliseconds.
+const std::string tiny_search = "model = \"tiny.json\"\noutput = \"search\"\n[optimize]\npopulation = 5\n"
+                                "generations = 2\n[[optimize.param]]\n"
+                                "path = \"/netParams/connParams/EE/weight\"\nrange = [0.001, 0.05]\n"
+                                "[[optimize.param]]\npath = \"/netParams/stimTargetParams/bg_E/weight\"\n"
+                                "range = [0.2, 1.0]\n[[optimize.objective]]\ncolumn = \"rate_hz:E\"\n"
+                                "target = 100.0\nwidth = 20.0\n";
+
+// The field `field` of each row of a CSV file without quoted fields in its rows (from the end when
+// negative); the header left out.
+std::vector<std::string> csv_column(const fs::path& file, int field) {
+    std::vector<std::string> column;
+    const std::vector<std::string> lines = text_lines(read_file(file));
+    for (std::size_t k = 1; k < lines.size(); ++k) {
+        std::vector<std::string> fields;
+        std::istringstream in(lines[k] + ",");
+        for (std::string f; std::getline(in, f, ',');) fields.push_back(f);
+        column.push_back(fields.at(field < 0 ? fields.size() + field : field));
+    }
+    return column;
+}
+
+// A search's directory: its runs summarised as a sweep's, in the order evaluated; no heatmap over
+// its scattered points, one line saying where the search's own plots are; none of the search's
+// files rewritten.
+TEST(AnalyzeSearch, SummarisesTheRunsAndLeavesTheSearchsFilesAsTheyAre) {
+    const std::string m1batch = m1batch_binary();
+    ASSERT_FALSE(m1batch.empty()) << "M1BATCH_BIN is not set";
+    temporary_directory dir("analyze-search");
+    dir.write("tiny.json", tiny_model);
+    const fs::path file = dir.write("search.toml", tiny_search);
+    const auto made = run_shell(clean_environment + " " + quote(m1batch) + " " + quote(file.string()) + " -j 2 -t 1",
+                                dir.path());
+    ASSERT_EQ(made.status, 0) << made.err;
+    const fs::path out = dir.path() / "search";
+    std::map<std::string, std::pair<std::string, file_identity>> before;
+    for (const char* name : {"optimize.toml", "model.json", "optimization.csv", "search_state.json",
+                             "best.toml", "best_model.json", "index.csv", "index.h5"})
+        before[name] = {read_file(out / name), identity(out / name)};
+
+    const auto r = run_shell(quote(M1ANALYZE_BIN) + " " + quote(out.string()) + " -t 2", dir.path());
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("10 runs: 10 analysed, 0 up to date, 0 failed"), std::string::npos) << r.err;
+    EXPECT_EQ(text_lines(read_file(out / "summary.csv")).at(0).rfind(
+                  "run_id,/netParams/connParams/EE/weight,/netParams/stimTargetParams/bg_E/weight,status,", 0),
+              0u);
+    EXPECT_EQ(csv_column(out / "summary.csv", 0), csv_column(out / "optimization.csv", -2));
+    EXPECT_NE(r.err.find("heatmap: none (a search's points are scattered, not a grid); the search's own "
+                         "plots are m1batch's, " + (out / "plots" / "search_*").string() + "\n"),
+              std::string::npos) << r.err;
+    for (const std::string& name : listing(out / "plots")) EXPECT_NE(name.rfind("heatmap", 0), 0u) << name;
+    EXPECT_EQ(listing(out / "plots").size(), 10u);  // the runs' plots
+    for (const auto& [name, was] : before) {
+        EXPECT_EQ(read_file(out / name), was.first) << name;
+        EXPECT_EQ(identity(out / name), was.second) << name;
+    }
 }
 
 }  // namespace

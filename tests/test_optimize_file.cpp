@@ -424,7 +424,12 @@ TEST_F(OptimizeFile, ParametersAreChecked) {
                         "optimize.param[0].path", "path =", "netParams.connParams has no key 'XX'");
     const std::string again = "[[optimize.param]]\npath = \"" + conn_weight + "\"\nrange = [0.002, 0.1]\n";
     expect_search_error(search("", one_param + again + one_objective), "optimize.param[1].path",
-                        "path = \"" + conn_weight + "\"\nrange = [0.002", "already swept by optimize.param[0]");
+                        "path = \"" + conn_weight + "\"\nrange = [0.002", "already varied by optimize.param[0]");
+    // What the run keys set is varied through the run key, in the search's own table.
+    expect_search_error(search("", "[[optimize.param]]\npath = \"/simConfig/seeds/conn\"\nrange = [1, 9]\n" +
+                                       one_objective),
+                        "optimize.param[0].path", "path =",
+                        "vary the run key seed or seeds.conn, seeds.stim, seeds.loc in optimize.param instead");
     // The model's word on the first candidate's values (each range's lo), at that range.
     expect_search_error(search("", "[[optimize.param]]\npath = \"/netParams/popParams/E/density\"\n"
                                    "range = [-10.0, 4000.0]\n" + one_objective),

@@ -126,8 +126,8 @@ TEST(ParameterSpace, ChecksEachOtherAndTheRunKeys) {
         return refusal([&] { check_distinct_parameters(params, "optimize.param"); });
     };
     EXPECT_EQ(clash("/a/b", "/a/b"),
-              "search.toml:5:8: optimize.param[1].path: '/a/b' is already swept by optimize.param[0] (line 2)");
-    EXPECT_NE(clash("/a", "/a/b").find("'/a/b' overlaps '/a' swept by optimize.param[0] (line 2)"),
+              "search.toml:5:8: optimize.param[1].path: '/a/b' is already varied by optimize.param[0] (line 2)");
+    EXPECT_NE(clash("/a", "/a/b").find("'/a/b' overlaps '/a' varied by optimize.param[0] (line 2)"),
               std::string::npos);
     EXPECT_NE(clash("seed", "seeds.stim").find(": seed sets all three seeds"), std::string::npos);
     EXPECT_EQ(clash("/a/b", "/a/c"), "");
@@ -135,10 +135,11 @@ TEST(ParameterSpace, ChecksEachOtherAndTheRunKeys) {
 
     const auto dt = read_all("[[optimize.param]]\npath = \"/simConfig/dt\"\nvalues = [0.1]\n", false);
     m1::run_config config;
-    EXPECT_EQ(refusal([&] { check_against_run_keys(dt, config); }), "");
+    EXPECT_EQ(refusal([&] { check_against_run_keys(dt, config, "optimize.param"); }), "");
     config.dt = 0.05;
-    EXPECT_NE(refusal([&] { check_against_run_keys(dt, config); })
-                  .find("the run key dt sets simConfig.dt for every run: sweep dt instead"),
+    EXPECT_NE(refusal([&] { check_against_run_keys(dt, config, "optimize.param"); })
+                  .find("the run key dt sets simConfig.dt for every run: vary the run key dt in "
+                        "optimize.param instead"),
               std::string::npos);
 }
 

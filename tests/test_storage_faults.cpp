@@ -4,6 +4,7 @@
 // exit 1 (never a signal), leave no temporary file, keep every run file whole, start no new run
 // after the fault, and complete when rerun where there is room.
 #include "batch/executor.hpp"
+#include "batch/search_records.hpp"
 #include "core/io/posix_file.hpp"
 #include "analysis/run_analysis.hpp"
 #include "core/io/run_file.hpp"
@@ -245,6 +246,39 @@ TEST_F(storage_faults, m1analyze_on_a_full_or_read_only_disk_stops_and_leaves_ru
     const auto done = m1analyze(quote(big.string()) + " --only rates,rate_psd");
     ASSERT_EQ(done.status, 0) << done.err;
     EXPECT_EQ(files_named(big / "runs", "analysis.h5").size(), 12u);
+}
+
+// A search's tables meet a full disk, then a read-only one, alike: optimization.h5 throws the
+// storage_error optimization.csv does, and neither leaves anything behind.
+TEST_F(storage_faults, optimization_h5_fails_as_optimization_csv_does) {
+    small_file_system tiny(dir_.path() / "tiny", 64);
+    MOUNT_OR_SKIP(tiny);
+    dir_.write("tiny.json", tiny_model);
+    const auto search = m1::batch::load_search(dir_.write(
+        "search.toml", "model = \"tiny.json\"\noutput = \"out\"\n[optimize]\n[[optimize.param]]\n"
+                       "path = \"/netParams/connParams/EE/weight\"\nrange = [0.001, 0.1]\n"
+                       "[[optimize.objective]]\ncolumn = \"rate_hz:E\"\ntarget = 5.0\nwidth = 5.0\n"));
+    const m1::batch::results_directory out(tiny.path());
+    const std::vector<m1::batch::evaluation> evaluations(
+        200, {0, 0, {0.01}, {"0123456789abcdef"}, {5.0}, 1.0, "done"});
+    const auto expect_storage_error = [&](const std::string& file, const std::string& what) {
+        try {
+            if (file == "optimization.h5") m1::batch::write_optimization_h5(out, search, evaluations);
+            else m1::batch::write_optimization_csv(out, search, evaluations);
+            ADD_FAILURE() << file << ": no storage_error";
+        } catch (const m1::storage_error& e) {
+            EXPECT_EQ(std::string(e.what()), what + " while writing " + (tiny.path() / file).string());
+        }
+    };
+    tiny.fill(0);
+    for (const char* file : {"optimization.csv", "optimization.h5"})
+        expect_storage_error(file, "no space left on device");
+    EXPECT_EQ(listing(tiny.path()), std::vector<std::string>{"filler"});
+    fs::remove(tiny.path() / "filler");
+    ASSERT_TRUE(tiny.make_read_only());
+    for (const char* file : {"optimization.csv", "optimization.h5"})
+        expect_storage_error(file, "read-only file system");
+    EXPECT_TRUE(listing(tiny.path()).empty());
 }
 
 // In one process: a run file that does not fit throws storage_error, and afterwards HDF5 holds no

@@ -35,7 +35,8 @@ TEST_F(SweepFile, UnknownPointersAreRefused) {
                  "sweep.param[0].path", "path =", "not an index of netParams.connParams.0.preConds.ynorm");
     // simConfig.seeds is what every run's seeds set.
     expect_error(on_tiny("[sweep]\n[[sweep.param]]\npath = \"/simConfig/seeds/conn\"\nvalues = [1]\n"),
-                 "sweep.param[0].path", "path =", "sweep seed or seeds.conn");
+                 "sweep.param[0].path", "path =",
+                 "vary the run key seed or seeds.conn, seeds.stim, seeds.loc in sweep.param instead");
     // The model parser's word on the first run's value, at that value.
     expect_error(on_tiny("[sweep]\n[[sweep.param]]\npath = \"/netParams/connParams/EE/synMech\"\n"
                          "values = [\"NMDA\", \"AMPA\"]\n"),
@@ -68,7 +69,7 @@ TEST_F(SweepFile, BadValueListsAreRefused) {
     expect_error(on_tiny("[sweep]\n[[sweep.param]]\npath = \"/netParams/sizeX\"\nvalues = [100, 200]\n"
                          "[[sweep.param]]\npath = \"/netParams/sizeX\"\nvalues = [1]\n"),
                  "sweep.param[1].path", "path = \"/netParams/sizeX\"\nvalues = [1]",
-                 "already swept by sweep.param[0]");
+                 "already varied by sweep.param[0]");
     expect_error(on_tiny("[sweep]\n[[sweep.param]]\npath = \"/netParams/sizeX\"\nvalues = [100, 200, 100.0]\n"),
                  "sweep.param[0].values[2]", "values =", "repeats sweep.param[0].values[0]");
     expect_error(on_tiny("[sweep]\n[[sweep.param]]\npath = \"/netParams/connParams/EE\"\nvalues = [1]\n"

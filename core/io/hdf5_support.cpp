@@ -4,6 +4,8 @@
 #include "core/base/error.hpp"
 #include "core/io/posix_file.hpp"
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <mutex>
 #include <system_error>
@@ -75,6 +77,19 @@ h5_handle file_access(const hdf5_checker& c, bool lock_files) {
     return fapl;
 }
 
+h5_handle open_for_reading(const hdf5_checker& c, const std::filesystem::path& path) {
+    {
+        // HDF5 does not say why a file cannot be opened; open(2) does.
+        const fd_handle probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (probe.get() < 0) {
+            const int err = errno;
+            c.fail(errno_text(err));
+        }
+    }
+    const h5_handle fapl = file_access(c, /*lock_files=*/true);
+    return c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose,
+                    "not an HDF5 file or cannot be opened");
+}
 
 namespace {
 

@@ -4,6 +4,7 @@
 // failures into run_error. Includes <hdf5.h>: only for .cpp files of targets that link HDF5.
 #include <hdf5.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
@@ -95,6 +96,10 @@ private:
 // on where it does not (NFS, Lustre); a writer's temporary file is its own and is not locked.
 h5_handle file_access(const hdf5_checker& check, bool lock_files);
 
+// Opens `path` read-only (locked, as file_access says); run_error through `check` when it cannot
+// be: open(2)'s reason ("No such file or directory"), else "not an HDF5 file or cannot be opened".
+h5_handle open_for_reading(const hdf5_checker& check, const std::filesystem::path& path);
+
 // The type of variable-length UTF-8 strings, as datasets and attributes store text.
 h5_handle utf8_string_type(const hdf5_checker& check);
 
@@ -144,24 +149,29 @@ public:
                              H5Gclose, what);
     }
 
-    // A dataset of numbers with the given dimensions, written in one call. Contiguous layout, no
+    // A dataset with the given dimensions, written in one call. Contiguous layout, no
     // compression: each dataset is written once and read whole.
-    template <class T>
-    h5_handle numbers(hid_t parent, const std::string& parent_path, const std::string& name,
-                      const T* data, std::initializer_list<hsize_t> dims) const {
-        const std::string where = join(parent_path, name);
-        const std::string what = "cannot write dataset " + where;
+    h5_handle dataset(hid_t parent, const std::string& parent_path, const std::string& name,
+                      hid_t stored_type, hid_t memory_type, const void* data,
+                      std::initializer_list<hsize_t> dims) const {
+        const std::string what = "cannot write dataset " + join(parent_path, name);
         std::vector<hsize_t> d(dims);
         h5_handle space = check_.handle(
             H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), H5Sclose, what);
-        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), file_type<T>(), space,
+        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), stored_type, space,
                                                  H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                                       H5Dclose, what);
         hsize_t n = 1;
         for (hsize_t x : d) n *= x;
-        if (n > 0)
-            check_.ok(H5Dwrite(set, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
+        if (n > 0) check_.ok(H5Dwrite(set, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
         return set;
+    }
+
+    // A dataset of numbers with the given dimensions.
+    template <class T>
+    h5_handle numbers(hid_t parent, const std::string& parent_path, const std::string& name,
+                      const T* data, std::initializer_list<hsize_t> dims) const {
+        return dataset(parent, parent_path, name, file_type<T>(), native_type<T>(), data, dims);
     }
 
     template <class T>
@@ -171,18 +181,24 @@ public:
     }
 
     // A 1-D dataset of variable-length UTF-8 strings.
-    void strings(hid_t parent, const std::string& parent_path, const std::string& name,
-                 const std::vector<std::string>& values) const {
-        const std::string what = "cannot write dataset " + join(parent_path, name);
+    h5_handle strings(hid_t parent, const std::string& parent_path, const std::string& name,
+                      const std::vector<std::string>& values) const {
         const auto pointers = c_strings(values);
-        hsize_t n = values.size();
-        h5_handle space = check_.handle(H5Screate_simple(1, &n, nullptr), H5Sclose, what);
-        h5_handle set = check_.handle(H5Dcreate2(parent, name.c_str(), string_type_, space,
-                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                                      H5Dclose, what);
-        if (n > 0)
-            check_.ok(H5Dwrite(set, string_type_, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
-                      what);
+        return dataset(parent, parent_path, name, string_type_, string_type_, pointers.data(),
+                       {hsize_t(values.size())});
+    }
+
+    // A 1-D dataset of booleans as h5py writes them (an 8-bit enum FALSE = 0, TRUE = 1): h5py and
+    // pandas read it back as bool, HDF5 has no type of its own for them.
+    h5_handle booleans(hid_t parent, const std::string& parent_path, const std::string& name,
+                       const std::vector<bool>& values) const {
+        const std::string what = "cannot write dataset " + join(parent_path, name);
+        h5_handle type = check_.handle(H5Tenum_create(H5T_STD_I8LE), H5Tclose, what);
+        const std::pair<const char*, std::int8_t> members[] = {{"FALSE", 0}, {"TRUE", 1}};
+        for (const auto& [member, value] : members)
+            check_.ok(H5Tenum_insert(type, member, &value), what);
+        const std::vector<std::int8_t> data(values.begin(), values.end());
+        return dataset(parent, parent_path, name, type, type, data.data(), {hsize_t(data.size())});
     }
 
     // A scalar dataset holding one variable-length UTF-8 string (no size limit, unlike

@@ -15,9 +15,6 @@
 #include "core/io/hdf5_support.hpp"
 #include "core/io/posix_file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -194,21 +191,6 @@ void write_contents(const hdf5_checker& c, hid_t file, const run_record& record)
 // which may lack /cells, /run and /lfp, keep text in fixed-length strings, times in seconds or
 // as float32, node ids in any integer type, and spikes in any order. Whatever cannot be read
 // throws run_error naming the file and what is missing or wrong.
-
-// Opens `path` read-only; failures are reported through `c`.
-h5_handle open_for_reading(const hdf5_checker& c, const std::filesystem::path& path) {
-    {
-        // HDF5 does not say why a file cannot be opened; open(2) does.
-        const fd_handle probe(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (probe.get() < 0) {
-            const int err = errno;
-            c.fail(errno_text(err));
-        }
-    }
-    const h5_handle fapl = file_access(c, /*lock_files=*/true);
-    return c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose,
-                    "not an HDF5 file or cannot be opened");
-}
 
 bool has_link(hid_t group, const std::string& name) {
     return H5Lexists(group, name.c_str(), H5P_DEFAULT) > 0;
