@@ -74,12 +74,16 @@ void check_search_shape(std::string_view algorithm, std::size_t dimension, std::
 // (algorithm << 24 | candidate): no two (seed, algorithm, generation, candidate) share a stream,
 // and nothing depends on the order in which candidates draw. The Latin hypercube's permutation of
 // the strata of coordinate i is the stream (seed, latin_hypercube_strata, generation i, 0).
+// Differential evolution (batch/differential_evolution.hpp) draws member k's initial point in
+// generation 0 and its trial of generation g from (seed, de or sade, g, k).
 // Throws std::length_error for a generation past 2^32 - 1 or a candidate past 2^24 - 1.
 enum class search_stream : std::uint32_t {
     cmaes = 1,
     random = 2,
     latin_hypercube = 3,
     latin_hypercube_strata = 4,
+    de = 5,
+    sade = 6,
 };
 random_stream candidate_stream(std::uint64_t seed, search_stream algorithm, std::size_t generation,
                                std::size_t candidate);
