@@ -1,5 +1,6 @@
 #include "batch/search.hpp"
 
+#include "batch/differential_evolution.hpp"
 #include "batch/fitness.hpp"
 #include "batch/ledger.hpp"
 #include "batch/pagmo_search.hpp"
@@ -33,18 +34,16 @@ std::unique_ptr<search_algorithm> make_algorithm(const search_spec& s) {
     const std::size_t d = s.runs.params.size();
     switch (s.algorithm) {
         case search_algorithm_kind::cmaes: return make_cmaes(d, s.population, s.seed);
-        case search_algorithm_kind::random: return make_random_search(d, s.population, s.seed);
-        case search_algorithm_kind::latin_hypercube:
-            return make_latin_hypercube(d, s.population, generations_of(s), s.seed);
+        case search_algorithm_kind::de: return make_de(d, s.population, s.seed);
+        case search_algorithm_kind::sade: return make_sade(d, s.population, s.seed);
         case search_algorithm_kind::pso: return make_pso(d, s.population, generations_of(s), s.seed);
         case search_algorithm_kind::nsga2:
             return make_nsga2(d, s.population, s.objectives.size(), generations_of(s), s.seed);
-        default:
-            throw input_error({s.runs.file.string(), "optimize.algorithm", 0, 0},
-                              algorithm_name(s.algorithm) +
-                                  " does not run in this version yet (cmaes, pso, nsga2, random and "
-                                  "latin_hypercube do; sade and de come next)");
+        case search_algorithm_kind::random: return make_random_search(d, s.population, s.seed);
+        case search_algorithm_kind::latin_hypercube:
+            return make_latin_hypercube(d, s.population, generations_of(s), s.seed);
     }
+    throw std::logic_error("unknown search algorithm");
 }
 
 std::vector<param_value> point_values(const search_spec& s, const unit_point& u) {

@@ -3,7 +3,8 @@
 // candidates run in parallel as simulations on any executor: CMA-ES (batch/cmaes.hpp), random
 // search and a Latin hypercube here; pagmo's pso_gen and nsga2 replayed (batch/pagmo_search.hpp).
 // pagmo 2.18's cmaes, de and sade evaluate one candidate after the other, which would leave every
-// core but one idle: CMA-ES is implemented here instead.
+// core but one idle: CMA-ES is implemented here instead, DE and SADE in
+// batch/differential_evolution.hpp.
 #include "core/base/random.hpp"
 
 #include <nlohmann/json.hpp>
