@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <cstdio>
 #include <functional>
 #include <iterator>
@@ -1274,6 +1275,171 @@ void draw_missing_key(cairo_t* cr, const plot_frame& f, double bar_left) {
     draw_text(cr, "no data", bar_left, ky + 18 + 6, 0, v_anchor::top);
 }
 
+// ---- points coloured by a value -----------------------------------------------------------------
+
+// The colour scale of the finite values (of their log10 on a log scale); `missing` when some are
+// NaN (drawn as crosses, with a key under the bar).
+colour_scale scale_of_values(const std::vector<double>& values, bool log_value) {
+    std::vector<double> scaled;
+    for (double v : values) scaled.push_back(log_value ? (v > 0 ? std::log10(v) : nan_value) : v);
+    return scale_of({scaled});
+}
+
+// Ticks of a colour bar over log10 values: whole powers of ten when it spans one, else values
+// at 1-2-5 steps of the quantity itself, placed at their log10.
+ticks log_bar_ticks(const colour_scale& s) {
+    ticks t;
+    for (int k = static_cast<int>(std::ceil(s.lo - 1e-9)); k <= static_cast<int>(std::floor(s.hi + 1e-9)); ++k) {
+        t.major.push_back(k);
+        t.labels.push_back(with_minus(std::to_string(k)));
+    }
+    if (t.major.size() >= 2) {
+        t.powers = true;
+        return t;
+    }
+    const ticks linear = linear_ticks(std::pow(10.0, s.lo), std::pow(10.0, s.hi), 5);
+    t = {};
+    for (std::size_t i = 0; i < linear.major.size(); ++i)
+        if (linear.major[i] > 0) t.major.push_back(std::log10(linear.major[i])), t.labels.push_back(linear.labels[i]);
+    return t;
+}
+
+// The points' axes: x linear around the points, y linear or in decades.
+ticks lay_out_point_axes(const coloured_points& p, bool log_y, plot_frame& f) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    y_extent y{lo, -lo, lo};
+    for (std::size_t i = 0; i < p.x.size(); ++i) {
+        if (!finite(p.x[i]) || !finite(p.y[i])) continue;
+        lo = std::min(lo, p.x[i]), hi = std::max(hi, p.x[i]);
+        y.lo = std::min(y.lo, p.y[i]), y.hi = std::max(y.hi, p.y[i]);
+        if (p.y[i] > 0) y.min_positive = std::min(y.min_positive, p.y[i]);
+    }
+    if (!(lo <= hi)) lo = 0, hi = 1;
+    if (hi - lo < 1e-12) lo -= 0.5, hi += 0.5;
+    const double pad = 0.02 * (hi - lo);  // points clear of the y axis and the right edge
+    f.x_left = lo - pad, f.x_right = hi + pad, f.log_y = log_y;
+    ticks yt;
+    if (log_y) log_y_axis(y, f, yt);
+    else yt = linear_y_axis(y, false, f);
+    return yt;
+}
+
+// Plot area at the left, colour bar at the right (as a heatmap's).
+heatmap_layout lay_out_points(const ticks& yt, const ticks& bar_ticks, plot_frame& f) {
+    heatmap_layout l;
+    {
+        scratch cr;
+        f.left = plot_left(widest_label(cr, yt));
+        l.bar_tick_w = widest_label(cr, bar_ticks);
+    }
+    f.top = 70;
+    f.height = std::round(plot_height - f.top - 90);
+    const double right = 30 + bar_w + tick_length + 5 + l.bar_tick_w + 14 + label_size * 1.2 + 22;
+    f.width = std::round(plot_width - f.left - right);
+    l.bar_left = f.left + f.width + 30;
+    return l;
+}
+
+void draw_cross(cairo_t* cr, double x, double y, double r) {
+    cairo_move_to(cr, x - r, y - r);
+    cairo_line_to(cr, x + r, y + r);
+    cairo_move_to(cr, x - r, y + r);
+    cairo_line_to(cr, x + r, y - r);
+    cairo_stroke(cr);
+}
+
+// The points, the highest values first so that the lowest (a search's best) lie on top;
+// a point without a value is a grey cross.
+void draw_points(cairo_t* cr, const plot_frame& f, const coloured_points& p, const colour_scale& scale,
+                 bool log_value) {
+    std::vector<std::size_t> order(p.x.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const auto scaled = [&](std::size_t i) { return log_value ? std::log10(p.value[i]) : p.value[i]; };
+    const auto key = [&](std::size_t i) { return finite(scaled(i)) ? scaled(i) : std::numeric_limits<double>::infinity(); };
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) > key(b); });
+    cairo_set_line_width(cr, 1.5);
+    for (std::size_t i : order) {
+        if (!finite(p.x[i]) || !finite(p.y[i]) || (f.log_y && !(p.y[i] > 0))) continue;
+        const double x = f.px(p.x[i]), y = f.py(p.y[i]);
+        if (!finite(scaled(i))) {
+            set_colour(cr, hatch_colour);
+            draw_cross(cr, x, y, 4);
+            continue;
+        }
+        set_colour(cr, scale.of(scaled(i)));
+        cairo_arc(cr, x, y, 4.5, 0, 2 * pi);
+        cairo_fill(cr);
+    }
+}
+
+// Under the colour bar, the key to the crosses.
+void draw_cross_key(cairo_t* cr, const plot_frame& f, double bar_left, const std::string& label) {
+    const double ky = f.top + f.height - 40;
+    set_colour(cr, hatch_colour);
+    cairo_set_line_width(cr, 1.5);
+    draw_cross(cr, bar_left + bar_w / 2, ky + 9, 5);
+    set_font(cr, tick_size);
+    set_colour(cr, ink);
+    draw_text(cr, label, bar_left, ky + 18 + 6, 0, v_anchor::top);
+}
+
+// ---- deviations from targets ------------------------------------------------------------------
+
+struct deviation_layout {
+    double label_w = 0, note_w = 0;
+};
+
+// Labels at the left, notes at the right, rows top to bottom; x symmetric around 0, at least
+// +-2 so that the +-1 band stands out.
+deviation_layout lay_out_deviations(const std::vector<deviation_row>& rows, plot_frame& f) {
+    deviation_layout l;
+    double m = 2;
+    {
+        scratch cr;
+        set_font(cr, tick_size);
+        for (const deviation_row& r : rows) {
+            l.label_w = std::max(l.label_w, text_width(cr, fit(cr, r.label, 260)));
+            l.note_w = std::max(l.note_w, text_width(cr, fit(cr, r.note, 300)));
+            if (finite(r.deviation)) m = std::max(m, std::abs(r.deviation) * 1.08);
+        }
+    }
+    f.x_left = -m, f.x_right = m;
+    f.y_bottom = 0, f.y_top = rows.empty() ? 1 : static_cast<double>(rows.size());
+    f.left = std::round(30 + l.label_w + 12);
+    f.top = 70;
+    f.width = std::round(plot_width - f.left - l.note_w - 40);
+    f.height = std::round(plot_height - f.top - 90);
+    return l;
+}
+
+void draw_band(cairo_t* cr, const plot_frame& f) {
+    const double a = f.px(-1), b = f.px(1);
+    cairo_rectangle(cr, a, f.top, b - a, f.height);
+    set_colour(cr, {0.86, 0.94, 0.86});
+    cairo_fill(cr);
+    set_colour(cr, soft_ink);
+    cairo_set_line_width(cr, 1);
+    const double zero = std::round(f.px(0)) + 0.5;
+    cairo_move_to(cr, zero, f.top);
+    cairo_line_to(cr, zero, f.top + f.height);
+    cairo_stroke(cr);
+}
+
+void draw_deviation_row(cairo_t* cr, const plot_frame& f, const deviation_row& r, double y) {
+    set_font(cr, tick_size);
+    set_colour(cr, ink);
+    draw_text(cr, fit(cr, r.label, 260), f.left - 12, y, 1, v_anchor::middle);
+    draw_text(cr, fit(cr, r.note, 300), f.left + f.width + 12, y, 0, v_anchor::middle);
+    if (!finite(r.deviation)) {
+        set_colour(cr, soft_ink);
+        draw_text(cr, "no value", f.px(0), y, 0.5, v_anchor::middle);
+        return;
+    }
+    set_colour(cr, std::abs(r.deviation) <= 1 ? category_colour(0) : category_colour(1));
+    cairo_arc(cr, f.px(r.deviation), y, 6, 0, 2 * pi);
+    cairo_fill(cr);
+}
+
 }  // namespace
 
 // ---- public -----------------------------------------------------------------------------------
@@ -1386,6 +1552,48 @@ plot_frame plot_heatmap(const std::filesystem::path& stem, const std::string& ti
         draw_colour_bar(cr, f, scale, bar_ticks, l, value_label);
         if (scale.missing) draw_missing_key(cr, f, l.bar_left);
         if (!scale.any) draw_note(cr, f, "no data");
+    });
+    return f;
+}
+
+plot_frame plot_coloured_points(const std::filesystem::path& stem, const std::string& title,
+                                const std::string& x_label, const std::string& y_label,
+                                const coloured_points& points, const std::string& value_label,
+                                bool log_y, bool log_value, const std::string& missing_label) {
+    if (points.y.size() != points.x.size() || points.value.size() != points.x.size())
+        throw std::invalid_argument("plot_coloured_points: x, y and value differ in length");
+    plot_frame f;
+    const ticks yt = lay_out_point_axes(points, log_y, f);
+    const ticks xt = linear_ticks(f.x_left, f.x_right, 10);
+    const colour_scale scale = scale_of_values(points.value, log_value);
+    const ticks bar_ticks = log_value ? log_bar_ticks(scale) : linear_ticks(scale.lo, scale.hi, 6);
+    const heatmap_layout l = lay_out_points(yt, bar_ticks, f);
+    render(stem, plot_width, plot_height, [&](cairo_t* cr) {
+        draw_title(cr, title, plot_width);
+        draw_grid(cr, f, xt, yt);
+        draw_points(cr, f, points, scale, log_value);
+        draw_axes(cr, f, xt, yt, x_label, y_label);
+        set_colour(cr, ink);
+        draw_colour_bar(cr, f, scale, bar_ticks, l, value_label);
+        if (scale.missing) draw_cross_key(cr, f, l.bar_left, missing_label);
+        if (points.x.empty()) draw_note(cr, f, "no data");
+    });
+    return f;
+}
+
+plot_frame plot_deviations(const std::filesystem::path& stem, const std::string& title,
+                           const std::string& x_label, const std::vector<deviation_row>& rows) {
+    plot_frame f;
+    lay_out_deviations(rows, f);
+    const ticks xt = linear_ticks(f.x_left, f.x_right, 10);
+    render(stem, plot_width, plot_height, [&](cairo_t* cr) {
+        draw_title(cr, title, plot_width);
+        draw_band(cr, f);
+        draw_grid(cr, f, xt, ticks{});
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            draw_deviation_row(cr, f, rows[i], f.py(static_cast<double>(rows.size() - i) - 0.5));
+        draw_axes(cr, f, xt, ticks{}, x_label, "");
+        if (rows.empty()) draw_note(cr, f, "no data");
     });
     return f;
 }

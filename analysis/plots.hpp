@@ -1,6 +1,7 @@
 #pragma once
-// Figures of a run or a sweep, drawn with Cairo: a spike raster, power spectra, a spectral Granger
-// pair and a heatmap of a swept measure. Each call writes the same picture twice, `<stem>.png`
+// Figures of a run, a sweep or a search, drawn with Cairo: a spike raster, power spectra, a
+// spectral Granger pair, a heatmap of a swept measure, points coloured by a value and deviations
+// from targets. Each call writes the same picture twice, `<stem>.png`
 // (pixels) and `<stem>.svg` (vector, in points of the same size), creating the stem's directory.
 // They work on plain data (no files are read) and throw std::runtime_error when a file cannot be
 // written, std::invalid_argument when the data contradict themselves (listed per function).
@@ -111,6 +112,36 @@ plot_frame plot_heatmap(const std::filesystem::path& stem, const std::string& ti
                         const std::string& y_label, const std::vector<std::string>& y_ticks,
                         const std::vector<std::vector<double>>& values,
                         const std::string& value_label);
+
+// Points (x[i], y[i]) coloured by value[i] with viridis from the smallest to the largest finite
+// value (of log10(value) with log_value; a value <= 0 then counts as missing), with a colour bar
+// labelled value_label at the right (ticks at powers of ten when the values span one decade or
+// more). The highest values are drawn first so that the lowest lie on top (a search's best
+// evaluations). A point without a finite value is a grey cross, keyed under the bar as
+// missing_label; a point without finite x or y (on a log axis, y <= 0) is left out. The y axis
+// is linear around the points or, with log_y, whole decades. x, y and value have one size
+// (std::invalid_argument otherwise).
+struct coloured_points {
+    std::vector<double> x, y, value;
+};
+plot_frame plot_coloured_points(const std::filesystem::path& stem, const std::string& title,
+                                const std::string& x_label, const std::string& y_label,
+                                const coloured_points& points, const std::string& value_label,
+                                bool log_y = false, bool log_value = false,
+                                const std::string& missing_label = "failed");
+
+// How far each of several quantities lies from its target, in the target's widths: one row per
+// quantity, top to bottom in the order given, its label at the left and a note (say "9.7 Hz,
+// target 8.1 ± 0.8") at the right; a dot at the deviation (blue within one width, red beyond),
+// the band [-1, 1] shaded green, a line at 0; x symmetric around 0, at least ±2. A NaN deviation
+// says "no value". Row i (from 0, the top) is centred at frame y = rows - i - 0.5.
+struct deviation_row {
+    std::string label;
+    double deviation = 0;
+    std::string note;
+};
+plot_frame plot_deviations(const std::filesystem::path& stem, const std::string& title,
+                           const std::string& x_label, const std::vector<deviation_row>& rows);
 
 // A PNG read back with Cairo (for tests and checks): pixels row by row, each 0xAARRGGBB as
 // Cairo stores it (alpha premultiplied; the PNGs written here are opaque).

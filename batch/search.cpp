@@ -5,6 +5,7 @@
 #include "batch/ledger.hpp"
 #include "batch/pagmo_search.hpp"
 #include "batch/search_algorithm.hpp"
+#include "batch/search_plots.hpp"
 #include "batch/search_records.hpp"
 #include "batch/sweep_expansion.hpp"
 #include "core/base/text_format.hpp"
@@ -299,7 +300,8 @@ void print_end(const search_run& sr) {
     for (std::size_t k = 0; k < best->values.size(); ++k)
         sr.out << " " << sr.spec.runs.params[k].path << " = " << format_value(best->values[k]);
     sr.out << "\nevaluations: " << (sr.dir.root() / "optimization.csv").string()
-           << "\nbest point: " << (sr.dir.root() / "best.toml").string() << "\n";
+           << "\nbest point: " << (sr.dir.root() / "best.toml").string()
+           << "\nplots: " << (sr.dir.root() / "plots").string() << "/search_*.png, .svg\n";
 }
 
 }  // namespace
@@ -331,6 +333,7 @@ int run_search(const search_spec& spec, const batch_options& options, std::ostre
         print_start(sr);
         while (sr.state.generations < generations_of(spec))
             if (const int code = run_generation(sr)) return stopped(sr, code);
+        write_search_plots(spec, sr.state.evaluations, sr.dir.root() / "plots");
         print_end(sr);
         return exit_ok;
     } catch (const storage_error& e) {

@@ -4,7 +4,8 @@
 # search ranges spanning 2x either side of the hidden point (log) for them.
 #
 # usage: bench/search_recovery.sh [BUILD_DIR] [SCALE] [BUDGET] [SEEDS] [ALGORITHMS]
-#        defaults: build/release, 0.25, 400 evaluations, "1 2 3 4 5", "cmaes random latin_hypercube"
+#        defaults: build/release, 0.25, 400 evaluations, "1 2 3 4 5",
+#                  "cmaes sade de pso nsga2 random latin_hypercube"
 #
 # Targets: the hidden point's rates, 1 s; objective widths 10 % of each rate, at least 0.5 Hz
 # (fitness netpyne). A search has reached the target when every rate is within 10 % of its target,
@@ -19,7 +20,7 @@ build_dir="${1:-build/release}"
 scale="${2:-0.25}"
 budget="${3:-400}"
 seeds="${4:-1 2 3 4 5}"
-algorithms="${5:-cmaes random latin_hypercube}"
+algorithms="${5:-cmaes sade de pso nsga2 random latin_hypercube}"
 case "$build_dir" in /*) ;; *) build_dir="$repo/$build_dir" ;; esac
 m1batch="$build_dir/batch/m1batch"
 [[ -x "$m1batch" ]] || { echo "search_recovery.sh: no m1batch at $m1batch (build first)" >&2; exit 1; }

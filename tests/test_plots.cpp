@@ -364,6 +364,72 @@ TEST(plots, heatmap_copes_with_constants_missing_everything_and_long_labels) {
                  std::invalid_argument);
 }
 
+// A search's parameter over its evaluations: each point at its place in its fitness's colour
+// (on a log scale: 1 and 1000 are the two ends of viridis), the best drawn over the worst, a
+// failed one a grey cross, the y axis in decades for a log parameter.
+TEST(plots, coloured_points_take_their_values_colour_best_on_top_and_crosses_for_missing) {
+    temporary_directory dir("plots");
+    const auto stem = dir.path() / "points";
+    const coloured_points p{{1, 2, 3, 4, 4}, {2e-4, 3e-4, 5e-4, 4e-4, 4e-4},
+                            {1000, 1, std::numeric_limits<double>::quiet_NaN(), 31.6, 1}};
+    const plot_frame f = plot_coloured_points(stem, "weights", "evaluation", "weight", p, "fitness",
+                                              /*log_y=*/true, /*log_value=*/true);
+    const png_image png = expect_files(stem, plot_width, plot_height);
+    EXPECT_TRUE(f.log_y);
+    EXPECT_EQ(f.y_bottom, 1e-4);
+    EXPECT_EQ(f.y_top, 1e-3);
+    const auto at = [&](double x, double y) {
+        return png.at(static_cast<int>(std::lround(f.px(x))), static_cast<int>(std::lround(f.py(y))));
+    };
+    EXPECT_TRUE(close_to(at(1, 2e-4), viridis(1))) << describe(at(1, 2e-4));  // the worst
+    EXPECT_TRUE(close_to(at(2, 3e-4), viridis(0))) << describe(at(2, 3e-4));  // the best
+    // Two evaluations at one place: the better (fitness 1) is drawn last, over 31.6.
+    EXPECT_TRUE(close_to(at(4, 4e-4), viridis(0))) << describe(at(4, 4e-4));
+    // The failed one: grey strokes through its place, not a colour of the scale.
+    const double cx = f.px(3), cy = f.py(5e-4);
+    int grey = 0;
+    for (int y = int(cy) - 5; y <= int(cy) + 5; ++y)
+        for (int x = int(cx) - 5; x <= int(cx) + 5; ++x) {
+            const auto q = png.at(x, y);
+            grey += std::abs(q.r - q.g) < 6 && std::abs(q.g - q.b) < 6 && q.r > 110 && q.r < 200;
+        }
+    EXPECT_GT(grey, 8);
+    EXPECT_EQ(count_colour(png, viridis(0), cx - 5, cy - 5, cx + 6, cy + 6), 0);
+    // The colour bar runs from viridis(0) at the bottom to viridis(1) at the top, right of the
+    // plot area.
+    const int bar_x = static_cast<int>(f.left + f.width + 30 + 13);
+    EXPECT_TRUE(close_to(png.at(bar_x, static_cast<int>(f.top) + 3), viridis(1), 12));
+    EXPECT_THROW(plot_coloured_points(stem, "", "", "", {{1}, {1, 2}, {1}}, ""), std::invalid_argument);
+    plot_coloured_points(dir.path() / "empty", "none", "x", "y", {}, "fitness");
+    expect_files(dir.path() / "empty", plot_width, plot_height);
+}
+
+// Objectives against targets: a dot per row at its deviation, blue within one width and red
+// beyond, over a green band from -1 to 1; a row without a value draws no dot.
+TEST(plots, deviations_put_each_row_at_its_distance_from_target_in_widths) {
+    temporary_directory dir("plots");
+    const auto stem = dir.path() / "deviations";
+    const std::vector<deviation_row> rows{{"rate_hz:IT_L23", 0.5, "10.5, target 10 \u00b1 1"},
+                                          {"rate_hz:PT_L5B", -3.0, "2, target 5 \u00b1 1"},
+                                          {"peak_hz", std::numeric_limits<double>::quiet_NaN(), "no value"}};
+    const plot_frame f = plot_deviations(stem, "best", "deviation from target (widths)", rows);
+    const png_image png = expect_files(stem, plot_width, plot_height);
+    EXPECT_LE(f.x_left, -3.0);
+    EXPECT_EQ(f.x_right, -f.x_left);
+    EXPECT_EQ(f.y_top, 3.0);
+    const auto at = [&](double x, double y) {
+        return png.at(static_cast<int>(std::lround(f.px(x))), static_cast<int>(std::lround(f.py(y))));
+    };
+    EXPECT_TRUE(close_to(at(0.5, 2.5), category_colour(0))) << describe(at(0.5, 2.5));
+    EXPECT_TRUE(close_to(at(-3.0, 1.5), category_colour(1))) << describe(at(-3.0, 1.5));
+    EXPECT_TRUE(close_to(at(-0.7, 1.2), {0.86, 0.94, 0.86})) << describe(at(-0.7, 1.2));  // the band
+    EXPECT_TRUE(close_to(at(-2.2, 1.2), {1, 1, 1})) << describe(at(-2.2, 1.2));  // outside it
+    EXPECT_EQ(count_colour(png, category_colour(0), f.left, f.py(1), f.left + f.width, f.py(0)), 0);
+    EXPECT_EQ(count_colour(png, category_colour(1), f.left, f.py(1), f.left + f.width, f.py(0)), 0);
+    plot_deviations(dir.path() / "none", "none", "x", {});
+    expect_files(dir.path() / "none", plot_width, plot_height);
+}
+
 TEST(plots, unwritable_places_and_unreadable_pictures_throw) {
     temporary_directory dir("plots-errors");
     dir.write("blocker", "a file, not a directory");

@@ -94,6 +94,9 @@ TEST_F(Search, EndsWithEveryEvaluationAndARunnableBestPoint) {
         EXPECT_TRUE(fs::exists(out / name)) << name;
     EXPECT_NE(err_.find("generation 3/3: 18 evaluations, best "), std::string::npos) << err_;
     EXPECT_NE(err_.find("best point: " + (out / "best.toml").string()), std::string::npos) << err_;
+    for (const char* plot : {"search_fitness.png", "search_param_0.svg", "search_param_1.png",
+                             "search_objectives.png"})
+        EXPECT_TRUE(fs::exists(out / "plots" / plot)) << plot;
     // m1batch status knows a search's directory: every run of the generations evaluated.
     ASSERT_EQ(run("status " + quote(out.string())), 0) << err_;
     EXPECT_EQ(out_.rfind("fit: 18 runs: 18 done, 0 failed", 0), 0u) << out_;
