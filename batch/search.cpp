@@ -190,12 +190,6 @@ void resume(search_run& sr) {
     add_runs(sr, runs_of_evaluations(sr.spec, sr.state.evaluations));
 }
 
-double median_of(std::vector<double> x) {
-    std::sort(x.begin(), x.end());
-    const std::size_t n = x.size();
-    return n == 0 ? NAN : n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
-}
-
 // A fitness for progress lines: four significant digits.
 std::string fitness_text(double f) {
     char buffer[32];

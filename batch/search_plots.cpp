@@ -22,12 +22,6 @@ double number_of(const param_value& v) {
     }, v);
 }
 
-double median_of(std::vector<double> x) {
-    std::sort(x.begin(), x.end());
-    const std::size_t n = x.size();
-    return n == 0 ? NAN : n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
-}
-
 // Per generation: the best fitness so far, the generation's best and its median.
 std::vector<analysis::series> fitness_curves(const std::vector<evaluation>& evaluations) {
     std::map<std::size_t, std::vector<double>> by_generation;

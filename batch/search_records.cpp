@@ -8,6 +8,7 @@
 #include "core/io/hdf5_support.hpp"
 #include "core/io/posix_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -232,6 +233,12 @@ void write_optimization_h5(const results_directory& dir, const search_spec& sear
             write_param_column(w, params, search, k, evaluations);
         write_objective_columns(w, file, search, evaluations);
     });
+}
+
+double median_of(std::vector<double> x) {
+    std::sort(x.begin(), x.end());
+    const std::size_t n = x.size();
+    return n == 0 ? NAN : n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
 }
 
 const evaluation* best_of(const std::vector<evaluation>& evaluations) {

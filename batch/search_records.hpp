@@ -54,6 +54,10 @@ std::vector<std::size_t> pareto_front(const search_spec& search, const std::vect
 void write_pareto_csv(const results_directory& dir, const search_spec& search,
                       const std::vector<evaluation>& evaluations);
 
+// The median of a generation's fitness (NaN when empty): the progress line's and the fitness
+// plot's.
+double median_of(std::vector<double> fitness);
+
 // The evaluation with the lowest fitness (the first proposed among equals); none when empty.
 const evaluation* best_of(const std::vector<evaluation>& evaluations);
 
