@@ -78,7 +78,9 @@ public:
         nlohmann::json s = write_state_head(head_);
         s["generations"] = generations_;
         s["objectives"] = objectives_;
-        s["told"] = told_;
+        pagmo::vector_double told;  // generation after generation
+        for (const pagmo::vector_double& g : told_) told.insert(told.end(), g.begin(), g.end());
+        s["told"] = told;
         return s;
     }
 
@@ -136,12 +138,12 @@ private:
     }
 
     std::vector<pagmo::vector_double> read_told(const nlohmann::json& state, std::size_t generations) const {
-        const auto it = state.find("told");
-        if (it == state.end() || !it->is_array() || it->size() != generations)
-            throw std::invalid_argument("search state: \"told\" is not one list per generation");
+        const std::size_t per_generation = head_.population * objectives_;
+        const std::vector<double> all = state_numbers(state, "told", generations * per_generation);
         std::vector<pagmo::vector_double> told;
-        for (const nlohmann::json& g : *it)
-            told.push_back(state_numbers(nlohmann::json{{"g", g}}, "g", head_.population * objectives_));
+        for (std::size_t g = 0; g < generations; ++g)
+            told.emplace_back(all.begin() + std::ptrdiff_t(g * per_generation),
+                              all.begin() + std::ptrdiff_t((g + 1) * per_generation));
         return told;
     }
 

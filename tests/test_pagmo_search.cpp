@@ -190,7 +190,7 @@ TEST(pagmo_search, refuses_what_pagmo_would_and_states_of_other_searches) {
     short_told["told"] = nlohmann::json::array();
     EXPECT_THROW(make_pso(2, 4, 5, 1)->restore(short_told), std::invalid_argument);
     nlohmann::json bad_value = state;
-    bad_value["told"][0][0] = "x";
+    bad_value["told"][0] = "x";
     EXPECT_THROW(make_pso(2, 4, 5, 1)->restore(bad_value), std::invalid_argument);
 }
 
