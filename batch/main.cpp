@@ -1,5 +1,6 @@
 // m1batch: runs a run configuration, or a sweep (a configuration with a [sweep] table) locally, as
-// an MPI bulletin board (under mpirun), or as one array task. Argument parsing and wiring only;
+// an MPI bulletin board (under mpirun), or as one array task; or a search ([optimize]) locally or
+// on the bulletin board. Argument parsing and wiring only;
 // the work is in core/ and batch/.
 //
 // Options come from the command line (CLI11) and from M1BATCH_* environment variables
@@ -327,7 +328,8 @@ int run_sweep(const command_line& cl, const task_environment& task_env, const th
     return run_bulletin_board(sweep, runs, options, std::cerr);
 }
 
-// A search ([optimize]): its generations run here by the local executor (README "Searches").
+// A search ([optimize]): its generations run here by the local executor, or under mpirun with
+// several ranks by the bulletin board, the search on rank 0 (README "Searches").
 int run_search_file(const command_line& cl, const task_environment& task_env,
                     const thread_choice& threads, bool mpi) {
     search_spec search = load_search(cl.config_path);
@@ -341,12 +343,9 @@ int run_search_file(const command_line& cl, const task_environment& task_env,
                               "search decides its runs as it goes");
     int ranks = 1;
     if (mpi) MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-    if (ranks > 1)
-        throw m1::input_error({cl.config_path, "", 0, 0},
-                              "searches do not run across MPI ranks yet: run it without mpirun "
-                              "(it uses this machine's cores)");
-    const batch_options options = batch_options_of(cl, task_env, threads, task, false, {});
+    const batch_options options = batch_options_of(cl, task_env, threads, task, ranks > 1, {});
     install_signal_handlers();
+    if (ranks > 1) return run_search_on_board(search, options, std::cerr);
     return run_search(search, options, std::cerr);
 }
 

@@ -48,14 +48,6 @@ protected:
         err_ = std::move(r.err);
         return r.status;
     }
-    std::size_t runs_done(const fs::path& out) {
-        std::size_t n = 0;
-        std::error_code ec;
-        if (!fs::exists(out / "runs", ec)) return 0;
-        for (const auto& e : fs::directory_iterator(out / "runs"))
-            n += fs::exists(e.path() / "run.h5");
-        return n;
-    }
     // Starts the search and sends it `signal` once `done` more of its runs have ended; its exit.
     int signal_after(const fs::path& file, std::size_t done, int signal) {
         const fs::path out = dir_ / file.stem();
