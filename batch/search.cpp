@@ -1,5 +1,6 @@
 #include "batch/search.hpp"
 
+#include "batch/cluster.hpp"
 #include "batch/fitness.hpp"
 #include "batch/ledger.hpp"
 #include "batch/search_algorithm.hpp"
@@ -338,7 +339,8 @@ std::vector<sweep_run> evaluated_runs(const search_spec& search, const results_d
 }
 
 int show_search_status(const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out) {
-    const search_spec search = load_search(output / "optimize.toml");
+    search_spec search = load_search(output / "optimize.toml");
+    load_cluster(search.runs);  // as the search read it: its [cluster] table is in its state's digest
     return show_status_of(search.runs, evaluated_runs(search, results_directory(output)), output,
                           rebuild, csv, out);
 }

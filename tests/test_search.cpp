@@ -148,6 +148,16 @@ TEST_F(Search, FailedCandidatesScoreTheWorstAndTheSearchGoesOn) {
     }
 }
 
+// A search's [cluster] table is part of what its state belongs to: m1batch status reads the
+// search as the search itself did, and finds its runs.
+TEST_F(Search, StatusFindsTheRunsOfASearchWithAClusterTable) {
+    const fs::path file = temp_.write("clustered.toml", read_file(search_file("clustered", "", 1)) +
+                                                            "[cluster]\nscheduler = \"slurm\"\ncpus_per_task = 1\n");
+    ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
+    ASSERT_EQ(run("status " + quote((dir_ / "clustered").string())), 0) << out_ << err_;
+    EXPECT_EQ(out_.rfind("clustered: 6 runs: 6 done, 0 failed", 0), 0u) << out_;
+}
+
 // A state m1batch cannot read (damaged by hand) is not guessed at: one line saying how to start
 // afresh, and no run is lost.
 TEST_F(Search, AnUnreadableStateSaysHowToStartAfresh) {
