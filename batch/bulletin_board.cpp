@@ -128,7 +128,8 @@ public:
     int run_batch(ledger& book, const std::vector<sweep_run>& runs, const results_directory& dir) {
         hand_out(book, runs);
         while (owing_ > 0) {
-            const MPI_Status found = wait_for(MPI_ANY_SOURCE, tag_report, [&] { book.write_index_when_due(); });
+            const MPI_Status found =
+                wait_for(MPI_ANY_SOURCE, tag_report, [&] { book.write_index_when_due(); });
             record_report(book, dir, receive(found), found.MPI_SOURCE);
             arrived(found.MPI_SOURCE);
             hand_out(book, runs);

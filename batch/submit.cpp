@@ -650,7 +650,8 @@ std::vector<sweep_run> corner_runs(const search_spec& search) {
 std::optional<int> take_search_directory(const submission_plan& plan, const results_directory& dir) {
     {
         results_directory::lock lock;
-        if (const int code = take_directory(plan.sweep, {}, /*exclusive=*/true, plan.options.quiet, plan.err, lock))
+        const bool quiet = plan.options.quiet;
+        if (const int code = take_directory(plan.sweep, {}, /*exclusive=*/true, quiet, plan.err, lock))
             return code;
     }
     const std::optional<search_state> state = load_state(dir, *plan.search);

@@ -1,7 +1,8 @@
 // m1batch submit against a real SLURM: each test starts a single-node cluster (Debian's
 // slurmctld, slurmd and munge, configured in a temporary directory by
-// tests/cluster/slurm_cluster.sh), submits array and MPI jobs (of sweeps, and of a search) to it, waits for them with squeue, checks
-// the results directory, and stops the daemons it started by their pid files.
+// tests/cluster/slurm_cluster.sh), submits array and MPI jobs (of sweeps, and of a search) to it,
+// waits for them with squeue, checks the results directory, and stops the daemons it started by
+// their pid files.
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
