@@ -130,8 +130,9 @@ public:
         while (owing_ > 0) {
             const MPI_Status found =
                 wait_for(MPI_ANY_SOURCE, tag_report, [&] { book.write_index_when_due(); });
-            record_report(book, dir, receive(found), found.MPI_SOURCE);
-            arrived(found.MPI_SOURCE);
+            const json report = receive(found);
+            arrived(found.MPI_SOURCE);  // first: a report that throws must not be waited for again
+            record_report(book, dir, report, found.MPI_SOURCE);
             hand_out(book, runs);
         }
         return book.finish();
