@@ -1,5 +1,6 @@
 // m1batch: runs a run configuration, or a sweep (a configuration with a [sweep] table) locally, as
-// an MPI bulletin board (under mpirun), or as one array task. Argument parsing and wiring only;
+// an MPI bulletin board (under mpirun), or as one array task; or a search ([optimize]) locally or
+// on the bulletin board. Argument parsing and wiring only;
 // the work is in core/ and batch/.
 //
 // Options come from the command line (CLI11) and from M1BATCH_* environment variables
@@ -132,12 +133,12 @@ void add_status(CLI::App& app, command_line& cl) {
 }
 
 void add_submit(CLI::App& app, command_line& cl) {
-    CLI::App* submit = cl.submit = app.add_subcommand("submit", "submit a sweep to SLURM or PBS (README \"Running on a cluster\")");
-    submit->add_option("sweep", cl.sweep_path, "sweep file (TOML), or a results directory's sweep.toml")->required();
+    CLI::App* submit = cl.submit = app.add_subcommand("submit", "submit a sweep or a search to SLURM or PBS (README \"Running on a cluster\")");
+    submit->add_option("sweep", cl.sweep_path, "sweep or search file (TOML), or a results directory's sweep.toml or optimize.toml")->required();
     submit->add_option("-o,--output", cl.output, "results directory (overrides the sweep's)");
     submit->add_option("--scheduler", cl.scheduler, "slurm or pbs (default: [cluster] scheduler, else sbatch or qsub, whichever is here)")
         ->check(CLI::IsMember({"slurm", "pbs"}));
-    submit->add_option("--mode", cl.mode, "array (a share of the sweep per task) or mpi (the bulletin board)")
+    submit->add_option("--mode", cl.mode, "array (a share of the sweep per task) or mpi (the bulletin board; a search's only mode)")
         ->check(CLI::IsMember({"array", "mpi"}));
     submit->add_flag("--missing", cl.missing, "only the runs that are missing, interrupted or failed");
     submit->add_flag("--dry-run", cl.dry_run, "write the job script, do not submit it");
@@ -170,7 +171,10 @@ m1::source_location option_at(const char* option) { return {"command line", opti
 cluster_spec cluster_overrides(const command_line& cl) {
     cluster_spec o;
     if (!cl.scheduler.empty()) o.scheduler = cl.scheduler == "slurm" ? scheduler_kind::slurm : scheduler_kind::pbs;
-    if (!cl.mode.empty()) o.mode = cl.mode == "array" ? job_mode::array : job_mode::mpi;
+    if (!cl.mode.empty()) {
+        o.mode = cl.mode == "array" ? job_mode::array : job_mode::mpi;
+        o.where["mode"] = option_at("--mode");
+    }
     if (!cl.account.empty()) o.account = cl.account;
     if (!cl.partition.empty()) o.partition = cl.partition;
     if (!cl.time_text.empty()) o.time_s = parse_job_time(cl.time_text, option_at("--time"));
@@ -193,8 +197,29 @@ cluster_spec cluster_overrides(const command_line& cl) {
     return o;
 }
 
+submit_options submit_options_of(const command_line& cl, const cluster_spec& table) {
+    submit_options options;
+    options.missing = cl.missing;
+    options.dry_run = cl.dry_run;
+    options.quiet = cl.quiet;
+    options.table = table;
+    if (!cl.template_path.empty()) options.template_file = cl.template_path;
+    options.overrides = cluster_overrides(cl);
+    return options;
+}
+
+// m1batch submit of a search ([optimize]): one MPI job running the search on the board.
+int submit_search_file(const command_line& cl) {
+    search_spec search = load_search(cl.sweep_path);
+    const cluster_spec cluster = load_cluster(search.runs);
+    if (!cl.output.empty())
+        search.runs.config.output = std::filesystem::absolute(cl.output).lexically_normal();
+    return submit_search(search, submit_options_of(cl, cluster), std::cout, std::cerr);
+}
+
 // m1batch submit and m1batch estimate.
 int submit_or_estimate(const command_line& cl) {
+    if (cl.submit->parsed() && is_search_file(cl.sweep_path)) return submit_search_file(cl);
     sweep_spec sweep = load_sweep(cl.sweep_path);
     const cluster_spec cluster = load_cluster(sweep);
     if (!cl.output.empty()) sweep.config.output = std::filesystem::absolute(cl.output).lexically_normal();
@@ -203,14 +228,7 @@ int submit_or_estimate(const command_line& cl) {
         print_estimate(sweep, runs, estimate_run(sweep, runs, cl.threads, cl.pilot_ms), std::cout);
         return exit_ok;
     }
-    submit_options options;
-    options.missing = cl.missing;
-    options.dry_run = cl.dry_run;
-    options.quiet = cl.quiet;
-    options.table = cluster;
-    if (!cl.template_path.empty()) options.template_file = cl.template_path;
-    options.overrides = cluster_overrides(cl);
-    return submit_sweep(sweep, runs, options, std::cout, std::cerr);
+    return submit_sweep(sweep, runs, submit_options_of(cl, cluster), std::cout, std::cerr);
 }
 
 // The threads a run uses: --threads, else M1BATCH_THREADS; the scheduler's CPUs are told apart
@@ -327,7 +345,8 @@ int run_sweep(const command_line& cl, const task_environment& task_env, const th
     return run_bulletin_board(sweep, runs, options, std::cerr);
 }
 
-// A search ([optimize]): its generations run here by the local executor (README "Searches").
+// A search ([optimize]): its generations run here by the local executor, or under mpirun with
+// several ranks by the bulletin board, the search on rank 0 (README "Searches").
 int run_search_file(const command_line& cl, const task_environment& task_env,
                     const thread_choice& threads, bool mpi) {
     search_spec search = load_search(cl.config_path);
@@ -341,12 +360,9 @@ int run_search_file(const command_line& cl, const task_environment& task_env,
                               "search decides its runs as it goes");
     int ranks = 1;
     if (mpi) MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-    if (ranks > 1)
-        throw m1::input_error({cl.config_path, "", 0, 0},
-                              "searches do not run across MPI ranks yet: run it without mpirun "
-                              "(it uses this machine's cores)");
-    const batch_options options = batch_options_of(cl, task_env, threads, task, false, {});
+    const batch_options options = batch_options_of(cl, task_env, threads, task, ranks > 1, {});
     install_signal_handlers();
+    if (ranks > 1) return run_search_on_board(search, options, std::cerr);
     return run_search(search, options, std::cerr);
 }
 

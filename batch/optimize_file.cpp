@@ -389,6 +389,11 @@ std::size_t minimum_population(search_algorithm_kind algorithm) {
     return minimum_population(algorithm_name(algorithm));  // search_algorithm.hpp's table
 }
 
+std::size_t generation_budget(const search_spec& s) {
+    if (s.max_evaluations) return (*s.max_evaluations + s.population - 1) / s.population;
+    return s.generations.value();
+}
+
 bool is_search_file(const fs::path& file) { return parse_toml_file(file).contains("optimize"); }
 
 search_spec load_search(const fs::path& file) {

@@ -80,6 +80,9 @@ struct search_spec {
     std::vector<objective> objectives;
 };
 
+// The budget in whole generations (load_search sets exactly one of generations, max_evaluations).
+std::size_t generation_budget(const search_spec& search);
+
 // True when `file` is TOML with a top-level [optimize] table.
 bool is_search_file(const std::filesystem::path& file);
 

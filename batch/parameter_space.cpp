@@ -289,6 +289,17 @@ param_value value_in_range(const parameter& p, double u) {
     return std::clamp(x, lo, hi);
 }
 
+nlohmann::json param_value_to_json(const param_value& v) {
+    return std::visit([](const auto& x) { return nlohmann::json(x); }, v);
+}
+
+param_value param_value_from_json(const nlohmann::json& j) {
+    if (j.is_boolean()) return j.get<bool>();
+    if (j.is_number_integer()) return j.get<std::int64_t>();
+    if (j.is_number()) return j.get<double>();
+    return j.get<std::string>();
+}
+
 json model_value(const param_value& value, const json* existing) {
     if (const auto* i = std::get_if<std::int64_t>(&value))
         return existing && existing->is_number_integer() ? json(*i) : json(static_cast<double>(*i));

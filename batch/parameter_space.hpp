@@ -64,6 +64,10 @@ void check_same_type(const param_value& v, const param_value& first, const std::
                      const std::filesystem::path& file, const std::string& key, const toml::node* node);
 bool same_value(const param_value& a, const param_value& b);
 double as_double(const param_value& v);
+// A value as JSON and back: an integer stays an integer and a float a float (nlohmann writes
+// floats in shortest round-trip form), so the value read back is the value written, bit for bit.
+nlohmann::json param_value_to_json(const param_value& v);
+param_value param_value_from_json(const nlohmann::json& j);
 
 // Parameters may not touch the same thing twice; `table_key` ("sweep.param") names the entries.
 void check_distinct_parameters(const std::vector<parameter>& params, const std::string& table_key);

@@ -1,5 +1,6 @@
 #include "batch/search.hpp"
 
+#include "batch/cluster.hpp"
 #include "batch/differential_evolution.hpp"
 #include "batch/fitness.hpp"
 #include "batch/ledger.hpp"
@@ -25,24 +26,18 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-// The budget in whole generations (load_search sets exactly one of the two).
-std::size_t generations_of(const search_spec& s) {
-    if (s.max_evaluations) return (*s.max_evaluations + s.population - 1) / s.population;
-    return s.generations.value();
-}
-
 std::unique_ptr<search_algorithm> make_algorithm(const search_spec& s) {
     const std::size_t d = s.runs.params.size();
     switch (s.algorithm) {
         case search_algorithm_kind::cmaes: return make_cmaes(d, s.population, s.seed);
         case search_algorithm_kind::de: return make_de(d, s.population, s.seed);
         case search_algorithm_kind::sade: return make_sade(d, s.population, s.seed);
-        case search_algorithm_kind::pso: return make_pso(d, s.population, generations_of(s), s.seed);
+        case search_algorithm_kind::pso: return make_pso(d, s.population, generation_budget(s), s.seed);
         case search_algorithm_kind::nsga2:
-            return make_nsga2(d, s.population, s.objectives.size(), generations_of(s), s.seed);
+            return make_nsga2(d, s.population, s.objectives.size(), generation_budget(s), s.seed);
         case search_algorithm_kind::random: return make_random_search(d, s.population, s.seed);
         case search_algorithm_kind::latin_hypercube:
-            return make_latin_hypercube(d, s.population, generations_of(s), s.seed);
+            return make_latin_hypercube(d, s.population, generation_budget(s), s.seed);
     }
     throw std::logic_error("unknown search algorithm");
 }
@@ -207,7 +202,7 @@ void print_generation(search_run& sr, const std::vector<double>& fitness, std::s
     if (sr.options.quiet) return;
     const evaluation* best = best_of(sr.state.evaluations);
     const double elapsed = std::chrono::duration<double>(clock::now() - sr.start).count();
-    const std::size_t total = generations_of(sr.spec), g = sr.state.generations;
+    const std::size_t total = generation_budget(sr.spec), g = sr.state.generations;
     sr.out << sr.spec.runs.name << ": generation " << g << "/" << total << ": "
            << sr.state.evaluations.size() << " evaluations, best " << fitness_text(best->fitness)
            << ", median " << fitness_text(median_of(fitness));
@@ -276,7 +271,7 @@ void print_start(const search_run& sr) {
     if (sr.options.quiet) return;
     const search_spec& s = sr.spec;
     sr.out << s.runs.name << ": " << algorithm_name(s.algorithm) << ", " << s.runs.params.size()
-           << " parameters, " << s.objectives.size() << " objectives, " << generations_of(s)
+           << " parameters, " << s.objectives.size() << " objectives, " << generation_budget(s)
            << " generations of " << s.population << " candidates";
     if (s.runs.replicates > 1) sr.out << " x " << s.runs.replicates << " replicates";
     if (sr.state.generations)
@@ -325,7 +320,7 @@ int run_search(const search_spec& spec, const batch_options& options, std::ostre
     try {
         resume(sr);
         print_start(sr);
-        while (sr.state.generations < generations_of(spec))
+        while (sr.state.generations < generation_budget(spec))
             if (const int code = run_generation(sr)) return stopped(sr, code);
         write_search_plots(spec, sr.state.evaluations, sr.dir.root() / "plots");
         print_end(sr);
@@ -342,7 +337,8 @@ std::vector<sweep_run> evaluated_runs(const search_spec& search, const results_d
 }
 
 int show_search_status(const std::filesystem::path& output, bool rebuild, bool csv, std::ostream& out) {
-    const search_spec search = load_search(output / "optimize.toml");
+    search_spec search = load_search(output / "optimize.toml");
+    load_cluster(search.runs);  // as the search read it: its [cluster] table is in its state's digest
     return show_status_of(search.runs, evaluated_runs(search, results_directory(output)), output,
                           rebuild, csv, out);
 }

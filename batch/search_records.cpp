@@ -20,23 +20,12 @@ using json = nlohmann::json;
 
 constexpr int state_format = 1;
 
-json value_json(const param_value& v) {
-    return std::visit([](const auto& x) { return json(x); }, v);
-}
-
-param_value value_from(const json& j) {
-    if (j.is_boolean()) return j.get<bool>();
-    if (j.is_number_integer()) return j.get<std::int64_t>();
-    if (j.is_number()) return j.get<double>();
-    return j.get<std::string>();
-}
-
 json number_json(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 double number_from(const json& j) { return j.is_number() ? j.get<double>() : NAN; }
 
 json evaluation_json(const evaluation& e) {
     json values = json::array(), objectives = json::array();
-    for (const param_value& v : e.values) values.push_back(value_json(v));
+    for (const param_value& v : e.values) values.push_back(param_value_to_json(v));
     for (double x : e.objective_values) objectives.push_back(number_json(x));
     return {{"generation", e.generation}, {"individual", e.individual}, {"values", values},
             {"run_ids", e.run_ids}, {"objective_values", objectives},
@@ -47,7 +36,7 @@ evaluation evaluation_from(const json& j) {
     evaluation e;
     e.generation = j.at("generation").get<std::size_t>();
     e.individual = j.at("individual").get<std::size_t>();
-    for (const json& v : j.at("values")) e.values.push_back(value_from(v));
+    for (const json& v : j.at("values")) e.values.push_back(param_value_from_json(v));
     e.run_ids = j.at("run_ids").get<std::vector<std::string>>();
     for (const json& x : j.at("objective_values")) e.objective_values.push_back(number_from(x));
     e.fitness = j.at("fitness").get<double>();

@@ -7,6 +7,7 @@
 #include "batch/results.hpp"
 #include "batch/scheduler_limits.hpp"
 #include "batch/scheduler_queue.hpp"
+#include "batch/search_records.hpp"
 #include "core/base/text_format.hpp"
 
 #include <sys/stat.h>
@@ -345,8 +346,15 @@ struct submission_plan {
     std::vector<std::size_t> selected;       // the runs the job covers
     std::size_t running = 0, done = 0, failed = 0;
     std::size_t runs_per_task = 1;
+    const search_spec* search = nullptr;     // a search's job (runs: stand-ins for the estimate)
 
     bool array() const { return job.mode == job_mode::array; }
+    // The runs handed out at once: the sweep's the job covers, or a search's generation.
+    std::size_t at_once() const {
+        return search ? search->population * std::max<std::size_t>(1, sweep.replicates) : selected.size();
+    }
+    // The runs the job covers: a search's at most (its budget; a point met again is not run again).
+    std::size_t covered() const { return search ? at_once() * generation_budget(*search) : selected.size(); }
 };
 
 scheduler_kind scheduler_of(const cluster_spec& c, const sweep_spec& sweep) {
@@ -368,12 +376,23 @@ void read_template(submission_plan& plan) {
     render_template(plan.template_text, template_values(probe), plan.template_name);
 }
 
+// array (the default) or mpi; a search's only mpi (its default).
+job_mode choose_mode(const submission_plan& plan) {
+    const job_mode mode = plan.c.mode.value_or(plan.search ? job_mode::mpi : job_mode::array);
+    if (plan.search && mode == job_mode::array)
+        throw input_error(where_of(plan.c, "mode", plan.sweep),
+                          "a search runs as one MPI job (mode = \"mpi\", its default), not as an "
+                          "array: array tasks share out runs known in advance, and a search's are "
+                          "not (each generation's come from the fitness of the last)");
+    return mode;
+}
+
 // The kind of job, and what the partition can give: a request that could never start is refused
 // before anything is written.
 void plan_job(submission_plan& plan) {
     plan.job.scheduler = scheduler_of(plan.c, plan.sweep);
-    plan.job.mode = plan.c.mode.value_or(job_mode::array);
-    check_keys_of_mode(plan.c, plan.job, plan.runs.size(), plan.sweep);
+    plan.job.mode = choose_mode(plan);
+    check_keys_of_mode(plan.c, plan.job, plan.search ? plan.at_once() : plan.runs.size(), plan.sweep);
     read_template(plan);
     plan.partitions = ask_partitions(plan.job.scheduler, plan.c, plan.sweep, plan.options.quiet, plan.err);
     plan.job.cpus_per_task = choose_cpus_per_task(plan.c, plan.partitions, plan.options.quiet, plan.out);
@@ -448,7 +467,7 @@ bool nothing_to_do(const submission_plan& plan) {
 void choose_sizes(submission_plan& plan) {
     const cluster_spec& c = plan.c;
     job_request& job = plan.job;
-    const std::size_t count = plan.selected.size();
+    const std::size_t count = plan.at_once();
     if (plan.array()) {
         job.array_size = std::min<std::int64_t>(c.array_size.value_or(default_max_array),
                                                 static_cast<std::int64_t>(count));
@@ -462,6 +481,7 @@ void choose_sizes(submission_plan& plan) {
                                                                   static_cast<std::int64_t>(count)));
         job.nodes = std::min(c.nodes.value_or(0), job.ntasks);  // checked above against the sweep's size
         plan.runs_per_task = (count + job.ntasks - 2) / (job.ntasks - 1);
+        if (plan.search) plan.runs_per_task *= generation_budget(*plan.search);  // a rank's share of each
     }
 }
 
@@ -498,7 +518,7 @@ void complete_job(submission_plan& plan) {
     job.partition = plan.c.partition.value_or("");
     job.setup = plan.c.setup;
     job.extra = plan.c.extra;
-    job.runs = plan.selected.size();
+    job.runs = plan.covered();
     job.job_name = "m1batch-" + plan.sweep.name;
     for (char& ch : job.job_name)
         if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') ch = '_';
@@ -523,7 +543,7 @@ fs::path write_job_files(submission_plan& plan, const fs::path& root) {
     fs::create_directories(job.log_directory);
     const std::string number = next_number(jobs);
     job.m1batch = this_program();
-    job.sweep_file = root / "sweep.toml";
+    job.sweep_file = root / plan.sweep.copy_name;  // sweep.toml; a search's optimize.toml
     if (plan.options.missing) write_run_list(plan, jobs, number);
     const std::string script = plan.options.template_file
                                    ? render_template(plan.template_text, template_values(job), plan.template_name)
@@ -561,11 +581,18 @@ std::string submit_script(const job_request& job, const fs::path& script_file, s
     return "";
 }
 
+// "6 runs"; a search's "3 generations of 6 candidates (at most 18 runs)".
+std::string covered_text(const submission_plan& plan) {
+    if (!plan.search) return plural(plan.covered(), "run");
+    return plural(generation_budget(*plan.search), "generation") + " of " +
+           plural(plan.search->population, "candidate") + " (at most " + plural(plan.covered(), "run") + ")";
+}
+
 void print_submitted(const submission_plan& plan, const std::string& job_id, const fs::path& script_file,
                      const fs::path& root) {
     const job_request& job = plan.job;
     plan.out << "submitted " << (job.scheduler == scheduler_kind::slurm ? "SLURM" : "PBS") << " job "
-             << job_id << ": " << size_text(job) << ", " << plural(plan.selected.size(), "run") << ", "
+             << job_id << ": " << size_text(job) << ", " << covered_text(plan) << ", "
              << job.cpus_per_task << " CPU" << (job.cpus_per_task == 1 ? "" : "s") << " and "
              << job.mem_mib << " MiB per " << (plan.array() ? "task" : "rank") << ", time "
              << slurm_time(job.time_s) << "\n"
@@ -582,7 +609,7 @@ int write_and_submit(submission_plan& plan, const results_directory& dir) {
     if (plan.options.dry_run) {
         if (!plan.options.quiet)
             plan.out << "job script: " << script_file.string() << " (" << size_text(job) << ", "
-                     << plural(plan.selected.size(), "run") << "; not submitted: " << submit_command(job)
+                     << covered_text(plan) << "; not submitted: " << submit_command(job)
                      << " " << script_file.string() << " submits it)\n";
         return exit_ok;
     }
@@ -591,6 +618,54 @@ int write_and_submit(submission_plan& plan, const results_directory& dir) {
     record_submission(root / "jobs" / "submissions.csv", job, job_id, script_file);
     if (!plan.options.quiet) print_submitted(plan, job_id, script_file, root);
     return exit_ok;
+}
+
+// The job's size, time and memory, then the job written and submitted.
+int size_and_submit(submission_plan& plan, const results_directory& dir) {
+    choose_sizes(plan);
+    choose_time_and_memory(plan);
+    complete_job(plan);
+    check_against_partitions(plan.partitions, request_of(plan.job), plan.c, plan.sweep);  // with the estimate's time and memory
+    return write_and_submit(plan, dir);
+}
+
+// Stand-ins for a search's runs in the estimate of time and memory: every parameter at the low
+// end of its range, then at the high end (the costliest run, by scale and duration, is at a
+// corner of the box).
+std::vector<sweep_run> corner_runs(const search_spec& search) {
+    sweep_spec corners = search.runs;
+    corners.method = sweep_method::list;
+    corners.replicates = 1;
+    for (double u : {0.0, 1.0}) {
+        std::vector<param_value> point;
+        for (const parameter& p : corners.params) point.push_back(value_in_range(p, u));
+        corners.points.push_back(std::move(point));
+    }
+    return expand_sweep(corners, 2);
+}
+
+// The search's directory taken briefly (its sources renewed, as the search's own start does),
+// and how far the search has come: an exit code when there is nothing to submit or the
+// directory is held, none to go on.
+std::optional<int> take_search_directory(const submission_plan& plan, const results_directory& dir) {
+    {
+        results_directory::lock lock;
+        const bool quiet = plan.options.quiet;
+        if (const int code = take_directory(plan.sweep, {}, /*exclusive=*/true, quiet, plan.err, lock))
+            return code;
+    }
+    const std::optional<search_state> state = load_state(dir, *plan.search);
+    const std::size_t done = state ? state->generations : 0, budget = generation_budget(*plan.search);
+    if (done >= budget) {
+        if (!plan.options.quiet)
+            plan.out << plan.sweep.name << ": nothing to submit: the search has evaluated its "
+                     << plural(budget, "generation") << "\n";
+        return exit_ok;
+    }
+    if (done > 0 && !plan.options.quiet)
+        plan.out << "note: the search has evaluated " << done << " of " << plural(budget, "generation")
+                 << " (search_state.json): the job goes on from there\n";
+    return std::nullopt;
 }
 
 }  // namespace
@@ -606,11 +681,25 @@ int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
     if (const int code = select_runs(plan, dir)) return code;
     cover_all_runs(plan);
     if (nothing_to_do(plan)) return exit_ok;
-    choose_sizes(plan);
-    choose_time_and_memory(plan);
-    complete_job(plan);
-    check_against_partitions(plan.partitions, request_of(plan.job), plan.c, plan.sweep);  // with the estimate's time and memory
-    return write_and_submit(plan, dir);
+    return size_and_submit(plan, dir);
+}
+
+int submit_search(const search_spec& search, const submit_options& options, std::ostream& out,
+                  std::ostream& err) {
+    if (options.missing)
+        throw input_error({"command line", "--missing", 0, 0},
+                          "--missing is for sweeps: a search's job goes on from its last whole "
+                          "generation by itself (submit it again without --missing)");
+    const std::vector<sweep_run> corners = corner_runs(search);
+    submission_plan plan{search.runs, corners, options, out, err, options.table, {}, {}, {}, {}, {}};
+    plan.search = &search;
+    plan.c.override_with(options.overrides);
+    plan_job(plan);
+    results_directory dir(search.runs.config.output);
+    if (!options.dry_run && earlier_job_active(plan, dir)) return exit_busy;
+    dir.create();
+    if (const std::optional<int> code = take_search_directory(plan, dir)) return *code;
+    return size_and_submit(plan, dir);
 }
 
 }  // namespace m1::batch

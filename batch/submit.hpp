@@ -1,14 +1,15 @@
 #pragma once
-// m1batch submit: a sweep as a cluster job (README "Running on a cluster"). Renders the job script
-// from the templates in jobs/ with the [cluster] table and the command line's overrides, writes it
-// into OUTPUT/jobs/, submits it with sbatch or qsub (unless dry_run) and records the job in
-// OUTPUT/jobs/submissions.csv:
+// m1batch submit: a sweep, or a search, as a cluster job (README "Running on a cluster"). Renders
+// the job script from the templates in jobs/ with the [cluster] table and the command line's
+// overrides, writes it into OUTPUT/jobs/, submits it with sbatch or qsub (unless dry_run) and
+// records the job in OUTPUT/jobs/submissions.csv:
 //
 //   OUTPUT/jobs/NNN-<scheduler>-<mode>.sh   the rendered script (submit it by hand if you like)
 //   OUTPUT/jobs/NNN.runs                    --missing: the runs the job covers, one id per line
 //   OUTPUT/jobs/logs/                       the tasks' standard output and error
 //   OUTPUT/jobs/submissions.csv             submitted_at, scheduler, mode, job_id, tasks, runs, script
 #include "batch/cluster.hpp"
+#include "batch/optimize_file.hpp"
 #include "batch/sweep.hpp"
 
 #include <filesystem>
@@ -34,6 +35,15 @@ struct submit_options {
 // for it earlier is still queued or running (squeue, qstat).
 int submit_sweep(const sweep_spec& sweep, const std::vector<sweep_run>& runs,
                  const submit_options& options, std::ostream& out, std::ostream& err);
+
+// A search (search.hpp) as one MPI job running `mpirun m1batch OUTPUT/optimize.toml` (written
+// here, as the search itself writes it): the search on rank 0, each generation's runs handed out by
+// the board. Not as an array (refused, exit 2): array tasks share out runs known in advance, and a
+// search's are not. Its size is sized on a generation (population x replicates), its time on the
+// whole budget, its estimate on the box's corners; a search whose state has every generation has
+// nothing to submit. Exit codes as submit_sweep's; --missing is refused (the job resumes the search).
+int submit_search(const search_spec& search, const submit_options& options, std::ostream& out,
+                  std::ostream& err);
 
 // A run list (--runs FILE): one run id per line; blank lines and lines starting with '#' are
 // skipped. Returns the indices into `runs` in the file's order; an id that is no run of the sweep,

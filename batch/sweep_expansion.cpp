@@ -294,6 +294,30 @@ std::vector<sweep_run> expand_sweep(const sweep_spec& sweep, std::size_t max_run
     return runs;
 }
 
+nlohmann::json to_json(const sweep_run& run) {
+    nlohmann::json values = nlohmann::json::array();
+    for (const param_value& v : run.values) values.push_back(param_value_to_json(v));
+    return {{"index", run.index}, {"point", run.point}, {"replicate", run.replicate},
+            {"values", values},
+            {"seeds", {{"conn", run.seeds.conn}, {"stim", run.seeds.stim}, {"loc", run.seeds.loc}}},
+            {"id", run.id}};
+}
+
+sweep_run run_from_json(const sweep_spec& sweep, const nlohmann::json& j) {
+    sweep_run run;
+    run.index = j.at("index").get<std::size_t>();
+    run.point = j.at("point").get<std::size_t>();
+    run.replicate = j.at("replicate").get<std::size_t>();
+    for (const nlohmann::json& v : j.at("values")) run.values.push_back(param_value_from_json(v));
+    const nlohmann::json& seeds = j.at("seeds");
+    run.seeds = {seeds.at("conn").get<std::uint32_t>(), seeds.at("stim").get<std::uint32_t>(),
+                 seeds.at("loc").get<std::uint32_t>()};
+    run.id = j.at("id").get<std::string>();
+    run.config = run_config_of(sweep, run.values, run.seeds);
+    run.config.output = sweep.config.output / "runs" / run.id;
+    return run;
+}
+
 nlohmann::ordered_json effective_document(const sweep_spec& sweep, const sweep_run& run) {
     json doc = effective_model(sweep.model.root(), sweep.params, run.values);
     apply_run_keys(doc, run.config);

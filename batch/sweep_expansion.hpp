@@ -21,6 +21,13 @@ struct sweep_run {
                                          // seeds applied; output = OUTPUT/runs/<id>
 };
 
+// A run as JSON, as the MPI board hands a run to a worker rank (which cannot expand a search's
+// runs itself): {"index", "point", "replicate", "values", "seeds": {"conn", "stim", "loc"}, "id"}.
+// The configuration is not in it: run_from_json rebuilds it from the sweep as expand_sweep made
+// it (run_config_of, output OUTPUT/runs/<id>).
+nlohmann::json to_json(const sweep_run& run);
+sweep_run run_from_json(const sweep_spec& sweep, const nlohmann::json& j);
+
 // The runs of a sweep, in order: points (grid: first parameter slowest, as itertools.product),
 // then replicates. Throws input_error naming the file when there are more than max_runs.
 std::vector<sweep_run> expand_sweep(const sweep_spec& sweep, std::size_t max_runs);

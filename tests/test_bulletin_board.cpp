@@ -23,7 +23,9 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using m1::test::mpirun;
 using m1::test::read_file;
+using m1::test::runs_done;
 using m1::test::same_spikes;
 using m1::test::spikes_of;
 
@@ -48,12 +50,6 @@ protected:
                              "model = \"" + m1_model + "\"\noutput = \"mpi\"\nscale = 0.1\n"
                              "duration = 300.0\n[sweep]\nreplicates = 3\n[[sweep.param]]\n"
                              "path = \"/netParams/scaleConnWeight\"\nvalues = [0.0003, 0.0004]\n");
-    }
-    // mpirun as the tests and CI run it: as root (Open MPI's allow-run-as-root settings), more
-    // ranks than cores, over the loopback only.
-    std::string mpirun(int ranks) const {
-        return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader "
-               "OMPI_MCA_plm_rsh_agent= mpirun --oversubscribe -np " + std::to_string(ranks) + " ";
     }
     int shell(const std::string& command) {
         auto r = m1::test::run_shell(command, dir_);
@@ -87,36 +83,13 @@ TEST_F(BulletinBoard, ThreeRanksCompleteTheSweepWithTheLocalExecutorsSpikes) {
 
 TEST_F(BulletinBoard, KilledWorkerRankThenRestartCompletesEveryRunOnce) {
     const fs::path out = dir_ / "mpi";
-    const std::string command = mpirun(3) + bin_ + " -t 1 " + sweep_.string() + " >" +
-                                (dir_ / "first.txt").string() + " 2>&1 & echo $!";
-    FILE* p = ::popen(command.c_str(), "r");
-    ASSERT_NE(p, nullptr);
-    int mpirun_pid = 0;
-    ASSERT_EQ(std::fscanf(p, "%d", &mpirun_pid), 1);
-    ::pclose(p);
+    const pid_t mpirun_pid = m1::test::start_mpirun(3, bin_ + " -t 1 " + sweep_.string(), dir_, dir_ / "first.txt");
     // Wait for the first finished run, then kill -9 one worker rank.
     const auto deadline = std::chrono::steady_clock::now() + 60s;
-    auto done = [&] {
-        std::size_t n = 0;
-        std::error_code ec;
-        if (fs::exists(out / "runs", ec))
-            for (const auto& e : fs::directory_iterator(out / "runs")) n += fs::exists(e.path() / "run.h5");
-        return n;
-    };
-    while (done() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-    ASSERT_GE(done(), 1u) << read_file(dir_ / "first.txt");
-    // The ranks are m1batch processes whose environment says OMPI_COMM_WORLD_RANK=2.
-    std::string victim;
-    for (const auto& e : fs::directory_iterator("/proc")) {
-        const std::string env = read_file(e.path() / "environ");
-        if (env.find(sweep_.string()) == std::string::npos &&
-            read_file(e.path() / "cmdline").find(sweep_.string()) == std::string::npos)
-            continue;
-        if (read_file(e.path() / "cmdline").rfind(bin_, 0) != 0) continue;
-        if (env.find(std::string("OMPI_COMM_WORLD_RANK=2") + '\0') != std::string::npos)
-            victim = e.path().filename().string();
-    }
-    ASSERT_FALSE(victim.empty()) << "no rank 2 found";
+    while (runs_done(out) < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    ASSERT_GE(runs_done(out), 1u) << read_file(dir_ / "first.txt");
+    const pid_t victim = m1::test::mpi_rank_pid(bin_, sweep_.string(), 2);
+    ASSERT_NE(victim, 0) << "no rank 2 found";
     std::map<std::string, std::int64_t> before;
     for (const auto& e : fs::directory_iterator(out / "runs"))
         if (fs::exists(e.path() / "run.h5")) {
@@ -124,10 +97,11 @@ TEST_F(BulletinBoard, KilledWorkerRankThenRestartCompletesEveryRunOnce) {
             ::stat((e.path() / "run.h5").c_str(), &st);
             before[e.path().filename().string()] = std::int64_t(st.st_ino) ^ (std::int64_t(st.st_mtim.tv_nsec) << 20);
         }
-    ::kill(std::stoi(victim), SIGKILL);
+    ::kill(victim, SIGKILL);
     // mpirun ends the job when a rank dies.
-    for (int i = 0; i < 600 && ::kill(mpirun_pid, 0) == 0; ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_NE(::kill(mpirun_pid, 0), 0) << "mpirun did not end after its rank was killed";
+    const std::optional<int> ended = m1::test::wait_exit_within(mpirun_pid, 60s);
+    ASSERT_TRUE(ended.has_value()) << "mpirun did not end after its rank was killed";
+    EXPECT_NE(*ended, 0) << read_file(dir_ / "first.txt");
 
     ASSERT_EQ(shell(mpirun(3) + bin_ + " -t 1 " + sweep_.string()), 0) << err_;
     EXPECT_EQ(count_status(out, "done"), 6u) << read_file(out / "index.csv");

@@ -50,14 +50,6 @@ protected:
         err_ = std::move(r.err);
         return r.status;
     }
-    std::size_t runs_done(const fs::path& out) {
-        std::size_t n = 0;
-        std::error_code ec;
-        if (!fs::exists(out / "runs", ec)) return 0;
-        for (const auto& e : fs::directory_iterator(out / "runs"))
-            n += fs::exists(e.path() / "run.h5");
-        return n;
-    }
     // Starts the search and sends it `signal` once `done` more of its runs have ended; its exit.
     int signal_after(const fs::path& file, std::size_t done, int signal) {
         const fs::path out = dir_ / file.stem();
@@ -193,6 +185,16 @@ TEST_F(Search, FailedCandidatesScoreTheWorstAndTheSearchGoesOn) {
         EXPECT_NE(rows[k].find(",500.0,"), std::string::npos) << rows[k];  // fitness: max_fitness
         EXPECT_NE(rows[k].find(",failed: "), std::string::npos) << rows[k];
     }
+}
+
+// A search's [cluster] table is part of what its state belongs to: m1batch status reads the
+// search as the search itself did, and finds its runs.
+TEST_F(Search, StatusFindsTheRunsOfASearchWithAClusterTable) {
+    const fs::path file = temp_.write("clustered.toml", read_file(search_file("clustered", "", 1)) +
+                                                            "[cluster]\nscheduler = \"slurm\"\ncpus_per_task = 1\n");
+    ASSERT_EQ(run(quote(file.string()) + " -j 2 -t 1"), 0) << err_;
+    ASSERT_EQ(run("status " + quote((dir_ / "clustered").string())), 0) << out_ << err_;
+    EXPECT_EQ(out_.rfind("clustered: 6 runs: 6 done, 0 failed", 0), 0u) << out_;
 }
 
 // A state m1batch cannot read (damaged by hand) is not guessed at: one line saying how to start

@@ -1,7 +1,8 @@
 // m1batch submit against a real SLURM: each test starts a single-node cluster (Debian's
 // slurmctld, slurmd and munge, configured in a temporary directory by
-// tests/cluster/slurm_cluster.sh), submits array jobs to it, waits for them with squeue, checks
-// the results directory, and stops the daemons it started by their pid files.
+// tests/cluster/slurm_cluster.sh), submits array and MPI jobs (of sweeps, and of a search) to it,
+// waits for them with squeue, checks the results directory, and stops the daemons it started by
+// their pid files.
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -251,6 +252,35 @@ TEST_F(Slurm, MpiJobRunsTheBulletinBoard) {
     EXPECT_NE(out_.find("6 runs: 6 done"), std::string::npos) << out_;
     ASSERT_EQ(run(quote(file.string()) + " -q -o " + quote((dir_ / "local").string())), 0) << err_;
     m1::test::expect_same_runs(dir_ / "p", dir_ / "local", 6);
+}
+
+// A search as one MPI job (submit --mode mpi): the search on rank 0, rank 1 running each
+// generation's runs; it ends with the optimization.csv of a local run, and status shows its runs
+// and the job.
+TEST_F(Slurm, SearchRunsAsAnMpiJob) {
+    const std::string search = "model = \"" + m1_model + "\"\noutput = \"s\"\nscale = 0.1\nduration = 200.0\n"
+                               "[optimize]\nalgorithm = \"cmaes\"\npopulation = 6\ngenerations = 3\nseed = 3\n"
+                               "[[optimize.param]]\npath = \"/netParams/scaleConnWeight\"\n"
+                               "range = [0.0002, 0.0008]\nlog = true\n"
+                               "[[optimize.objective]]\ncolumn = \"rate_hz:IT_L23\"\ntarget = 5.0\nwidth = 2.0\n"
+                               "[cluster]\nntasks = 2\ncpus_per_task = 1\ntime = 10\nmem = \"1G\"\n"
+                               "setup = [\"export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1\", "
+                               "\"export OMPI_MCA_btl=self,vader\"]\n";
+    const fs::path file = temp_.write("s.toml", search);
+    ASSERT_EQ(run("submit " + quote(file.string()) + " --scheduler slurm --mode mpi"), 0) << out_ << err_;
+    const std::string job = submitted_job();
+    ASSERT_FALSE(job.empty());
+    wait_for(job, 1);
+    EXPECT_EQ(task_states(job).at(job), "COMPLETED");
+    const fs::path out = dir_ / "s";
+    const std::string log = read_file(out / "jobs" / "logs" / (job + ".err"));
+    EXPECT_NE(log.find("s: each generation's runs on 1 MPI worker (bulletin board)"), std::string::npos) << log;
+    EXPECT_NE(log.find("s: generation 3/3: 18 evaluations"), std::string::npos) << log;
+    EXPECT_EQ(run("status " + quote(out.string())), 0) << out_ << err_;
+    EXPECT_NE(out_.find("s: 18 runs: 18 done"), std::string::npos) << out_;
+    EXPECT_NE(out_.find("slurm job " + job + " (mpi, 2 tasks, 18 runs)"), std::string::npos) << out_;
+    ASSERT_EQ(run(quote(file.string()) + " -q -j 2 -t 1 -o " + quote((dir_ / "local").string())), 0) << err_;
+    EXPECT_EQ(read_file(out / "optimization.csv"), read_file(dir_ / "local" / "optimization.csv"));
 }
 
 TEST_F(Slurm, MalformedClusterTableSubmitsNothing) {

@@ -896,3 +896,76 @@ TEST_F(Submit, PlainSubmitWithOnlyFailedRunsLeftSubmitsNothing) {
 }
 
 }  // namespace
+
+// A search as a cluster job.
+namespace {
+
+// A small search (6 candidates x 3 generations of 100 ms runs at scale 0.1), `cluster` as its
+// [cluster] table.
+fs::path m1_search(const temporary_directory& temp, const std::string& name, const std::string& cluster) {
+    return temp.write(name + ".toml",
+                      "model = \"" + m1_model + "\"\noutput = \"" + name +
+                          "\"\nscale = 0.1\nduration = 100.0\n[optimize]\nalgorithm = \"cmaes\"\n"
+                          "population = 6\ngenerations = 3\nseed = 3\n"
+                          "[[optimize.param]]\npath = \"/netParams/scaleConnWeight\"\n"
+                          "range = [0.0002, 0.0008]\nlog = true\n"
+                          "[[optimize.objective]]\ncolumn = \"rate_hz:IT_L23\"\ntarget = 5.0\nwidth = 2.0\n"
+                          "[cluster]\n" + cluster);
+}
+
+// A search is one MPI job (its default mode) running its self-contained OUTPUT/optimize.toml under
+// mpirun: sized on a generation (1 + min(8, 6 candidates) ranks), its time on the whole budget (3
+// generations, one run a rank each), the estimate on the box's corners; submitted and shown by
+// status; a search with every generation evaluated has nothing to submit.
+TEST_F(Submit, SearchIsOneMpiJobRunningItsSelfContainedFile) {
+    const fs::path file = m1_search(temp_, "fit", "scheduler = \"slurm\"\ncpus_per_task = 1\n");
+    const fs::path out = root("fit");
+    ASSERT_EQ(run("submit --dry-run " + quote(file.string())), 0) << err_;
+    EXPECT_EQ(script(out).filename(), "001-slurm-mpi.sh");
+    EXPECT_EQ(last_line(read_file(script(out))), "exec mpirun --bind-to none -np 7 " + program() + " " +
+                                                    (out / "optimize.toml").string() + " --threads 1");
+    EXPECT_TRUE(fs::exists(out / "optimize.toml"));
+    EXPECT_TRUE(contains(directives(read_file(script(out)), "#SBATCH"), "--ntasks=7"));
+    EXPECT_NE(out_.find("estimating time and memory per run (a pilot of the largest run, 1 thread)"),
+              std::string::npos) << out_;
+    EXPECT_NE(out_.find(" per rank (3 runs each)"), std::string::npos) << out_;
+    EXPECT_NE(out_.find("(7 MPI ranks, 3 generations of 6 candidates (at most 18 runs); not submitted"),
+              std::string::npos) << out_;
+
+    // Submitted (to the stand-in sbatch), from the results directory's copy; status shows the job.
+    ASSERT_EQ(run("submit --time 10 --mem 1G --ntasks 3 " + quote((out / "optimize.toml").string())), 0) << err_;
+    EXPECT_EQ(scheduler_calls(), "sbatch --parsable " + script(out, "002").string() + "\n");
+    EXPECT_NE(out_.find("submitted SLURM job 4242: 3 MPI ranks, 3 generations of 6 candidates (at most 18 runs)"),
+              std::string::npos) << out_;
+    EXPECT_EQ(run("status " + quote(out.string())), 0) << err_;
+    EXPECT_NE(out_.find("slurm job 4242 (mpi, 3 tasks, 18 runs)"), std::string::npos) << out_;
+
+    // Once the search has evaluated every generation, nothing is left to submit.
+    ASSERT_EQ(run("-q -j 2 -t 1 " + quote(file.string())), 0) << err_;
+    ASSERT_EQ(run("submit --time 10 --mem 1G " + quote(file.string())), 0) << err_;
+    EXPECT_NE(out_.find("fit: nothing to submit: the search has evaluated its 3 generations"), std::string::npos)
+        << out_;
+    EXPECT_EQ(text_lines(scheduler_calls()).size(), 1u);
+}
+
+// Array mode (the command line's or the [cluster] table's) and --missing are refused for a search,
+// saying why, before anything is written.
+TEST_F(Submit, SearchAsAnArrayOrWithMissingIsRefused) {
+    const fs::path file = m1_search(temp_, "ar", "scheduler = \"slurm\"\ntime = 10\nmem = 512\n");
+    EXPECT_EQ(run("submit --dry-run --mode array " + quote(file.string())), 2) << err_;
+    EXPECT_EQ(err_.rfind("error: command line: --mode: a search runs as one MPI job", 0), 0u) << err_;
+    EXPECT_NE(err_.find("a search's are not (each generation's come from the fitness of the last)"),
+              std::string::npos) << err_;
+    const fs::path in_table = m1_search(temp_, "at", "scheduler = \"slurm\"\nmode = \"array\"\n");
+    EXPECT_EQ(run("submit --dry-run " + quote(in_table.string())), 2) << err_;
+    EXPECT_EQ(err_.rfind("error: " + in_table.string() + ":" +
+                             std::to_string(line_of(read_file(in_table), "mode =")) + ":", 0), 0u) << err_;
+    EXPECT_NE(err_.find("cluster.mode: a search runs as one MPI job"), std::string::npos) << err_;
+    EXPECT_EQ(run("submit --dry-run --missing " + quote(file.string())), 2) << err_;
+    EXPECT_NE(err_.find("--missing is for sweeps"), std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "ar"));
+    EXPECT_FALSE(fs::exists(dir_ / "at"));
+    EXPECT_EQ(scheduler_calls(), "");
+}
+
+}  // namespace

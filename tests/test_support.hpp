@@ -14,10 +14,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -214,6 +217,60 @@ inline pid_t start_background(const std::string& bin, const std::vector<std::str
 inline int wait_exit(pid_t pid) {
     int status = 0;
     ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+// The runs of a results directory that have their run file (runs/<id>/run.h5): finished ones.
+inline std::size_t runs_done(const std::filesystem::path& output) {
+    std::size_t n = 0;
+    std::error_code ec;
+    if (!std::filesystem::exists(output / "runs", ec)) return 0;
+    for (const auto& e : std::filesystem::directory_iterator(output / "runs", ec))
+        n += std::filesystem::exists(e.path() / "run.h5", ec);
+    return n;
+}
+
+// mpirun as the tests and CI run it, the start of a shell command: as root (Open MPI's
+// allow-run-as-root settings), more ranks than cores, over the loopback only.
+inline std::string mpirun(int ranks) {
+    return "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader "
+           "OMPI_MCA_plm_rsh_agent= mpirun --oversubscribe -np " + std::to_string(ranks) + " ";
+}
+
+// Starts `mpirun(ranks) arguments` in the background in `dir` (start_background: its stderr
+// appended to `log`); returns mpirun's pid, which wait_exit collects and signals reach.
+inline pid_t start_mpirun(int ranks, const std::string& arguments, const std::filesystem::path& dir,
+                          const std::filesystem::path& log) {
+    return start_background("/bin/sh", {"-c", "exec " + mpirun(ranks) + arguments}, dir, log);
+}
+
+// The pid of MPI rank `rank` of the program `bin` started with `marker` (its file, say) on its
+// command line: a process whose environment says OMPI_COMM_WORLD_RANK=rank; 0 when there is none.
+inline pid_t mpi_rank_pid(const std::string& bin, const std::string& marker, int rank) {
+    const std::string wanted = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank) + '\0';
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string cmdline = read_file(e.path() / "cmdline");
+        if (cmdline.rfind(bin, 0) != 0 || cmdline.find(marker) == std::string::npos) continue;
+        if (read_file(e.path() / "environ").find(wanted) != std::string::npos)
+            return static_cast<pid_t>(std::stol(e.path().filename().string()));
+    }
+    return 0;
+}
+
+// wait_exit for at most `limit`; none when the process had not ended by then (it is then killed
+// with SIGKILL and collected, so that a test that fails does not hang).
+inline std::optional<int> wait_exit_within(pid_t pid, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return std::nullopt;
+        }
+        ::usleep(20000);
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 

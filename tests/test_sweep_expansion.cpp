@@ -301,6 +301,51 @@ values = [0.05]
     EXPECT_EQ(m1::batch::format_value(runs[0].values[0]), "20.0");
 }
 
+// The JSON form in which the MPI board hands a run to a worker rank: read back against the same
+// sweep it is the same run, values of every kind to the bit, seeds, id and configuration.
+TEST_F(SweepExpansion, ARunReadBackFromItsJsonIsTheSameRun) {
+    const auto sweep = load(R"(duration = 50
+[sweep]
+replicates = 2
+replicate_seeds = ["stim"]
+[[sweep.param]]
+path = "/netParams/connParams/EE/weight"
+values = [0.1, 0.30000000000000004]
+[[sweep.param]]
+path = "seeds.conn"
+values = [3]
+[[sweep.param]]
+path = "/netParams/annots/note"
+values = ["a \"quoted\" note"]
+[[sweep.param]]
+path = "duration"
+values = [20.5]
+)");
+    const auto runs = m1::batch::expand_sweep(sweep, 10);
+    ASSERT_EQ(runs.size(), 4u);
+    for (const auto& run : runs) {
+        const std::string text = m1::batch::to_json(run).dump();
+        const auto back = m1::batch::run_from_json(sweep, nlohmann::json::parse(text));
+        EXPECT_EQ(back.index, run.index) << text;
+        EXPECT_EQ(back.point, run.point);
+        EXPECT_EQ(back.replicate, run.replicate);
+        EXPECT_EQ(back.values, run.values) << text;  // the same alternatives, the same bits
+        EXPECT_EQ(m1::batch::format_seeds(back.seeds), m1::batch::format_seeds(run.seeds));
+        EXPECT_EQ(back.id, run.id);
+        EXPECT_EQ(back.config.output, run.config.output);
+        EXPECT_EQ(back.config.duration, run.config.duration);
+        ASSERT_TRUE(back.config.seeds.has_value());
+        EXPECT_EQ(m1::batch::format_seeds(*back.config.seeds), m1::batch::format_seeds(*run.config.seeds));
+        EXPECT_EQ(m1::batch::run_id(m1::batch::effective_document(sweep, back), back.config), run.id);
+    }
+    EXPECT_EQ(std::get<double>(runs[2].values[0]), 0.1 + 0.2);
+    for (const param_value& v : {param_value{true}, param_value{std::int64_t{-3}}, param_value{1.0},
+                                 param_value{1e-300}, param_value{std::string("x")}})
+        EXPECT_EQ(m1::batch::param_value_from_json(
+                      nlohmann::json::parse(m1::batch::param_value_to_json(v).dump())),
+                  v);
+}
+
 TEST_F(SweepExpansion, TenThousandRunsOfTheFullModelExpandInSeconds) {
     std::string values1 = "[", values2 = "[";
     for (int i = 0; i < 100; ++i) {
