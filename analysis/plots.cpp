@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <cstdio>
 #include <functional>
 #include <iterator>
@@ -316,9 +315,10 @@ struct ticks {
     bool powers = false;  // labels are exponents of 10
 };
 
-ticks linear_ticks(double lo, double hi, int target) {
+// min_step: 1 keeps the ticks of a count on whole numbers.
+ticks linear_ticks(double lo, double hi, int target, double min_step = 0) {
     ticks t;
-    const double step = nice_step(hi - lo, target);
+    const double step = std::max(nice_step(hi - lo, target), min_step);
     t.major = multiples(lo, hi, step);
     for (double v : t.major) t.labels.push_back(tick_label(v, step));
     return t;
@@ -340,6 +340,30 @@ ticks log_ticks(int lo, int hi) {
         }
         if (decades <= 8 && k < hi)
             for (int m = 2; m <= 9; ++m) t.minor.push_back(m * std::pow(10.0, k));
+    }
+    return t;
+}
+
+// Log ticks within [lo] to [hi] (0 < lo < hi): the decades when at least two lie inside, else the
+// 1-2-5 multiples (every multiple when fewer than two of those do) written as plain numbers, the
+// other multiples as minor ticks: a range narrower than a decade still gets labelled ticks.
+ticks log_range_ticks(double lo, double hi) {
+    const int k0 = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
+    const int k1 = static_cast<int>(std::ceil(std::log10(hi) - 1e-9));
+    ticks t = log_ticks(k0, k1);
+    if (std::count_if(t.major.begin(), t.major.end(), [&](double v) { return v >= lo && v <= hi; }) >= 2)
+        return t;
+    for (const std::vector<int>& labelled : {std::vector<int>{1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+        t = {};
+        for (int k = k0; k <= k1; ++k)
+            for (int m = 1; m <= 9; ++m) {
+                const double v = m * std::pow(10.0, k);
+                if (v < lo || v > hi) continue;
+                const bool major = std::find(labelled.begin(), labelled.end(), m) != labelled.end();
+                (major ? t.major : t.minor).push_back(v);
+                if (major) t.labels.push_back(tick_label(v, std::pow(10.0, k)));
+            }
+        if (t.major.size() >= 2) break;
     }
     return t;
 }
@@ -561,6 +585,7 @@ struct line_style {
     bool log_y = false;
     bool y_from_zero = false;  // a linear axis starts at 0 when the data are not negative
     double x_max = 0;          // <= 0: no limit
+    bool whole_x = false;      // x is a count: no ticks between whole numbers
 };
 
 void check_lengths(const std::vector<series>& curves) {
@@ -626,6 +651,13 @@ bool log_y_axis(const y_extent& y, plot_frame& f, ticks& yt) {
     f.y_bottom = std::pow(10.0, lo_decade), f.y_top = std::pow(10.0, hi_decade);
     yt = log_ticks(lo_decade, hi_decade);
     return positive;
+}
+
+// A span around a single value (lo == hi): 10 % of it either side, or 1 around 0.
+void widen_point(double& lo, double& hi) {
+    if (hi != lo) return;
+    const double d = lo == 0 ? 1 : std::abs(lo) * 0.1;
+    lo -= d, hi += d;
 }
 
 // A linear y axis from tick to tick around the values (from 0 when asked and they allow it).
@@ -801,7 +833,7 @@ plot_frame line_plot(const std::filesystem::path& stem, const std::string& title
     bool drawable = x.any;
     if (style.log_y) drawable = log_y_axis(y, f, yt) && drawable;
     else yt = linear_y_axis(y, style.y_from_zero, f);
-    const ticks xt = linear_ticks(x.lo, x.hi, 10);
+    const ticks xt = linear_ticks(x.lo, x.hi, 10, style.whole_x ? 1 : 0);
     const std::vector<legend_entry> entries = legend_entries(curves);
     const legend_box box = lay_out_line_plot(f, yt, curves, entries);
 
@@ -1052,11 +1084,22 @@ std::vector<std::string> tick_texts(const std::vector<std::string>& given, std::
 }
 
 // The values' colours: viridis from the smallest to the largest finite value (a constant in the
-// middle of a range around it); `missing`: some value is not finite.
+// middle of a range around it), in log10(value) when `log`; `missing`: some value is not finite.
 struct colour_scale {
     double lo = 0, hi = 1;
-    bool any = false, missing = false;
-    rgb of(double v) const { return viridis((v - lo) / (hi - lo)); }
+    bool any = false, missing = false, log = false;
+    rgb of(double v) const {
+        if (log) return viridis((std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)));
+        return viridis((v - lo) / (hi - lo));
+    }
+    // The colour bar standing for the scale at (left, top), `height` high.
+    plot_frame bar(double left, double top, double height) const {
+        plot_frame b;
+        b.left = left, b.top = top, b.height = height;
+        b.y_bottom = lo, b.y_top = hi, b.log_y = log;
+        return b;
+    }
+    ticks bar_ticks() const { return log ? log_range_ticks(lo, hi) : linear_ticks(lo, hi, 6); }
 };
 
 colour_scale scale_of(const std::vector<std::vector<double>>& values) {
@@ -1069,11 +1112,14 @@ colour_scale scale_of(const std::vector<std::vector<double>>& values) {
         }
     const bool any = lo <= hi;
     if (!any) lo = 0, hi = 1;
-    if (hi == lo) {
-        const double d = lo == 0 ? 1 : std::abs(lo) * 0.1;
-        lo -= d, hi += d;
-    }
+    widen_point(lo, hi);
     return {lo, hi, any, missing};
+}
+
+// The room a colour bar takes at the right of a plot area: a gap, the bar, its ticks and their
+// labels (tick_w wide), its label.
+double colour_bar_room(double tick_w) {
+    return 30 + bar_w + tick_length + 5 + tick_w + 14 + label_size * 1.2 + 22;
 }
 
 // Layout: y label | y ticks | cells | colour bar, its ticks and its label.
@@ -1098,8 +1144,7 @@ heatmap_layout lay_out_heatmap(std::vector<std::string> xs, std::vector<std::str
     }
     f.left = plot_left(y_tick_w);
     f.top = 70;
-    const double right = 30 + bar_w + tick_length + 5 + l.bar_tick_w + 14 + label_size * 1.2 + 22;
-    f.width = std::round(plot_width - f.left - right);
+    f.width = std::round(plot_width - f.left - colour_bar_room(l.bar_tick_w));
     l.cell_w = f.width / f.x_right;
     l.rotate = x_tick_w > l.cell_w - 8;
     l.x_tick_h = l.rotate ? x_tick_w * std::sin(pi / 4) + tick_size : tick_size * 1.3;
@@ -1235,112 +1280,62 @@ void draw_gradient(cairo_t* cr, double left, double top, double height) {
     cairo_stroke(cr);
 }
 
-// The colour bar, its ticks and the value's label.
-void draw_colour_bar(cairo_t* cr, const plot_frame& f, const colour_scale& scale, const ticks& bar_ticks,
-                     const heatmap_layout& l, const std::string& value_label) {
-    const double bar_top = f.top, bar_h = scale.missing ? f.height - 70 : f.height;
-    draw_gradient(cr, l.bar_left, bar_top, bar_h);
-    plot_frame bar;
-    bar.top = bar_top, bar.height = bar_h, bar.y_bottom = scale.lo, bar.y_top = scale.hi;
+// The colour bar at `bar` (its left, top and height, and the values of its ends), its ticks
+// (labels tick_w wide) and its label.
+void draw_colour_bar(cairo_t* cr, const plot_frame& bar, const ticks& bar_ticks, double tick_w,
+                     const std::string& label) {
+    draw_gradient(cr, bar.left, bar.top, bar.height);
     for (std::size_t k = 0; k < bar_ticks.major.size(); ++k) {
+        if (!inside(bar_ticks.major[k], bar.y_bottom, bar.y_top)) continue;
         const double y = std::round(bar.py(bar_ticks.major[k])) + 0.5;
-        cairo_move_to(cr, l.bar_left + bar_w + 0.5, y);
-        cairo_line_to(cr, l.bar_left + bar_w + 0.5 + tick_length, y);
+        cairo_move_to(cr, bar.left + bar_w + 0.5, y);
+        cairo_line_to(cr, bar.left + bar_w + 0.5 + tick_length, y);
         cairo_stroke(cr);
-        draw_tick_label(cr, bar_ticks, k, l.bar_left + bar_w + tick_length + 5, y, tick_side::right_of);
+        draw_tick_label(cr, bar_ticks, k, bar.left + bar_w + tick_length + 5, y, tick_side::right_of);
     }
+    for (double v : bar_ticks.minor)
+        if (inside(v, bar.y_bottom, bar.y_top)) {
+            const double y = std::round(bar.py(v)) + 0.5;
+            cairo_move_to(cr, bar.left + bar_w + 0.5, y);
+            cairo_line_to(cr, bar.left + bar_w + 0.5 + tick_length / 2, y);
+        }
+    cairo_stroke(cr);
     set_font(cr, label_size);
-    draw_text(cr, fit(cr, value_label, bar_h + 60), l.bar_left + bar_w + tick_length + 5 + l.bar_tick_w + 14,
-              bar_top + bar_h / 2, 0.5, v_anchor::top, -pi / 2);
+    draw_text(cr, fit(cr, label, bar.height + 60), bar.left + bar_w + tick_length + 5 + tick_w + 14,
+              bar.top + bar.height / 2, 0.5, v_anchor::top, -pi / 2);
 }
 
-// Under the colour bar, the key to missing cells.
-void draw_missing_key(cairo_t* cr, const plot_frame& f, double bar_left) {
-    const double ky = f.top + f.height - 40;
-    cairo_rectangle(cr, bar_left, ky, bar_w, 18);
-    set_colour(cr, missing_colour);
-    cairo_fill_preserve(cr);
-    cairo_save(cr);
-    cairo_clip_preserve(cr);
-    set_colour(cr, hatch_colour);
-    cairo_new_path(cr);
-    for (double d = -18; d < bar_w; d += 9) {
-        cairo_move_to(cr, bar_left + d, ky + 18);
-        cairo_line_to(cr, bar_left + d + 18, ky);
-    }
-    cairo_stroke(cr);
-    cairo_restore(cr);
+// Under a colour bar whose room ends at `bottom`, the key to what has no colour: `swatch` painted
+// in the bar_w x 18 box at (left, bottom - 40), `label` under it.
+void draw_bar_key(cairo_t* cr, double left, double bottom, const std::string& label,
+                  const std::function<void(double x, double y)>& swatch) {
+    const double ky = bottom - 40;
+    swatch(left, ky);
     set_font(cr, tick_size);
     set_colour(cr, ink);
-    draw_text(cr, "no data", bar_left, ky + 18 + 6, 0, v_anchor::top);
+    draw_text(cr, label, left, ky + 18 + 6, 0, v_anchor::top);
 }
 
-// ---- points coloured by a value -----------------------------------------------------------------
+// ---- marks shared by the point plots ----------------------------------------------------------
 
-// The colour scale of the finite values (of their log10 on a log scale); `missing` when some are
-// NaN (drawn as crosses, with a key under the bar).
-colour_scale scale_of_values(const std::vector<double>& values, bool log_value) {
-    std::vector<double> scaled;
-    for (double v : values) scaled.push_back(log_value ? (v > 0 ? std::log10(v) : nan_value) : v);
-    return scale_of({scaled});
+constexpr rgb cross_colour{0.5, 0.5, 0.5};
+
+// A filled dot with a thin white rim, so that overlapping dots stay apart.
+void draw_dot(cairo_t* cr, double x, double y, const rgb& c, double radius) {
+    cairo_new_path(cr);
+    cairo_arc(cr, x, y, radius, 0, 2 * pi);
+    set_colour(cr, c);
+    cairo_fill_preserve(cr);
+    set_colour(cr, {1, 1, 1});
+    cairo_set_line_width(cr, 1);
+    cairo_stroke(cr);
 }
 
-// Ticks of a colour bar over log10 values: whole powers of ten when it spans one, else values
-// at 1-2-5 steps of the quantity itself, placed at their log10.
-ticks log_bar_ticks(const colour_scale& s) {
-    ticks t;
-    for (int k = static_cast<int>(std::ceil(s.lo - 1e-9)); k <= static_cast<int>(std::floor(s.hi + 1e-9)); ++k) {
-        t.major.push_back(k);
-        t.labels.push_back(with_minus(std::to_string(k)));
-    }
-    if (t.major.size() >= 2) {
-        t.powers = true;
-        return t;
-    }
-    const ticks linear = linear_ticks(std::pow(10.0, s.lo), std::pow(10.0, s.hi), 5);
-    t = {};
-    for (std::size_t i = 0; i < linear.major.size(); ++i)
-        if (linear.major[i] > 0) t.major.push_back(std::log10(linear.major[i])), t.labels.push_back(linear.labels[i]);
-    return t;
-}
-
-// The points' axes: x linear around the points, y linear or in decades.
-ticks lay_out_point_axes(const coloured_points& p, bool log_y, plot_frame& f) {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    y_extent y{lo, -lo, lo};
-    for (std::size_t i = 0; i < p.x.size(); ++i) {
-        if (!finite(p.x[i]) || !finite(p.y[i])) continue;
-        lo = std::min(lo, p.x[i]), hi = std::max(hi, p.x[i]);
-        y.lo = std::min(y.lo, p.y[i]), y.hi = std::max(y.hi, p.y[i]);
-        if (p.y[i] > 0) y.min_positive = std::min(y.min_positive, p.y[i]);
-    }
-    if (!(lo <= hi)) lo = 0, hi = 1;
-    if (hi - lo < 1e-12) lo -= 0.5, hi += 0.5;
-    const double pad = 0.02 * (hi - lo);  // points clear of the y axis and the right edge
-    f.x_left = lo - pad, f.x_right = hi + pad, f.log_y = log_y;
-    ticks yt;
-    if (log_y) log_y_axis(y, f, yt);
-    else yt = linear_y_axis(y, false, f);
-    return yt;
-}
-
-// Plot area at the left, colour bar at the right (as a heatmap's).
-heatmap_layout lay_out_points(const ticks& yt, const ticks& bar_ticks, plot_frame& f) {
-    heatmap_layout l;
-    {
-        scratch cr;
-        f.left = plot_left(widest_label(cr, yt));
-        l.bar_tick_w = widest_label(cr, bar_ticks);
-    }
-    f.top = 70;
-    f.height = std::round(plot_height - f.top - 90);
-    const double right = 30 + bar_w + tick_length + 5 + l.bar_tick_w + 14 + label_size * 1.2 + 22;
-    f.width = std::round(plot_width - f.left - right);
-    l.bar_left = f.left + f.width + 30;
-    return l;
-}
-
-void draw_cross(cairo_t* cr, double x, double y, double r) {
+// A grey cross: a point without a colour value (a failed candidate).
+void draw_cross(cairo_t* cr, double x, double y) {
+    const double r = 5;
+    set_colour(cr, cross_colour);
+    cairo_set_line_width(cr, 2);
     cairo_move_to(cr, x - r, y - r);
     cairo_line_to(cr, x + r, y + r);
     cairo_move_to(cr, x - r, y + r);
@@ -1348,96 +1343,323 @@ void draw_cross(cairo_t* cr, double x, double y, double r) {
     cairo_stroke(cr);
 }
 
-// The points, the highest values first so that the lowest (a search's best) lie on top;
-// a point without a value is a grey cross.
-void draw_points(cairo_t* cr, const plot_frame& f, const coloured_points& p, const colour_scale& scale,
-                 bool log_value) {
-    std::vector<std::size_t> order(p.x.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    const auto scaled = [&](std::size_t i) { return log_value ? std::log10(p.value[i]) : p.value[i]; };
-    const auto key = [&](std::size_t i) { return finite(scaled(i)) ? scaled(i) : std::numeric_limits<double>::infinity(); };
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) > key(b); });
-    cairo_set_line_width(cr, 1.5);
-    for (std::size_t i : order) {
-        if (!finite(p.x[i]) || !finite(p.y[i]) || (f.log_y && !(p.y[i] > 0))) continue;
-        const double x = f.px(p.x[i]), y = f.py(p.y[i]);
-        if (!finite(scaled(i))) {
-            set_colour(cr, hatch_colour);
-            draw_cross(cr, x, y, 4);
-            continue;
-        }
-        set_colour(cr, scale.of(scaled(i)));
-        cairo_arc(cr, x, y, 4.5, 0, 2 * pi);
-        cairo_fill(cr);
+// ---- panels -----------------------------------------------------------------------------------
+
+// The first panel's top, and the room between panels for the next one's name.
+constexpr double panels_top = 80, panel_gap = 40;
+
+void check_panels(const std::vector<double>& x, const std::vector<panel>& panels, const colouring& colour) {
+    const auto same_size = [&](std::size_t n, const std::string& what) {
+        if (n != x.size())
+            throw std::invalid_argument("plot_panels: " + std::to_string(x.size()) + " points but " +
+                                        std::to_string(n) + " " + what);
+    };
+    same_size(colour.values.size(), "colour values");
+    for (const panel& p : panels) {
+        same_size(p.y.size(), "values of '" + p.name + "'");
+        if (p.range && !((*p.range)[0] < (*p.range)[1] && (!p.log_y || (*p.range)[0] > 0)))
+            throw std::invalid_argument("plot_panels: the range of '" + p.name +
+                                        "' is not lo < hi (with lo > 0 on a log axis)");
     }
 }
 
-// Under the colour bar, the key to the crosses.
-void draw_cross_key(cairo_t* cr, const plot_frame& f, double bar_left, const std::string& label) {
-    const double ky = f.top + f.height - 40;
-    set_colour(cr, hatch_colour);
-    cairo_set_line_width(cr, 1.5);
-    draw_cross(cr, bar_left + bar_w / 2, ky + 9, 5);
-    set_font(cr, tick_size);
-    set_colour(cr, ink);
-    draw_text(cr, label, bar_left, ky + 18 + 6, 0, v_anchor::top);
+// The points' colours: a heatmap's scale, over the positive values in log10 when asked (and
+// some value is positive).
+colour_scale scale_of(const colouring& c) {
+    const colour_scale linear = scale_of(std::vector<std::vector<double>>{c.values});
+    std::vector<double> positive;
+    for (double v : c.values)
+        if (finite(v) && v > 0) positive.push_back(v);
+    if (!c.log || positive.empty()) return linear;
+    colour_scale s = scale_of(std::vector<std::vector<double>>{positive});
+    s.log = true, s.missing = linear.missing;
+    return s;
 }
 
-// ---- deviations from targets ------------------------------------------------------------------
+// A panel's y axis: its range (else the values it can draw) and 4 % more at both ends (of
+// log10 on a log axis).
+ticks panel_y_axis(const panel& p, plot_frame& f) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    if (p.range) lo = (*p.range)[0], hi = (*p.range)[1];
+    else
+        for (double v : p.y)
+            if (finite(v) && (!p.log_y || v > 0)) lo = std::min(lo, v), hi = std::max(hi, v);
+    if (!(lo <= hi)) lo = 1, hi = 10;
+    if (p.log_y) lo = std::log10(lo), hi = std::log10(hi);
+    widen_point(lo, hi);
+    const double pad = 0.04 * (hi - lo);
+    lo -= pad, hi += pad;
+    f.log_y = p.log_y;
+    if (!p.log_y) {
+        f.y_bottom = lo, f.y_top = hi;
+        return linear_ticks(lo, hi, 4);
+    }
+    f.y_bottom = std::pow(10.0, lo), f.y_top = std::pow(10.0, hi);
+    return log_range_ticks(f.y_bottom, f.y_top);
+}
 
-struct deviation_layout {
-    double label_w = 0, note_w = 0;
+// The shared x axis of counts: the finite values and half a count (at least 2 % of the span) more
+// at both ends.
+x_extent count_range(const std::vector<double>& x) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (double v : x)
+        if (finite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+    const bool any = lo <= hi;
+    if (!any) lo = 0, hi = 1;
+    const double pad = std::max(0.5, 0.02 * (hi - lo));
+    return {lo - pad, hi + pad, any};
+}
+
+// Layout: title | for each panel, its name and the panel (y ticks at its left) | the colour bar
+// beside them all, the key to the crosses under it.
+struct panels_layout {
+    std::vector<plot_frame> frames;
+    std::vector<ticks> y_ticks;
+    ticks x_ticks, bar_ticks;
+    plot_frame bar;
+    double bar_tick_w = 0;
+    int height = 0;
 };
 
-// Labels at the left, notes at the right, rows top to bottom; x symmetric around 0, at least
-// +-2 so that the +-1 band stands out.
-deviation_layout lay_out_deviations(const std::vector<deviation_row>& rows, plot_frame& f) {
-    deviation_layout l;
-    double m = 2;
-    {
-        scratch cr;
-        set_font(cr, tick_size);
-        for (const deviation_row& r : rows) {
-            l.label_w = std::max(l.label_w, text_width(cr, fit(cr, r.label, 260)));
-            l.note_w = std::max(l.note_w, text_width(cr, fit(cr, r.note, 300)));
-            if (finite(r.deviation)) m = std::max(m, std::abs(r.deviation) * 1.08);
-        }
+// Every panel's y axis and the colour bar's ticks; returns the widest y tick label.
+double lay_out_axes(const std::vector<panel>& panels, panels_layout& l) {
+    double tick_w = 0;
+    scratch cr;
+    l.frames.resize(panels.size());
+    for (std::size_t k = 0; k < panels.size(); ++k) {
+        l.y_ticks.push_back(panel_y_axis(panels[k], l.frames[k]));
+        tick_w = std::max(tick_w, widest_label(cr, l.y_ticks.back()));
     }
-    f.x_left = -m, f.x_right = m;
-    f.y_bottom = 0, f.y_top = rows.empty() ? 1 : static_cast<double>(rows.size());
-    f.left = std::round(30 + l.label_w + 12);
-    f.top = 70;
-    f.width = std::round(plot_width - f.left - l.note_w - 40);
-    f.height = std::round(plot_height - f.top - 90);
+    l.bar_tick_w = widest_label(cr, l.bar_ticks);
+    return tick_w;
+}
+
+panels_layout lay_out_panels(const std::vector<double>& x, const std::vector<panel>& panels,
+                             const colour_scale& scale) {
+    panels_layout l;
+    const std::size_t n = panels.size();
+    l.height = panels_height(n);
+    const x_extent xr = count_range(x);
+    l.x_ticks = linear_ticks(xr.lo, xr.hi, 10, 1);
+    l.bar_ticks = scale.bar_ticks();
+    const double left = std::round(30 + lay_out_axes(panels, l) + tick_length + 5);
+    const double h = std::round((l.height - panels_top - 90 - (n - 1) * panel_gap) / n);
+    for (std::size_t k = 0; k < n; ++k) {
+        plot_frame& f = l.frames[k];
+        f.x_left = xr.lo, f.x_right = xr.hi;
+        f.left = left, f.top = panels_top + k * (h + panel_gap), f.height = h;
+        f.width = std::round(plot_width - left - colour_bar_room(l.bar_tick_w));
+    }
+    const plot_frame& last = l.frames.back();
+    l.bar = scale.bar(last.left + last.width + 30, panels_top,
+                      last.top + last.height - panels_top - (scale.missing ? 70 : 0));
     return l;
 }
 
-void draw_band(cairo_t* cr, const plot_frame& f) {
-    const double a = f.px(-1), b = f.px(1);
-    cairo_rectangle(cr, a, f.top, b - a, f.height);
-    set_colour(cr, {0.86, 0.94, 0.86});
+// The order the points are drawn in: by decreasing colour value, so that the smallest values lie
+// on top, then the crosses (thin: they hide little, and a dot would hide them).
+std::vector<std::size_t> drawing_order(const std::vector<double>& values) {
+    std::vector<std::size_t> order(values.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        const bool fa = finite(values[a]), fb = finite(values[b]);
+        return fa != fb ? fa : fa && values[a] > values[b];
+    });
+    return order;
+}
+
+// A panel's grid and axes (x tick labels and the x label under the bottom panel only), its name
+// above it.
+void draw_panel(cairo_t* cr, const plot_frame& f, const std::string& name, const ticks& xt,
+                const ticks& yt, const std::string& x_label, bool bottom) {
+    draw_grid(cr, f, xt, yt);
+    ticks x_marks = xt;
+    if (!bottom) x_marks.labels.assign(xt.labels.size(), "");
+    draw_axes(cr, f, x_marks, yt, bottom ? x_label : "", "");
+    set_font(cr, label_size);
+    set_colour(cr, ink);
+    draw_text(cr, fit(cr, name, f.width), f.left, f.top - 10, 0, v_anchor::bottom);
+}
+
+// A panel's points in `order`, clipped to (just around) it; returns how many were drawn.
+std::size_t draw_points(cairo_t* cr, const plot_frame& f, const std::vector<double>& x, const panel& p,
+                        const colouring& colour, const colour_scale& scale,
+                        const std::vector<std::size_t>& order) {
+    std::size_t drawn = 0;
+    cairo_save(cr);
+    cairo_rectangle(cr, f.left - 6, f.top - 6, f.width + 12, f.height + 12);
+    cairo_clip(cr);
+    for (std::size_t i : order) {
+        if (!finite(x[i]) || !finite(p.y[i]) || (p.log_y && p.y[i] <= 0)) continue;
+        if (finite(colour.values[i])) draw_dot(cr, f.px(x[i]), f.py(p.y[i]), scale.of(colour.values[i]), 5);
+        else draw_cross(cr, f.px(x[i]), f.py(p.y[i]));
+        ++drawn;
+    }
+    cairo_restore(cr);
+    return drawn;
+}
+
+// ---- targets ----------------------------------------------------------------------------------
+
+constexpr rgb band_colour{0.82, 0.82, 0.82};
+
+// A check in widths from its target (a range's middle): the value, the band's ends, and whether
+// the target is a point (drawn as a line in the band).
+struct deviation {
+    double value = nan_value, lo = -1, hi = 1;
+    bool point_target = true;
+};
+
+deviation deviation_of(const target_check& c) {
+    const bool range_ok = !c.range || ((*c.range)[0] <= (*c.range)[1] && finite((*c.range)[0]) && finite((*c.range)[1]));
+    if (c.target.has_value() == c.range.has_value() || !(c.width > 0) || !finite(c.width) || !range_ok ||
+        (c.target && !finite(*c.target)))
+        throw std::invalid_argument("plot_targets: '" + c.name +
+                                    "' needs a finite target or range [lo <= hi], not both, and a width > 0");
+    if (c.target) return {(c.value - *c.target) / c.width, -1, 1, true};
+    const auto [lo, hi] = *c.range;
+    const double middle = (lo + hi) / 2;
+    return {(c.value - middle) / c.width, (lo - middle) / c.width, (hi - middle) / c.width, false};
+}
+
+// A number in its check's own units: four significant digits.
+std::string check_number(double v) {
+    return finite(v) ? with_minus(printf_string("%.4g", v)) : "\u2013";
+}
+
+std::string target_text(const target_check& c) {
+    if (c.target) return check_number(*c.target) + " \u00b1 " + check_number(c.width);
+    std::string text = "[";  // appended, not "[" + ...: GCC 12 warns falsely (-Wrestrict) on that
+    return text.append(check_number((*c.range)[0])).append(", ").append(check_number((*c.range)[1])).append("]");
+}
+
+// Layout: names | plot area | value | target (both in the checks' units), right-aligned.
+struct targets_layout {
+    std::vector<deviation> rows;
+    std::vector<std::string> names, values, targets;  // shortened to fit
+    double names_right = 0, values_right = 0, targets_right = 0;
+    bool any_point = false, any_range = false;
+    ticks x_ticks;
+    int height = 0;
+};
+
+// The x axis: every value and band, and -1 to 1 at least, with 5 % more at both ends.
+ticks deviation_axis(const std::vector<deviation>& rows, plot_frame& f) {
+    double lo = -1, hi = 1;
+    for (const deviation& d : rows) {
+        lo = std::min(lo, d.lo), hi = std::max(hi, d.hi);
+        if (finite(d.value)) lo = std::min(lo, d.value), hi = std::max(hi, d.value);
+    }
+    const double pad = 0.05 * (hi - lo);
+    f.x_left = lo - pad, f.x_right = hi + pad;
+    return linear_ticks(f.x_left, f.x_right, 8);
+}
+
+// The columns' texts shortened, their widths measured, and the plot area between them.
+void lay_out_columns(targets_layout& l, plot_frame& f) {
+    scratch cr;
+    const auto widest = [&](std::vector<std::string>& texts, const std::string& header) {
+        set_font(cr, tick_size);
+        double w = text_width(cr, header);
+        set_font(cr, legend_size);
+        for (auto& s : texts) w = std::max(w, text_width(cr, s = fit(cr, s, 300)));
+        return w;
+    };
+    l.names_right = 20 + widest(l.names, "");
+    const double values_w = widest(l.values, "value"), targets_w = widest(l.targets, "target");
+    f.left = std::round(l.names_right + 16);
+    l.targets_right = plot_width - 30;
+    l.values_right = l.targets_right - targets_w - 28;
+    f.width = std::round(l.values_right - values_w - 28 - f.left);
+}
+
+targets_layout lay_out_targets(const std::vector<target_check>& checks, plot_frame& f) {
+    targets_layout l;
+    for (const target_check& c : checks) {
+        l.rows.push_back(deviation_of(c));
+        l.names.push_back(c.name);
+        l.values.push_back(check_number(c.value));
+        l.targets.push_back(target_text(c));
+        (c.target ? l.any_point : l.any_range) = true;
+    }
+    l.height = targets_height(checks.size());
+    l.x_ticks = deviation_axis(l.rows, f);
+    f.y_top = 0, f.y_bottom = checks.empty() ? 1 : static_cast<double>(checks.size());
+    f.top = 96;
+    f.height = std::round(l.height - f.top - 90);
+    lay_out_columns(l, f);
+    return l;
+}
+
+// A target's band from x0 to x1 around y, with the target's line at target_x (NaN: none).
+void draw_band(cairo_t* cr, double x0, double x1, double y, double half, double target_x) {
+    cairo_rectangle(cr, x0, y - half, x1 - x0, 2 * half);
+    set_colour(cr, band_colour);
     cairo_fill(cr);
-    set_colour(cr, soft_ink);
-    cairo_set_line_width(cr, 1);
-    const double zero = std::round(f.px(0)) + 0.5;
-    cairo_move_to(cr, zero, f.top);
-    cairo_line_to(cr, zero, f.top + f.height);
+    if (!finite(target_x)) return;
+    set_colour(cr, ink);
+    cairo_set_line_width(cr, 2);
+    cairo_move_to(cr, target_x, y - half);
+    cairo_line_to(cr, target_x, y + half);
     cairo_stroke(cr);
 }
 
-void draw_deviation_row(cairo_t* cr, const plot_frame& f, const deviation_row& r, double y) {
-    set_font(cr, tick_size);
-    set_colour(cr, ink);
-    draw_text(cr, fit(cr, r.label, 260), f.left - 12, y, 1, v_anchor::middle);
-    draw_text(cr, fit(cr, r.note, 300), f.left + f.width + 12, y, 0, v_anchor::middle);
-    if (!finite(r.deviation)) {
-        set_colour(cr, soft_ink);
-        draw_text(cr, "no value", f.px(0), y, 0.5, v_anchor::middle);
-        return;
+// Thin lines between the rows.
+void draw_row_lines(cairo_t* cr, const plot_frame& f, std::size_t rows) {
+    set_colour(cr, grid_colour);
+    cairo_set_line_width(cr, 1);
+    for (std::size_t i = 1; i < rows; ++i) {
+        const double y = std::round(f.py(static_cast<double>(i))) + 0.5;
+        cairo_move_to(cr, f.left, y);
+        cairo_line_to(cr, f.left + f.width, y);
     }
-    set_colour(cr, std::abs(r.deviation) <= 1 ? category_colour(0) : category_colour(1));
-    cairo_arc(cr, f.px(r.deviation), y, 6, 0, 2 * pi);
-    cairo_fill(cr);
+    cairo_stroke(cr);
+}
+
+// Row i: the band, the value's dot (or "no value"), the name and the numbers.
+void draw_check_row(cairo_t* cr, const plot_frame& f, const targets_layout& l, std::size_t i) {
+    const deviation& d = l.rows[i];
+    const double y = f.py(i + 0.5), half = std::min(f.height / f.y_bottom * 0.28, 11.0);
+    draw_band(cr, f.px(d.lo), f.px(d.hi), y, half, d.point_target ? f.px(0) : nan_value);
+    if (finite(d.value)) {
+        draw_dot(cr, f.px(d.value), y, category_colour(0), 7);
+    } else {
+        set_font(cr, legend_size, false, true);
+        set_colour(cr, soft_ink);
+        draw_text(cr, "no value", f.px(d.hi) + 10, y, 0, v_anchor::middle);
+    }
+    set_font(cr, legend_size);
+    set_colour(cr, ink);
+    draw_text(cr, l.names[i], l.names_right, y, 1, v_anchor::middle);
+    draw_text(cr, l.values[i], l.values_right, y, 1, v_anchor::middle);
+    draw_text(cr, l.targets[i], l.targets_right, y, 1, v_anchor::middle);
+}
+
+// A key entry's label at x (its swatch drawn left of it); returns where the next entry starts.
+double key_label(cairo_t* cr, const std::string& label, double x, double y) {
+    set_font(cr, legend_size);
+    set_colour(cr, ink);
+    draw_text(cr, label, x, y, 0, v_anchor::middle);
+    return x + text_width(cr, label) + 30;
+}
+
+// Above the plot area: the key to the marks (of the kinds of target shown) and the columns' headers.
+void draw_targets_key(cairo_t* cr, const plot_frame& f, const targets_layout& l) {
+    const double y = f.top - 24;
+    draw_dot(cr, f.left + 7, y, category_colour(0), 7);
+    double x = key_label(cr, "value", f.left + 20, y);
+    if (l.any_point) {
+        draw_band(cr, x, x + 36, y, 8, x + 18);
+        x = key_label(cr, "target \u00b1 width", x + 44, y);
+    }
+    if (l.any_range) {
+        draw_band(cr, x, x + 36, y, 8, nan_value);
+        key_label(cr, "range", x + 44, y);
+    }
+    set_font(cr, tick_size);
+    set_colour(cr, soft_ink);
+    draw_text(cr, "value", l.values_right, y, 1, v_anchor::middle);
+    draw_text(cr, "target", l.targets_right, y, 1, v_anchor::middle);
 }
 
 }  // namespace
@@ -1538,7 +1760,7 @@ plot_frame plot_heatmap(const std::filesystem::path& stem, const std::string& ti
     check_table(values, x_ticks, y_ticks);
     const std::size_t rows = values.size(), columns = rows ? values[0].size() : 0;
     const colour_scale scale = scale_of(values);
-    const ticks bar_ticks = linear_ticks(scale.lo, scale.hi, 6);
+    const ticks bar_ticks = scale.bar_ticks();
     plot_frame f;
     f.x_left = 0, f.x_right = columns ? static_cast<double>(columns) : 1;
     f.y_bottom = 0, f.y_top = rows ? static_cast<double>(rows) : 1;
@@ -1549,51 +1771,66 @@ plot_frame plot_heatmap(const std::filesystem::path& stem, const std::string& ti
         draw_cells(cr, f, values, scale, l);
         draw_cell_lines(cr, f, rows, columns, l);
         draw_heatmap_axes(cr, f, l, x_label, y_label);
-        draw_colour_bar(cr, f, scale, bar_ticks, l, value_label);
-        if (scale.missing) draw_missing_key(cr, f, l.bar_left);
+        draw_colour_bar(cr, scale.bar(l.bar_left, f.top, scale.missing ? f.height - 70 : f.height),
+                        bar_ticks, l.bar_tick_w, value_label);
+        if (scale.missing)
+            draw_bar_key(cr, l.bar_left, f.top + f.height, "no data", [&](double x, double y) {
+                cairo_rectangle(cr, x, y, bar_w, 18);
+                draw_missing_cell(cr, x, y, x + bar_w, y + 18);
+            });
         if (!scale.any) draw_note(cr, f, "no data");
     });
     return f;
 }
 
-plot_frame plot_coloured_points(const std::filesystem::path& stem, const std::string& title,
-                                const std::string& x_label, const std::string& y_label,
-                                const coloured_points& points, const std::string& value_label,
-                                bool log_y, bool log_value, const std::string& missing_label) {
-    if (points.y.size() != points.x.size() || points.value.size() != points.x.size())
-        throw std::invalid_argument("plot_coloured_points: x, y and value differ in length");
-    plot_frame f;
-    const ticks yt = lay_out_point_axes(points, log_y, f);
-    const ticks xt = linear_ticks(f.x_left, f.x_right, 10);
-    const colour_scale scale = scale_of_values(points.value, log_value);
-    const ticks bar_ticks = log_value ? log_bar_ticks(scale) : linear_ticks(scale.lo, scale.hi, 6);
-    const heatmap_layout l = lay_out_points(yt, bar_ticks, f);
-    render(stem, plot_width, plot_height, [&](cairo_t* cr) {
-        draw_title(cr, title, plot_width);
-        draw_grid(cr, f, xt, yt);
-        draw_points(cr, f, points, scale, log_value);
-        draw_axes(cr, f, xt, yt, x_label, y_label);
-        set_colour(cr, ink);
-        draw_colour_bar(cr, f, scale, bar_ticks, l, value_label);
-        if (scale.missing) draw_cross_key(cr, f, l.bar_left, missing_label);
-        if (points.x.empty()) draw_note(cr, f, "no data");
-    });
-    return f;
+plot_frame plot_over_count(const std::filesystem::path& stem, const std::string& title,
+                           const std::vector<series>& curves, const std::string& x_label,
+                           const std::string& y_label, bool log_y) {
+    return line_plot(stem, title, curves, x_label, y_label, {log_y, false, 0, true});
 }
 
-plot_frame plot_deviations(const std::filesystem::path& stem, const std::string& title,
-                           const std::string& x_label, const std::vector<deviation_row>& rows) {
-    plot_frame f;
-    lay_out_deviations(rows, f);
-    const ticks xt = linear_ticks(f.x_left, f.x_right, 10);
-    render(stem, plot_width, plot_height, [&](cairo_t* cr) {
+std::vector<plot_frame> plot_panels(const std::filesystem::path& stem, const std::string& title,
+                                    const std::string& x_label, const std::vector<double>& x,
+                                    const std::vector<panel>& panels, const colouring& colour) {
+    check_panels(x, panels, colour);
+    const std::vector<panel> shown = panels.empty() ? std::vector<panel>(1) : panels;
+    const colour_scale scale = scale_of(colour);
+    const panels_layout l = lay_out_panels(x, shown, scale);
+    const std::vector<std::size_t> order = drawing_order(colour.values);
+    const plot_frame& last = l.frames.back();
+
+    render(stem, plot_width, l.height, [&](cairo_t* cr) {
         draw_title(cr, title, plot_width);
-        draw_band(cr, f);
-        draw_grid(cr, f, xt, ticks{});
-        for (std::size_t i = 0; i < rows.size(); ++i)
-            draw_deviation_row(cr, f, rows[i], f.py(static_cast<double>(rows.size() - i) - 0.5));
-        draw_axes(cr, f, xt, ticks{}, x_label, "");
-        if (rows.empty()) draw_note(cr, f, "no data");
+        for (std::size_t k = 0; k < shown.size(); ++k) {
+            const plot_frame& f = l.frames[k];
+            draw_panel(cr, f, shown[k].name, l.x_ticks, l.y_ticks[k], x_label, k + 1 == shown.size());
+            if (draw_points(cr, f, x, shown[k], colour, scale, order) == 0) draw_note(cr, f, "no data");
+        }
+        set_colour(cr, ink);
+        cairo_set_line_width(cr, 1);
+        draw_colour_bar(cr, l.bar, l.bar_ticks, l.bar_tick_w, colour.label);
+        if (scale.missing)
+            draw_bar_key(cr, l.bar.left, last.top + last.height, colour.missing_label,
+                         [&](double x0, double y0) { draw_cross(cr, x0 + bar_w / 2, y0 + 9); });
+    });
+    return l.frames;
+}
+
+plot_frame plot_targets(const std::filesystem::path& stem, const std::string& title,
+                        const std::vector<target_check>& checks) {
+    plot_frame f;
+    const targets_layout l = lay_out_targets(checks, f);
+    const ticks no_ticks;
+    const std::string x_label = l.any_range ? "(value \u2212 target) / width; a range's target is its middle"
+                                            : "(value \u2212 target) / width";
+    render(stem, plot_width, l.height, [&](cairo_t* cr) {
+        draw_title(cr, title, plot_width);
+        draw_grid(cr, f, l.x_ticks, no_ticks);
+        draw_row_lines(cr, f, checks.size());
+        for (std::size_t i = 0; i < checks.size(); ++i) draw_check_row(cr, f, l, i);
+        draw_axes(cr, f, l.x_ticks, no_ticks, x_label, "");
+        if (checks.empty()) draw_note(cr, f, "no data");
+        else draw_targets_key(cr, f, l);
     });
     return f;
 }

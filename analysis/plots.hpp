@@ -1,10 +1,11 @@
 #pragma once
 // Figures of a run, a sweep or a search, drawn with Cairo: a spike raster, power spectra, a
-// spectral Granger pair, a heatmap of a swept measure, points coloured by a value and deviations
-// from targets. Each call writes the same picture twice, `<stem>.png`
-// (pixels) and `<stem>.svg` (vector, in points of the same size), creating the stem's directory.
-// They work on plain data (no files are read) and throw std::runtime_error when a file cannot be
-// written, std::invalid_argument when the data contradict themselves (listed per function).
+// spectral Granger pair, a heatmap of a swept measure, lines over a count, stacked panels of
+// coloured points and values against their targets. Each call writes the same picture twice,
+// `<stem>.png` (pixels) and `<stem>.svg` (vector, in points of the same size), creating the stem's
+// directory. They work on plain data (no files are read) and throw std::runtime_error when a file
+// cannot be written, std::invalid_argument when the data contradict themselves (listed per
+// function).
 //
 // Conventions: white background, the toy "sans-serif" face (DejaVu Sans on Linux), ticks at 1-2-5
 // steps (decades on a log axis), axis labels carry their units, legends never cover data (a short
@@ -12,8 +13,10 @@
 // input still gives a labelled frame saying "no data" (or "no spikes").
 #include "analysis/spike_trains.hpp"
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,35 +116,73 @@ plot_frame plot_heatmap(const std::filesystem::path& stem, const std::string& ti
                         const std::vector<std::vector<double>>& values,
                         const std::string& value_label);
 
-// Points (x[i], y[i]) coloured by value[i] with viridis from the smallest to the largest finite
-// value (of log10(value) with log_value; a value <= 0 then counts as missing), with a colour bar
-// labelled value_label at the right (ticks at powers of ten when the values span one decade or
-// more). The highest values are drawn first so that the lowest lie on top (a search's best
-// evaluations). A point without a finite value is a grey cross, keyed under the bar as
-// missing_label; a point without finite x or y (on a log axis, y <= 0) is left out. The y axis
-// is linear around the points or, with log_y, whole decades. x, y and value have one size
-// (std::invalid_argument otherwise).
-struct coloured_points {
-    std::vector<double> x, y, value;
-};
-plot_frame plot_coloured_points(const std::filesystem::path& stem, const std::string& title,
-                                const std::string& x_label, const std::string& y_label,
-                                const coloured_points& points, const std::string& value_label,
-                                bool log_y = false, bool log_value = false,
-                                const std::string& missing_label = "failed");
+// Lines of y against a count (a generation, an evaluation): as plot_spectra over the x range of
+// the data, with x ticks at whole numbers (1-2-5 steps of at least 1) and y linear around the
+// data or, with log_y, in whole decades as plot_spectra's.
+plot_frame plot_over_count(const std::filesystem::path& stem, const std::string& title,
+                           const std::vector<series>& curves, const std::string& x_label,
+                           const std::string& y_label, bool log_y);
 
-// How far each of several quantities lies from its target, in the target's widths: one row per
-// quantity, top to bottom in the order given, its label at the left and a note (say "9.7 Hz,
-// target 8.1 ± 0.8") at the right; a dot at the deviation (blue within one width, red beyond),
-// the band [-1, 1] shaded green, a line at 0; x symmetric around 0, at least ±2. A NaN deviation
-// says "no value". Row i (from 0, the top) is centred at frame y = rows - i - 0.5.
-struct deviation_row {
-    std::string label;
-    double deviation = 0;
-    std::string note;
+// One panel of plot_panels: a value per point, against the shared x.
+struct panel {
+    std::string name;                             // written above the panel
+    std::vector<double> y;                        // one per point; NaN is not drawn
+    bool log_y = false;                           // a log axis (values <= 0 are not drawn)
+    std::optional<std::array<double, 2>> range;   // the axis spans it (e.g. a parameter's search
+                                                  // range), else the values; lo < hi
 };
-plot_frame plot_deviations(const std::filesystem::path& stem, const std::string& title,
-                           const std::string& x_label, const std::vector<deviation_row>& rows);
+
+// How plot_panels colours its points: viridis of `values` from the smallest to the largest
+// finite one, with a colour bar labelled `label`.
+struct colouring {
+    std::vector<double> values;  // one per point; NaN: a grey cross, keyed `missing_label`
+    std::string label;
+    bool log = false;            // viridis of log10(value), the bar in decades (if any is > 0;
+                                 // values <= 0 take the bottom colour)
+    std::string missing_label = "no value";
+};
+
+// The height of plot_panels' picture of n panels (plot_width wide): plot_height up to 3 panels,
+// then 170 pixels more a panel.
+constexpr int panels_height(std::size_t n) {
+    return n <= 3 ? plot_height : 160 + 170 * static_cast<int>(n);
+}
+
+// Points over a shared x (whole-number ticks, e.g. evaluations in order), one panel per quantity
+// stacked top down in the order given, each with its name above it and its own y axis, the colour
+// bar at the right. A point has one colour in every panel; the points of the largest values are
+// drawn first, so that the smallest (a search's best) lie on top, and the crosses last. x, every
+// panel's y and colour.values have one size (std::invalid_argument otherwise). Returns each
+// panel's frame (one "no data" frame when there is no panel).
+std::vector<plot_frame> plot_panels(const std::filesystem::path& stem, const std::string& title,
+                                    const std::string& x_label, const std::vector<double>& x,
+                                    const std::vector<panel>& panels, const colouring& colour);
+
+// A value against what it should be (plot_targets): target ± width, or a range [lo, hi] with no
+// cost inside and the distance outside counted in widths. Exactly one of target and range is set,
+// width > 0 (std::invalid_argument otherwise).
+struct target_check {
+    std::string name;
+    double value = std::numeric_limits<double>::quiet_NaN();  // NaN: no value
+    std::optional<double> target;
+    std::optional<std::array<double, 2>> range;
+    double width = 1;
+};
+
+// The height of plot_targets' picture of n checks (plot_width wide).
+constexpr int targets_height(std::size_t n) {
+    return n <= 19 ? plot_height : 200 + 32 * static_cast<int>(n);
+}
+
+// Values against their targets as a forest plot: one row per check, top down in the order given,
+// its name at the left; x is the deviation (value - target) / width, a range's target being its
+// middle, so that checks of different units share one axis and one width is one unit. Each row
+// shows the target's band (target ± width: -1 to 1, the target a dark line in it; a range: its
+// ends) in grey, the value as a dot, and at the right the value and the target in their own
+// units. The frame spans x in deviations and y in rows: y_top = 0, y_bottom = rows, row i between
+// py(i) and py(i + 1).
+plot_frame plot_targets(const std::filesystem::path& stem, const std::string& title,
+                        const std::vector<target_check>& checks);
 
 // A PNG read back with Cairo (for tests and checks): pixels row by row, each 0xAARRGGBB as
 // Cairo stores it (alpha premultiplied; the PNGs written here are opaque).

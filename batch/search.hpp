@@ -16,7 +16,7 @@
 //   OUTPUT/optimization.csv, .h5                one row per candidate, in the order proposed
 //   OUTPUT/pareto.csv                           multi-objective (nsga2): the Pareto front
 //   OUTPUT/best.toml, best_model.json           the best point as a run configuration
-//   OUTPUT/plots/search_*.png, .svg             at the end: fitness, parameters, objectives
+//   OUTPUT/plots/search_*.png, .svg             at the end (search_plots.hpp)
 #include "batch/executor.hpp"
 #include "batch/optimize_file.hpp"
 

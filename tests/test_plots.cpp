@@ -1,9 +1,9 @@
 // The plots (analysis/plots.hpp): each writes a PNG of the documented size and a well-formed
 // looking SVG, and the PNG shows what was asked at the place the returned frame says: spikes in
 // their population's colour, curves across a log axis, the largest cell of a heatmap in the top
-// colour of viridis.
+// colour of viridis, points of panels in the colour of their value, values against target bands.
 #include "analysis/plots.hpp"
-#include "test_support.hpp"
+#include "plot_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,58 +15,7 @@
 namespace {
 
 using namespace m1::analysis;
-using m1::test::read_file;
-using m1::test::temporary_directory;
-
-std::filesystem::path with(const std::filesystem::path& stem, const char* suffix) {
-    std::filesystem::path p = stem;
-    p += suffix;
-    return p;
-}
-
-// Both files are there, the PNG has the size given, the SVG looks like SVG; returns the PNG.
-png_image expect_files(const std::filesystem::path& stem, int width, int height) {
-    EXPECT_TRUE(std::filesystem::exists(with(stem, ".png"))) << stem;
-    EXPECT_TRUE(std::filesystem::exists(with(stem, ".svg"))) << stem;
-    const std::string svg = read_file(with(stem, ".svg"));
-    EXPECT_EQ(svg.rfind("<?xml", 0), 0u) << "SVG does not start with <?xml";
-    EXPECT_NE(svg.find("<svg"), std::string::npos);
-    EXPECT_NE(svg.find("</svg>"), std::string::npos);
-    png_image png = read_png(with(stem, ".png"));
-    EXPECT_EQ(png.width, width);
-    EXPECT_EQ(png.height, height);
-    return png;
-}
-
-bool close_to(png_image::rgb8 p, rgb c, int tolerance = 3) {
-    return std::abs(p.r - static_cast<int>(std::lround(c.r * 255))) <= tolerance &&
-           std::abs(p.g - static_cast<int>(std::lround(c.g * 255))) <= tolerance &&
-           std::abs(p.b - static_cast<int>(std::lround(c.b * 255))) <= tolerance;
-}
-
-std::string describe(png_image::rgb8 p) {
-    return "(" + std::to_string(p.r) + ", " + std::to_string(p.g) + ", " + std::to_string(p.b) + ")";
-}
-
-// How many pixels of colour c lie in [x0, x1) x [y0, y1).
-int count_colour(const png_image& png, rgb c, double x0, double y0, double x1, double y1) {
-    int n = 0;
-    for (int y = static_cast<int>(y0); y < static_cast<int>(y1); ++y)
-        for (int x = static_cast<int>(x0); x < static_cast<int>(x1); ++x)
-            if (close_to(png.at(x, y), c)) ++n;
-    return n;
-}
-
-// Pixels clearly not white (ink of text, lines, marks) in a rectangle.
-int count_ink(const png_image& png, double x0, double y0, double x1, double y1) {
-    int n = 0;
-    for (int y = static_cast<int>(y0); y < static_cast<int>(y1); ++y)
-        for (int x = static_cast<int>(x0); x < static_cast<int>(x1); ++x) {
-            const auto p = png.at(x, y);
-            if (p.r + p.g + p.b < 3 * 200) ++n;
-        }
-    return n;
-}
+using namespace m1::test;
 
 population_train population(std::string name, std::uint32_t cells, double ynorm,
                             std::vector<double> times, std::vector<std::uint64_t> ids) {
@@ -364,70 +313,159 @@ TEST(plots, heatmap_copes_with_constants_missing_everything_and_long_labels) {
                  std::invalid_argument);
 }
 
-// A search's parameter over its evaluations: each point at its place in its fitness's colour
-// (on a log scale: 1 and 1000 are the two ends of viridis), the best drawn over the worst, a
-// failed one a grey cross, the y axis in decades for a log parameter.
-TEST(plots, coloured_points_take_their_values_colour_best_on_top_and_crosses_for_missing) {
-    temporary_directory dir("plots");
-    const auto stem = dir.path() / "points";
-    const coloured_points p{{1, 2, 3, 4, 4}, {2e-4, 3e-4, 5e-4, 4e-4, 4e-4},
-                            {1000, 1, std::numeric_limits<double>::quiet_NaN(), 31.6, 1}};
-    const plot_frame f = plot_coloured_points(stem, "weights", "evaluation", "weight", p, "fitness",
-                                              /*log_y=*/true, /*log_value=*/true);
+TEST(plots, lines_over_a_count_tick_whole_numbers_and_follow_the_data) {
+    temporary_directory dir("plots-count");
+    const series best{"best so far", {0, 1, 2}, {5, 2, 1.5}, std::nullopt};
+    const auto stem = dir.path() / "count";
+    const plot_frame f = plot_over_count(stem, "fitness", {best}, "generation", "fitness", false);
     const png_image png = expect_files(stem, plot_width, plot_height);
-    EXPECT_TRUE(f.log_y);
-    EXPECT_EQ(f.y_bottom, 1e-4);
-    EXPECT_EQ(f.y_top, 1e-3);
-    const auto at = [&](double x, double y) {
-        return png.at(static_cast<int>(std::lround(f.px(x))), static_cast<int>(std::lround(f.py(y))));
-    };
-    EXPECT_TRUE(close_to(at(1, 2e-4), viridis(1))) << describe(at(1, 2e-4));  // the worst
-    EXPECT_TRUE(close_to(at(2, 3e-4), viridis(0))) << describe(at(2, 3e-4));  // the best
-    // Two evaluations at one place: the better (fitness 1) is drawn last, over 31.6.
-    EXPECT_TRUE(close_to(at(4, 4e-4), viridis(0))) << describe(at(4, 4e-4));
-    // The failed one: grey strokes through its place, not a colour of the scale.
-    const double cx = f.px(3), cy = f.py(5e-4);
-    int grey = 0;
-    for (int y = int(cy) - 5; y <= int(cy) + 5; ++y)
-        for (int x = int(cx) - 5; x <= int(cx) + 5; ++x) {
-            const auto q = png.at(x, y);
-            grey += std::abs(q.r - q.g) < 6 && std::abs(q.g - q.b) < 6 && q.r > 110 && q.r < 200;
-        }
-    EXPECT_GT(grey, 8);
-    EXPECT_EQ(count_colour(png, viridis(0), cx - 5, cy - 5, cx + 6, cy + 6), 0);
-    // The colour bar runs from viridis(0) at the bottom to viridis(1) at the top, right of the
-    // plot area.
-    const int bar_x = static_cast<int>(f.left + f.width + 30 + 13);
-    EXPECT_TRUE(close_to(png.at(bar_x, static_cast<int>(f.top) + 3), viridis(1), 12));
-    EXPECT_THROW(plot_coloured_points(stem, "", "", "", {{1}, {1, 2}, {1}}, ""), std::invalid_argument);
-    plot_coloured_points(dir.path() / "empty", "none", "x", "y", {}, "fitness");
-    expect_files(dir.path() / "empty", plot_width, plot_height);
+    EXPECT_DOUBLE_EQ(f.x_left, 0);
+    EXPECT_DOUBLE_EQ(f.x_right, 2);
+    EXPECT_FALSE(f.log_y);
+    EXPECT_TRUE(close_to(pixel_at(png, f, 1, 2), category_colour(0))) << describe(pixel_at(png, f, 1, 2));
+    // Grid lines (at the ticks) stand at whole generations only: at 1, not at 0.4 or 1.6, where a
+    // span of 2 would otherwise get ticks every 0.2.
+    const double y = f.py(1.6);  // no curve there at x = 0.4 .. 1.6
+    EXPECT_TRUE(close_to(png.at(static_cast<int>(std::round(f.px(1))), static_cast<int>(y)), {0.9, 0.9, 0.9}))
+        << describe(png.at(static_cast<int>(std::round(f.px(1))), static_cast<int>(y)));
+    for (double x : {0.4, 1.6})
+        EXPECT_TRUE(close_to(png.at(static_cast<int>(std::round(f.px(x))), static_cast<int>(y)), {1, 1, 1}));
+
+    const series spread{"median", {0, 1, 2}, {1000, 50, 3}, std::nullopt};
+    const plot_frame g = plot_over_count(dir.path() / "log", "fitness", {spread}, "generation", "fitness", true);
+    const png_image log_png = expect_files(dir.path() / "log", plot_width, plot_height);
+    EXPECT_TRUE(g.log_y);
+    EXPECT_DOUBLE_EQ(g.y_bottom, 1);
+    EXPECT_DOUBLE_EQ(g.y_top, 1000);
+    EXPECT_TRUE(close_to(pixel_at(log_png, g, 1, 50), category_colour(0)));
 }
 
-// Objectives against targets: a dot per row at its deviation, blue within one width and red
-// beyond, over a green band from -1 to 1; a row without a value draws no dot.
-TEST(plots, deviations_put_each_row_at_its_distance_from_target_in_widths) {
-    temporary_directory dir("plots");
-    const auto stem = dir.path() / "deviations";
-    const std::vector<deviation_row> rows{{"rate_hz:IT_L23", 0.5, "10.5, target 10 \u00b1 1"},
-                                          {"rate_hz:PT_L5B", -3.0, "2, target 5 \u00b1 1"},
-                                          {"peak_hz", std::numeric_limits<double>::quiet_NaN(), "no value"}};
-    const plot_frame f = plot_deviations(stem, "best", "deviation from target (widths)", rows);
-    const png_image png = expect_files(stem, plot_width, plot_height);
-    EXPECT_LE(f.x_left, -3.0);
-    EXPECT_EQ(f.x_right, -f.x_left);
-    EXPECT_EQ(f.y_top, 3.0);
-    const auto at = [&](double x, double y) {
-        return png.at(static_cast<int>(std::lround(f.px(x))), static_cast<int>(std::lround(f.py(y))));
+// Two panels over five points, the second on a log axis narrower than a decade; colours in log
+// from 1 to 100, one point without a colour value.
+struct two_panels {
+    std::vector<double> x{1, 2, 3, 4, 4};
+    std::vector<panel> panels{
+        {"linear", {2, 4, 6, 8, 8}, false, std::array<double, 2>{0, 10}},
+        {"log", {2e-4, 3e-4, 5e-4, 8e-4, 8e-4}, true, std::array<double, 2>{1e-4, 1e-3}},
     };
-    EXPECT_TRUE(close_to(at(0.5, 2.5), category_colour(0))) << describe(at(0.5, 2.5));
-    EXPECT_TRUE(close_to(at(-3.0, 1.5), category_colour(1))) << describe(at(-3.0, 1.5));
-    EXPECT_TRUE(close_to(at(-0.7, 1.2), {0.86, 0.94, 0.86})) << describe(at(-0.7, 1.2));  // the band
-    EXPECT_TRUE(close_to(at(-2.2, 1.2), {1, 1, 1})) << describe(at(-2.2, 1.2));  // outside it
-    EXPECT_EQ(count_colour(png, category_colour(0), f.left, f.py(1), f.left + f.width, f.py(0)), 0);
-    EXPECT_EQ(count_colour(png, category_colour(1), f.left, f.py(1), f.left + f.width, f.py(0)), 0);
-    plot_deviations(dir.path() / "none", "none", "x", {});
-    expect_files(dir.path() / "none", plot_width, plot_height);
+    // Points 3 and 4 lie on one spot: 4, given later, is the worse and must not cover 3.
+    colouring colour{{10, 100, std::numeric_limits<double>::quiet_NaN(), 1, 100}, "fitness", true, "failed"};
+};
+
+TEST(plots, panels_colour_each_point_by_its_value_and_cross_those_without) {
+    temporary_directory dir("plots-panels");
+    const two_panels d;
+    const auto stem = dir.path() / "panels";
+    const std::vector<plot_frame> frames = plot_panels(stem, "parameters", "evaluation", d.x, d.panels, d.colour);
+    const png_image png = expect_files(stem, plot_width, panels_height(2));
+    ASSERT_EQ(frames.size(), 2u);
+    EXPECT_LT(frames[0].top + frames[0].height, frames[1].top);
+    EXPECT_EQ(frames[0].left, frames[1].left);
+    EXPECT_TRUE(frames[1].log_y);
+    EXPECT_LT(frames[1].y_bottom, 1e-4);  // the search range and a little more
+    EXPECT_GT(frames[1].y_top, 1e-3);
+    EXPECT_GT(frames[1].y_bottom, 8e-5);
+    for (std::size_t k = 0; k < 2; ++k) {
+        const auto& y = d.panels[k].y;
+        EXPECT_TRUE(close_to(pixel_at(png, frames[k], 1, y[0]), viridis(0.5))) << k << describe(pixel_at(png, frames[k], 1, y[0]));
+        EXPECT_TRUE(close_to(pixel_at(png, frames[k], 2, y[1]), viridis(1))) << k;
+        EXPECT_TRUE(close_to(pixel_at(png, frames[k], 3, y[2]), {0.5, 0.5, 0.5})) << k << describe(pixel_at(png, frames[k], 3, y[2]));
+        EXPECT_TRUE(close_to(pixel_at(png, frames[k], 4, y[3]), viridis(0))) << k << describe(pixel_at(png, frames[k], 4, y[3]));
+    }
+    // The log panel, narrower than a decade, still has labelled ticks at its left.
+    EXPECT_GT(count_ink(png, 0, frames[1].top, frames[1].left - 10, frames[1].top + frames[1].height), 60);
+    // The colour bar at the right, its top colour at the top; the cross's key under it.
+    const plot_frame& f = frames[1];
+    EXPECT_GT(count_colour(png, viridis(1), f.left + f.width + 5, frames[0].top, plot_width, frames[0].top + 10), 10);
+    EXPECT_GT(count_colour(png, {0.5, 0.5, 0.5}, f.left + f.width + 5, f.top + f.height - 60, plot_width, f.top + f.height), 8);
+}
+
+TEST(plots, panels_grow_with_their_number_and_cope_with_none) {
+    temporary_directory dir("plots-panels-edge");
+    std::vector<panel> six(6, panel{"p", {1, 2, 3}, false, std::nullopt});
+    const std::vector<plot_frame> frames =
+        plot_panels(dir.path() / "six", "six", "evaluation", {1, 2, 3}, six, {{1, 2, 3}, "v"});
+    expect_files(dir.path() / "six", plot_width, panels_height(6));
+    EXPECT_GT(panels_height(6), plot_height);
+    ASSERT_EQ(frames.size(), 6u);
+    for (std::size_t k = 0; k + 1 < frames.size(); ++k) {
+        EXPECT_LT(frames[k].top + frames[k].height + 20, frames[k + 1].top);  // room for the name
+        EXPECT_GT(frames[k].height, 100);
+    }
+    EXPECT_LT(frames.back().top + frames.back().height, panels_height(6) - 60);  // the x axis below
+
+    const std::vector<plot_frame> none = plot_panels(dir.path() / "none", "none", "evaluation", {}, {}, {});
+    const png_image png = expect_files(dir.path() / "none", plot_width, plot_height);
+    ASSERT_EQ(none.size(), 1u);
+    const plot_frame& f = none[0];
+    EXPECT_GT(count_ink(png, f.left + f.width / 2 - 50, f.top + f.height / 2 - 15, f.left + f.width / 2 + 50,
+                        f.top + f.height / 2 + 15),
+              20);  // "no data"
+    EXPECT_THROW(plot_panels(dir.path() / "bad", "bad", "x", {1, 2}, {panel{"p", {1}, false, std::nullopt}}, {{1, 2}, "v"}),
+                 std::invalid_argument);
+    EXPECT_THROW(plot_panels(dir.path() / "bad", "bad", "x", {1, 2}, {}, {{1}, "v"}), std::invalid_argument);
+    EXPECT_THROW(plot_panels(dir.path() / "bad", "bad", "x", {1}, {panel{"p", {1}, true, std::array<double, 2>{0, 1}}},
+                             {{1}, "v"}),
+                 std::invalid_argument);
+}
+
+TEST(plots, targets_show_each_value_in_widths_from_its_target_band) {
+    temporary_directory dir("plots-targets");
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const std::vector<target_check> checks{
+        {"rate_hz:IT_L23", 12, 10.0, std::nullopt, 2},                      // +1 width
+        {"peak_hz", 35, std::nullopt, std::array<double, 2>{10, 30}, 20},   // middle 20: +0.75, band +-0.5
+        {"cv_isi:PV_L23", nan, 5.0, std::nullopt, 1},                       // no value
+        {"rate_hz:PT_L5B", 0.2, 0.5, std::nullopt, 0.1},                    // -3 widths
+    };
+    const auto stem = dir.path() / "targets";
+    const plot_frame f = plot_targets(stem, "best point", checks);
+    const png_image png = expect_files(stem, plot_width, plot_height);
+    EXPECT_EQ(f.y_top, 0);
+    EXPECT_EQ(f.y_bottom, 4);
+    EXPECT_LT(f.x_left, -3);
+    EXPECT_GT(f.x_right, 1);
+    const rgb dot = category_colour(0), band{0.82, 0.82, 0.82};
+    for (const auto& [z, row] : {std::pair{1.0, 0.5}, {0.75, 1.5}, {-3.0, 3.5}})
+        EXPECT_TRUE(close_to(pixel_at(png, f, z, row), dot)) << z << describe(pixel_at(png, f, z, row));
+    // The bands: target +- width from -1 to 1 with the target's dark line at 0; a range without a line.
+    EXPECT_TRUE(close_to(pixel_at(png, f, -0.5, 0.5), band)) << describe(pixel_at(png, f, -0.5, 0.5));
+    EXPECT_TRUE(close_to(pixel_at(png, f, 0, 0.5), {0.12, 0.12, 0.12})) << describe(pixel_at(png, f, 0, 0.5));
+    EXPECT_TRUE(close_to(pixel_at(png, f, 0, 1.5), band)) << describe(pixel_at(png, f, 0, 1.5));
+    EXPECT_TRUE(close_to(pixel_at(png, f, 0.6, 1.5), {1, 1, 1})) << describe(pixel_at(png, f, 0.6, 1.5));
+    EXPECT_TRUE(close_to(pixel_at(png, f, -2, 0.5), {1, 1, 1}));
+    // The row without a value has no dot but says so beside its band.
+    EXPECT_EQ(count_colour(png, dot, f.left, f.py(2), f.left + f.width, f.py(3)), 0);
+    EXPECT_GT(count_ink(png, f.px(1) + 5, f.py(2.3), f.px(1) + 150, f.py(2.7)), 20);
+    // Names at the left, values and targets at the right of every row.
+    for (double row : {0.5, 1.5, 2.5, 3.5}) {
+        EXPECT_GT(count_ink(png, 0, f.py(row) - 8, f.left - 5, f.py(row) + 8), 20) << row;
+        EXPECT_GT(count_ink(png, f.left + f.width + 5, f.py(row) - 8, plot_width, f.py(row) + 8), 20) << row;
+    }
+}
+
+TEST(plots, targets_cope_with_many_none_and_refuse_a_malformed_check) {
+    temporary_directory dir("plots-targets-edge");
+    std::vector<target_check> many;
+    for (int k = 0; k < 25; ++k) many.push_back({"rate_hz:pop" + std::to_string(k), 5.0 + k, 5.0, std::nullopt, 1});
+    const plot_frame f = plot_targets(dir.path() / "many", "25", many);
+    const png_image png = expect_files(dir.path() / "many", plot_width, targets_height(25));
+    EXPECT_GT(targets_height(25), plot_height);
+    EXPECT_GE(f.height / 25, 24);  // a row stays taller than its text
+    EXPECT_TRUE(close_to(pixel_at(png, f, 24, 24.5), category_colour(0)));
+
+    const plot_frame none = plot_targets(dir.path() / "none", "none", {});
+    const png_image empty = expect_files(dir.path() / "none", plot_width, plot_height);
+    EXPECT_GT(count_ink(empty, none.left + none.width / 2 - 50, none.top + none.height / 2 - 15,
+                        none.left + none.width / 2 + 50, none.top + none.height / 2 + 15),
+              20);  // "no data"
+    const auto refused = [&](target_check c) {
+        EXPECT_THROW(plot_targets(dir.path() / "bad", "bad", {c}), std::invalid_argument) << c.name;
+    };
+    refused({"both", 1, 1.0, std::array<double, 2>{0, 2}, 1});
+    refused({"neither", 1, std::nullopt, std::nullopt, 1});
+    refused({"no width", 1, 1.0, std::nullopt, 0});
+    refused({"reversed range", 1, std::nullopt, std::array<double, 2>{2, 0}, 1});
 }
 
 TEST(plots, unwritable_places_and_unreadable_pictures_throw) {

@@ -86,7 +86,7 @@ TEST_F(Search, EndsWithEveryEvaluationAndARunnableBestPoint) {
         EXPECT_TRUE(fs::exists(out / name)) << name;
     EXPECT_NE(err_.find("generation 3/3: 18 evaluations, best "), std::string::npos) << err_;
     EXPECT_NE(err_.find("best point: " + (out / "best.toml").string()), std::string::npos) << err_;
-    for (const char* plot : {"search_fitness.png", "search_param_0.svg", "search_param_1.png",
+    for (const char* plot : {"search_fitness.png", "search_parameters.svg", "search_parameters.png",
                              "search_objectives.png"})
         EXPECT_TRUE(fs::exists(out / "plots" / plot)) << plot;
     // m1batch status knows a search's directory: every run of the generations evaluated.
