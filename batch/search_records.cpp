@@ -73,8 +73,7 @@ std::vector<std::string> csv_fields(const search_spec& search, const evaluation&
     for (const param_value& v : e.values) f.push_back(format_value(v));
     for (std::size_t k = 0; k < search.objectives.size(); ++k)
         f.push_back(number_text(objective_value(e, k)));
-    for (std::size_t k = 0; k < search.objectives.size(); ++k)
-        f.push_back(python_repr(objective_score(search, search.objectives[k], objective_value(e, k))));
+    for (double score : objective_scores(search, e.objective_values)) f.push_back(python_repr(score));
     f.insert(f.end(), {python_repr(e.fitness), joined_ids(e), e.status});
     return f;
 }
