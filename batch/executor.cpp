@@ -207,6 +207,7 @@ void simulate_run(const sweep_spec& sweep, const sweep_run& run, const results_d
     outcome.build_s = s.build_s;
     outcome.network_reused = s.network_reused;
     outcome.wall_s = s.wall_s;
+    outcome.message = runaway_note(s.runaway_cells);
     print_summary(s, log);
     if (!sweep.analysis.empty())
         run_threads.run([&] { analyse_after_run(sweep, simulated, run_file_sha256, dir, log, outcome); });

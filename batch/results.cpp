@@ -16,6 +16,7 @@
 #include "core/io/posix_file.hpp"
 #include "core/base/text_format.hpp"
 #include "core/io/run_file.hpp"
+#include "core/run/run.hpp"
 
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
@@ -331,6 +332,7 @@ void read_finished(const fs::path& h5, index_row& row) {
         const attribute_value* s = attrs.find("spikes");
         if (const auto* i = s ? std::get_if<std::int64_t>(s) : nullptr; i && *i > 0)
             row.spikes = std::uint64_t(*i);
+        row.message = runaway_note(static_cast<std::uint64_t>(number("runaway_cells")));
     } catch (const std::exception& e) {
         row.state = run_state::failed;
         row.message = std::string("run.h5 unreadable: ") + e.what();

@@ -132,3 +132,36 @@ TEST(Simulation, CurrentSumsFollowTheSynapticConductance) {
         EXPECT_GE(g(k), early * (1 - 1e-9)) << k;
     }
 }
+
+// A cell whose state leaves the numbers (here: an event of weight 1e308 makes its conductance
+// inf - inf) falls silent as in NEURON; the run goes on, the other cells keep firing, and the
+// result lists the cell once, by the end of the epoch it was found in.
+TEST(Simulation, ARunawayCellFallsSilentAndIsListedWhileTheRunGoesOn) {
+    const m1::model_spec m = model_with(
+        R"("E": {"cellModel": "Izhi", "cellType": "RS", "numCells": 1},
+           "F": {"cellModel": "Izhi", "cellType": "RS", "numCells": 1},
+           "src": {"cellModel": "VecStim", "numCells": 1, "spkTimes": [100]})",
+        R"(, "connParams": {"in": {"preConds": {"pop": "src"}, "postConds": {"pop": "E"},
+            "synMech": "AMPA", "weight": 1e308, "delay": 1}},
+           "stimSourceParams": {"step": {"type": "IClamp", "del": 10, "dur": 380, "amp": 0.4}},
+           "stimTargetParams": {"step->EF": {"source": "step", "conds": {"cellType": "RS"}}})");
+    const m1::recipe r(m);
+    const m1::network net = m1::build_network(r);
+    m1::simulation_options options;
+    options.duration = m.sim.duration;
+    options.dt = m.sim.dt;
+    m1::execution share(2);
+    const m1::simulation_result result = m1::simulation(r, net, options, share).run();
+    ASSERT_EQ(result.runaway_cells.size(), 1u);
+    EXPECT_EQ(result.runaway_cells[0].gid, 0u);
+    EXPECT_GE(result.runaway_cells[0].by_ms, 101.0);
+    EXPECT_LE(result.runaway_cells[0].by_ms, 101.0 + 10.0) << "within its epoch (at most 10 ms)";
+    std::size_t e_before = 0, e_after = 0, f_after = 0;
+    for (const m1::spike& sp : result.spikes) {
+        if (sp.gid == 0) (sp.time < 101 ? e_before : e_after)++;
+        if (sp.gid == 1 && sp.time > 150) ++f_after;
+    }
+    EXPECT_GT(e_before, 0u) << "E fired under its step before the event";
+    EXPECT_EQ(e_after, 0u) << "and never after";
+    EXPECT_GT(f_after, 5u) << "F is untouched";
+}

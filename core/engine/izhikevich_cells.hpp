@@ -61,10 +61,13 @@ struct izhikevich_cells {
             watch_flag[s] = 0;
         }
     }
+    // Whether slot s's v and u are numbers (a cell driven past its model's range runs away to
+    // infinity and NaN, in NEURON as here).
+    bool finite(std::size_t s) const { return std::isfinite(v_soma[s]) && std::isfinite(u[s]); }
     // The slot of the first cell whose v or u is NaN or infinite; v_soma.size() when none is.
     std::size_t first_non_finite() const {
         for (std::size_t i = 0; i < v_soma.size(); ++i)
-            if (!std::isfinite(v_soma[i]) || !std::isfinite(u[i])) return i;
+            if (!finite(i)) return i;
         return v_soma.size();
     }
 

@@ -56,7 +56,9 @@ struct simulation::state {
                        std::vector<step_spike>& spikes, double* clamp_rhs, double* clamp_diag);
     void merge_group_spikes();
     void append_spikes(std::vector<spike>& spikes) const;
-    void check_state(std::size_t last) const;
+    void check_state(std::size_t last);
+    std::vector<std::uint8_t> runaway_flag;  // per slot: listed in runaway_cells already
+    std::vector<runaway_cell> runaway_cells;
 };
 
 simulation::simulation(const recipe& r, const network& net, simulation_options options,
@@ -176,13 +178,16 @@ void simulation::state::append_spikes(std::vector<spike>& spikes) const {
               });
 }
 
-// A NaN or infinite voltage never crosses threshold again: the run would end looking quiet. One
-// pass over the cells per epoch is cheap next to the epoch itself.
-void simulation::state::check_state(std::size_t last) const {
-    if (const std::size_t bad = cells.first_non_finite(); bad < cells.v_soma.size())
-        throw non_finite_state("cell gid " + std::to_string(net.gid_of_slot[bad]) +
-                               " has a non-finite voltage or recovery variable at t = " +
-                               std::to_string(grid.start(last - 1)) + " ms (the model diverges)");
+// A NaN or infinite voltage never crosses threshold again; NEURON goes on without the cell, and so
+// does the engine, but the run lists it (one pass over the cells per epoch, cheap next to the
+// epoch itself).
+void simulation::state::check_state(std::size_t last) {
+    runaway_flag.resize(cells.cells, 0);
+    for (std::size_t s = 0; s < cells.cells; ++s)
+        if (!runaway_flag[s] && !cells.finite(s)) {
+            runaway_flag[s] = 1;
+            runaway_cells.push_back({net.gid_of_slot[s], grid.start(last)});
+        }
     if (opt.should_stop && opt.should_stop())
         throw run_cancelled("stopped at t = " + std::to_string(grid.start(last - 1)) + " ms");
 }
@@ -217,6 +222,7 @@ simulation_result simulation::run() {
     result.simulate_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     for (const auto& r : st.recorders) r->finish(result);
+    result.runaway_cells = std::move(st.runaway_cells);
     return result;
 }
 

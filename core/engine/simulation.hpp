@@ -54,14 +54,17 @@ public:
     using run_error::run_error;
 };
 
-// A cell's state stopped being a number (a model whose input diverges): the run cannot go on.
-class non_finite_state : public run_error {
-public:
-    using run_error::run_error;
+// A cell whose voltage ran away to infinity or NaN (an Izhikevich cell driven past its model's
+// range, e.g. an LTS cell whose reset lands above its moving peak): as in NEURON, it never
+// crosses threshold again and the run goes on; `by_ms` is the end of the epoch it was found in.
+struct runaway_cell {
+    gid_type gid = 0;
+    double by_ms = 0;
 };
 
 struct simulation_result {
     std::vector<spike> spikes;                // sorted by (time, gid)
+    std::vector<runaway_cell> runaway_cells;  // in the order found
     std::vector<std::vector<double>> traces;  // one per traced cell, sample k at k*record_step
     // [sample][electrode], sample k after step (k + 1) * current_sums.interval.
     std::vector<double> excitatory_sums, inhibitory_sums;

@@ -12,6 +12,7 @@
 #include <iomanip>
 #include <memory>
 #include <ostream>
+#include <sstream>
 
 namespace m1 {
 
@@ -260,6 +261,27 @@ void add_run_figures(const run_config& config, const run_summary& s, std::size_t
     attrs.emplace_back("mean_rate_hz", s.mean_rate_hz());
 }
 
+// Cells whose state ran away (NEURON goes on without them, and so did the engine): a warning, and
+// /run attributes runaway_cells (how many, always written) and runaway_cell_list ("gid (population)
+// by t ms; ...") when there are any.
+void note_runaway_cells(const recipe& rec, const std::vector<runaway_cell>& cells,
+                        run_record& record, std::ostream* log) {
+    record.run_attributes.emplace_back("runaway_cells", std::int64_t(cells.size()));
+    if (cells.empty()) return;
+    std::ostringstream list;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        const std::size_t p = rec.population_of(cells[i].gid);
+        list << (i ? "; " : "") << "gid " << cells[i].gid << " ("
+             << rec.model().populations[rec.populations()[p].spec].name << ") by "
+             << cells[i].by_ms << " ms";
+    }
+    record.run_attributes.emplace_back("runaway_cell_list", list.str());
+    if (log)
+        *log << "warning: " << cells.size() << (cells.size() == 1 ? " cell" : " cells")
+             << " ran away to a non-finite voltage and fell silent, as in NEURON: " << list.str()
+             << "\n";
+}
+
 std::vector<population_summary> population_summaries(const recipe& rec, const run_record& record,
                                                      double duration) {
     const auto pops = rec.populations();
@@ -303,6 +325,12 @@ void log_built(const recipe& rec, const obtained_network& n, double build_s, std
 
 }  // namespace
 
+std::string runaway_note(std::uint64_t runaway_cells) {
+    if (runaway_cells == 0) return "";
+    return std::to_string(runaway_cells) + (runaway_cells == 1 ? " cell" : " cells") +
+           " ran away to a non-finite voltage (run.h5: /run runaway_cell_list)";
+}
+
 double peak_rss_mib() {
     struct rusage usage {};
     getrusage(RUSAGE_SELF, &usage);
@@ -341,6 +369,8 @@ simulated_run simulate(const run_config& config, model_spec model, std::ostream*
     s.network_reused = b.network.reused;
     add_run_identity(config, model, record);
     add_run_figures(config, s, result.steps, record);
+    note_runaway_cells(rec, result.runaway_cells, record, log);
+    s.runaway_cells = result.runaway_cells.size();
     s.wall_s = seconds_since(t0);
     record.run_attributes.emplace_back("wall_s", s.wall_s);
     for (const auto& a : extras.run_attributes) record.run_attributes.push_back(a);

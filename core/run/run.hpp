@@ -43,9 +43,14 @@ struct run_summary {
     std::uint64_t cells = 0, synapses = 0, spikes = 0;
     double duration_ms = 0, build_s = 0, simulate_s = 0, peak_rss_mb = 0;
     bool network_reused = false;
+    std::uint64_t runaway_cells = 0;  // cells that ran away to a non-finite voltage (/run attrs)
     double wall_s = 0;  // from the start to the run record complete (as /run wall_s records it)
     double mean_rate_hz() const { return cells && duration_ms > 0 ? double(spikes) / cells / (duration_ms / 1000.0) : 0; }
 };
+
+// What a run's row in a batch says of its runaway cells: "" for none, else "N cells ran away to a
+// non-finite voltage (run.h5: /run runaway_cell_list)".
+std::string runaway_note(std::uint64_t runaway_cells);
 
 // A run as a value: what its run file holds and what its summary says (summary.run_file is empty
 // and peak_rss_mb 0 until it is written).
@@ -55,7 +60,7 @@ struct simulated_run {
 };
 
 // Builds and simulates one instance of `model` (the effective model of `config`); prints progress
-// to `log` if given. Writes nothing. Throws input_error, run_error, run_cancelled, non_finite_state.
+// to `log` if given. Writes nothing. Throws input_error, run_error, run_cancelled.
 simulated_run simulate(const run_config& config, model_spec model, std::ostream* log,
                        const run_extras& extras = {});
 
@@ -71,8 +76,8 @@ std::filesystem::path run_file_of(const run_config& config);
 std::string write_run(const run_config& config, simulated_run& run);
 
 // Runs one instance of `model` (the effective model of `config`) and writes its run file into
-// config.output; prints progress to `log` if given. Throws input_error, run_error, run_cancelled,
-// non_finite_state; on any of them no run file is left.
+// config.output; prints progress to `log` if given. Throws input_error, run_error, run_cancelled;
+// on any of them no run file is left.
 run_summary run_model(const run_config& config, model_spec model, std::ostream* log,
                       const run_extras& extras = {});
 // run_model of effective_model(config).
