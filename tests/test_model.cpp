@@ -344,3 +344,113 @@ TEST(ModelErrors, PopulationWithoutSizeRefused) {
 }
 
 }  // namespace
+
+// MyExp2SynNMDABB (issue 14): its keys are the mod's, tau1NMDA < tau2NMDA, both positive; every
+// refusal names the key and its line.
+namespace {
+const std::string nmda_mechanism = R"("AMPA": {
+    "mod": "MyExp2SynNMDABB",
+    "tau1NMDA": 15,
+    "tau2NMDA": 150,
+    "r": 1,
+    "e": 0
+   })";
+
+std::string nmda_model(const std::string& from = "", const std::string& to = "") {
+    std::string text = replaced(valid_model, R"("AMPA": {
+    "mod": "Exp2Syn",
+    "tau1": 0.05,
+    "tau2": 5.3,
+    "e": 0
+   })", nmda_mechanism);
+    return from.empty() ? text : replaced(text, from, to);
+}
+}  // namespace
+
+TEST(Model, NmdaMechanismReadsTheModsParameters) {
+    const m1::model_spec m = parse(nmda_model("\"r\": 1,", "\"r\": 0.5,\n    \"sNMDAmax\": 0.01,\n    \"mg\": 2,"));
+    ASSERT_EQ(m.synaptic_mechanisms.size(), 1u);
+    const m1::synaptic_mechanism& s = m.synaptic_mechanisms[0];
+    EXPECT_EQ(s.kinetics, m1::synaptic_kinetics::nmda_bb);
+    EXPECT_EQ(s.tau1, 15);
+    EXPECT_EQ(s.tau2, 150);
+    EXPECT_EQ(s.nmda.r, 0.5);
+    EXPECT_EQ(s.gmax, 0.01) << "sNMDAmax caps B - A as MyExp2SynBB's gmax does";
+    EXPECT_EQ(s.nmda.fracca, 0.13) << "the mod's GLOBAL default";
+    EXPECT_EQ(s.nmda.cai, 5e-5) << "NEURON's cai0_ca_ion";
+    EXPECT_EQ(s.nmda.cao, 2.0) << "NEURON's cao0_ca_ion";
+    EXPECT_EQ(m.sim.celsius, 6.3) << "NEURON's default temperature";
+}
+
+TEST(Model, NmdaMechanismDefaultsAreTheMods) {
+    const m1::model_spec m = parse(nmda_model("\"tau1NMDA\": 15,\n    \"tau2NMDA\": 150,\n    \"r\": 1,\n", ""));
+    const m1::synaptic_mechanism& s = m.synaptic_mechanisms[0];
+    EXPECT_EQ(s.tau1, 15);
+    EXPECT_EQ(s.tau2, 150);
+    EXPECT_EQ(s.nmda.r, 1);
+    EXPECT_EQ(s.gmax, 1e9);
+}
+
+TEST(ModelErrors, NmdaTau1NotBelowTau2Refused) {
+    const std::string text = nmda_model("\"tau1NMDA\": 15,", "\"tau1NMDA\": 150,");
+    const m1::input_error e = expect_input_error(text);
+    expect_names(e, "netParams.synMechParams.AMPA.tau1NMDA", line_of(text, "\"tau1NMDA\""));
+    EXPECT_NE(std::string(e.what()).find("tau1NMDA < tau2NMDA"), std::string::npos) << e.what();
+}
+
+TEST(ModelErrors, NmdaNegativeTauRefused) {
+    const std::string text = nmda_model("\"tau2NMDA\": 150,", "\"tau2NMDA\": -150,");
+    const m1::input_error e = expect_input_error(text);
+    expect_names(e, "netParams.synMechParams.AMPA.tau2NMDA", line_of(text, "\"tau2NMDA\""));
+    EXPECT_NE(std::string(e.what()).find("positive"), std::string::npos) << e.what();
+}
+
+TEST(ModelErrors, NmdaUnknownParameterRefused) {
+    const std::string text = nmda_model("\"r\": 1,", "\"r\": 1,\n    \"tau3NMDA\": 5,");
+    const m1::input_error e = expect_input_error(text);
+    expect_names(e, "netParams.synMechParams.AMPA.tau3NMDA", line_of(text, "\"tau3NMDA\""));
+    EXPECT_NE(std::string(e.what()).find("unknown key"), std::string::npos) << e.what();
+}
+
+TEST(ModelErrors, NmdaWithExp2SynTimeConstantsPointsToTheModsNames) {
+    const std::string text = nmda_model("\"r\": 1,", "\"r\": 1,\n    \"tau1\": 5,");
+    const m1::input_error e = expect_input_error(text);
+    expect_names(e, "netParams.synMechParams.AMPA.tau1", line_of(text, "\"tau1\""));
+    EXPECT_NE(std::string(e.what()).find("'tau1NMDA'"), std::string::npos) << e.what();
+}
+
+TEST(ModelErrors, NmdaFraccaIsAGlobalNotASynapseParameter) {
+    // NEURON 8.2.2: setattr(syn, 'fracca', x) raises LookupError (tests/validation measured it).
+    const std::string text = nmda_model("\"r\": 1,", "\"r\": 1,\n    \"fracca\": 0.2,");
+    const m1::input_error e = expect_input_error(text);
+    expect_names(e, "netParams.synMechParams.AMPA.fracca", line_of(text, "\"fracca\""));
+    EXPECT_NE(std::string(e.what()).find("GLOBAL"), std::string::npos) << e.what();
+}
+
+TEST(Model, HParamsCelsiusIsTheTemperature) {
+    const m1::model_spec m =
+        parse(replaced(valid_model, "\"dt\": 0.025", "\"dt\": 0.025,\n  \"hParams\": {\"celsius\": 34, \"v_init\": -65}"));
+    EXPECT_EQ(m.sim.celsius, 34);
+}
+
+TEST(ModelErrors, HParamsOtherThanCelsiusOnlyAtDefaults) {
+    const std::string text =
+        replaced(valid_model, "\"dt\": 0.025", "\"dt\": 0.025,\n  \"hParams\": {\"v_init\": -70}");
+    const m1::input_error e = expect_input_error(text);
+    expect_names(e, "simConfig.hParams.v_init", line_of(text, "\"hParams\""));
+}
+
+TEST(Model, M1_2016_0302IsThe2016FormWithTheNmdaBackground) {
+    const m1::model_spec a = m1::load_model(M1_SOURCE_DIR "/configs/models/m1_2016.json");
+    const m1::model_spec b = m1::load_model(M1_SOURCE_DIR "/configs/models/m1_2016_0302.json");
+    EXPECT_EQ(a.populations.size(), b.populations.size());
+    EXPECT_EQ(a.connectivity_rules.size(), b.connectivity_rules.size());
+    ASSERT_EQ(b.synaptic_mechanisms.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) {
+        const auto& s = b.synaptic_mechanisms[i];
+        EXPECT_EQ(s.kinetics, s.name == "NMDA" ? m1::synaptic_kinetics::nmda_bb
+                                               : m1::synaptic_kinetics::my_exp2syn_bb) << s.name;
+    }
+    for (const auto& source : b.stim_sources) EXPECT_EQ(source.start, 50) << source.name;
+    for (const auto& source : a.stim_sources) EXPECT_EQ(source.start, 0) << source.name;
+}

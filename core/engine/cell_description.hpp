@@ -33,20 +33,33 @@ struct soma_geometry {
     double Ra = 35.4;
 };
 
-// Which of the two kinetics a synaptic mechanism follows: the engine asks this, never the name.
+// Which kinetics a synaptic mechanism follows: the engine asks this, never the name.
 enum class synaptic_kinetics {
-    exp2syn,       // exp2syn.mod: tau1 clamped from below
-    my_exp2syn_bb  // MyExp2SynBB: no lower clamp of tau1, a conductance ceiling gmax
+    exp2syn,        // exp2syn.mod: tau1 clamped from below
+    my_exp2syn_bb,  // MyExp2SynBB: no lower clamp of tau1, a conductance ceiling gmax
+    nmda_bb         // MyExp2SynNMDABB: Exp2Syn's states, a Mg-blocked current, part of it calcium
 };
 
-// Exp2Syn (and MyExp2SynBB, its twin with a conductance ceiling): two exponentials whose
-// difference peaks at the event weight (SEMANTICS.md §3).
+// MyExp2SynNMDABB's constants beyond the two exponentials (SEMANTICS.md §3b): the event scale r
+// (events are ignored when r < 0), the calcium fraction fracca (a GLOBAL of the mod) and the
+// calcium concentrations its GHK driving force reads, which nothing in these models changes
+// (NEURON's defaults cai0_ca_ion and cao0_ca_ion).
+struct nmda_constants {
+    double r = 1;
+    double fracca = 0.13;
+    double cai = 5e-5, cao = 2;  // mM
+};
+
+// Exp2Syn (and MyExp2SynBB, its twin with a conductance ceiling, and MyExp2SynNMDABB, whose
+// tau1NMDA/tau2NMDA/sNMDAmax are tau1/tau2/gmax here): two exponentials whose difference peaks at
+// the event weight (SEMANTICS.md §3).
 struct synaptic_mechanism {
     std::string name;
-    std::string mod;    // "Exp2Syn" or "MyExp2SynBB"
+    std::string mod;    // "Exp2Syn", "MyExp2SynBB" or "MyExp2SynNMDABB"
     synaptic_kinetics kinetics = synaptic_kinetics::exp2syn;  // as `mod` says
     double tau1 = 0.1, tau2 = 10, e = 0;
-    double gmax = 1e9;  // MyExp2SynBB only
+    double gmax = 1e9;  // MyExp2SynBB's gmax, MyExp2SynNMDABB's sNMDAmax
+    nmda_constants nmda;  // MyExp2SynNMDABB only
 };
 
 enum class stim_kind { netstim, iclamp, vecstim };

@@ -30,6 +30,33 @@ template <class v2>
     std::memcpy(p, &x, sizeof x);
 }
 
+// MyExp2SynNMDABB's lane m: this step's events as Exp2Syn's, then its current at v + 0.001 and v
+// (nocmodl's finite difference, as for every point process). The Mg block and the GHK force
+// need exp() of each cell's own voltage: libm's, cell by cell, which is what NEURON calls. A
+// cell without NMDA conductance adds nothing (NEURON adds a signed zero) and costs nothing.
+inline void nmda_currents(const izhikevich_cells& cells, synapse_lanes& lanes, std::size_t m,
+                          std::size_t lo, double* input, double* rhs, double* diag) {
+    const double* vs = cells.v_soma.data() + lo;
+    const double* mfact = cells.point_factor.data() + lo;
+    double* A = lanes.A.data() + m * lanes.padded + lo;
+    double* B = lanes.B.data() + m * lanes.padded + lo;
+    double* in = input + m * group_size;
+    const nmda_current& current = lanes.nmda_law[m];
+    const double smax = lanes.gmax[m];
+    for (std::size_t i = 0; i < group_size; ++i) {
+        const double x = in[i];
+        in[i] = 0;
+        A[i] += x;
+        B[i] += x;
+        double s = B[i] - A[i];
+        if (s == 0) continue;
+        s = s > smax ? smax : s;
+        const double i1 = current(s, vs[i] + .001), i0 = current(s, vs[i]);
+        rhs[i] -= i0 * mfact[i];
+        diag[i] += ((i1 - i0) / .001) * mfact[i];
+    }
+}
+
 // Exp2Syn, one lane per mechanism: this step's events (A += w*factor, B += w*factor; adding 0
 // changes nothing, A and B never being -0), then i = g*(v - e), conductance by finite difference.
 template <class v2>
@@ -41,6 +68,10 @@ template <class v2>
     const double* mfact = cells.point_factor.data() + lo;
     const v2 zero = v2{} + 0.0, milli = zero + .001;
     for (std::size_t m = 0; m < lanes.mechs; ++m) {
+        if (lanes.nmda[m]) {
+            nmda_currents(cells, lanes, m, lo, input, rhs, diag);
+            continue;
+        }
         double* A = lanes.A.data() + m * lanes.padded + lo;
         double* B = lanes.B.data() + m * lanes.padded + lo;
         double* in = input + m * group_size;
@@ -138,7 +169,7 @@ template <class v2>
     }
 }
 
-// States at t_{n+1}: Exp2Syn's cnexp decay.
+// States at t_{n+1}: the cnexp decay of Exp2Syn's (and MyExp2SynNMDABB's) A and B.
 template <class v2>
 [[gnu::always_inline]] inline void decay_synapses(synapse_lanes& lanes, std::size_t lo) {
     constexpr std::size_t width = sizeof(v2) / sizeof(double);

@@ -80,7 +80,6 @@ void event_router::deliver(std::span<const spike> spikes,
     const double* weight = synapses_.weight.data();
     const std::size_t steps = grid_.steps();
     const std::uint8_t* lane_of_mech = lanes_.lane_of_mech.data();
-    const double* factor = lanes_.factor.data();
     for (std::size_t i = 0; i < spikes.size(); ++i) {
         const spike& sp = spikes[i];
         const std::size_t emitted = emitted_steps[i];
@@ -92,7 +91,7 @@ void event_router::deliver(std::span<const spike> spikes,
             const std::uint8_t m = lane_of_mech[t.synaptic_mechanism[k]];
             const std::uint32_t cell = *q, group = cell / group_size;
             buckets_[bucket_row_of_step_[arrival] + part].push_back(
-                {weight[k] * factor[m],
+                {lanes_.event_input(m, weight[k]),
                  static_cast<std::uint32_t>(group * block_size_ + step_offset_[arrival] +
                                             m * group_size + (cell - group * group_size))});
         }

@@ -40,7 +40,7 @@ public:
 
 private:
     struct event {
-        double input;         // weight * factor
+        double input;         // weight * factor (* r)
         std::uint32_t place;  // into inputs_: group * block_size + step offset + lane * group_size + cell
     };
     void size_epochs(const network& net);

@@ -124,6 +124,7 @@ const soma_geometry& recipe::geometry_of(gid_type gid) const { return cell_rule_
 double recipe::v_init_of(gid_type gid) const { return cell_rule_of(gid)->v_init; }
 double recipe::threshold() const { return model_.default_threshold; }
 std::span<const synaptic_mechanism> recipe::synaptic_mechanisms() const { return model_.synaptic_mechanisms; }
+double recipe::temperature() const { return model_.sim.celsius; }
 const stim_source* recipe::artificial_source(std::size_t population) const {
     const population_spec& spec = model_.populations[populations_[population].spec];
     return spec.kind == population_kind::izhikevich ? nullptr : &spec.spike_source;

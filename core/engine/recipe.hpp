@@ -76,6 +76,7 @@ public:
     double v_init_of(gid_type gid) const;
     double threshold() const;
     std::span<const synaptic_mechanism> synaptic_mechanisms() const;
+    double temperature() const;  // °C, NEURON's celsius (simConfig.hParams)
     const stim_source& source_of(const cell_stimulation& st) const;
     // Null for an Izhikevich population (index into populations()).
     const stim_source* artificial_source(std::size_t population) const;

@@ -70,8 +70,8 @@ void current_sums::assign_electrodes(const network& net,
     }
 }
 
-// |I| = |g (v - e)| of every summed mechanism of the group's electrode cells after a step, with
-// g as the mechanism computes it (MyExp2SynBB's ceiling included).
+// |I| of every summed mechanism of the group's electrode cells after a step, as the mechanism
+// computes it (g (v - e) with MyExp2SynBB's ceiling; MyExp2SynNMDABB's blocked current).
 void current_sums::sample(std::size_t group, std::size_t lo, std::size_t hi, std::size_t n,
                           std::size_t first_step) {
     if (!group_has_electrode_[group]) return;
@@ -81,12 +81,11 @@ void current_sums::sample(std::size_t group, std::size_t lo, std::size_t hi, std
         const std::int16_t e = electrode_of_slot_[s];
         if (e < 0) continue;
         const double v = cells_.v_soma[s];
+        if (!std::isfinite(v)) continue;  // a runaway cell (simulation.hpp): silent, carries no current
         for (std::size_t m = 0; m < lanes_.mechs; ++m) {
             const std::uint8_t cls = lane_class_[m];
             if (cls == 0) continue;
-            double g = lanes_.B[m * lanes_.padded + s] - lanes_.A[m * lanes_.padded + s];
-            g = g > lanes_.gmax[m] ? lanes_.gmax[m] : g;
-            out[std::size_t(e) * 2 + (cls - 1)] += std::fabs(g * (v - lanes_.e[m]));
+            out[std::size_t(e) * 2 + (cls - 1)] += std::fabs(lanes_.current(m, s, v));
         }
     }
 }

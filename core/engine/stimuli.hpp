@@ -110,7 +110,7 @@ private:
         for (std::uint32_t i = background_offsets_[s]; i < background_offsets_[s + 1]; ++i) {
             background_source& src = backgrounds_[i];
             while (src.process.on && src.arrival == n) {
-                in[src.mech * group_size] += src.weight * lanes_->factor[src.mech];
+                in[src.mech * group_size] += lanes_->event_input(src.mech, src.weight);
                 src.process.fire();
                 src.arrival = arrival(src.process.next_time, src.delay);
             }
@@ -128,7 +128,7 @@ private:
                     next = std::min(next, at);
                     break;
                 }
-                in[p.mech * group_size] += p.weight * lanes_->factor[p.mech];
+                in[p.mech * group_size] += lanes_->event_input(p.mech, p.weight);
                 ++p.next;
             }
         }

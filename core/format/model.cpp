@@ -298,14 +298,8 @@ void for_each_entry(object_reader& net, const char* key, Read read_entry) {
     for (auto it = entries->begin(); it != entries->end(); ++it) read_entry(it.key(), it.value());
 }
 
-synaptic_mechanism read_synaptic_mechanism(const json_document& doc, const std::string& name,
-                                           const json& value) {
-    object_reader r(doc, value, "netParams.synMechParams." + name, "synMechParams");
-    synaptic_mechanism s;
-    s.name = name;
-    s.mod = r.text("mod").value_or("");
-    if (s.mod != "Exp2Syn" && s.mod != "MyExp2SynBB")
-        r.fail("mod", "synaptic mechanism '" + s.mod + "' is not supported (Exp2Syn and MyExp2SynBB are)");
+// Exp2Syn and MyExp2SynBB: tau1, tau2, e (and MyExp2SynBB's conductance ceiling gmax).
+void read_exp2syn(object_reader& r, synaptic_mechanism& s) {
     s.kinetics = s.mod == "MyExp2SynBB" ? synaptic_kinetics::my_exp2syn_bb : synaptic_kinetics::exp2syn;
     s.tau1 = r.positive("tau1", 0.1);
     s.tau2 = r.positive("tau2", 10);
@@ -313,6 +307,42 @@ synaptic_mechanism read_synaptic_mechanism(const json_document& doc, const std::
     if (s.mod == "MyExp2SynBB") s.gmax = r.number("gmax", 1e9);
     if (s.tau1 >= s.tau2 && s.mod == "Exp2Syn")
         r.fail("tau1", "Exp2Syn needs tau1 < tau2 (NEURON would change tau1)");
+}
+
+// MyExp2SynNMDABB (M1NetworkModel 2ef9817, SEMANTICS.md §3b): its RANGE parameters by their mod
+// names, defaults as the mod's PARAMETER block. mg, smax and Vwt are parameters NEURON accepts
+// that change nothing (the block's 0.28 is fixed, smax is unused, INITIAL zeroes Vwt).
+void read_nmda_bb(object_reader& r, synaptic_mechanism& s) {
+    s.kinetics = synaptic_kinetics::nmda_bb;
+    s.tau1 = r.positive("tau1NMDA", 15);
+    s.tau2 = r.positive("tau2NMDA", 150);
+    s.e = r.number("e", 0);
+    s.nmda.r = r.number("r", 1);
+    s.gmax = r.number("sNMDAmax", 1e9);
+    for (const char* inert : {"mg", "smax", "Vwt"}) r.number(inert);
+    if (r.has("fracca"))
+        r.fail("fracca", "fracca is a GLOBAL of MyExp2SynNMDABB (0.13): NEURON cannot set it per "
+                         "synapse (NetPyNE would stop on it)");
+    for (const char* exp2syn_key : {"tau1", "tau2"})
+        if (r.has(exp2syn_key))
+            r.fail(exp2syn_key, std::string("MyExp2SynNMDABB's time constants are '") +
+                                    exp2syn_key + "NMDA'");
+    if (s.tau1 >= s.tau2)
+        r.fail("tau1NMDA", "MyExp2SynNMDABB needs tau1NMDA < tau2NMDA (NEURON would change "
+                           "tau1NMDA to 0.9999 tau2NMDA)");
+}
+
+synaptic_mechanism read_synaptic_mechanism(const json_document& doc, const std::string& name,
+                                           const json& value) {
+    object_reader r(doc, value, "netParams.synMechParams." + name, "synMechParams");
+    synaptic_mechanism s;
+    s.name = name;
+    s.mod = r.text("mod").value_or("");
+    if (s.mod == "Exp2Syn" || s.mod == "MyExp2SynBB") read_exp2syn(r, s);
+    else if (s.mod == "MyExp2SynNMDABB") read_nmda_bb(r, s);
+    else
+        r.fail("mod", "synaptic mechanism '" + s.mod +
+                          "' is not supported (Exp2Syn, MyExp2SynBB and MyExp2SynNMDABB are)");
     r.finish();
     return s;
 }
@@ -652,6 +682,11 @@ void read_sim_config(const json_document& doc, const json& value, model_spec& m)
     sim.number("oneSynPerNetcon");
     if (auto cvode = sim.number("cvode_active"); cvode && *cvode != 0)
         sim.fail("cvode_active", "m1batch integrates with NEURON's fixed step only");
+    if (const json* h = sim.find("hParams")) {
+        object_reader hoc(doc, *h, "simConfig.hParams", "simConfig.hParams");
+        m.sim.celsius = hoc.number("celsius", 6.3);
+        hoc.finish();
+    }
     sim.finish();
 }
 

@@ -75,6 +75,7 @@ struct seeds {
 
 struct sim_config {
     double duration = 1000, dt = 0.025, record_step = 0.1;
+    double celsius = 6.3;  // hParams: NEURON's default temperature, which NetPyNE keeps
     seeds seed;
 };
 

@@ -182,6 +182,7 @@ constexpr const char* known_keys_json = R"json(
     "vref": null,
     "synList": null
   },
+  "simConfig.hParams": {"v_init": -65.0, "clamp_resist": 0.001},
   "synMechParams": {
     "mod": null,
     "loc": null,
