@@ -228,7 +228,7 @@ def build_nmda_cases(m2017, m2016):
         if drive == "regular":
             what = "%d pairs of 10 Hz regular NMDA inputs (pair members 0.009 ms apart)" % (n // 2)
         else:
-            what = "%d Poisson NMDA inputs at 8 Hz" % n
+            what = "%d Poisson NMDA input%s at 8 Hz" % (n, "s" if n > 1 else "")
         for dt in dts:
             c = base_case(cp, ct, dt, "m1batch validation: %s cell, %d parameters, %s, "
                           "MyExp2SynNMDABB (%s), weight %g uS each, delay %g ms%s, dt %g ms"
