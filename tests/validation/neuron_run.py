@@ -43,7 +43,11 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MOD_FILES = [os.path.join(HERE, "izhi2007b.mod"), os.path.join(HERE, "myexp2synnmdabb.mod")]
+# Compiled and registered in this order, which makes it the order of the mechanism types and so the
+# order in which NEURON adds their currents at a node (docs/validation.md): MyExp2SynNMDABB (and
+# its ca_ion) before Izhi2007b, as `nrnivmodl mod` registers the M1 model's own sim/mod files in
+# the C locale (MyExp2SynNMDABB.mod sorts before izhi2007b.mod byte-wise).
+MOD_FILES = [os.path.join(HERE, "myexp2synnmdabb.mod"), os.path.join(HERE, "izhi2007b.mod")]
 V_INIT = -65.0          # NetPyNE's default v_init
 NMDA_MOD = "MyExp2SynNMDABB"
 # the synMechParams keys of an NMDA synapse (each optional; the mod's defaults otherwise)
@@ -104,6 +108,11 @@ def build_mechanisms(mech_dir, quiet=False):
     mod_dir = os.path.join(mech_dir, "mod")
     os.makedirs(mod_dir, exist_ok=True)
     up_to_date = os.path.isfile(lib)
+    names = [os.path.basename(src) for src in MOD_FILES]
+    order_file = os.path.join(mech_dir, "mod_order.txt")
+    order = "\n".join(names) + "\n"
+    if not os.path.isfile(order_file) or open(order_file).read() != order:
+        up_to_date = False
     for src in MOD_FILES:
         dst = os.path.join(mod_dir, os.path.basename(src))
         with open(src, "rb") as f:
@@ -135,7 +144,8 @@ def build_mechanisms(mech_dir, quiet=False):
     libdir = _find_libnrniv_dir()
     if libdir and libdir != "/usr/lib":
         cmd += ["-loadflags", "-L" + libdir]
-    cmd.append("mod")
+    # the files one by one, in MOD_FILES order (a folder would be taken in glob order)
+    cmd += [os.path.join("mod", n) for n in names]
     if os.path.exists(lib):
         os.remove(lib)
     t0 = time.time()
@@ -143,6 +153,8 @@ def build_mechanisms(mech_dir, quiet=False):
                           stderr=subprocess.STDOUT, text=True)
     with open(os.path.join(mech_dir, "nrnivmodl.log"), "w") as f:
         f.write("$ %s %s\n%s" % (" ".join(how), " ".join(cmd), proc.stdout))
+    with open(order_file, "w") as f:
+        f.write(order)
     if not os.path.isfile(lib):
         sys.stderr.write(proc.stdout)
         raise SystemExit("neuron_run.py: nrnivmodl did not produce %s (log: %s)"

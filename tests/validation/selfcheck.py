@@ -26,8 +26,8 @@ Checks:
     case records is what NEURON gives;
 * MyExp2SynNMDABB's surroundings: cai0_ca_ion 5e-5 mM, cao0_ca_ion 2 mM, celsius 6.3, modern
   units (FARADAY 96485.33212331001, R 8.31446261815324), fracca 0.13 and not settable per
-  instance (setattr raises LookupError), mechanism types IClamp < Exp2Syn < Izhi2007b < ca_ion <
-  MyExp2SynNMDABB (the order semantics_ref adds currents in);
+  instance (setattr raises LookupError), mechanism types IClamp < Exp2Syn < ca_ion <
+  MyExp2SynNMDABB < Izhi2007b (the order semantics_ref adds currents in);
 * an IT cell driven by a current step spikes;
 * pc.psolve (NetPyNE's driver) and a plain h.fadvance() loop give the same spikes.
 Exit status 1 if anything fails.
@@ -212,7 +212,7 @@ def check_nmda_facts(mech_dir):
             fails.append("NMDA facts: %s is %r, semantics_ref assumes %r" % (key, got.get(key),
                                                                              value))
     t = got["types"]
-    order = ["IClamp", "Exp2Syn", "Izhi2007b", "ca_ion", "MyExp2SynNMDABB"]
+    order = ["IClamp", "Exp2Syn", "ca_ion", "MyExp2SynNMDABB", "Izhi2007b"]
     if [t.get(n) for n in order] != sorted(t.get(n, -1) for n in order):
         fails.append("mechanism types are not in the order %s that semantics_ref sums in: %s"
                      % (", ".join(order), ", ".join("%s %s" % (n, t.get(n)) for n in order)))

@@ -12,9 +12,9 @@ It also covers the slow NMDA synapse MyExp2SynNMDABB (tests/validation/myexp2syn
 in SEMANTICS.md; docs/validation.md): like every point-process current, i = iNMDA + ica is
 evaluated at v + 0.001 and at v, g = (i(v + .001) - i(v))/.001, both scaled by 1e2/area; its
 states decay by cnexp after the solve; an event adds (factor2*w)*r to A2 and B2. Per node the
-currents are added in mechanism type order (IClamp 7, Exp2Syn 10, Izhi2007b 24, ca_ion 25 which
-adds nothing, MyExp2SynNMDABB 26 in the validation library), the instances of one type newest
-first.
+currents are added in mechanism type order (IClamp 7, Exp2Syn 10, ca_ion 24 which adds nothing,
+MyExp2SynNMDABB 25, Izhi2007b 26 in the validation library, whose mods are registered in that
+order), the instances of one type newest first.
 
 Nothing here is used by compare.py; m1batch is compared with NEURON itself.
 """
@@ -216,7 +216,7 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
 
     izh = Izhi(d["izhi"])
     # synapse instances: one per connection, or (shared) one per synMech label; each conn's
-    # events go to its instance. Exp2Syn (mechanism type 10) and MyExp2SynNMDABB (26) are kept
+    # events go to its instance. Exp2Syn (mechanism type 10) and MyExp2SynNMDABB (25) are kept
     # apart because NEURON adds their currents at different places (see step 3).
     syns, nmdas, events, by_mech = [], [], [], {}
     for c in d["conns"]:
@@ -280,7 +280,7 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
             v[1] = izh.reset(v[1])  # event at t_n + 1e-10, first in the window
         deliver(tm)
         # 3. currents at t_n + dt/2, in mechanism type order: IClamp (type 7), Exp2Syn (10),
-        #    Izhi2007b (24), MyExp2SynNMDABB (26); the instances of one type in memb_list order
+        #    MyExp2SynNMDABB (25), Izhi2007b (26); the instances of one type newest first
         t = t + 0.5 * dt
         rhs = [0.0, 0.0, 0.0]
         dd = [0.0, 0.0, 0.0]
@@ -301,14 +301,7 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
             i0 *= mfac
             rhs[1] -= i0
             dd[1] += g
-        i1 = izh.current(vs + .001, t)
-        i0 = izh.current(vs, t)
-        g = (i1 - i0) / .001
-        g *= mfac
-        i0 *= mfac
-        rhs[1] -= i0
-        dd[1] += g
-        # (ca_ion, type 25, only zeroes its ica accumulator: nothing on rhs or d)
+        # (ca_ion, type 24, only zeroes its ica accumulator: nothing on rhs or d)
         for s in nmdas:
             i1 = s.current(vs + .001)
             i0 = s.current(vs)
@@ -317,6 +310,13 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
             i0 *= mfac
             rhs[1] -= i0
             dd[1] += g
+        i1 = izh.current(vs + .001, t)
+        i0 = izh.current(vs, t)
+        g = (i1 - i0) / .001
+        g *= mfac
+        i0 *= mfac
+        rhs[1] -= i0
+        dd[1] += g
         # axial terms (nrn_rhs), then nrn_lhs: mechanisms' g (above), capacitance, axial terms
         for i in (1, 2):
             p = parent[i]
