@@ -10,6 +10,13 @@ or a fixed presynaptic spike train. The amplitudes and weights below were chosen
 steps, 5-50 otherwise. After writing a case, this script runs it in NEURON and stores the spike
 count in "expected" (the self-check holds NEURON to it).
 
+The NMDA cases (MyExp2SynNMDABB, tests/validation/myexp2synnmdabb.mod) have several presynaptic
+trains, one VecStim population and one connection each. For them "expected" also records
+"summation_spread": NEURON's own spread when the same synaptic input is summed in another order
+(the case run again with the synapses created in reverse order, and with one instance shared by
+all connections, which is m1batch's single conductance state per mechanism). compare.py takes its
+tolerance for the case from it (docs/validation.md).
+
 Presynaptic spike times have 3 decimals and are chosen so that spike time + delay is at least
 0.003 ms away from any multiple of 0.025 ms. NEURON delivers an event at the step boundary nearest
 to its time (ties to the earlier one); arrival times away from the midpoints t_n + dt/2 make the
@@ -24,6 +31,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 CASES = os.path.join(HERE, "cases")
 DEFAULT_2017 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "models", "m1_2017.json")
 DEFAULT_2016 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "models", "m1_2016.json")
@@ -134,6 +142,121 @@ def add_train(case, syn_mechs, mech, weight, times):
         "weight": weight, "delay": SYN_DELAY, "probability": 1.0}}
 
 
+# MyExp2SynNMDABB (tests/validation/myexp2synnmdabb.mod). The synMech the 2016 model used for its
+# background input at M1NetworkModel 2ef9817 (sim/M1_ynorm_izhi.py); the "defaults" variant gives
+# no parameter at all (the mod's defaults, which are the same numbers), and the "params" case
+# gives all five keys with other values and a binding sNMDAmax.
+NMDA_2EF9817 = {"mod": "MyExp2SynNMDABB", "tau1NMDA": 15, "tau2NMDA": 150, "r": 1, "e": 0}
+NMDA_DEFAULTS = {"mod": "MyExp2SynNMDABB"}
+NMDA_PARAMS = {"mod": "MyExp2SynNMDABB", "tau1NMDA": 10, "tau2NMDA": 100, "e": -5, "r": 0.8,
+               "sNMDAmax": 0.0004}
+
+# The NMDA cases: (name, model year, cellType, dt, drive, inputs, weight uS, step nA, synMech)
+#   regular:   NMDA_PAIRS pairs of 10 Hz regular inputs; the two inputs of a pair arrive 0.009 ms
+#              apart (in the same step, or in adjacent ones), the pairs 33.3 ms apart
+#   irregular: n independent 8 Hz Poisson inputs
+#   step:      a current step (50-450 ms) that holds the cell depolarised (below or near its
+#              threshold), plus n 8 Hz Poisson NMDA inputs: there the Mg block is partly relieved
+# Weights and amplitudes were chosen by running NEURON (5-50 spikes).
+NMDA_PAIRS = 3
+NMDA_CASES = [
+    ("IT2016_NMDA_regular", 2016, "IT", (0.05, 0.1), "regular", 2 * NMDA_PAIRS, 1e-4, None,
+     NMDA_DEFAULTS),
+    ("IT2016_NMDA_irregular", 2016, "IT", (0.05, 0.1), "irregular", 8, 1e-4, None,
+     NMDA_2EF9817),
+    ("IT2016_NMDA_step", 2016, "IT", (0.05, 0.1), "step", 3, 1e-4, 0.0005, NMDA_2EF9817),
+    ("PV2016_NMDA_regular", 2016, "PV", (0.05, 0.1), "regular", 2 * NMDA_PAIRS, 1e-4, None,
+     NMDA_DEFAULTS),
+    ("PV2016_NMDA_irregular", 2016, "PV", (0.05, 0.1), "irregular", 10, 1e-4, None,
+     NMDA_2EF9817),
+    ("PV2016_NMDA_step", 2016, "PV", (0.05, 0.1), "step", 3, 1e-4, 0.002, NMDA_2EF9817),
+    ("IT2016_NMDA_params", 2016, "IT", (0.1,), "irregular", 1, 6e-4, None, NMDA_PARAMS),
+    ("IT_NMDA_irregular", 2017, "IT", (0.05,), "irregular", 8, 0.01, None, NMDA_2EF9817),
+    ("PV_NMDA_step", 2017, "PV", (0.05,), "step", 5, 0.004, 0.3, NMDA_2EF9817),
+]
+# and one mixed case: 2017 IT cell, AMPA (Exp2Syn) and NMDA Poisson inputs on one soma, so that
+# both synapse types, the Izhi current and an IClamp bias add into the same node
+MIXED = ("IT_AMPA_NMDA_irregular", 2017, "IT", (0.05,), 6, 0.004, 6, 0.006, 0.05)
+
+
+def add_trains(case, syn_mechs, mech, weight, trains, first=0):
+    """One VecStim population and one connection per train (pre<k> -> cell)."""
+    net = case["netParams"]
+    net.setdefault("synMechParams", {})[mech] = dict(syn_mechs[mech])
+    conns = net.setdefault("connParams", {})
+    for k, times in enumerate(trains, start=first):
+        net["popParams"]["pre%d" % k] = {"cellModel": "VecStim", "numCells": 1,
+                                         "spkTimes": times}
+        conns["pre%d->cell" % k] = {
+            "preConds": {"pop": "pre%d" % k}, "postConds": {"pop": "cell"}, "synMech": mech,
+            "weight": weight, "delay": SYN_DELAY, "probability": 1.0}
+
+
+def distinct(trains, taken=None):
+    """Shifts spike times (by 0.004 ms, tie-safe) so that no two arrivals of a case coincide:
+    NEURON's order for equal event times is then never needed."""
+    taken = set() if taken is None else taken
+    out = []
+    for times in trains:
+        new = []
+        for x in times:
+            while x in taken or not tie_safe(x + SYN_DELAY):
+                x = round(x + 0.004, 3)
+            taken.add(x)
+            new.append(x)
+        if new != sorted(set(new)):
+            raise SystemExit("spike times are not strictly increasing after the shifts")
+        out.append(new)
+    return out
+
+
+def nmda_trains(drive, n, seed):
+    if drive == "regular":
+        return distinct([regular_train(10, 50.011 + (k // 2) * 33.3 + (k % 2) * 0.009, 450)
+                         for k in range(n)])
+    return distinct([poisson_train(8, 20, 480, seed=seed + k) for k in range(n)])
+
+
+def build_nmda_cases(m2017, m2016):
+    syn = {"NMDA": None}
+    cases = {}
+    for name, year, ct, dts, drive, n, w, amp, mech in NMDA_CASES:
+        cp = (m2016 if year == 2016 else m2017)["netParams"]["cellParams"]
+        syn["NMDA"] = mech
+        trains = nmda_trains(drive, n, seed=100 if ct == "IT" else 200)
+        keys = ", ".join("%s %g" % (k, v) for k, v in mech.items() if k != "mod") or "mod defaults"
+        if drive == "regular":
+            what = "%d pairs of 10 Hz regular NMDA inputs (pair members 0.009 ms apart)" % (n // 2)
+        else:
+            what = "%d Poisson NMDA input%s at 8 Hz" % (n, "s" if n > 1 else "")
+        for dt in dts:
+            c = base_case(cp, ct, dt, "m1batch validation: %s cell, %d parameters, %s, "
+                          "MyExp2SynNMDABB (%s), weight %g uS each, delay %g ms%s, dt %g ms"
+                          % (ct, year, what, keys, w, SYN_DELAY,
+                             "" if amp is None else ", %g nA step %g-%g ms" % (
+                                 amp, STEP_DEL, STEP_DEL + STEP_DUR), dt))
+            add_trains(c, syn, "NMDA", w, trains)
+            if amp is not None:
+                add_iclamp(c, "step", STEP_DEL, STEP_DUR, amp)
+            cases["%s_%s" % (name, dt_tag(dt))] = c
+    name, year, ct, dts, n_ampa, w_ampa, n_nmda, w_nmda, bias = MIXED
+    cp = m2017["netParams"]["cellParams"]
+    syn = {"AMPA": m2017["netParams"]["synMechParams"]["AMPA"], "NMDA": NMDA_2EF9817}
+    ampa = distinct([poisson_train(8, 20, 480, seed=300 + k) for k in range(n_ampa)])
+    taken = {x for t in ampa for x in t}
+    nmda = distinct([poisson_train(8, 20, 480, seed=400 + k) for k in range(n_nmda)], taken)
+    for dt in dts:
+        c = base_case(cp, ct, dt, "m1batch validation: %s cell, 2017 parameters, %d Poisson AMPA "
+                      "(Exp2Syn, weight %g uS) and %d Poisson NMDA (MyExp2SynNMDABB as at "
+                      "2ef9817, weight %g uS) inputs at 8 Hz, delay %g ms, %g nA bias, dt %g ms"
+                      % (ct, n_ampa, w_ampa, n_nmda, w_nmda, SYN_DELAY, bias, dt))
+        add_trains(c, syn, "AMPA", w_ampa, ampa)
+        add_trains(c, syn, "NMDA", w_nmda, nmda, first=n_ampa)
+        add_iclamp(c, "bias", 0.0, DURATION, bias)
+        cases["%s_%s" % (name, dt_tag(dt))] = c
+    return cases
+
+
 def build_cases(m2017, m2016):
     cp17 = m2017["netParams"]["cellParams"]
     cp16 = m2016["netParams"]["cellParams"]
@@ -198,15 +321,36 @@ def build_cases(m2017, m2016):
                          STEP_DEL + STEP_DUR))
         add_iclamp(c, "step", STEP_DEL, STEP_DUR, amp)
         cases["%s2016_step_dt01" % ct] = c
+    cases.update(build_nmda_cases(m2017, m2016))
     return cases
 
 
-def run_neuron(case_path, mech_dir, out_path):
+def run_neuron(case_path, mech_dir, out_path, syn_layout="per-connection"):
     subprocess.run([sys.executable, os.path.join(HERE, "neuron_run.py"), case_path, "--out",
-                    out_path, "--mech-dir", mech_dir], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+                    out_path, "--mech-dir", mech_dir, "--syn-layout", syn_layout], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with open(out_path) as f:
         return json.load(f)
+
+
+SPREAD_SOURCE = ("measured by make_cases.py: NEURON run with the case's synapses laid out as "
+                 "'reversed' (one instance per connection, created in the opposite order) and "
+                 "'shared' (one instance per synMech for all connections, m1batch's single "
+                 "state), each compared with 'per-connection' (NetPyNE's oneSynPerNetcon, the "
+                 "reference); see neuron_run.spike_distance")
+
+
+def summation_spread(case_path, mech_dir, tmp, name, ref_spikes):
+    """NEURON's own spread from the order in which synapse currents are summed."""
+    import neuron_run
+    out = {"source": SPREAD_SOURCE}
+    for layout in ("reversed", "shared"):
+        o = run_neuron(case_path, mech_dir, os.path.join(tmp, "%s.%s.json" % (name, layout)),
+                       syn_layout=layout)
+        out[layout] = neuron_run.spike_distance(ref_spikes, o["spikes"])
+    out["max_count_diff"] = max(out[k]["count_diff"] for k in ("reversed", "shared"))
+    out["max_spike_dt_ms"] = max(out[k]["max_spike_dt_ms"] or 0.0 for k in ("reversed", "shared"))
+    return out
 
 
 def main():
@@ -233,14 +377,24 @@ def main():
             json.dump(c, f, indent=1)
         out = run_neuron(path, args.mech_dir, os.path.join(tmp, name + ".json"))
         # "expected" comes first in the file, after "source"
-        c2 = {"source": c["source"],
-              "expected": {"neuron_spike_count": len(out["spikes"]),
-                           "neuron_version": out["neuron_version"].split(" Build")[0].strip()}}
+        expected = {"neuron_spike_count": len(out["spikes"]),
+                    "neuron_version": out["neuron_version"].split(" Build")[0].strip()}
+        spread = None
+        if any(m.get("mod") == "MyExp2SynNMDABB"
+               for m in c["netParams"].get("synMechParams", {}).values()):
+            spread = summation_spread(path, args.mech_dir, tmp, name, out["spikes"])
+            expected["summation_spread"] = spread
+        c2 = {"source": c["source"], "expected": expected}
         c2.update({k: v for k, v in c.items() if k != "source"})
         with open(path, "w") as f:
             json.dump(c2, f, indent=1)
             f.write("\n")
-        print("%-28s %3d spikes" % (name, len(out["spikes"])))
+        print("%-28s %3d spikes%s" % (name, len(out["spikes"]), "" if spread is None else
+                                      "; summation spread: %s" % "; ".join(
+                                          "%s %d spikes, max|dt| %.3g ms" % (
+                                              k, spread[k]["spike_count"],
+                                              spread[k]["max_spike_dt_ms"] or 0.0)
+                                          for k in ("reversed", "shared"))))
 
 
 if __name__ == "__main__":

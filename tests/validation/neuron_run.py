@@ -11,10 +11,14 @@ NEURON the way NetPyNE 1.1.0 would build it (docs/SEMANTICS.md):
 
 * Section soma, nseg 1, geom (diam, L, cm) from the cell's cellParams rule, nothing inserted;
   Izhi2007b (tests/validation/izhi2007b.mod) at soma(0.5) with the rule's parameters.
-* Per connection (oneSynPerNetcon): its own Exp2Syn at soma(loc) with the synMech's tau1, tau2, e;
+* Per connection (oneSynPerNetcon): its own synapse at soma(loc) -- an Exp2Syn with the synMech's
+  tau1, tau2, e, or a MyExp2SynNMDABB (tests/validation/myexp2synnmdabb.mod) with whichever of
+  tau1NMDA, tau2NMDA, e, r, sNMDAmax the synMech gives (the mod's defaults otherwise); and
   a NetCon(None, syn) with weight = weight * scaleConnWeight (uS); the presynaptic spike times
   are put on the queue from an FInitializeHandler with nc.event(spkTime + delay), which is when a
-  VecStim -> NetCon(delay) would deliver them.
+  VecStim -> NetCon(delay) would deliver them. --syn-layout reversed creates the same synapses in
+  the opposite order, --syn-layout shared one per synMech for all its connections (to measure
+  how much the order of summing synaptic currents matters, docs/validation.md).
 * Per stimTargetParams entry: an IClamp at soma(loc) with del, dur, amp.
 * Spikes: a threshold detector NetCon(soma(0.5)._ref_v, None) at 10 mV registered with
   ParallelContext (pc.cell, pc.spike_record), as NetPyNE does.
@@ -23,7 +27,8 @@ NEURON the way NetPyNE 1.1.0 would build it (docs/SEMANTICS.md):
   plain loop of round(duration/dt) h.fadvance() calls instead).
 
 The output JSON: {"spikes": [ms...], "neuron_version": str, "steps": int, "t_end": ms,
-"v_at_0": mV (soma v right after finitialize), "u_at_0", "cm_total_nF", "case": path, ...}.
+"v_at_0": mV (soma v right after finitialize), "u_at_0", "cm_total_nF", "case": path,
+"syn_layout", "n_syn_instances", ...}.
 
 The mechanism library is compiled on first use into --mech-dir (default: a "mech" folder next to
 --out) with nrnivmodl and the two Debian 12 workarounds (see build_mechanisms()).
@@ -38,8 +43,22 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MOD_FILES = [os.path.join(HERE, "izhi2007b.mod")]
+# Compiled and registered in this order, which makes it the order of the mechanism types and so the
+# order in which NEURON adds their currents at a node (docs/validation.md): MyExp2SynNMDABB (and
+# its ca_ion) before Izhi2007b, as `nrnivmodl mod` registers the M1 model's own sim/mod files in
+# the C locale (MyExp2SynNMDABB.mod sorts before izhi2007b.mod byte-wise).
+MOD_FILES = [os.path.join(HERE, "myexp2synnmdabb.mod"), os.path.join(HERE, "izhi2007b.mod")]
 V_INIT = -65.0          # NetPyNE's default v_init
+NMDA_MOD = "MyExp2SynNMDABB"
+# the synMechParams keys of an NMDA synapse (each optional; the mod's defaults otherwise)
+NMDA_KEYS = ("tau1NMDA", "tau2NMDA", "e", "r", "sNMDAmax")
+# how synapse instances are laid out (run_case's syn_layout):
+#   per-connection  one instance per connection, in connection order (NetPyNE 1.1.0's
+#                   oneSynPerNetcon, the default)
+#   reversed        the same instances, created in the opposite order
+#   shared          one instance per synMech label, every connection's NetCon targets it (the
+#                   single conductance state per mechanism that m1batch keeps)
+SYN_LAYOUTS = ("per-connection", "reversed", "shared")
 SPIKE_THRESHOLD = 10.0  # NetPyNE's defaultThreshold
 
 
@@ -89,6 +108,11 @@ def build_mechanisms(mech_dir, quiet=False):
     mod_dir = os.path.join(mech_dir, "mod")
     os.makedirs(mod_dir, exist_ok=True)
     up_to_date = os.path.isfile(lib)
+    names = [os.path.basename(src) for src in MOD_FILES]
+    order_file = os.path.join(mech_dir, "mod_order.txt")
+    order = "\n".join(names) + "\n"
+    if not os.path.isfile(order_file) or open(order_file).read() != order:
+        up_to_date = False
     for src in MOD_FILES:
         dst = os.path.join(mod_dir, os.path.basename(src))
         with open(src, "rb") as f:
@@ -120,7 +144,8 @@ def build_mechanisms(mech_dir, quiet=False):
     libdir = _find_libnrniv_dir()
     if libdir and libdir != "/usr/lib":
         cmd += ["-loadflags", "-L" + libdir]
-    cmd.append("mod")
+    # the files one by one, in MOD_FILES order (a folder would be taken in glob order)
+    cmd += [os.path.join("mod", n) for n in names]
     if os.path.exists(lib):
         os.remove(lib)
     t0 = time.time()
@@ -128,6 +153,8 @@ def build_mechanisms(mech_dir, quiet=False):
                           stderr=subprocess.STDOUT, text=True)
     with open(os.path.join(mech_dir, "nrnivmodl.log"), "w") as f:
         f.write("$ %s %s\n%s" % (" ".join(how), " ".join(cmd), proc.stdout))
+    with open(order_file, "w") as f:
+        f.write(order)
     if not os.path.isfile(lib):
         sys.stderr.write(proc.stdout)
         raise SystemExit("neuron_run.py: nrnivmodl did not produce %s (log: %s)"
@@ -215,25 +242,69 @@ def describe_case(case):
             if p.get("cellModel") != "VecStim" or p.get("numCells", 1) != 1:
                 raise SystemExit("connection %s: presynaptic pop must be one VecStim" % label)
             mech = net["synMechParams"][c["synMech"]]
-            if mech.get("mod") != "Exp2Syn":
-                raise SystemExit("only Exp2Syn synapses are supported")
-            conns.append({"label": label, "pre": pre_name,
-                          "spkTimes": [float(x) for x in p["spkTimes"]],
-                          "synMech": c["synMech"], "tau1": float(mech["tau1"]),
-                          "tau2": float(mech["tau2"]), "e": float(mech["e"]),
-                          "weight": float(c["weight"]) * scale_w,
-                          "delay": float(c.get("delay", net.get("defaultDelay", 1))),
-                          "sec": c.get("sec", "soma"), "loc": c.get("loc", 0.5)})
+            conn = {"label": label, "pre": pre_name,
+                    "spkTimes": [float(x) for x in p["spkTimes"]],
+                    "synMech": c["synMech"], "mod": mech.get("mod"),
+                    "weight": float(c["weight"]) * scale_w,
+                    "delay": float(c.get("delay", net.get("defaultDelay", 1))),
+                    "sec": c.get("sec", "soma"), "loc": c.get("loc", 0.5)}
+            if mech.get("mod") == "Exp2Syn":
+                conn.update({"tau1": float(mech["tau1"]), "tau2": float(mech["tau2"]),
+                             "e": float(mech["e"])})
+            elif mech.get("mod") == NMDA_MOD:
+                unknown = sorted(set(mech) - {"mod"} - set(NMDA_KEYS))
+                if unknown:
+                    # fracca is a GLOBAL: setattr(syn, "fracca", x), which is what NetPyNE would
+                    # do with the key, raises LookupError in NEURON 8.2 (docs/validation.md)
+                    raise SystemExit("synMech %s: %s takes only the keys %s, not %s" % (
+                        c["synMech"], NMDA_MOD, ", ".join(NMDA_KEYS), ", ".join(unknown)))
+                conn["params"] = {k: float(mech[k]) for k in NMDA_KEYS if k in mech}
+            else:
+                raise SystemExit("synMech %s: only Exp2Syn and %s synapses are supported"
+                                 % (c["synMech"], NMDA_MOD))
+            conns.append(conn)
     return {"pop": pop_name, "cellType": pop.get("cellType"), "geom": geom, "izhi": izh,
             "stims": stims, "conns": conns, "duration": float(sim["duration"]),
             "dt": float(sim["dt"])}
+
+
+def spike_distance(ref, other):
+    """How far apart two spike trains are, also when their counts differ.
+
+    -> {"spike_count": len(other), "count_diff": |len(ref) - len(other)|,
+        "max_spike_dt_ms": the largest distance from a spike of either train to the nearest spike
+                           of the other (0 if both are empty; None if exactly one is),
+        "first_difference_ms": the earliest spike time at which the two trains differ (the
+                               smaller of the first unequal pair, or the first unmatched spike),
+                               None if they are identical}
+    With equal counts and small shifts, max_spike_dt_ms is the largest |t_ref[i] - t_other[i]|."""
+    def nearest(t, train):
+        return min(abs(t - x) for x in train)
+    if ref and other:
+        worst = max(max(nearest(t, other) for t in ref), max(nearest(t, ref) for t in other))
+    else:
+        worst = 0.0 if not ref and not other else None
+    first = None
+    for i in range(max(len(ref), len(other))):
+        a = ref[i] if i < len(ref) else None
+        b = other[i] if i < len(other) else None
+        if a != b:
+            first = min(x for x in (a, b) if x is not None)
+            break
+    return {"spike_count": len(other), "count_diff": abs(len(ref) - len(other)),
+            "max_spike_dt_ms": worst, "first_difference_ms": first}
+
+
+def has_nmda(d):
+    return any(c["mod"] == NMDA_MOD for c in d["conns"])
 
 
 # ----------------------------------------------------------------------------------------------
 # Running it
 # ----------------------------------------------------------------------------------------------
 
-def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False):
+def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False,
+             syn_layout="per-connection"):
     """Builds and runs the described case; returns the result dictionary."""
     soma = h.Section(name="soma")
     soma.nseg = 1
@@ -249,10 +320,32 @@ def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False
 
     keep = []  # NEURON objects must outlive the run
     # NetPyNE's order: cells, then connections, then stims.
+    if syn_layout not in SYN_LAYOUTS:
+        raise ValueError("syn_layout must be one of " + ", ".join(SYN_LAYOUTS))
+
+    def make_syn(c):
+        if c["mod"] == NMDA_MOD:
+            syn = h.MyExp2SynNMDABB(soma(c["loc"]))
+            for key, value in c["params"].items():
+                setattr(syn, key, value)
+        else:
+            syn = h.Exp2Syn(soma(c["loc"]))
+            syn.tau1, syn.tau2, syn.e = c["tau1"], c["tau2"], c["e"]
+        return syn
+
+    syns = [None] * len(d["conns"])
+    if syn_layout == "shared":
+        by_mech = {}
+        for i, c in enumerate(d["conns"]):
+            if c["synMech"] not in by_mech:
+                by_mech[c["synMech"]] = make_syn(c)
+            syns[i] = by_mech[c["synMech"]]
+    else:
+        order = range(len(d["conns"]))
+        for i in (reversed(order) if syn_layout == "reversed" else order):
+            syns[i] = make_syn(d["conns"][i])
     syn_events = []
-    for c in d["conns"]:
-        syn = h.Exp2Syn(soma(c["loc"]))
-        syn.tau1, syn.tau2, syn.e = c["tau1"], c["tau2"], c["e"]
+    for c, syn in zip(d["conns"], syns):
         nc = h.NetCon(None, syn)
         nc.weight[0] = c["weight"]
         nc.delay = c["delay"]
@@ -318,6 +411,8 @@ def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False
         "cm_total_nF": 1e-5 * soma.cm * area,
         "cell_type": d["cellType"],
         "celltype": d["izhi"].get("celltype"),
+        "syn_layout": syn_layout,
+        "n_syn_instances": len({id(x) for x in syns}),
     }
     if record_trace:
         out["trace"] = {k: list(v) for k, v in trace.items()}
@@ -337,6 +432,9 @@ def main(argv=None):
     ap.add_argument("--build-mech", action="store_true", help="only compile the NMODL")
     ap.add_argument("--integrator", choices=["psolve", "fadvance"], default="psolve")
     ap.add_argument("--trace", action="store_true", help="also write t, v, u per step")
+    ap.add_argument("--syn-layout", choices=SYN_LAYOUTS, default="per-connection",
+                    help="synapse instances: one per connection (NetPyNE, default), the same "
+                         "created in reverse order, or one shared per synMech")
     args = ap.parse_args(argv)
 
     mech_dir = args.mech_dir
@@ -356,7 +454,7 @@ def main(argv=None):
     d = describe_case(case)
     h = load_neuron(mech_dir)
     out = run_case(h, d, integrator=args.integrator, record_trace=args.trace,
-                   fs_watch_probe=(d["izhi"].get("celltype") == 5))
+                   fs_watch_probe=(d["izhi"].get("celltype") == 5), syn_layout=args.syn_layout)
     out["case"] = os.path.abspath(args.case)
     text = json.dumps(out, indent=1)
     if args.out:

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""validation.neuron_selfcheck: checks that NEURON (with tests/validation/izhi2007b.mod) behaves
-the way docs/SEMANTICS.md says, on every validation case.
+"""validation.neuron_selfcheck: checks that NEURON (with tests/validation/izhi2007b.mod and
+myexp2synnmdabb.mod) behaves the way docs/SEMANTICS.md and semantics_ref.py say, on every
+validation case.
 
     /usr/bin/python3 selfcheck.py --mech-dir DIR [--workdir DIR] [--cases DIR] [-j N]
 
@@ -18,6 +19,15 @@ Checks:
     identical soma voltage at every step;
   - FS cells: the WATCH(v > d)/WATCH(v < d) events do fire (derivtype toggles) and still change
     nothing, since semantics_ref has no such events and matches bit for bit;
+  - NMDA cases (MyExp2SynNMDABB): also the same case with the synapses created in reverse
+    order (bit-identical to the transcription summing them oldest-first: NEURON sums the
+    instances of a node newest first) and with one instance shared by all connections (bit-
+    identical to the transcription with one state per synMech); and the summation spread the
+    case records is what NEURON gives;
+* MyExp2SynNMDABB's surroundings: cai0_ca_ion 5e-5 mM, cao0_ca_ion 2 mM, celsius 6.3, modern
+  units (FARADAY 96485.33212331001, R 8.31446261815324), fracca 0.13 and not settable per
+  instance (setattr raises LookupError), mechanism types IClamp < Exp2Syn < ca_ion <
+  MyExp2SynNMDABB < Izhi2007b (the order semantics_ref adds currents in);
 * an IT cell driven by a current step spikes;
 * pc.psolve (NetPyNE's driver) and a plain h.fadvance() loop give the same spikes.
 Exit status 1 if anything fails.
@@ -40,9 +50,10 @@ CM_2017_NF = 0.10000003576   # SEMANTICS.md section 2 (printed to 11 digits)
 CM_2016_NF = 9.896e-4        # SEMANTICS.md section 9 (printed to 4 digits)
 
 
-def run_neuron(case_path, out_path, mech_dir, integrator="psolve", trace=True):
+def run_neuron(case_path, out_path, mech_dir, integrator="psolve", trace=True,
+               syn_layout="per-connection"):
     cmd = [sys.executable, os.path.join(HERE, "neuron_run.py"), case_path, "--out", out_path,
-           "--mech-dir", mech_dir, "--integrator", integrator]
+           "--mech-dir", mech_dir, "--integrator", integrator, "--syn-layout", syn_layout]
     if trace:
         cmd.append("--trace")
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -97,12 +108,115 @@ def check_case(case_path, workdir, mech_dir):
         fails.append("spikes differ from the SEMANTICS transcription (NEURON %d, SEMANTICS %d)"
                      % (len(spikes), len(ref["spikes"])))
     info = {"max_dv": dv, "bitwise": ref["spikes"] == spikes and dv == 0.0}
+    if neuron_run.has_nmda(d):
+        fails += check_nmda_layouts(case_path, case, d, spikes, workdir, mech_dir)
     if d["izhi"].get("celltype") == 5 and spikes:
         changes = out.get("derivtype_changes", 0)
         info["derivtype_changes"] = changes
         if changes == 0:
             fails.append("FS: the WATCH(v > d)/(v < d) events never fired")
     return name, len(spikes), fails, info
+
+
+def compare_traces(out, ref):
+    """-> None if NEURON's soma v and spikes equal the transcription's bit for bit, else why."""
+    v_neuron = out["trace"]["v"][1:]
+    if len(v_neuron) != len(ref["v"]):
+        return "steps: NEURON %d, SEMANTICS %d" % (len(v_neuron), len(ref["v"]))
+    dv = max((abs(a - b) for a, b in zip(v_neuron, ref["v"])), default=0.0)
+    if dv != 0.0:
+        return "soma v differs: max %.3g mV" % dv
+    if ref["spikes"] != out["spikes"]:
+        return "spikes differ (NEURON %d, SEMANTICS %d)" % (len(out["spikes"]), len(ref["spikes"]))
+    return None
+
+
+def check_nmda_layouts(case_path, case, d, spikes, workdir, mech_dir):
+    """NMDA cases: the two other synapse layouts.
+
+    * 'reversed' (instances created in the opposite order) matches the transcription summing the
+      instances oldest-first, where the per-connection run matches newest-first: so NEURON adds
+      the instances of a node newest first (prop_alloc links each new one at the head);
+    * 'shared' (one instance for all connections, m1batch's single state) matches the
+      transcription with one state per synMech, bit for bit;
+    * the summation spread recorded in the case (compare.py's tolerance) is what NEURON gives.
+    """
+    name = os.path.splitext(os.path.basename(case_path))[0]
+    fails = []
+    recorded = case.get("expected", {}).get("summation_spread")
+    if recorded is None:
+        fails.append("the NMDA case records no expected.summation_spread")
+    for layout, kwargs in (("reversed", {"instance_order": "oldest-first"}),
+                           ("shared", {"shared": True})):
+        out = run_neuron(case_path, os.path.join(workdir, "%s.%s.json" % (name, layout)),
+                         mech_dir, syn_layout=layout)
+        why = compare_traces(out, semantics_ref.simulate(d, record=True, **kwargs))
+        if why:
+            fails.append("layout %s: NEURON vs the SEMANTICS transcription (%s): %s"
+                         % (layout, ", ".join("%s=%s" % kv for kv in kwargs.items()), why))
+        if recorded is not None:
+            got = neuron_run.spike_distance(spikes, out["spikes"])
+            if got != recorded.get(layout):
+                fails.append("layout %s: summation spread %r, the case records %r"
+                             % (layout, got, recorded.get(layout)))
+    return fails
+
+
+NMDA_FACTS_PROBE = r"""
+import os, sys, json
+os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
+from neuron import h
+h.nrn_load_dll(sys.argv[1])
+out = {"cai0": h.cai0_ca_ion, "cao0": h.cao0_ca_ion, "celsius": h.celsius,
+       "legacy_units": h.nrnunit_use_legacy(), "FARADAY": h.FARADAY, "R": h.R,
+       "fracca": h.fracca_MyExp2SynNMDABB}
+soma = h.Section(name="soma")
+syn = h.MyExp2SynNMDABB(soma(0.5))
+try:
+    setattr(syn, "fracca", 0.5)
+    out["setattr_fracca"] = "accepted"
+except Exception as e:
+    out["setattr_fracca"] = type(e).__name__
+out["fracca_after"] = h.fracca_MyExp2SynNMDABB
+out["cai"], out["cao"] = soma(0.5).cai, soma(0.5).cao
+s = h.ref("")
+types = {}
+for k in (0, 1):
+    mt = h.MechanismType(k)
+    for i in range(int(mt.count())):
+        mt.select(i)
+        mt.selected(s)
+        types[s[0]] = int(mt.internal_type())
+out["types"] = types
+print(json.dumps(out))
+"""
+
+
+def check_nmda_facts(mech_dir):
+    """What semantics_ref assumes about MyExp2SynNMDABB's surroundings (docs/validation.md)."""
+    proc = subprocess.run([sys.executable, "-c", NMDA_FACTS_PROBE,
+                           neuron_run.mech_lib_path(mech_dir)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        return ["NMDA facts probe failed: " + proc.stderr[-2000:]]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    fails = []
+    want = {"cai0": semantics_ref.CAI0, "cao0": semantics_ref.CAO0,
+            "celsius": semantics_ref.CELSIUS, "legacy_units": 0.0,
+            "FARADAY": semantics_ref.FARADAY, "R": semantics_ref.R_GAS,
+            "fracca": semantics_ref.FRACCA, "setattr_fracca": "LookupError",
+            "fracca_after": semantics_ref.FRACCA, "cai": semantics_ref.CAI0,
+            "cao": semantics_ref.CAO0}
+    for key, value in want.items():
+        if got.get(key) != value:
+            fails.append("NMDA facts: %s is %r, semantics_ref assumes %r" % (key, got.get(key),
+                                                                             value))
+    t = got["types"]
+    order = ["IClamp", "Exp2Syn", "ca_ion", "MyExp2SynNMDABB", "Izhi2007b"]
+    if [t.get(n) for n in order] != sorted(t.get(n, -1) for n in order):
+        fails.append("mechanism types are not in the order %s that semantics_ref sums in: %s"
+                     % (", ".join(order), ", ".join("%s %s" % (n, t.get(n)) for n in order)))
+    return fails
 
 
 def check_integrators(case_path, workdir, mech_dir):
@@ -167,12 +281,18 @@ def main(argv=None):
     r123 = check_random123()
     failures += r123
     print("Random123 test vectors: %s" % ("FAIL" if r123 else "ok"))
+    facts = check_nmda_facts(mech_dir)
+    failures += facts
+    print("MyExp2SynNMDABB defaults, units and mechanism order: %s" % ("FAIL" if facts else "ok"))
+    for f in facts:
+        print("    " + f)
 
     results = {}
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futs = {pool.submit(check_case, c, workdir, mech_dir): c for c in cases}
         integ = [pool.submit(check_integrators, c, workdir, mech_dir) for c in cases
                  if os.path.basename(c) in ("IT_GABAA_irregular_dt005.json",
+                                            "PV2016_NMDA_irregular_dt005.json",
                                             "PV_step_strong_dt01.json",
                                             "SOM_step_hidden_dt005.json",
                                             "PT_step_rheo_dt005.json")]

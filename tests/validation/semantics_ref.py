@@ -8,6 +8,14 @@ step boundaries -- in IEEE double arithmetic with NEURON's expression forms. The
 what "NEURON reproduces SEMANTICS.md" means in the suite, and a reference m1batch's engine
 developers can step through.
 
+It also covers the slow NMDA synapse MyExp2SynNMDABB (tests/validation/myexp2synnmdabb.mod, not
+in SEMANTICS.md; docs/validation.md): like every point-process current, i = iNMDA + ica is
+evaluated at v + 0.001 and at v, g = (i(v + .001) - i(v))/.001, both scaled by 1e2/area; its
+states decay by cnexp after the solve; an event adds (factor2*w)*r to A2 and B2. Per node the
+currents are added in mechanism type order (IClamp 7, Exp2Syn 10, ca_ion 24 which adds nothing,
+MyExp2SynNMDABB 25, Izhi2007b 26 in the validation library, whose mods are registered in that
+order), the instances of one type newest first.
+
 Nothing here is used by compare.py; m1batch is compared with NEURON itself.
 """
 
@@ -46,6 +54,69 @@ class Exp2Syn:
         # nocmodl's cnexp form: A = A + (1. - exp(dt*((-1.0)/tau1)))*(-(0.0)/((-1.0)/tau1) - A)
         self.A = self.A + (1. - math.exp(dt * ((-1.0) / self.tau1))) * (-(0.0) / ((-1.0) / self.tau1) - self.A)
         self.B = self.B + (1. - math.exp(dt * ((-1.0) / self.tau2))) * (-(0.0) / ((-1.0) / self.tau2) - self.B)
+
+
+# nrnunits.lib's constants as nocmodl 8.2.2 writes them into the generated C (modern units, the
+# default: h.nrnunit_use_legacy() == 0): FARADAY = 96485.33212331001 C/mol,
+# R = 8.31446261815324 J/(mol K)
+FARADAY = float.fromhex("0x1.78e555060882cp+16")
+R_GAS = float.fromhex("0x1.0a1013e8990bep+3")
+# what a case sees when nothing sets them: NEURON's defaults
+CELSIUS = 6.3        # h.celsius (NetPyNE's hParams default too)
+CAI0 = 5e-5          # h.cai0_ca_ion (mM)
+CAO0 = 2.0           # h.cao0_ca_ion (mM)
+FRACCA = 0.13        # GLOBAL fracca_MyExp2SynNMDABB
+
+
+class NMDA:
+    """MyExp2SynNMDABB (tests/validation/myexp2synnmdabb.mod), in nocmodl's expression forms."""
+
+    def __init__(self, tau1NMDA=15.0, tau2NMDA=150.0, e=0.0, r=1.0, sNMDAmax=1e9,
+                 fracca=FRACCA, cai=CAI0, cao=CAO0, celsius=CELSIUS):
+        if tau1NMDA / tau2NMDA > .9999:
+            tau1NMDA = .9999 * tau2NMDA
+        self.tau1, self.tau2, self.e, self.r = tau1NMDA, tau2NMDA, e, r
+        self.smax = sNMDAmax
+        self.fracca, self.cai, self.cao, self.celsius = fracca, cai, cao, celsius
+        tp = (tau1NMDA * tau2NMDA) / (tau2NMDA - tau1NMDA) * math.log(tau2NMDA / tau1NMDA)
+        factor2 = -math.exp(-tp / tau1NMDA) + math.exp(-tp / tau2NMDA)
+        self.factor2 = 1.0 / factor2
+        self.A2 = 0.0
+        self.B2 = 0.0
+        self.ica = 0.0   # ASSIGNED: keeps its last value when fracca <= 0
+
+    def receive(self, weight):
+        if self.r >= 0.0:
+            self.A2 = self.A2 + self.factor2 * weight * self.r
+            self.B2 = self.B2 + self.factor2 * weight * self.r
+
+    def ghkg(self, v, ci, co, z):
+        f = R_GAS * (self.celsius + 273.15) / (z * (1e-3) * FARADAY)
+        xi = v / f
+        exi = math.exp(xi)
+        if abs(xi) < 1e-4:
+            fxi = 1.0 - xi / 2.0
+        else:
+            fxi = xi / (exi - 1.0)
+        return f * ((ci / co) * exi - 1.0) * fxi
+
+    def current(self, v):
+        """iNMDA + ica (nA), as the generated _nrn_current sums them."""
+        mgblock = 1.0 / (1.0 + 0.28 * math.exp(-0.062 * v))
+        s = self.B2 - self.A2
+        if s > self.smax:
+            s = self.smax
+        i_nmda = s * (v - self.e) * mgblock * (1.0 - self.fracca)
+        if self.fracca > 0.0:
+            self.ica = s * self.ghkg(v, self.cai, self.cao, 2.0) * mgblock * self.fracca
+        current = 0.0
+        current += i_nmda
+        current += self.ica
+        return current
+
+    def decay(self, dt):
+        self.A2 = self.A2 + (1. - math.exp(dt * ((-1.0) / self.tau1))) * (-(0.0) / ((-1.0) / self.tau1) - self.A2)
+        self.B2 = self.B2 + (1. - math.exp(dt * ((-1.0) / self.tau2))) * (-(0.0) / ((-1.0) / self.tau2) - self.B2)
 
 
 class Izhi:
@@ -116,8 +187,15 @@ class Izhi:
         return v
 
 
-def simulate(d, n_steps=None, record=False):
-    """Runs the case; returns {"spikes": [...], "v": [...] (per step, after the update)}."""
+def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest-first"):
+    """Runs the case; returns {"spikes": [...], "v": [...] (per step, after the update)}.
+
+    shared: one synapse instance per synMech label instead of one per connection.
+    instance_order: the order in which the instances of one mechanism add their currents.
+    NEURON's is "newest-first": the instances at a node are in the node's property list, and
+    prop_alloc (nrnoc/treeset.cpp) links every new one in at the head, so the memb_list holds
+    them last-created first. "oldest-first" (creation order) is there to show the difference.
+    """
     dt = d["dt"]
     geom = d["geom"]
     diam, L, cm = float(geom["diam"]), float(geom["L"]), float(geom["cm"])
@@ -137,13 +215,30 @@ def simulate(d, n_steps=None, record=False):
     mfac = 1.e2 / area  # point process density factor (nocmodl: _g *= 1.e2/(_nd_area))
 
     izh = Izhi(d["izhi"])
-    syns, events = [], []
+    # synapse instances: one per connection, or (shared) one per synMech label; each conn's
+    # events go to its instance. Exp2Syn (mechanism type 10) and MyExp2SynNMDABB (25) are kept
+    # apart because NEURON adds their currents at different places (see step 3).
+    syns, nmdas, events, by_mech = [], [], [], {}
     for c in d["conns"]:
-        s = Exp2Syn(c["tau1"], c["tau2"], c["e"])
-        syns.append(s)
+        key = c["synMech"] if shared else object()
+        if key not in by_mech:
+            if c["mod"] == "MyExp2SynNMDABB":
+                by_mech[key] = NMDA(**c["params"])
+                nmdas.append(by_mech[key])
+            else:
+                by_mech[key] = Exp2Syn(c["tau1"], c["tau2"], c["e"])
+                syns.append(by_mech[key])
+        target = by_mech[key]
         for ts in c["spkTimes"]:
-            events.append((ts + c["delay"], len(syns) - 1, c["weight"]))
-    events.sort(key=lambda x: x[0])
+            events.append((ts + c["delay"], len(events), target, c["weight"]))
+    # NEURON's queue delivers equal times in the order they were put on it (nc.event calls,
+    # connection by connection)
+    events.sort(key=lambda x: (x[0], x[1]))
+    if instance_order == "newest-first":
+        syns.reverse()
+        nmdas.reverse()
+    elif instance_order != "oldest-first":
+        raise ValueError("instance_order: newest-first or oldest-first")
     clamps = [(s["del"], s["dur"], s["amp"]) for s in d["stims"]]
 
     v = [V_INIT, izh.vr, V_INIT]   # the t = 0 self event writes only the segment node
@@ -159,8 +254,8 @@ def simulate(d, n_steps=None, record=False):
     def deliver(until):
         nonlocal ev
         while ev < len(events) and events[ev][0] <= until:
-            _, idx, w = events[ev]
-            syns[idx].receive(w)
+            _, _, target, w = events[ev]
+            target.receive(w)
             ev += 1
 
     for _ in range(n_steps):
@@ -184,7 +279,8 @@ def simulate(d, n_steps=None, record=False):
         if reset_now:
             v[1] = izh.reset(v[1])  # event at t_n + 1e-10, first in the window
         deliver(tm)
-        # 3. currents at t_n + dt/2, in mechanism type order: IClamp, Exp2Syn, Izhi2007b
+        # 3. currents at t_n + dt/2, in mechanism type order: IClamp (type 7), Exp2Syn (10),
+        #    MyExp2SynNMDABB (25), Izhi2007b (26); the instances of one type newest first
         t = t + 0.5 * dt
         rhs = [0.0, 0.0, 0.0]
         dd = [0.0, 0.0, 0.0]
@@ -198,6 +294,15 @@ def simulate(d, n_steps=None, record=False):
             rhs[1] += i0
             dd[1] -= g
         for s in syns:
+            i1 = s.current(vs + .001)
+            i0 = s.current(vs)
+            g = (i1 - i0) / .001
+            g *= mfac
+            i0 *= mfac
+            rhs[1] -= i0
+            dd[1] += g
+        # (ca_ion, type 24, only zeroes its ica accumulator: nothing on rhs or d)
+        for s in nmdas:
             i1 = s.current(vs + .001)
             i0 = s.current(vs)
             g = (i1 - i0) / .001
@@ -239,6 +344,8 @@ def simulate(d, n_steps=None, record=False):
         # 5. t_{n+1}, states, record, 6. deliver <= t_{n+1}
         t = t + 0.5 * dt
         for s in syns:
+            s.decay(dt)
+        for s in nmdas:
             s.decay(dt)
         if record:
             vtrace.append(v[1])
