@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Whole-run benchmark: the full mouse M1 model (configs/models/m1_2017.json), 1 s of simulated time,
-# run by m1batch under /usr/bin/time -v.
+# Whole-run benchmark: the full mouse M1 model (configs/models/m1_2017.json, or MODEL), 1 s of
+# simulated time, run by m1batch under /usr/bin/time -v.
 #
-# usage: bench/whole_run.sh [BUILD_DIR] [THREADS]      (defaults: build/release, 2)
+# usage: bench/whole_run.sh [BUILD_DIR] [THREADS] [MODEL]
+#        (defaults: build/release, 2, configs/models/m1_2017.json; MODEL relative to the repository)
 #
 # Prints build and simulate time (m1batch's own figures), the real-time factor, wall time and peak
 # resident memory (from /usr/bin/time), and the total spike count.
@@ -11,7 +12,13 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${1:-build/release}"
 threads="${2:-2}"
+model="${3:-configs/models/m1_2017.json}"
 case "$build_dir" in /*) ;; *) build_dir="$repo/$build_dir" ;; esac
+case "$model" in /*) ;; *) model="$repo/$model" ;; esac
+if [[ ! -f "$model" ]]; then
+    echo "whole_run.sh: no model file at $model" >&2
+    exit 1
+fi
 
 if [[ ! -x /usr/bin/time ]]; then
     echo "whole_run.sh: /usr/bin/time is missing (install the 'time' package: apt-get install time)" >&2
@@ -32,7 +39,7 @@ trap 'rm -rf -- "$tmp"' EXIT
 
 cat > "$tmp/run.toml" <<TOML
 # Whole-run benchmark: the full model, 1 s of activity.
-model    = "$repo/configs/models/m1_2017.json"
+model    = "$model"
 output   = "$tmp/out"
 duration = 1000.0
 threads  = $threads
@@ -63,7 +70,7 @@ wall_s="$(awk -F': ' '/Elapsed \(wall clock\) time/ {
     n = split($NF, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }' "$tmp/time.txt")"
 rss_mib="$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $NF / 1024 }' "$tmp/time.txt")"
 
-echo "m1batch whole run: m1_2017.json, 1000 ms, $threads thread(s), $cells cells, $synapses synapses"
+echo "m1batch whole run: $(basename "$model"), 1000 ms, $threads thread(s), $cells cells, $synapses synapses"
 printf '%-22s %12s\n' "measure" "value"
 printf '%-22s %12s\n' "build s" "$build_s"
 printf '%-22s %12s\n' "simulate s" "$simulate_s"

@@ -64,7 +64,8 @@ def main():
                     help="all: seed replaces conn, stim and loc; stim: same network, new background")
     ap.add_argument("--variant", help="compare with this entry of the reference file (a variant "
                     "of the model run by NetPyNE: its spikes_mean and the median of its "
-                    "peak_hz_nperseg_500; no per-population rates)")
+                    "peak_hz_nperseg_500; or the seed's headline: spikes and oscillation_hz; no "
+                    "per-population rates)")
     ap.add_argument("--json", help="write the measured figures here")
     args = ap.parse_args()
     args.model = os.path.abspath(args.model)  # the run configuration lives in a temporary folder
@@ -88,10 +89,10 @@ def main():
 
     ref_spikes, ref_peak, ref_rates = ref["spikes"], ref["oscillation"]["peak_hz_nperseg_500"], \
         ref["rate_per_pop_hz"]
-    if args.variant:
+    if args.variant:  # NetPyNE's runs of a variant, or the seed's headline (spikes, oscillation_hz)
         variant = ref[args.variant]
-        ref_spikes = int(round(variant["spikes_mean"]))
-        ref_peak = float(np.median(variant["peak_hz_nperseg_500"]))
+        ref_spikes = int(round(variant.get("spikes_mean", variant.get("spikes"))))
+        ref_peak = float(np.median(variant.get("peak_hz_nperseg_500", variant.get("oscillation_hz"))))
         ref_rates = {}
     spikes = np.array([s["spikes"] for s in stats], dtype=float)
     mean_spikes = spikes.mean()
