@@ -368,7 +368,7 @@ std::string nmda_model(const std::string& from = "", const std::string& to = "")
 }  // namespace
 
 TEST(Model, NmdaMechanismReadsTheModsParameters) {
-    const m1::model_spec m = parse(nmda_model("\"r\": 1,", "\"r\": 0.5,\n    \"sNMDAmax\": 0.01,\n    \"mg\": 2,"));
+    const m1::model_spec m = parse(nmda_model("\"r\": 1,", "\"r\": 0.5,\n    \"sNMDAmax\": 0.01,\n    \"smax\": 2,"));
     ASSERT_EQ(m.synaptic_mechanisms.size(), 1u);
     const m1::synaptic_mechanism& s = m.synaptic_mechanisms[0];
     EXPECT_EQ(s.kinetics, m1::synaptic_kinetics::nmda_bb);
@@ -425,6 +425,8 @@ TEST(ModelErrors, NmdaFraccaIsAGlobalNotASynapseParameter) {
     const m1::input_error e = expect_input_error(text);
     expect_names(e, "netParams.synMechParams.AMPA.fracca", line_of(text, "\"fracca\""));
     EXPECT_NE(std::string(e.what()).find("GLOBAL"), std::string::npos) << e.what();
+    const std::string mg = nmda_model("\"r\": 1,", "\"r\": 1,\n    \"mg\": 1,");
+    expect_names(expect_input_error(mg), "netParams.synMechParams.AMPA.mg", line_of(mg, "\"mg\""));
 }
 
 TEST(Model, HParamsCelsiusIsTheTemperature) {

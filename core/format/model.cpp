@@ -310,8 +310,9 @@ void read_exp2syn(object_reader& r, synaptic_mechanism& s) {
 }
 
 // MyExp2SynNMDABB (M1NetworkModel 2ef9817, SEMANTICS.md §3b): its RANGE parameters by their mod
-// names, defaults as the mod's PARAMETER block. mg, smax and Vwt are parameters NEURON accepts
-// that change nothing (the block's 0.28 is fixed, smax is unused, INITIAL zeroes Vwt).
+// names, defaults as the mod's PARAMETER block. smax and Vwt are RANGE parameters NEURON accepts
+// that change nothing (smax is unused, INITIAL zeroes Vwt); fracca and mg are GLOBALs, which
+// NEURON refuses to set on a synapse (mg is unused too).
 void read_nmda_bb(object_reader& r, synaptic_mechanism& s) {
     s.kinetics = synaptic_kinetics::nmda_bb;
     s.tau1 = r.positive("tau1NMDA", 15);
@@ -319,10 +320,11 @@ void read_nmda_bb(object_reader& r, synaptic_mechanism& s) {
     s.e = r.number("e", 0);
     s.nmda.r = r.number("r", 1);
     s.gmax = r.number("sNMDAmax", 1e9);
-    for (const char* inert : {"mg", "smax", "Vwt"}) r.number(inert);
-    if (r.has("fracca"))
-        r.fail("fracca", "fracca is a GLOBAL of MyExp2SynNMDABB (0.13): NEURON cannot set it per "
-                         "synapse (NetPyNE would stop on it)");
+    for (const char* inert : {"smax", "Vwt"}) r.number(inert);
+    for (const char* global : {"fracca", "mg"})
+        if (r.has(global))
+            r.fail(global, std::string(global) + " is a GLOBAL of MyExp2SynNMDABB: NEURON cannot "
+                                                 "set it per synapse (NetPyNE would stop on it)");
     for (const char* exp2syn_key : {"tau1", "tau2"})
         if (r.has(exp2syn_key))
             r.fail(exp2syn_key, std::string("MyExp2SynNMDABB's time constants are '") +
