@@ -17,8 +17,9 @@ NEURON the way NetPyNE 1.1.0 would build it (docs/SEMANTICS.md):
   a NetCon(None, syn) with weight = weight * scaleConnWeight (uS); the presynaptic spike times
   are put on the queue from an FInitializeHandler with nc.event(spkTime + delay), which is when a
   VecStim -> NetCon(delay) would deliver them. --syn-layout reversed creates the same synapses in
-  the opposite order, --syn-layout shared one per synMech for all its connections (to measure
-  how much the order of summing synaptic currents matters, docs/validation.md).
+  the opposite order, --syn-layout shared one per synMech for all its connections,
+  --syn-layout permuted --creation-order 2,0,1 one per connection created in that order (to
+  measure how much the order of summing synaptic currents matters, docs/validation.md).
 * Per stimTargetParams entry: an IClamp at soma(loc) with del, dur, amp.
 * Spikes: a threshold detector NetCon(soma(0.5)._ref_v, None) at 10 mV registered with
   ParallelContext (pc.cell, pc.spike_record), as NetPyNE does.
@@ -28,7 +29,9 @@ NEURON the way NetPyNE 1.1.0 would build it (docs/SEMANTICS.md):
 
 The output JSON: {"spikes": [ms...], "neuron_version": str, "steps": int, "t_end": ms,
 "v_at_0": mV (soma v right after finitialize), "u_at_0", "cm_total_nF", "case": path,
-"syn_layout", "n_syn_instances", ...}.
+"syn_layout", "n_syn_instances", ...}. With --layouts FILE (a JSON list of {"syn_layout", and
+"creation_order" for 'permuted', optional "trace": true}) the case runs once per entry in this one
+process (independent runs) and the output is {"case", "runs": [result, ...]}.
 
 The mechanism library is compiled on first use into --mech-dir (default: a "mech" folder next to
 --out) with nrnivmodl and the two Debian 12 workarounds (see build_mechanisms()).
@@ -37,6 +40,7 @@ The mechanism library is compiled on first use into --mech-dir (default: a "mech
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -58,7 +62,9 @@ NMDA_KEYS = ("tau1NMDA", "tau2NMDA", "e", "r", "sNMDAmax")
 #   reversed        the same instances, created in the opposite order
 #   shared          one instance per synMech label, every connection's NetCon targets it (the
 #                   single conductance state per mechanism that m1batch keeps)
-SYN_LAYOUTS = ("per-connection", "reversed", "shared")
+#   permuted        one instance per connection, created in a given order (creation_order: the
+#                   connection indices, first created first; see permutation())
+SYN_LAYOUTS = ("per-connection", "reversed", "shared", "permuted")
 SPIKE_THRESHOLD = 10.0  # NetPyNE's defaultThreshold
 
 
@@ -242,7 +248,11 @@ def describe_case(case):
             if p.get("cellModel") != "VecStim" or p.get("numCells", 1) != 1:
                 raise SystemExit("connection %s: presynaptic pop must be one VecStim" % label)
             mech = net["synMechParams"][c["synMech"]]
-            conn = {"label": label, "pre": pre_name,
+            # pre_index: the VecStim population's place in popParams, which is the order of
+            # the gids (NetPyNE and m1batch number cells population by population);
+            # mech_index: the synMech's place in synMechParams (semantics_ref's m1batch layout)
+            conn = {"label": label, "pre": pre_name, "pre_index": list(pops).index(pre_name),
+                    "mech_index": list(net["synMechParams"]).index(c["synMech"]),
                     "spkTimes": [float(x) for x in p["spkTimes"]],
                     "synMech": c["synMech"], "mod": mech.get("mod"),
                     "weight": float(c["weight"]) * scale_w,
@@ -295,6 +305,14 @@ def spike_distance(ref, other):
             "max_spike_dt_ms": worst, "first_difference_ms": first}
 
 
+def permutation(n, seed):
+    """The creation order of n synapse instances for the 'permuted' layout with this seed:
+    range(n) shuffled by Python's random.Random(seed) (the same on every Python 3)."""
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return order
+
+
 def has_nmda(d):
     return any(c["mod"] == NMDA_MOD for c in d["conns"])
 
@@ -304,8 +322,12 @@ def has_nmda(d):
 # ----------------------------------------------------------------------------------------------
 
 def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False,
-             syn_layout="per-connection"):
-    """Builds and runs the described case; returns the result dictionary."""
+             syn_layout="per-connection", creation_order=None):
+    """Builds and runs the described case; returns the result dictionary.
+
+    creation_order (layout 'permuted'): the connection indices in the order their synapse
+    instances are created. Runs in one process are independent (the ParallelContext's gids are
+    cleared first, everything else is created anew)."""
     soma = h.Section(name="soma")
     soma.nseg = 1
     soma.diam = d["geom"].get("diam", 500.0 / 3.141592653589793)  # NEURON's defaults otherwise
@@ -334,6 +356,11 @@ def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False
         return syn
 
     syns = [None] * len(d["conns"])
+    if (syn_layout == "permuted") != (creation_order is not None):
+        raise ValueError("creation_order goes with syn_layout 'permuted', and only with it")
+    if creation_order is not None and sorted(creation_order) != list(range(len(d["conns"]))):
+        raise ValueError("creation_order must be a permutation of the %d connection indices"
+                         % len(d["conns"]))
     if syn_layout == "shared":
         by_mech = {}
         for i, c in enumerate(d["conns"]):
@@ -341,8 +368,12 @@ def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False
                 by_mech[c["synMech"]] = make_syn(c)
             syns[i] = by_mech[c["synMech"]]
     else:
-        order = range(len(d["conns"]))
-        for i in (reversed(order) if syn_layout == "reversed" else order):
+        order = list(range(len(d["conns"])))
+        if syn_layout == "reversed":
+            order.reverse()
+        elif syn_layout == "permuted":
+            order = list(creation_order)
+        for i in order:
             syns[i] = make_syn(d["conns"][i])
     syn_events = []
     for c, syn in zip(d["conns"], syns):
@@ -364,6 +395,7 @@ def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False
     fih = h.FInitializeHandler(queue_events)
 
     pc = h.ParallelContext()
+    pc.gid_clear()  # an earlier run_case in this process
     pc.set_gid2node(0, pc.id())
     det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
     det.threshold = SPIKE_THRESHOLD
@@ -414,6 +446,8 @@ def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False
         "syn_layout": syn_layout,
         "n_syn_instances": len({id(x) for x in syns}),
     }
+    if creation_order is not None:
+        out["creation_order"] = list(creation_order)
     if record_trace:
         out["trace"] = {k: list(v) for k, v in trace.items()}
     if derivtype_vec is not None:
@@ -434,7 +468,14 @@ def main(argv=None):
     ap.add_argument("--trace", action="store_true", help="also write t, v, u per step")
     ap.add_argument("--syn-layout", choices=SYN_LAYOUTS, default="per-connection",
                     help="synapse instances: one per connection (NetPyNE, default), the same "
-                         "created in reverse order, or one shared per synMech")
+                         "created in reverse order, one shared per synMech, or one per "
+                         "connection created in the order --creation-order gives")
+    ap.add_argument("--creation-order", help="for --syn-layout permuted: the connection indices "
+                    "in creation order, comma-separated (e.g. 2,0,1)")
+    ap.add_argument("--layouts", help="run the case once per layout listed in this JSON file "
+                    "([{\"syn_layout\": ..., \"creation_order\": [...]}, ...]) in this one "
+                    "process, and write {\"runs\": [result, ...]} (an entry with "
+                    "\"trace\": true also gets its t, v, u)")
     args = ap.parse_args(argv)
 
     mech_dir = args.mech_dir
@@ -453,9 +494,23 @@ def main(argv=None):
         case = json.load(f)
     d = describe_case(case)
     h = load_neuron(mech_dir)
-    out = run_case(h, d, integrator=args.integrator, record_trace=args.trace,
-                   fs_watch_probe=(d["izhi"].get("celltype") == 5), syn_layout=args.syn_layout)
-    out["case"] = os.path.abspath(args.case)
+    if args.layouts:
+        with open(args.layouts) as f:
+            layouts = json.load(f)
+        out = {"case": os.path.abspath(args.case), "runs": []}
+        for lay in layouts:
+            r = run_case(h, d, integrator=args.integrator, syn_layout=lay["syn_layout"],
+                         creation_order=lay.get("creation_order"),
+                         record_trace=bool(lay.get("trace")))
+            out["runs"].append(r)
+    else:
+        order = None
+        if args.creation_order is not None:
+            order = [int(x) for x in args.creation_order.split(",")]
+        out = run_case(h, d, integrator=args.integrator, record_trace=args.trace,
+                       fs_watch_probe=(d["izhi"].get("celltype") == 5),
+                       syn_layout=args.syn_layout, creation_order=order)
+        out["case"] = os.path.abspath(args.case)
     text = json.dumps(out, indent=1)
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
