@@ -35,9 +35,10 @@ NEURON the way NetPyNE 1.1.0 would build it (docs/SEMANTICS.md):
 
 The output JSON: {"spikes": [ms...], "neuron_version": str, "steps": int, "t_end": ms,
 "v_at_0": mV (soma v right after finitialize), "u_at_0", "cm_total_nF", "case": path,
-"syn_layout", "n_syn_instances", "merged_steps" (layout 'merged': how many merged events), ...}. With --layouts FILE (a JSON list of {"syn_layout", and
-"creation_order" for 'permuted', optional "trace": true}) the case runs once per entry in this one
-process (independent runs) and the output is {"case", "runs": [result, ...]}.
+"syn_layout", "n_syn_instances", "merged_steps" (layout 'merged': how many merged events),
+...}. With --layouts FILE (a JSON list of {"syn_layout", and "creation_order" for 'permuted',
+optional "trace": true}) the case runs once per entry in this one process (independent runs) and
+the output is {"case", "runs": [result, ...]}.
 
 The mechanism library is compiled on first use into --mech-dir (default: a "mech" folder next to
 --out) with nrnivmodl and the two Debian 12 workarounds (see build_mechanisms()).
