@@ -14,8 +14,10 @@ The NMDA cases (MyExp2SynNMDABB, tests/validation/myexp2synnmdabb.mod) have seve
 trains, one VecStim population and one connection each. For them "expected" also records
 "summation_spread": NEURON's own spread when the same synaptic input is summed in another order
 (the case run again with the synapses created in reverse order, with one instance shared by all
-connections, and with up to 16 seeded random creation orders; SPREAD_SOURCE). compare.py takes
-its tolerance for the case from it (docs/validation.md).
+connections, with up to 16 seeded random creation orders, and 'merged': one shared instance whose
+same-step events arrive as one event of their summed weight, m1batch's summation order computed
+by NEURON; SPREAD_SOURCE). compare.py takes its tolerance for the case from it
+(docs/validation.md).
 
 Presynaptic spike times have 3 decimals and are chosen so that spike time + delay is at least
 0.003 ms away from any multiple of 0.025 ms. NEURON delivers an event at the step boundary nearest
@@ -344,13 +346,21 @@ MAX_SEED = 200
 SPREAD_SOURCE = (
     "measured by make_cases.py: NEURON run with the case's synapses laid out as 'reversed' (one "
     "instance per connection, created in the opposite order), 'shared' (one instance per synMech "
-    "for all connections) and 'permuted' (one instance per connection, created in the random "
-    "order listed with its seed, neuron_run.permutation; up to %d distinct orders), each compared "
-    "with 'per-connection' (NetPyNE's oneSynPerNetcon, the reference; see "
-    "neuron_run.spike_distance); max_count_diff and max_spike_dt_ms are the largest over all "
-    "these layouts. The order in which the events of one step are delivered is not varied: "
-    "NEURON's queue delivers them in time order and cannot be made to reorder them without "
-    "changing their times, and here no connection has two events in one step and every "
+    "for all connections), 'merged' (as 'shared', and the events NEURON would deliver to that "
+    "instance in one time step delivered instead as one event of their summed weight at the "
+    "first of their times, neuron_run.merged_events) and 'permuted' (one instance per "
+    "connection, created in the random order listed with its seed, neuron_run.permutation; up "
+    "to %d distinct orders), each compared with 'per-connection' (NetPyNE's oneSynPerNetcon, the "
+    "reference; see neuron_run.spike_distance); max_count_diff and max_spike_dt_ms are the "
+    "largest over all these layouts. 'merged' is NEURON itself under a change of summation "
+    "order only: the step's increments are summed before they reach the state, A + (x + x) "
+    "instead of (A + x) + x, which is m1batch's order. It is exact because the events it merges "
+    "are two of equal weight w on one synMech: x + x = 2x and factor*(w + w)*r = "
+    "2*((factor*w)*r) in floating point, so NEURON adds exactly A + 2x (the layout refuses any "
+    "other case, and is then left out of the spread); where no step has two events for one "
+    "synMech it is 'shared' itself. The order in which the events of one step are delivered is "
+    "not varied: NEURON's queue delivers them in time order and cannot be made to reorder them "
+    "without changing their times, and here no connection has two events in one step and every "
     "connection of a synMech has the same weight, so every delivery order adds the same "
     "increments (checked by make_cases.py)" % N_PERMUTATIONS)
 
@@ -380,14 +390,18 @@ def check_delivery_order_moot(d):
                              "spread would have to vary the delivery order" % mech)
 
 
-def spread_layouts(n_conns):
-    """The layouts the spread covers: reversed, shared, and up to N_PERMUTATIONS distinct random
-    creation orders (not the connection order or its reverse)."""
+def spread_layouts(n_conns, merged=True):
+    """The layouts the spread covers: reversed, shared, merged (if it applies to the case), and up
+    to N_PERMUTATIONS distinct random creation orders (not the connection order or its
+    reverse)."""
     import neuron_run
     layouts = [{"syn_layout": "reversed"}, {"syn_layout": "shared"}]
+    if merged:
+        layouts.append({"syn_layout": "merged"})
+    n_fixed = len(layouts)
     seen = {tuple(range(n_conns)), tuple(reversed(range(n_conns)))}
     seed = 0
-    while len(layouts) < 2 + N_PERMUTATIONS and seed < MAX_SEED:
+    while len(layouts) < n_fixed + N_PERMUTATIONS and seed < MAX_SEED:
         seed += 1
         order = neuron_run.permutation(n_conns, seed)
         if tuple(order) in seen:
@@ -416,7 +430,11 @@ def summation_spread(case_path, mech_dir, tmp, name, ref_spikes):
     with open(case_path) as f:
         d = neuron_run.describe_case(json.load(f))
     check_delivery_order_moot(d)
-    layouts = spread_layouts(len(d["conns"]))
+    try:
+        merged_steps, refused = neuron_run.merged_events(d)["steps"], None
+    except neuron_run.MergeNotExact as e:
+        merged_steps, refused = None, str(e)
+    layouts = spread_layouts(len(d["conns"]), merged=refused is None)
     # the reference again in the same process: runs in one process must be independent
     runs = run_layouts(case_path, mech_dir, tmp, name, [{"syn_layout": "per-connection"}] + layouts)
     if runs[0]["spikes"] != ref_spikes:
@@ -433,12 +451,21 @@ def summation_spread(case_path, mech_dir, tmp, name, ref_spikes):
         else:
             label = lay["syn_layout"]
             out[label] = dist
+            if label == "merged":
+                if o["merged_steps"] != merged_steps:
+                    raise SystemExit("%s: NEURON merged %r events, merged_events says %r"
+                                     % (name, o["merged_steps"], merged_steps))
+                dist["merged_steps"] = merged_steps
         key = (dist["count_diff"], dist["max_spike_dt_ms"] or 0.0)
         if key > widest:
             widest, widest_by = key, label
-    every = [out["reversed"], out["shared"]] + out["permuted"]
+    if refused is not None:
+        # not part of the spread: recorded with the reason
+        out["merged"] = {"applies": False, "why": refused}
+    every = [out["reversed"], out["shared"]] + \
+        ([out["merged"]] if refused is None else []) + out["permuted"]
     return {"source": out["source"], "reversed": out["reversed"], "shared": out["shared"],
-            "permuted": out["permuted"], "layouts": len(every),
+            "merged": out["merged"], "permuted": out["permuted"], "layouts": len(every),
             "max_count_diff": max(x["count_diff"] for x in every),
             "max_spike_dt_ms": max(x["max_spike_dt_ms"] or 0.0 for x in every),
             "widest": widest_by}
@@ -491,7 +518,8 @@ def main():
                                           "; ".join("%s %d spikes, max|dt| %.3g ms" % (
                                               k, spread[k]["spike_count"],
                                               spread[k]["max_spike_dt_ms"] or 0.0)
-                                              for k in ("reversed", "shared")),
+                                              for k in ("reversed", "shared", "merged")
+                                              if "spike_count" in spread[k]),
                                           len(spread["permuted"]),
                                           max([p["count_diff"] for p in spread["permuted"]] or [0]),
                                           max([p["max_spike_dt_ms"] or 0.0
