@@ -19,10 +19,12 @@ Cases whose "expected" records a "summation_spread" (the NMDA cases, several syn
 summed per step; make_cases.py measured it in NEURON) are accepted within that measured spread
 instead, when it is wider than the default: spike counts may differ by up to max_count_diff and
 every spike of either train must have a spike of the other within max(dt, max_spike_dt_ms)
-(neuron_run.spike_distance). For these cases NEURON also runs with one synapse instance shared by
-all connections (neuron-shared.json), and a note says whether m1batch is bit-identical to that
-run (it is m1batch's layout, except that m1batch sums the events of one step before adding them
-to the state: where two events of a synMech share a step, the two differ in rounding).
+(neuron_run.spike_distance); the spread includes NEURON's 'merged' layout, m1batch's own
+summation order. For these cases NEURON also runs in that layout (neuron-merged.json: one
+instance per synMech, and the events of a step for one synMech delivered as one event of their
+summed weight, so NEURON computes A + (x + x) as m1batch does), and a note says whether m1batch's
+spikes are bit-identical to that run (where the layout refuses the case, NEURON 'shared' instead,
+neuron-shared.json). The note does not decide the result.
 
 The sharp check (every case; --no-sharp-check skips it): m1batch against semantics_ref.py's
 "m1batch" layout, which is m1batch's own summation order (one state per synMech, a step's events
@@ -289,24 +291,31 @@ def main(argv=None):
         spread = case.get("expected", {}).get("summation_spread")
         if spread is not None:
             ok, worst, identical, msg = compare_within_spread(ref["spikes"], got, dt, spread)
+            layout = "merged"
             try:
-                shared, _ = run_neuron(case_path, workdir, mech_dir, args.timeout, "shared")
-                same = shared["spikes"] == got
-                d_sh = neuron_run.spike_distance(shared["spikes"], got)
+                try:
+                    neuron_run.merged_events(neuron_run.describe_case(case))
+                    layout, what = "merged", "NEURON 'merged' (m1batch's summation order)"
+                except neuron_run.MergeNotExact:
+                    layout, what = "shared", "NEURON with one shared instance ('merged' refused)"
+                other, _ = run_neuron(case_path, workdir, mech_dir, args.timeout, layout)
+                same = other["spikes"] == got
+                d_o = neuron_run.spike_distance(other["spikes"], got)
                 n_tol = spread.get("max_count_diff", 0)
                 dt_tol = spread.get("max_spike_dt_ms") or 0.0
-                notes.append("%s; vs NEURON with one shared instance (%d spikes): %s" % (
+                notes.append("%s; vs %s (%d spikes): %s" % (
                                  "tolerance from the case's measured summation spread: count "
-                                 "+-%d, max|dt| %.6g ms" % (n_tol, dt_tol)
+                                 "+-%d, max|dt| %.6g ms (%s)" % (n_tol, dt_tol,
+                                                                 spread.get("widest", "?"))
                                  if n_tol or dt_tol > dt else
                                  "NEURON's measured summation spread is within the default "
                                  "criterion",
-                                 len(shared["spikes"]),
+                                 what, len(other["spikes"]),
                                  "bit-identical" if same else "differs (max|dt| %s ms)" % (
-                                     "-" if d_sh["max_spike_dt_ms"] is None
-                                     else "%.3g" % d_sh["max_spike_dt_ms"])))
+                                     "-" if d_o["max_spike_dt_ms"] is None
+                                     else "%.3g" % d_o["max_spike_dt_ms"])))
             except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
-                notes.append("NEURON with a shared instance failed: %s" % e)
+                notes.append("NEURON in the %s layout failed: %s" % (layout, e))
         else:
             ok, worst, identical, msg = compare_spikes(ref["spikes"], got, dt)
         if not args.no_sharp_check:
