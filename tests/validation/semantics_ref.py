@@ -17,11 +17,13 @@ MyExp2SynNMDABB 25, Izhi2007b 26 in the validation library, whose mods are regis
 order), the instances of one type newest first.
 
 Layouts (simulate's arguments): NEURON's own -- one instance per connection in any creation
-order, or one shared per synMech -- each bit-identical to NEURON run the same way; and m1batch's,
-which no NEURON run has: one state per synMech whose events of a step are summed first and then
-added once (A + (x1 + x2) where NEURON's NET_RECEIVE gives (A + x1) + x2). compare.py holds
-m1batch to that layout bit for bit (its "sharp check"); m1batch's spikes are compared with
-NEURON itself for acceptance.
+order, or one shared per synMech -- each bit-identical to NEURON run the same way; and m1batch's:
+one state per synMech whose events of a step are summed first and then added once (A + (x1 + x2)
+where NEURON's NET_RECEIVE gives (A + x1) + x2). NEURON computes that order only in neuron_run's
+'merged' layout (a step's two equal-weight events of a synMech delivered as one event of weight
+2w: A + 2x exactly), and the self-check finds it bit-identical to this layout on every case.
+compare.py holds m1batch to this layout bit for bit (its "sharp check"); m1batch's spikes are
+compared with NEURON itself for acceptance.
 """
 
 import bisect
@@ -220,7 +222,8 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
       every event is added to its instance's A and B on its own, as NEURON's NET_RECEIVE does.
     * shared: one instance per synMech label instead of one per connection (NEURON's 'shared').
     * m1batch: m1batch's layout and arithmetic (core/engine: event_router.cpp, stimuli.cpp,
-      cell_step.cpp), which no NEURON run has: one state per synMech label ("lane"), the
+      cell_step.cpp), which NEURON has only in neuron_run's 'merged' layout (where that layout
+      applies; bit-identical, selfcheck.py): one state per synMech label ("lane"), the
       Exp2Syn lanes before the MyExp2SynNMDABB lanes, each kind in synMechParams order; the
       events that join a step are first summed into the lane's input of that step,
       in = ((0.0 + x1) + x2) + ..., with x = (w * factor) * scale (scale = r for
