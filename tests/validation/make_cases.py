@@ -13,9 +13,11 @@ count in "expected" (the self-check holds NEURON to it).
 The NMDA cases (MyExp2SynNMDABB, tests/validation/myexp2synnmdabb.mod) have several presynaptic
 trains, one VecStim population and one connection each. For them "expected" also records
 "summation_spread": NEURON's own spread when the same synaptic input is summed in another order
-(the case run again with the synapses created in reverse order, and with one instance shared by
-all connections, which is m1batch's single conductance state per mechanism). compare.py takes its
-tolerance for the case from it (docs/validation.md).
+(the case run again with the synapses created in reverse order, with one instance shared by all
+connections, with up to 16 seeded random creation orders, and 'merged': one shared instance whose
+same-step events arrive as one event of their summed weight, m1batch's summation order computed
+by NEURON; SPREAD_SOURCE). compare.py takes its tolerance for the case from it
+(docs/validation.md).
 
 Presynaptic spike times have 3 decimals and are chosen so that spike time + delay is at least
 0.003 ms away from any multiple of 0.025 ms. NEURON delivers an event at the step boundary nearest
@@ -27,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -333,24 +336,139 @@ def run_neuron(case_path, mech_dir, out_path, syn_layout="per-connection"):
         return json.load(f)
 
 
-SPREAD_SOURCE = ("measured by make_cases.py: NEURON run with the case's synapses laid out as "
-                 "'reversed' (one instance per connection, created in the opposite order) and "
-                 "'shared' (one instance per synMech for all connections, m1batch's single "
-                 "state), each compared with 'per-connection' (NetPyNE's oneSynPerNetcon, the "
-                 "reference); see neuron_run.spike_distance")
+# How many random creation orders (the 'permuted' layout) the spread covers, at most: seeds 1, 2,
+# ... give neuron_run.permutation(n, seed); an order equal to the connection order, its reverse or
+# an earlier one is skipped (its seed is not recorded), and at most MAX_SEED seeds are tried (a
+# case with 3 inputs has only 4 other orders).
+N_PERMUTATIONS = 16
+MAX_SEED = 200
+
+SPREAD_SOURCE = (
+    "measured by make_cases.py: NEURON run with the case's synapses laid out as 'reversed' (one "
+    "instance per connection, created in the opposite order), 'shared' (one instance per synMech "
+    "for all connections), 'merged' (as 'shared', and the events NEURON would deliver to that "
+    "instance in one time step delivered instead as one event of their summed weight at the "
+    "first of their times, neuron_run.merged_events) and 'permuted' (one instance per "
+    "connection, created in the random order listed with its seed, neuron_run.permutation; up "
+    "to %d distinct orders), each compared with 'per-connection' (NetPyNE's oneSynPerNetcon, the "
+    "reference; see neuron_run.spike_distance); max_count_diff and max_spike_dt_ms are the "
+    "largest over all these layouts. 'merged' is NEURON itself under a change of summation "
+    "order only: the step's increments are summed before they reach the state, A + (x + x) "
+    "instead of (A + x) + x, which is m1batch's order. It is exact because the events it merges "
+    "are two of equal weight w on one synMech: x + x = 2x and factor*(w + w)*r = "
+    "2*((factor*w)*r) in floating point, so NEURON adds exactly A + 2x (the layout refuses any "
+    "other case, and is then left out of the spread); where no step has two events for one "
+    "synMech it is 'shared' itself. The order in which the events of one step are delivered is "
+    "not varied: NEURON's queue delivers them in time order and cannot be made to reorder them "
+    "without changing their times, and here no connection has two events in one step and every "
+    "connection of a synMech has the same weight, so every delivery order adds the same "
+    "increments (checked by make_cases.py)" % N_PERMUTATIONS)
+
+
+def check_delivery_order_moot(d):
+    """Why the spread need not vary the delivery order of a step's events (SPREAD_SOURCE):
+    no connection has two arrivals in one step (per-connection instances get at most one event
+    per step) and the connections of one synMech share one weight (a shared instance gets equal
+    increments, in whatever order)."""
+    import bisect
+    dt = d["dt"]
+    t_mid, t = [], 0.0
+    for _ in range(int(round(d["duration"] / dt)) + 2):
+        t = t + 0.5 * dt
+        t_mid.append(t)
+        t = t + 0.5 * dt
+    weights = {}
+    for c in d["conns"]:
+        steps = [bisect.bisect_left(t_mid, x + c["delay"]) for x in c["spkTimes"]]
+        if len(steps) != len(set(steps)):
+            raise SystemExit("%s: two events of one connection in one step: the summation "
+                             "spread would have to vary their delivery order" % c["label"])
+        weights.setdefault(c["synMech"], set()).add(c["weight"])
+    for mech, ws in weights.items():
+        if len(ws) > 1:
+            raise SystemExit("synMech %s: connections with different weights: the summation "
+                             "spread would have to vary the delivery order" % mech)
+
+
+def spread_layouts(n_conns, merged=True):
+    """The layouts the spread covers: reversed, shared, merged (if it applies to the case), and up
+    to N_PERMUTATIONS distinct random creation orders (not the connection order or its
+    reverse)."""
+    import neuron_run
+    layouts = [{"syn_layout": "reversed"}, {"syn_layout": "shared"}]
+    if merged:
+        layouts.append({"syn_layout": "merged"})
+    n_fixed = len(layouts)
+    seen = {tuple(range(n_conns)), tuple(reversed(range(n_conns)))}
+    seed = 0
+    while len(layouts) < n_fixed + N_PERMUTATIONS and seed < MAX_SEED:
+        seed += 1
+        order = neuron_run.permutation(n_conns, seed)
+        if tuple(order) in seen:
+            continue
+        seen.add(tuple(order))
+        layouts.append({"syn_layout": "permuted", "creation_order": order, "seed": seed})
+    return layouts
+
+
+def run_layouts(case_path, mech_dir, tmp, name, layouts):
+    """All layouts in one NEURON process (neuron_run.py --layouts)."""
+    lay_path = os.path.join(tmp, "%s.layouts.json" % name)
+    with open(lay_path, "w") as f:
+        json.dump(layouts, f)
+    out_path = os.path.join(tmp, "%s.spread.json" % name)
+    subprocess.run([sys.executable, os.path.join(HERE, "neuron_run.py"), case_path, "--out",
+                    out_path, "--mech-dir", mech_dir, "--layouts", lay_path], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(out_path) as f:
+        return json.load(f)["runs"]
 
 
 def summation_spread(case_path, mech_dir, tmp, name, ref_spikes):
     """NEURON's own spread from the order in which synapse currents are summed."""
     import neuron_run
-    out = {"source": SPREAD_SOURCE}
-    for layout in ("reversed", "shared"):
-        o = run_neuron(case_path, mech_dir, os.path.join(tmp, "%s.%s.json" % (name, layout)),
-                       syn_layout=layout)
-        out[layout] = neuron_run.spike_distance(ref_spikes, o["spikes"])
-    out["max_count_diff"] = max(out[k]["count_diff"] for k in ("reversed", "shared"))
-    out["max_spike_dt_ms"] = max(out[k]["max_spike_dt_ms"] or 0.0 for k in ("reversed", "shared"))
-    return out
+    with open(case_path) as f:
+        d = neuron_run.describe_case(json.load(f))
+    check_delivery_order_moot(d)
+    try:
+        merged_steps, refused = neuron_run.merged_events(d)["steps"], None
+    except neuron_run.MergeNotExact as e:
+        merged_steps, refused = None, str(e)
+    layouts = spread_layouts(len(d["conns"]), merged=refused is None)
+    # the reference again in the same process: runs in one process must be independent
+    runs = run_layouts(case_path, mech_dir, tmp, name, [{"syn_layout": "per-connection"}] + layouts)
+    if runs[0]["spikes"] != ref_spikes:
+        raise SystemExit("%s: per-connection run in a --layouts process differs from its own "
+                         "process" % name)
+    out = {"source": SPREAD_SOURCE, "permuted": []}
+    widest, widest_by = (0, 0.0), "none"
+    for lay, o in zip(layouts, runs[1:]):
+        dist = neuron_run.spike_distance(ref_spikes, o["spikes"])
+        if lay["syn_layout"] == "permuted":
+            label = "permuted seed %d" % lay["seed"]
+            out["permuted"].append(dict({"seed": lay["seed"],
+                                         "creation_order": lay["creation_order"]}, **dist))
+        else:
+            label = lay["syn_layout"]
+            out[label] = dist
+            if label == "merged":
+                if o["merged_steps"] != merged_steps:
+                    raise SystemExit("%s: NEURON merged %r events, merged_events says %r"
+                                     % (name, o["merged_steps"], merged_steps))
+                dist["merged_steps"] = merged_steps
+        key = (dist["count_diff"], dist["max_spike_dt_ms"] or 0.0)
+        if key > widest:
+            widest, widest_by = key, label
+    if refused is not None:
+        # not part of the spread: recorded with the reason
+        out["merged"] = {"applies": False, "why": refused}
+    every = [out["reversed"], out["shared"]] + \
+        ([out["merged"]] if refused is None else []) + out["permuted"]
+    return {"source": out["source"], "reversed": out["reversed"], "shared": out["shared"],
+            "merged": out["merged"], "permuted": out["permuted"], "layouts": len(every),
+            "max_count_diff": max(x["count_diff"] for x in every),
+            "max_spike_dt_ms": max(x["max_spike_dt_ms"] or 0.0 for x in every),
+            "widest": widest_by}
 
 
 def main():
@@ -387,14 +505,27 @@ def main():
         c2 = {"source": c["source"], "expected": expected}
         c2.update({k: v for k, v in c.items() if k != "source"})
         with open(path, "w") as f:
-            json.dump(c2, f, indent=1)
+            # the recorded creation orders on one line each
+            f.write(re.sub(r'("creation_order": )\[([^\]]*)\]',
+                           lambda m: m.group(1) + "[" + ", ".join(
+                               x.strip() for x in m.group(2).split(",")) + "]",
+                           json.dumps(c2, indent=1)))
             f.write("\n")
         print("%-28s %3d spikes%s" % (name, len(out["spikes"]), "" if spread is None else
-                                      "; summation spread: %s" % "; ".join(
-                                          "%s %d spikes, max|dt| %.3g ms" % (
+                                      "; summation spread: %s; %d permuted: max count diff %d, "
+                                      "max|dt| %.3g ms; over all %d layouts: +-%d spikes, %.3g ms "
+                                      "(%s)" % (
+                                          "; ".join("%s %d spikes, max|dt| %.3g ms" % (
                                               k, spread[k]["spike_count"],
                                               spread[k]["max_spike_dt_ms"] or 0.0)
-                                          for k in ("reversed", "shared"))))
+                                              for k in ("reversed", "shared", "merged")
+                                              if "spike_count" in spread[k]),
+                                          len(spread["permuted"]),
+                                          max([p["count_diff"] for p in spread["permuted"]] or [0]),
+                                          max([p["max_spike_dt_ms"] or 0.0
+                                               for p in spread["permuted"]] or [0.0]),
+                                          spread["layouts"], spread["max_count_diff"],
+                                          spread["max_spike_dt_ms"], spread["widest"])))
 
 
 if __name__ == "__main__":

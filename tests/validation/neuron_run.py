@@ -17,8 +17,15 @@ NEURON the way NetPyNE 1.1.0 would build it (docs/SEMANTICS.md):
   a NetCon(None, syn) with weight = weight * scaleConnWeight (uS); the presynaptic spike times
   are put on the queue from an FInitializeHandler with nc.event(spkTime + delay), which is when a
   VecStim -> NetCon(delay) would deliver them. --syn-layout reversed creates the same synapses in
-  the opposite order, --syn-layout shared one per synMech for all its connections (to measure
-  how much the order of summing synaptic currents matters, docs/validation.md).
+  the opposite order, --syn-layout shared one per synMech for all its connections,
+  --syn-layout permuted --creation-order 2,0,1 one per connection created in that order (to
+  measure how much the order of summing synaptic currents matters, docs/validation.md), and
+  --syn-layout merged one per synMech (as shared) where the events NEURON would deliver to that
+  instance in the same time step are delivered as ONE event of their summed weight at the first
+  of their times: NEURON computing A + (x + x) instead of (A + x) + x, which is m1batch's order.
+  It is exact only when every such step has two events of equal weight (then x + x = 2x and
+  factor*(2w) = 2*(factor*w) exactly); on any other case the layout refuses (MergeNotExact, exit
+  status 3): see merged_events().
 * Per stimTargetParams entry: an IClamp at soma(loc) with del, dur, amp.
 * Spikes: a threshold detector NetCon(soma(0.5)._ref_v, None) at 10 mV registered with
   ParallelContext (pc.cell, pc.spike_record), as NetPyNE does.
@@ -28,7 +35,10 @@ NEURON the way NetPyNE 1.1.0 would build it (docs/SEMANTICS.md):
 
 The output JSON: {"spikes": [ms...], "neuron_version": str, "steps": int, "t_end": ms,
 "v_at_0": mV (soma v right after finitialize), "u_at_0", "cm_total_nF", "case": path,
-"syn_layout", "n_syn_instances", ...}.
+"syn_layout", "n_syn_instances", "merged_steps" (layout 'merged': how many merged events),
+...}. With --layouts FILE (a JSON list of {"syn_layout", and "creation_order" for 'permuted',
+optional "trace": true}) the case runs once per entry in this one process (independent runs) and
+the output is {"case", "runs": [result, ...]}.
 
 The mechanism library is compiled on first use into --mech-dir (default: a "mech" folder next to
 --out) with nrnivmodl and the two Debian 12 workarounds (see build_mechanisms()).
@@ -37,6 +47,7 @@ The mechanism library is compiled on first use into --mech-dir (default: a "mech
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -58,7 +69,13 @@ NMDA_KEYS = ("tau1NMDA", "tau2NMDA", "e", "r", "sNMDAmax")
 #   reversed        the same instances, created in the opposite order
 #   shared          one instance per synMech label, every connection's NetCon targets it (the
 #                   single conductance state per mechanism that m1batch keeps)
-SYN_LAYOUTS = ("per-connection", "reversed", "shared")
+#   permuted        one instance per connection, created in a given order (creation_order: the
+#                   connection indices, first created first; see permutation())
+#   merged          one instance per synMech, as 'shared', and the events that NEURON would
+#                   deliver to that instance in the same time step delivered instead as ONE event
+#                   of their summed weight at the first of their times (see merged_events(); the
+#                   layout refuses a case where that is not exact)
+SYN_LAYOUTS = ("per-connection", "reversed", "shared", "permuted", "merged")
 SPIKE_THRESHOLD = 10.0  # NetPyNE's defaultThreshold
 
 
@@ -242,7 +259,11 @@ def describe_case(case):
             if p.get("cellModel") != "VecStim" or p.get("numCells", 1) != 1:
                 raise SystemExit("connection %s: presynaptic pop must be one VecStim" % label)
             mech = net["synMechParams"][c["synMech"]]
-            conn = {"label": label, "pre": pre_name,
+            # pre_index: the VecStim population's place in popParams, which is the order of
+            # the gids (NetPyNE and m1batch number cells population by population);
+            # mech_index: the synMech's place in synMechParams (semantics_ref's m1batch layout)
+            conn = {"label": label, "pre": pre_name, "pre_index": list(pops).index(pre_name),
+                    "mech_index": list(net["synMechParams"]).index(c["synMech"]),
                     "spkTimes": [float(x) for x in p["spkTimes"]],
                     "synMech": c["synMech"], "mod": mech.get("mod"),
                     "weight": float(c["weight"]) * scale_w,
@@ -295,6 +316,87 @@ def spike_distance(ref, other):
             "max_spike_dt_ms": worst, "first_difference_ms": first}
 
 
+def permutation(n, seed):
+    """The creation order of n synapse instances for the 'permuted' layout with this seed:
+    range(n) shuffled by Python's random.Random(seed) (the same on every Python 3)."""
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return order
+
+
+class MergeNotExact(ValueError):
+    """The 'merged' layout refuses the case: merging its same-step events would not be exact."""
+
+
+def delivery_steps(d):
+    """-> (t_mid, n_steps): t_mid[n] = t_n + dt/2 for every step n (and two more), with t_n
+    accumulated the way NEURON's fixed step does it (t = t + dt/2 twice a step, from t = 0), and
+    n_steps = round(duration/dt), the steps pc.psolve(duration) takes.
+
+    NEURON delivers an event of time T in deliver_net_events at the start of step n when
+    t_n < T <= t_n + dt/2 (tm = t + 0.5*dt, the queue's `q->t_ <= tm`), or at the end of step
+    n - 1 (nrn_deliver_events, after the states are updated) when t_(n-1) + dt/2 < T <= t_n: in
+    both cases after step n-1's states and before step n's currents. So the step an event joins
+    is the first n with T <= t_mid[n], bisect.bisect_left(t_mid, T); a T exactly on t_mid[n]
+    joins step n. (semantics_ref.simulate uses the same rule and is bit-identical to NEURON.)"""
+    dt = d["dt"]
+    n_steps = int(round(d["duration"] / dt))
+    t_mid, t = [], 0.0
+    for _ in range(n_steps + 2):
+        t = t + 0.5 * dt
+        t_mid.append(t)
+        t = t + 0.5 * dt
+    return t_mid, n_steps
+
+
+def merged_events(d):
+    """The events of the 'merged' layout.
+
+    -> {"single": [(conn index, arrival time), ...]  events delivered as they are (alone in
+                  their step for their synMech),
+        "merged": [(synMech, arrival time, summed weight, [conn index, ...]), ...]  one event
+                  per (step, synMech) that NEURON would deliver two events to,
+        "steps": number of merged events}
+
+    Why: m1batch sums a step's events of one synMech before it adds them to the state,
+    A + (x1 + x2), where NEURON's NET_RECEIVE adds them one by one, (A + x1) + x2
+    (docs/validation.md). With two events of equal weight w on one synMech, x1 = x2 = x and
+    x + x = 2x exactly; one NEURON event of weight w + w = 2w (exact) adds factor*(2w)*r
+    = 2*((factor*w)*r) = 2x (multiplying by 2 is exact), so NEURON computes A + 2x: m1batch's
+    bits, with NEURON's own code. That holds for Exp2Syn (weight*factor) and MyExp2SynNMDABB
+    (factor2*weight*r, r >= 0; with r < 0 neither adds anything).
+
+    It is exact only then, so the layout refuses (raises MergeNotExact) a case with a step, within
+    the run, in which one synMech gets (a) events of unequal weights, w1 + w2 and x1 + x2 round
+    differently, or (b) three or more events, ((x + x) + x) need not equal factor*(3w)*r even for
+    equal weights. Events that arrive after the run's last step are left as they are."""
+    import bisect
+    t_mid, n_steps = delivery_steps(d)
+    groups = {}
+    for i, c in enumerate(d["conns"]):
+        for ts in c["spkTimes"]:
+            arrive = ts + c["delay"]   # as run_case computes it for nc.event
+            step = bisect.bisect_left(t_mid, arrive)
+            groups.setdefault((step, c["synMech"]), []).append((arrive, i))
+    single, merged = [], []
+    for (step, mech), evs in sorted(groups.items()):
+        if len(evs) == 1 or step >= n_steps:
+            single += [(i, arrive) for arrive, i in evs]
+            continue
+        weights = [d["conns"][i]["weight"] for _, i in evs]
+        if len(evs) > 2:
+            raise MergeNotExact("step %d (t_mid %.6g ms): synMech %s gets %d events; summing more "
+                                "than two before the state is not exact in one NEURON event"
+                                % (step, t_mid[step], mech, len(evs)))
+        if weights[0] != weights[1]:
+            raise MergeNotExact("step %d (t_mid %.6g ms): synMech %s gets events of weights %r "
+                                "and %r; only equal weights merge exactly"
+                                % (step, t_mid[step], mech, weights[0], weights[1]))
+        merged.append((mech, min(a for a, _ in evs), weights[0] + weights[1],
+                       [i for _, i in evs]))
+    return {"single": single, "merged": merged, "steps": len(merged)}
+
+
 def has_nmda(d):
     return any(c["mod"] == NMDA_MOD for c in d["conns"])
 
@@ -304,8 +406,14 @@ def has_nmda(d):
 # ----------------------------------------------------------------------------------------------
 
 def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False,
-             syn_layout="per-connection"):
-    """Builds and runs the described case; returns the result dictionary."""
+             syn_layout="per-connection", creation_order=None):
+    """Builds and runs the described case; returns the result dictionary.
+
+    creation_order (layout 'permuted'): the connection indices in the order their synapse
+    instances are created. Runs in one process are independent (the ParallelContext's gids are
+    cleared first, everything else is created anew). Layout 'merged' raises MergeNotExact
+    before anything is built when it does not apply to the case."""
+    merge = merged_events(d) if syn_layout == "merged" else None
     soma = h.Section(name="soma")
     soma.nseg = 1
     soma.diam = d["geom"].get("diam", 500.0 / 3.141592653589793)  # NEURON's defaults otherwise
@@ -334,24 +442,43 @@ def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False
         return syn
 
     syns = [None] * len(d["conns"])
-    if syn_layout == "shared":
+    if (syn_layout == "permuted") != (creation_order is not None):
+        raise ValueError("creation_order goes with syn_layout 'permuted', and only with it")
+    if creation_order is not None and sorted(creation_order) != list(range(len(d["conns"]))):
+        raise ValueError("creation_order must be a permutation of the %d connection indices"
+                         % len(d["conns"]))
+    if syn_layout in ("shared", "merged"):
         by_mech = {}
         for i, c in enumerate(d["conns"]):
             if c["synMech"] not in by_mech:
                 by_mech[c["synMech"]] = make_syn(c)
             syns[i] = by_mech[c["synMech"]]
     else:
-        order = range(len(d["conns"]))
-        for i in (reversed(order) if syn_layout == "reversed" else order):
+        order = list(range(len(d["conns"])))
+        if syn_layout == "reversed":
+            order.reverse()
+        elif syn_layout == "permuted":
+            order = list(creation_order)
+        for i in order:
             syns[i] = make_syn(d["conns"][i])
     syn_events = []
-    for c, syn in zip(d["conns"], syns):
+    for i, (c, syn) in enumerate(zip(d["conns"], syns)):
         nc = h.NetCon(None, syn)
         nc.weight[0] = c["weight"]
         nc.delay = c["delay"]
-        arrivals = [ts + c["delay"] for ts in c["spkTimes"]]  # VecStim spike time + delay
+        if merge is None:
+            arrivals = [ts + c["delay"] for ts in c["spkTimes"]]  # VecStim spike time + delay
+        else:
+            arrivals = [a for j, a in merge["single"] if j == i]
         syn_events.append((nc, arrivals))
         keep += [syn, nc]
+    if merge is not None:
+        # one NetCon per merged event, weight = the summed weight, on the synMech's instance
+        for mech, arrive, weight, members in merge["merged"]:
+            nc = h.NetCon(None, syns[members[0]])
+            nc.weight[0] = weight
+            syn_events.append((nc, [arrive]))
+            keep.append(nc)
     for s in d["stims"]:
         ic = h.IClamp(soma(s["loc"]))
         ic.delay, ic.dur, ic.amp = s["del"], s["dur"], s["amp"]
@@ -364,6 +491,7 @@ def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False
     fih = h.FInitializeHandler(queue_events)
 
     pc = h.ParallelContext()
+    pc.gid_clear()  # an earlier run_case in this process
     pc.set_gid2node(0, pc.id())
     det = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
     det.threshold = SPIKE_THRESHOLD
@@ -414,6 +542,10 @@ def run_case(h, d, integrator="psolve", record_trace=False, fs_watch_probe=False
         "syn_layout": syn_layout,
         "n_syn_instances": len({id(x) for x in syns}),
     }
+    if creation_order is not None:
+        out["creation_order"] = list(creation_order)
+    if merge is not None:
+        out["merged_steps"] = merge["steps"]
     if record_trace:
         out["trace"] = {k: list(v) for k, v in trace.items()}
     if derivtype_vec is not None:
@@ -434,7 +566,16 @@ def main(argv=None):
     ap.add_argument("--trace", action="store_true", help="also write t, v, u per step")
     ap.add_argument("--syn-layout", choices=SYN_LAYOUTS, default="per-connection",
                     help="synapse instances: one per connection (NetPyNE, default), the same "
-                         "created in reverse order, or one shared per synMech")
+                         "created in reverse order, one shared per synMech, or one per "
+                         "connection created in the order --creation-order gives, or 'merged': "
+                         "one per synMech with each step's events of a synMech delivered as one "
+                         "event of their summed weight (refused where that is not exact)")
+    ap.add_argument("--creation-order", help="for --syn-layout permuted: the connection indices "
+                    "in creation order, comma-separated (e.g. 2,0,1)")
+    ap.add_argument("--layouts", help="run the case once per layout listed in this JSON file "
+                    "([{\"syn_layout\": ..., \"creation_order\": [...]}, ...]) in this one "
+                    "process, and write {\"runs\": [result, ...]} (an entry with "
+                    "\"trace\": true also gets its t, v, u)")
     args = ap.parse_args(argv)
 
     mech_dir = args.mech_dir
@@ -453,9 +594,32 @@ def main(argv=None):
         case = json.load(f)
     d = describe_case(case)
     h = load_neuron(mech_dir)
-    out = run_case(h, d, integrator=args.integrator, record_trace=args.trace,
-                   fs_watch_probe=(d["izhi"].get("celltype") == 5), syn_layout=args.syn_layout)
-    out["case"] = os.path.abspath(args.case)
+    try:
+        return _run(args, h, d)
+    except MergeNotExact as e:
+        sys.stderr.write("neuron_run.py: layout 'merged' does not apply to %s: %s\n"
+                         % (args.case, e))
+        return 3
+
+
+def _run(args, h, d):
+    if args.layouts:
+        with open(args.layouts) as f:
+            layouts = json.load(f)
+        out = {"case": os.path.abspath(args.case), "runs": []}
+        for lay in layouts:
+            r = run_case(h, d, integrator=args.integrator, syn_layout=lay["syn_layout"],
+                         creation_order=lay.get("creation_order"),
+                         record_trace=bool(lay.get("trace")))
+            out["runs"].append(r)
+    else:
+        order = None
+        if args.creation_order is not None:
+            order = [int(x) for x in args.creation_order.split(",")]
+        out = run_case(h, d, integrator=args.integrator, record_trace=args.trace,
+                       fs_watch_probe=(d["izhi"].get("celltype") == 5),
+                       syn_layout=args.syn_layout, creation_order=order)
+        out["case"] = os.path.abspath(args.case)
     text = json.dumps(out, indent=1)
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

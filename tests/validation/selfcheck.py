@@ -21,9 +21,17 @@ Checks:
     nothing, since semantics_ref has no such events and matches bit for bit;
   - NMDA cases (MyExp2SynNMDABB): also the same case with the synapses created in reverse
     order (bit-identical to the transcription summing them oldest-first: NEURON sums the
-    instances of a node newest first) and with one instance shared by all connections (bit-
-    identical to the transcription with one state per synMech); and the summation spread the
-    case records is what NEURON gives;
+    instances of a node newest first), with one instance shared by all connections (bit-
+    identical to the transcription with one state per synMech) and in the recorded random
+    creation orders (the first bit-identical to the transcription created in that order); the
+    summation spread the case records is what NEURON gives, layout by layout ('merged'
+    included); semantics_ref's m1batch layout equals NEURON's 'shared' bit for bit where no step
+    sums two events;
+  - every case where neuron_run's 'merged' layout applies (all 62 today): NEURON 'merged' (one
+    instance per synMech, each step's events of a synMech delivered as one event of their
+    summed weight) is bit-identical -- spike times and the soma voltage at every step -- to
+    semantics_ref's m1batch layout, and merges the same number of events as that layout sums
+    two or more of: m1batch's summation order computed by NEURON itself;
 * MyExp2SynNMDABB's surroundings: cai0_ca_ion 5e-5 mM, cao0_ca_ion 2 mM, celsius 6.3, modern
   units (FARADAY 96485.33212331001, R 8.31446261815324), fracca 0.13 and not settable per
   instance (setattr raises LookupError), mechanism types IClamp < Exp2Syn < ca_ion <
@@ -108,14 +116,48 @@ def check_case(case_path, workdir, mech_dir):
         fails.append("spikes differ from the SEMANTICS transcription (NEURON %d, SEMANTICS %d)"
                      % (len(spikes), len(ref["spikes"])))
     info = {"max_dv": dv, "bitwise": ref["spikes"] == spikes and dv == 0.0}
+    m1 = semantics_ref.simulate(d, record=True, m1batch=True)
+    merged_out, why = check_merged(case_path, d, m1, workdir, mech_dir)
+    if merged_out is None:
+        info["merged"] = "n/a"
+    else:
+        info["merged"] = "%s (%d)" % ("no" if why else "yes", merged_out["merged_steps"])
+    if why:
+        fails.append(why)
     if neuron_run.has_nmda(d):
-        fails += check_nmda_layouts(case_path, case, d, spikes, workdir, mech_dir)
+        fails += check_nmda_layouts(case_path, case, d, spikes, workdir, mech_dir, m1,
+                                    merged_out)
     if d["izhi"].get("celltype") == 5 and spikes:
         changes = out.get("derivtype_changes", 0)
         info["derivtype_changes"] = changes
         if changes == 0:
             fails.append("FS: the WATCH(v > d)/(v < d) events never fired")
     return name, len(spikes), fails, info
+
+
+def check_merged(case_path, d, m1, workdir, mech_dir):
+    """NEURON 'merged' against semantics_ref's m1batch layout (m1).
+
+    The 'merged' layout (neuron_run.merged_events) is NEURON with one instance per synMech whose
+    events of one step arrive as one event of their summed weight: A + (x + x) = A + 2x, computed
+    by NEURON's own NET_RECEIVE, where m1batch's layout sums the step's increments first and
+    adds them once. Where it applies (two events of equal weight per step and synMech at most) the
+    two must be bit-identical, spikes and the soma voltage at every step, and must merge the same
+    steps. -> (NEURON's result or None where the layout refuses the case, failure or None)"""
+    name = os.path.splitext(os.path.basename(case_path))[0]
+    try:
+        neuron_run.merged_events(d)
+    except neuron_run.MergeNotExact:
+        return None, None
+    out = run_neuron(case_path, os.path.join(workdir, "%s.merged.json" % name), mech_dir,
+                     syn_layout="merged")
+    why = compare_traces(out, m1)
+    if why is None and out["merged_steps"] != m1["merged_inputs"]:
+        why = "NEURON merged %d steps' events, semantics_ref's m1batch layout sums two or more " \
+              "in %d" % (out["merged_steps"], m1["merged_inputs"])
+    if why:
+        why = "NEURON 'merged' vs semantics_ref's m1batch layout: " + why
+    return out, why
 
 
 def compare_traces(out, ref):
@@ -131,34 +173,103 @@ def compare_traces(out, ref):
     return None
 
 
-def check_nmda_layouts(case_path, case, d, spikes, workdir, mech_dir):
-    """NMDA cases: the two other synapse layouts.
+def run_layouts(case_path, out_path, mech_dir, layouts):
+    """Several layouts in one NEURON process (neuron_run.py --layouts) -> list of results."""
+    lay_path = out_path + ".layouts"
+    with open(lay_path, "w") as f:
+        json.dump(layouts, f)
+    cmd = [sys.executable, os.path.join(HERE, "neuron_run.py"), case_path, "--out", out_path,
+           "--mech-dir", mech_dir, "--layouts", lay_path]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError("neuron_run.py failed on %s:\n%s" % (case_path, proc.stdout[-3000:]))
+    with open(out_path) as f:
+        return json.load(f)["runs"]
+
+
+def check_nmda_layouts(case_path, case, d, spikes, workdir, mech_dir, m1, merged_out):
+    """NMDA cases: the other synapse layouts.
 
     * 'reversed' (instances created in the opposite order) matches the transcription summing the
       instances oldest-first, where the per-connection run matches newest-first: so NEURON adds
       the instances of a node newest first (prop_alloc links each new one at the head);
-    * 'shared' (one instance for all connections, m1batch's single state) matches the
-      transcription with one state per synMech, bit for bit;
-    * the summation spread recorded in the case (compare.py's tolerance) is what NEURON gives.
+    * 'shared' (one instance for all connections) matches the transcription with one state per
+      synMech, bit for bit;
+    * 'permuted': the first recorded random creation order matches the transcription created in
+      that order (summed newest first), bit for bit; the recorded orders are
+      neuron_run.permutation(n, seed) of their seeds;
+    * semantics_ref's m1batch layout (m1: events of a step summed before they are added once) is
+      NEURON's 'shared' bit for bit when no step has two events for one synMech;
+    * the summation spread recorded in the case (compare.py's tolerance) is what NEURON gives, in
+      every layout ('merged': merged_out, None where the layout refuses the case, which must
+      then be recorded as not applying), and its maxima are the largest over the layouts.
     """
     name = os.path.splitext(os.path.basename(case_path))[0]
     fails = []
     recorded = case.get("expected", {}).get("summation_spread")
     if recorded is None:
         fails.append("the NMDA case records no expected.summation_spread")
+        recorded = {}
+    shared_out = None
     for layout, kwargs in (("reversed", {"instance_order": "oldest-first"}),
                            ("shared", {"shared": True})):
         out = run_neuron(case_path, os.path.join(workdir, "%s.%s.json" % (name, layout)),
                          mech_dir, syn_layout=layout)
+        if layout == "shared":
+            shared_out = out
         why = compare_traces(out, semantics_ref.simulate(d, record=True, **kwargs))
         if why:
             fails.append("layout %s: NEURON vs the SEMANTICS transcription (%s): %s"
                          % (layout, ", ".join("%s=%s" % kv for kv in kwargs.items()), why))
-        if recorded is not None:
+        got = neuron_run.spike_distance(spikes, out["spikes"])
+        if recorded and got != recorded.get(layout):
+            fails.append("layout %s: summation spread %r, the case records %r"
+                         % (layout, got, recorded.get(layout)))
+    perms = recorded.get("permuted", [])
+    n = len(d["conns"])
+    for p in perms:
+        if p["creation_order"] != neuron_run.permutation(n, p["seed"]):
+            fails.append("permuted seed %d: the recorded order is not permutation(%d, %d)"
+                         % (p["seed"], n, p["seed"]))
+    if perms:
+        layouts = [{"syn_layout": "permuted", "creation_order": p["creation_order"],
+                    "trace": i == 0} for i, p in enumerate(perms)]
+        runs = run_layouts(case_path, os.path.join(workdir, "%s.permuted.json" % name), mech_dir,
+                           layouts)
+        ref = semantics_ref.simulate(d, record=True, creation_order=perms[0]["creation_order"])
+        why = compare_traces(runs[0], ref)
+        if why:
+            fails.append("permuted seed %d: NEURON vs the SEMANTICS transcription: %s"
+                         % (perms[0]["seed"], why))
+        for p, out in zip(perms, runs):
             got = neuron_run.spike_distance(spikes, out["spikes"])
-            if got != recorded.get(layout):
-                fails.append("layout %s: summation spread %r, the case records %r"
-                             % (layout, got, recorded.get(layout)))
+            want = {k: p[k] for k in got}
+            if got != want:
+                fails.append("permuted seed %d: summation spread %r, the case records %r"
+                             % (p["seed"], got, want))
+    rec_merged = recorded.get("merged")
+    if merged_out is not None:
+        got = neuron_run.spike_distance(spikes, merged_out["spikes"])
+        got["merged_steps"] = merged_out["merged_steps"]
+        if recorded and got != rec_merged:
+            fails.append("layout merged: summation spread %r, the case records %r"
+                         % (got, rec_merged))
+    elif recorded and (rec_merged or {}).get("applies") is not False:
+        fails.append("layout merged does not apply to the case, which records %r" % rec_merged)
+    if recorded:
+        every = [recorded.get("reversed", {}), recorded.get("shared", {})] + \
+            ([rec_merged or {}] if merged_out is not None else []) + perms
+        if recorded.get("layouts") != len(every) or \
+                recorded.get("max_count_diff") != max(x.get("count_diff", 0) for x in every) or \
+                recorded.get("max_spike_dt_ms") != max(x.get("max_spike_dt_ms") or 0.0
+                                                        for x in every):
+            fails.append("the recorded spread's layouts/max_count_diff/max_spike_dt_ms are not "
+                         "those of its layouts")
+    if m1["merged_inputs"] == 0 and shared_out is not None:
+        why = compare_traces(shared_out, m1)
+        if why:
+            fails.append("semantics_ref's m1batch layout vs NEURON 'shared' (no step sums two "
+                         "events): %s" % why)
     return fails
 
 
@@ -306,14 +417,16 @@ def main(argv=None):
         for fut in integ:
             failures += fut.result()
 
-    print("%-28s %7s %10s  %s" % ("case", "spikes", "bitwise", "result"))
+    # merged: NEURON 'merged' bit-identical to semantics_ref's m1batch layout (merged steps)
+    print("%-28s %7s %10s %10s  %s" % ("case", "spikes", "bitwise", "merged", "result"))
     for name in sorted(results):
         n, fails, info = results[name]
         extra = ""
         if "derivtype_changes" in info:
             extra = " (FS WATCH toggles: %d)" % info["derivtype_changes"]
-        print("%-28s %7d %10s  %s%s" % (name, n, "yes" if info.get("bitwise") else "no",
-                                        "FAIL" if fails else "ok", extra))
+        print("%-28s %7d %10s %10s  %s%s" % (name, n, "yes" if info.get("bitwise") else "no",
+                                             info.get("merged", "-"), "FAIL" if fails else "ok",
+                                             extra))
         for f in fails:
             print("    " + f)
         failures += ["%s: %s" % (name, f) for f in fails]

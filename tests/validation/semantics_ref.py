@@ -16,9 +16,17 @@ currents are added in mechanism type order (IClamp 7, Exp2Syn 10, ca_ion 24 whic
 MyExp2SynNMDABB 25, Izhi2007b 26 in the validation library, whose mods are registered in that
 order), the instances of one type newest first.
 
-Nothing here is used by compare.py; m1batch is compared with NEURON itself.
+Layouts (simulate's arguments): NEURON's own -- one instance per connection in any creation
+order, or one shared per synMech -- each bit-identical to NEURON run the same way; and m1batch's:
+one state per synMech whose events of a step are summed first and then added once (A + (x1 + x2)
+where NEURON's NET_RECEIVE gives (A + x1) + x2). NEURON computes that order only in neuron_run's
+'merged' layout (a step's two equal-weight events of a synMech delivered as one event of weight
+2w: A + 2x exactly), and the self-check finds it bit-identical to this layout on every case.
+compare.py holds m1batch to this layout bit for bit (its "sharp check"); m1batch's spikes are
+compared with NEURON itself for acceptance.
 """
 
+import bisect
 import math
 
 PI = 3.14159265358979323846  # NEURON's PI
@@ -45,6 +53,15 @@ class Exp2Syn:
     def receive(self, weight):
         self.A = self.A + weight * self.factor
         self.B = self.B + weight * self.factor
+
+    # m1batch (synapse_lanes::event_input, cell_step.cpp): an event's share of a step's input is
+    # weight * factor * event_scale, event_scale 1 for Exp2Syn; the step's input is added once
+    def event_input(self, weight):
+        return weight * self.factor * 1.0
+
+    def add_input(self, x):
+        self.A = self.A + x
+        self.B = self.B + x
 
     def current(self, v):
         g = self.B - self.A
@@ -89,6 +106,14 @@ class NMDA:
         if self.r >= 0.0:
             self.A2 = self.A2 + self.factor2 * weight * self.r
             self.B2 = self.B2 + self.factor2 * weight * self.r
+
+    # m1batch: weight * factor * event_scale, event_scale = r (0 when r < 0)
+    def event_input(self, weight):
+        return weight * self.factor2 * (self.r if self.r >= 0.0 else 0.0)
+
+    def add_input(self, x):
+        self.A2 = self.A2 + x
+        self.B2 = self.B2 + x
 
     def ghkg(self, v, ci, co, z):
         f = R_GAS * (self.celsius + 273.15) / (z * (1e-3) * FARADAY)
@@ -187,16 +212,34 @@ class Izhi:
         return v
 
 
-def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest-first"):
+def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest-first",
+             creation_order=None, m1batch=False):
     """Runs the case; returns {"spikes": [...], "v": [...] (per step, after the update)}.
 
-    shared: one synapse instance per synMech label instead of one per connection.
+    The synapse layout, as neuron_run.py's --syn-layout:
+    * default: one instance per connection, created in connection order (creation_order: in
+      that order instead, a list of connection indices, as neuron_run's 'permuted' layout);
+      every event is added to its instance's A and B on its own, as NEURON's NET_RECEIVE does.
+    * shared: one instance per synMech label instead of one per connection (NEURON's 'shared').
+    * m1batch: m1batch's layout and arithmetic (core/engine: event_router.cpp, stimuli.cpp,
+      cell_step.cpp), which NEURON has only in neuron_run's 'merged' layout (where that layout
+      applies; bit-identical, selfcheck.py): one state per synMech label ("lane"), the
+      Exp2Syn lanes before the MyExp2SynNMDABB lanes, each kind in synMechParams order; the
+      events that join a step are first summed into the lane's input of that step,
+      in = ((0.0 + x1) + x2) + ..., with x = (w * factor) * scale (scale = r for
+      MyExp2SynNMDABB when r >= 0, 0 when r < 0, 1 for Exp2Syn), and the sum is then added
+      once: A = A + in, B = B + in, just before the step's currents. The x's are summed in
+      delivery order: by the epoch in which the VecStim's spike was emitted (epochs of
+      floor(10/dt) steps when no connection joins two simulated cells), then by presynaptic
+      cell (gid order, popParams order here), then by spike time.
     instance_order: the order in which the instances of one mechanism add their currents.
     NEURON's is "newest-first": the instances at a node are in the node's property list, and
     prop_alloc (nrnoc/treeset.cpp) links every new one in at the head, so the memb_list holds
     them last-created first. "oldest-first" (creation order) is there to show the difference.
     """
     dt = d["dt"]
+    if n_steps is None:
+        n_steps = int(round(d["duration"] / dt))
     geom = d["geom"]
     diam, L, cm = float(geom["diam"]), float(geom["L"]), float(geom["cm"])
     ra = float(geom.get("Ra", RA_DEFAULT))
@@ -215,12 +258,21 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
     mfac = 1.e2 / area  # point process density factor (nocmodl: _g *= 1.e2/(_nd_area))
 
     izh = Izhi(d["izhi"])
-    # synapse instances: one per connection, or (shared) one per synMech label; each conn's
-    # events go to its instance. Exp2Syn (mechanism type 10) and MyExp2SynNMDABB (25) are kept
-    # apart because NEURON adds their currents at different places (see step 3).
-    syns, nmdas, events, by_mech = [], [], [], {}
-    for c in d["conns"]:
-        key = c["synMech"] if shared else object()
+    # synapse instances: one per connection, or (shared, m1batch) one per synMech label; each
+    # conn's events go to its instance. Exp2Syn (mechanism type 10) and MyExp2SynNMDABB (25) are
+    # kept apart because NEURON adds their currents at different places (see step 3).
+    conns = d["conns"]
+    if creation_order is None:
+        creation_order = list(range(len(conns)))
+    if sorted(creation_order) != list(range(len(conns))) or (
+            (shared or m1batch) and creation_order != list(range(len(conns)))):
+        raise ValueError("creation_order: a permutation of the connections, per-connection only")
+    if m1batch:
+        creation_order = sorted(creation_order, key=lambda i: conns[i]["mech_index"])
+    syns, nmdas, by_mech, target_of = [], [], {}, [None] * len(conns)
+    for i in creation_order:
+        c = conns[i]
+        key = c["synMech"] if (shared or m1batch) else i
         if key not in by_mech:
             if c["mod"] == "MyExp2SynNMDABB":
                 by_mech[key] = NMDA(**c["params"])
@@ -228,23 +280,54 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
             else:
                 by_mech[key] = Exp2Syn(c["tau1"], c["tau2"], c["e"])
                 syns.append(by_mech[key])
-        target = by_mech[key]
-        for ts in c["spkTimes"]:
-            events.append((ts + c["delay"], len(events), target, c["weight"]))
+        target_of[i] = by_mech[key]
+    events = []
+    for i, c in enumerate(conns):
+        for k, ts in enumerate(c["spkTimes"]):
+            events.append((ts + c["delay"], len(events), target_of[i], c["weight"], ts,
+                           c["pre_index"], k))
     # NEURON's queue delivers equal times in the order they were put on it (nc.event calls,
     # connection by connection)
     events.sort(key=lambda x: (x[0], x[1]))
-    if instance_order == "newest-first":
+    if m1batch:
+        pass  # lanes add their currents in lane order
+    elif instance_order == "newest-first":
         syns.reverse()
         nmdas.reverse()
     elif instance_order != "oldest-first":
         raise ValueError("instance_order: newest-first or oldest-first")
+    step_input = {}
+    if m1batch:
+        # time_grid: t accumulated by dt/2 twice a step; an event at T joins the first step n
+        # whose t_n + dt/2 it does not exceed (bisect_left); event_router: epochs of
+        # floor(10/dt) steps (pc.set_maxstep(10); no cell-to-cell delay to shorten them)
+        t_mid, tt = [], 0.0
+        for _ in range(n_steps + 2):
+            tt = tt + 0.5 * dt
+            t_mid.append(tt)
+            tt = tt + 0.5 * dt
+        t_stop = t_mid[n_steps - 1] + 0.5 * dt  # t_start of step n_steps: the run's end
+        epoch_steps = max(1, math.floor(10.0 / dt))
+        order = []
+        for (arrive, seq, target, w, ts, pre, k) in events:
+            emitted = bisect.bisect_left(t_mid, ts)
+            if emitted >= n_steps or ts > t_stop:
+                continue  # artificial_cells::emit: a spike after the run is never sent
+            step = max(emitted, bisect.bisect_left(t_mid, arrive))
+            if step >= n_steps:
+                continue  # event_router::deliver: lands after the run
+            order.append(((step, emitted // epoch_steps, pre, k), target, w))
+        order.sort(key=lambda x: x[0])
+        merged = {}
+        for (step, _, _, _), target, w in order:
+            lane = step_input.setdefault(step, {})
+            lane[target] = lane.get(target, 0.0) + target.event_input(w)
+            merged[(step, id(target))] = merged.get((step, id(target)), 0) + 1
+        events = []
     clamps = [(s["del"], s["dur"], s["amp"]) for s in d["stims"]]
 
     v = [V_INIT, izh.vr, V_INIT]   # the t = 0 self event writes only the segment node
     t = 0.0
-    if n_steps is None:
-        n_steps = int(round(d["duration"] / dt))
     cj = 1.0 / dt
     cfac = .001 * cj
     det_flag = False
@@ -254,9 +337,11 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
     def deliver(until):
         nonlocal ev
         while ev < len(events) and events[ev][0] <= until:
-            _, _, target, w = events[ev]
+            target, w = events[ev][2], events[ev][3]
             target.receive(w)
             ev += 1
+
+    step = 0
 
     for _ in range(n_steps):
         # 1. threshold checks at t_n (detector, then WATCH), 2. deliver <= t_n + dt/2
@@ -279,6 +364,9 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
         if reset_now:
             v[1] = izh.reset(v[1])  # event at t_n + 1e-10, first in the window
         deliver(tm)
+        for target, x in step_input.get(step, {}).items():  # m1batch: each lane once
+            target.add_input(x)
+        step += 1
         # 3. currents at t_n + dt/2, in mechanism type order: IClamp (type 7), Exp2Syn (10),
         #    MyExp2SynNMDABB (25), Izhi2007b (26); the instances of one type newest first
         t = t + 0.5 * dt
@@ -352,6 +440,10 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
             utrace.append(izh.u)
         deliver(t)
     out = {"spikes": spikes, "t_end": t, "area_um2": area, "ri_s": rleft + 0., "ri_e": rleft}
+    if m1batch:
+        # how many (step, lane) inputs summed two or more events: where m1batch's A + (x1 + x2)
+        # can differ from NEURON's (A + x1) + x2 (with none, the layout is NEURON's 'shared')
+        out["merged_inputs"] = sum(1 for k in merged.values() if k > 1)
     if record:
         out["v"] = vtrace
         out["u"] = utrace
