@@ -206,6 +206,32 @@ TEST_F(Executor, RunWithRunawayCellsIsDoneAndSaysSo) {
         << rows[1].back();
 }
 
+TEST_F(Executor, ManyRunawayCellsAreCountedAndListedWithinTheAttributeLimit) {
+    // 2,000 cells all running away: the run file is still written (HDF5 refuses attributes over
+    // 64 KiB), with the count and the first 100.
+    const fs::path sweep = write("many.toml", "model = \"tiny.json\"\noutput = \"many\"\n[sweep]\n"
+                                              "[[sweep.param]]\npath = \"/netParams/stimTargetParams/bg_E/weight\"\n"
+                                              "values = [1.7e308]\n"
+                                              "[[sweep.param]]\npath = \"/netParams/popParams/E/numCells\"\n"
+                                              "values = [2000]\n");
+    EXPECT_EQ(run(quote(sweep.string())), 0) << err_;
+    const auto rows = index_rows(dir_ / "many");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0][4], "done");
+    const m1::run_file_attributes attrs =
+        m1::read_run_attributes(dir_ / "many" / "runs" / rows[0][0] / "run.h5");
+    const auto* count = std::get_if<std::int64_t>(attrs.find("runaway_cells"));
+    ASSERT_NE(count, nullptr);
+    EXPECT_GT(*count, 1000) << "most cells got an event of that weight";
+    const auto* list = std::get_if<std::string>(attrs.find("runaway_cell_list"));
+    ASSERT_NE(list, nullptr);
+    EXPECT_NE(list->find("; ... and " + std::to_string(*count - 100) + " more"), std::string::npos)
+        << *list;
+    EXPECT_LT(list->size(), 64u * 1024u);
+    EXPECT_NE(rows[0].back().find(std::to_string(*count) + " cells ran away"), std::string::npos)
+        << rows[0].back();
+}
+
 TEST_F(Executor, RunOverItsTimeoutFails) {
     const fs::path sweep = write("t.toml", "model = \"" + m1_model + "\"\noutput = \"t\"\nscale = 0.1\n"
                                            "duration = 100000.0\n[sweep]\ntimeout_s = 0.5\n"

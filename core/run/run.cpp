@@ -7,6 +7,7 @@
 
 #include <tbb/info.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -261,25 +262,32 @@ void add_run_figures(const run_config& config, const run_summary& s, std::size_t
     attrs.emplace_back("mean_rate_hz", s.mean_rate_hz());
 }
 
-// Cells whose state ran away (NEURON goes on without them, and so did the engine): a warning, and
-// /run attributes runaway_cells (how many, always written) and runaway_cell_list ("gid (population)
-// by t ms; ...") when there are any.
-void note_runaway_cells(const recipe& rec, const std::vector<runaway_cell>& cells,
-                        run_record& record, std::ostream* log) {
-    record.run_attributes.emplace_back("runaway_cells", std::int64_t(cells.size()));
-    if (cells.empty()) return;
+// "gid G (population) by T ms; ..." for the first `shown` of `cells`, then "... and N more".
+std::string runaway_cell_list(const recipe& rec, const std::vector<runaway_cell>& cells,
+                              std::size_t shown) {
     std::ostringstream list;
-    for (std::size_t i = 0; i < cells.size(); ++i) {
+    for (std::size_t i = 0; i < std::min(shown, cells.size()); ++i) {
         const std::size_t p = rec.population_of(cells[i].gid);
         list << (i ? "; " : "") << "gid " << cells[i].gid << " ("
              << rec.model().populations[rec.populations()[p].spec].name << ") by "
              << cells[i].by_ms << " ms";
     }
-    record.run_attributes.emplace_back("runaway_cell_list", list.str());
+    if (cells.size() > shown) list << "; ... and " << cells.size() - shown << " more";
+    return list.str();
+}
+
+// Cells whose state ran away (NEURON goes on without them, and so did the engine): a warning, and
+// /run attributes runaway_cells (how many, always written) and runaway_cell_list (the first 100,
+// well inside HDF5's 64 KiB attribute limit however many ran away) when there are any.
+void note_runaway_cells(const recipe& rec, const std::vector<runaway_cell>& cells,
+                        run_record& record, std::ostream* log) {
+    record.run_attributes.emplace_back("runaway_cells", std::int64_t(cells.size()));
+    if (cells.empty()) return;
+    record.run_attributes.emplace_back("runaway_cell_list", runaway_cell_list(rec, cells, 100));
     if (log)
         *log << "warning: " << cells.size() << (cells.size() == 1 ? " cell" : " cells")
-             << " ran away to a non-finite voltage and fell silent, as in NEURON: " << list.str()
-             << "\n";
+             << " ran away to a non-finite voltage and fell silent, as in NEURON: "
+             << runaway_cell_list(rec, cells, 10) << "\n";
 }
 
 std::vector<population_summary> population_summaries(const recipe& rec, const run_record& record,
