@@ -37,13 +37,16 @@ struct simulation::state {
     // This epoch's spikes, each with the step it was emitted in.
     std::vector<spike> epoch_spikes, artificial_spikes;
     std::vector<std::size_t> epoch_emitted, artificial_emitted;
+    std::vector<std::uint8_t> runaway_flag;  // per slot: listed in runaway_cells already
+    std::vector<runaway_cell> runaway_cells;
 
     // Each part in the order its errors are reported: the time grid, the epochs, the recorders.
     state(const recipe& r, const network& n, simulation_options o, execution& t)
         : threads(t), net(n), opt(std::move(o)), grid(opt.duration, opt.dt), cells(r, n, opt.dt),
           lanes(r, n, opt.dt, cells.padded), router(n, lanes, grid, cells.groups, t.threads()),
           stimuli(r, n, lanes, grid, cells.padded), artificial(r, grid),
-          step_cells(widest_cell_step()), group_spikes(cells.groups) {
+          step_cells(widest_cell_step()), group_spikes(cells.groups),
+          runaway_flag(cells.cells, 0) {
         add_recorders();
     }
 
@@ -57,8 +60,6 @@ struct simulation::state {
     void merge_group_spikes();
     void append_spikes(std::vector<spike>& spikes) const;
     void check_state(std::size_t last);
-    std::vector<std::uint8_t> runaway_flag;  // per slot: listed in runaway_cells already
-    std::vector<runaway_cell> runaway_cells;
 };
 
 simulation::simulation(const recipe& r, const network& net, simulation_options options,
@@ -182,7 +183,6 @@ void simulation::state::append_spikes(std::vector<spike>& spikes) const {
 // does the engine, but the run lists it (one pass over the cells per epoch, cheap next to the
 // epoch itself).
 void simulation::state::check_state(std::size_t last) {
-    runaway_flag.resize(cells.cells, 0);
     for (std::size_t s = 0; s < cells.cells; ++s)
         if (!runaway_flag[s] && !cells.finite(s)) {
             runaway_flag[s] = 1;

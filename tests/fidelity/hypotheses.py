@@ -13,7 +13,6 @@ population spike count, nperseg 500, as fidelity.py) and the ratio to 54,562. do
 and the README's fidelity section quote the table.
 """
 import argparse
-import copy
 import json
 import os
 import sys
@@ -71,7 +70,6 @@ def model_file(path, edit, workdir, name):
         return os.path.abspath(path)
     with open(path) as f:
         m = json.load(f)
-    m = copy.deepcopy(m)
     edit(m)
     out = os.path.join(workdir, name + ".json")
     with open(out, "w") as f:

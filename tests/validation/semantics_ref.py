@@ -381,16 +381,9 @@ def simulate(d, n_steps=None, record=False, shared=False, instance_order="newest
             i0 *= mfac
             rhs[1] += i0
             dd[1] -= g
-        for s in syns:
-            i1 = s.current(vs + .001)
-            i0 = s.current(vs)
-            g = (i1 - i0) / .001
-            g *= mfac
-            i0 *= mfac
-            rhs[1] -= i0
-            dd[1] += g
-        # (ca_ion, type 24, only zeroes its ica accumulator: nothing on rhs or d)
-        for s in nmdas:
+        # Point processes in type order: Exp2Syn (10), then MyExp2SynNMDABB (25); ca_ion (24)
+        # only zeroes its ica accumulator, nothing on rhs or d.
+        for s in syns + nmdas:
             i1 = s.current(vs + .001)
             i0 = s.current(vs)
             g = (i1 - i0) / .001
